@@ -1,0 +1,127 @@
+"""One access policy for the four roles of the brief, enforced on every operation.
+
+Object-level: every read and write asks this module about the very case it touches. List queries
+ask it which index partitions the caller may read, so a list never reads another ICB's partition.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tracker.dal.schema import BY_ICB_INDEX, BY_REGION_INDEX, IndexDefinition
+from tracker.models.case import REGIONAL_ONLY_FIELDS
+from tracker.models.enums import Role
+from tracker.reference import NHS_ENGLAND_ORG, ReferenceData, reference_data
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: Role
+    org: str
+    sub: str
+
+    @property
+    def audit_name(self) -> str:
+        """Who made a change, as recorded in createdBy/updatedBy and history."""
+        return f"{self.role.value}:{self.org}:{self.sub}"
+
+
+class Refusal(StrEnum):
+    NOT_VISIBLE = "not_visible"  # answered exactly as if the case did not exist (404)
+    FORBIDDEN = "forbidden"  # visible, but this action or field is not allowed (403)
+
+
+class AccessDenied(Exception):
+    def __init__(self, refusal: Refusal, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.refusal = refusal
+        self.detail = detail
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Partition:
+    index: IndexDefinition
+    key: str
+
+
+def is_known_org(role: Role, org: str, reference: ReferenceData | None = None) -> bool:
+    """Whether ``org`` is a valid organisation for ``role`` (the authorizer refuses others)."""
+    reference = reference or reference_data()
+    if role in (Role.ICB_EDITOR, Role.ICB_VIEWER):
+        return reference.icb(org) is not None
+    if role is Role.REGIONAL:
+        return org in reference.region_codes
+    return org == NHS_ENGLAND_ORG
+
+
+class AccessPolicy:
+    def __init__(self, reference: ReferenceData | None = None) -> None:
+        self._reference = reference or reference_data()
+
+    def readable_icbs(self, caller: Caller) -> frozenset[str] | None:
+        """ICB codes whose cases the caller may read; None means every ICB (national)."""
+        if caller.role in (Role.ICB_EDITOR, Role.ICB_VIEWER):
+            return self._reference.with_predecessors(caller.org)
+        if caller.role is Role.REGIONAL:
+            return self._reference.icbs_in_region(caller.org)
+        return None
+
+    def can_read(self, caller: Caller, icb_code: str, region_code: str) -> bool:
+        if caller.role is Role.NATIONAL:
+            return caller.org == NHS_ENGLAND_ORG
+        if caller.role is Role.REGIONAL:
+            return region_code == caller.org
+        readable = self.readable_icbs(caller)
+        return readable is not None and icb_code in readable
+
+    def ensure_readable(self, caller: Caller, icb_code: str, region_code: str) -> None:
+        if not self.can_read(caller, icb_code, region_code):
+            raise AccessDenied(Refusal.NOT_VISIBLE, "No case with this id.")
+
+    def ensure_can_submit(self, caller: Caller, icb_code: str) -> None:
+        if caller.role is not Role.ICB_EDITOR:
+            raise AccessDenied(Refusal.FORBIDDEN, f"The {caller.role.value} role cannot submit cases.")
+        if icb_code != caller.org:
+            raise AccessDenied(
+                Refusal.FORBIDDEN, "An ICB editor may only submit cases for its own ICB.", field="icbCode"
+            )
+
+    def ensure_can_edit(
+        self, caller: Caller, icb_code: str, region_code: str, changed_fields: frozenset[str]
+    ) -> None:
+        """Raise unless the caller may make this change: 404 before 403, field by field."""
+        self.ensure_readable(caller, icb_code, region_code)
+        if caller.role is Role.ICB_EDITOR:
+            for field in sorted(changed_fields & REGIONAL_ONLY_FIELDS):
+                raise AccessDenied(
+                    Refusal.FORBIDDEN, f"Only the regional team of the case's region may set {field}.", field
+                )
+            return
+        if caller.role is Role.REGIONAL:
+            for field in sorted(changed_fields - REGIONAL_ONLY_FIELDS):
+                raise AccessDenied(Refusal.FORBIDDEN, f"The regional role may not change {field}.", field)
+            return
+        raise AccessDenied(Refusal.FORBIDDEN, f"The {caller.role.value} role cannot change cases.")
+
+    def ensure_can_move_to(self, caller: Caller, new_icb_code: str) -> None:
+        """A case moved to another ICB must stay within what the editor may edit."""
+        readable = self.readable_icbs(caller) or frozenset()
+        if new_icb_code not in readable:
+            raise AccessDenied(
+                Refusal.FORBIDDEN, "A case can only be moved to an ICB the editor acts for.", field="icbCode"
+            )
+
+    def list_partitions(self, caller: Caller, icb_filter: str | None = None) -> list[Partition]:
+        """The index partitions a list query may read: never a partition outside the caller's scope."""
+        if caller.role in (Role.ICB_EDITOR, Role.ICB_VIEWER):
+            icbs = sorted(self.readable_icbs(caller) or ())
+            if icb_filter is not None:
+                icbs = [code for code in icbs if code == icb_filter]
+            return [Partition(BY_ICB_INDEX, f"{BY_ICB_INDEX.partition_prefix}{code}") for code in icbs]
+        if icb_filter is not None:
+            region = self._reference.region_of(icb_filter)
+            if region is None or (caller.role is Role.REGIONAL and region != caller.org):
+                return []
+            return [Partition(BY_ICB_INDEX, f"{BY_ICB_INDEX.partition_prefix}{icb_filter}")]
+        regions = [caller.org] if caller.role is Role.REGIONAL else sorted(self._reference.region_codes)
+        return [Partition(BY_REGION_INDEX, f"{BY_REGION_INDEX.partition_prefix}{code}") for code in regions]

@@ -1,0 +1,49 @@
+"""How a case and its history look as DynamoDB items, and back.
+
+A case item holds the case representation's fields (camelCase, JSON types, no derived
+``deadlines``) at the top level beside its key attributes, so a stream image deserializes
+straight into the model. Keys are stripped with ``strip_keys`` before validation.
+"""
+
+from typing import Any
+
+from tracker.dal import schema
+
+_KEY_AND_META = frozenset({*schema.KEY_ATTRIBUTES, schema.ENTITY_TYPE_ATTRIBUTE})
+
+
+def case_item(record: dict[str, Any]) -> dict[str, Any]:
+    """A case item from the JSON form of a case (``Case.model_dump(mode="json", by_alias=True)``)."""
+    sort_key = schema.index_sort_key(record["updatedAt"], record["caseId"])
+    return {
+        **{name: value for name, value in record.items() if value is not None and name != "deadlines"},
+        schema.PARTITION_KEY: schema.case_pk(record["caseId"]),
+        schema.SORT_KEY: schema.CASE_SK,
+        schema.ENTITY_TYPE_ATTRIBUTE: schema.ENTITY_CASE,
+        schema.BY_ICB_INDEX.partition_key: f"{schema.BY_ICB_INDEX.partition_prefix}{record['icbCode']}",
+        schema.BY_ICB_INDEX.sort_key: sort_key,
+        schema.BY_REGION_INDEX.partition_key: f"{schema.BY_REGION_INDEX.partition_prefix}{record['regionCode']}",
+        schema.BY_REGION_INDEX.sort_key: sort_key,
+    }
+
+
+def history_item(record: dict[str, Any], changed_fields: list[str]) -> dict[str, Any]:
+    return {
+        schema.PARTITION_KEY: schema.case_pk(record["caseId"]),
+        schema.SORT_KEY: schema.history_sk(record["version"]),
+        schema.ENTITY_TYPE_ATTRIBUTE: schema.ENTITY_HISTORY,
+        "version": record["version"],
+        "changedAt": record["updatedAt"],
+        "changedBy": record["updatedBy"],
+        "changedFields": changed_fields,
+        "case": {name: value for name, value in record.items() if value is not None and name != "deadlines"},
+    }
+
+
+def strip_keys(item: dict[str, Any]) -> dict[str, Any]:
+    """The case record held in a case item (or a stream image of one)."""
+    return {name: value for name, value in item.items() if name not in _KEY_AND_META}
+
+
+def is_case_item(item: dict[str, Any]) -> bool:
+    return item.get(schema.ENTITY_TYPE_ATTRIBUTE) == schema.ENTITY_CASE

@@ -1,0 +1,111 @@
+"""The cases table's keys and indexes, defined once.
+
+The data-access layer, the CDK app (``infra/``) and the local stack (``local_stack/``) all build the
+table from these definitions, so the three cannot drift apart.
+
+Items (single-table design):
+
+- the case:       ``pk = CASE#<caseId>``, ``sk = CASE``; carries the GSI keys below;
+- its history:    ``pk = CASE#<caseId>``, ``sk = VERSION#<000001>``, one per version;
+- a reference counter: ``pk = REFCOUNTER#<icbCode>#<year>``, ``sk = COUNTER``.
+
+Only case items carry GSI attributes, so both indexes are sparse. Sort keys are
+``<updatedAt>#<caseId>``: newest update first, unique, and comparable across partitions, which is
+what lets a list query merge several partitions under one cursor.
+"""
+
+from dataclasses import dataclass
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+ENTITY_TYPE_ATTRIBUTE = "entityType"
+
+CASE_PK_PREFIX = "CASE#"
+CASE_SK = "CASE"
+HISTORY_SK_PREFIX = "VERSION#"
+COUNTER_PK_PREFIX = "REFCOUNTER#"
+COUNTER_SK = "COUNTER"
+
+ENTITY_CASE = "CASE"
+ENTITY_HISTORY = "CASE_VERSION"
+ENTITY_COUNTER = "REFERENCE_COUNTER"
+
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
+
+
+@dataclass(frozen=True)
+class IndexDefinition:
+    name: str
+    partition_key: str
+    sort_key: str
+    partition_prefix: str
+
+
+BY_ICB_INDEX = IndexDefinition(
+    name="byIcbUpdated", partition_key="gsiIcbPk", sort_key="gsiIcbSk", partition_prefix="ICB#"
+)
+BY_REGION_INDEX = IndexDefinition(
+    name="byRegionUpdated", partition_key="gsiRegionPk", sort_key="gsiRegionSk", partition_prefix="REGION#"
+)
+INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_INDEX, BY_REGION_INDEX)
+
+# All key attributes are strings.
+KEY_ATTRIBUTES: tuple[str, ...] = (
+    PARTITION_KEY,
+    SORT_KEY,
+    *(attribute for index in INDEXES for attribute in (index.partition_key, index.sort_key)),
+)
+
+# Powertools Idempotency persistence table: its default key attribute and TTL attribute.
+IDEMPOTENCY_PARTITION_KEY = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+
+
+def case_pk(case_id: str) -> str:
+    return f"{CASE_PK_PREFIX}{case_id}"
+
+
+def history_sk(version: int) -> str:
+    return f"{HISTORY_SK_PREFIX}{version:06d}"
+
+
+def counter_pk(icb_code: str, year: int) -> str:
+    return f"{COUNTER_PK_PREFIX}{icb_code}#{year}"
+
+
+def index_sort_key(updated_at: str, case_id: str) -> str:
+    return f"{updated_at}#{case_id}"
+
+
+def create_table_kwargs(table_name: str) -> dict[str, object]:
+    """``CreateTable`` arguments for DynamoDB Local, moto and the tests (on-demand, with stream)."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in KEY_ATTRIBUTES],
+        "KeySchema": [
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in INDEXES
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE},
+    }
+
+
+def create_idempotency_table_kwargs(table_name: str) -> dict[str, object]:
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": IDEMPOTENCY_PARTITION_KEY, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": IDEMPOTENCY_PARTITION_KEY, "KeyType": "HASH"}],
+    }

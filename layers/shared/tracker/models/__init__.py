@@ -1,0 +1,1 @@
+"""The case record: enums, the pydantic models and their rules."""

@@ -1,0 +1,295 @@
+"""The case record exactly as ``DESIGN.md`` lists it, camelCase on the wire.
+
+Models are strict where lax parsing would accept nonsense (``false`` for a number, ``"yes"`` for a
+boolean); dates are ``YYYY-MM-DD`` strings only. Fields carrying restricted free text are marked
+with ``RESTRICTED`` in their JSON schema extra, which extracts and logs use to drop them.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+)
+from pydantic.alias_generators import to_camel
+
+from tracker import clock
+from tracker.models.enums import (
+    DHR_REVIEW_TYPES,
+    AssuranceAnswer,
+    CaseStatus,
+    DesignatedProfessional,
+    DisseminationMethod,
+    IdentifierType,
+    RecommendationStatus,
+    ReviewType,
+    Stage,
+    Theme,
+)
+from tracker.rules.pii import patient_identifier_problem
+
+RESTRICTED = "x-restricted"
+"""JSON schema extra key marking restricted free text: never in extracts, never in logs."""
+
+RESTRICTED_TEXT_MAX = 4000
+LONG_TEXT_MAX = 4000
+SHORT_TEXT_MAX = 200
+CODE_MAX = 64
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ODS_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Lax date parsing would take Unix timestamps and datetimes; the contract says YYYY-MM-DD.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"is not a real date: {error}") from None
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _no_patient_identifiers(value: str) -> str:
+    problem = patient_identifier_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _https_only(value: str) -> str:
+    if not re.match(r"^https://[^\s/$.?#][^\s]*$", value):
+        raise ValueError("must be an https:// URL")
+    return value
+
+
+def _serialize_timestamp(moment: datetime) -> str:
+    return clock.format_timestamp(moment)
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+Timestamp = Annotated[datetime, PlainSerializer(_serialize_timestamp, return_type=str)]
+ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_TEXT_MAX), AfterValidator(_no_patient_identifiers)]
+LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(_no_patient_identifiers)]
+RestrictedText = Annotated[str, Field(max_length=RESTRICTED_TEXT_MAX), AfterValidator(_no_patient_identifiers)]
+OdsCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["QE1"])]
+
+
+class WireModel(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields are an error, not ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        use_enum_values=False,
+    )
+
+
+class OtherIdentifier(WireModel):
+    type: IdentifierType
+    value: ShortText
+
+
+class LearningDissemination(WireModel):
+    method: DisseminationMethod
+    date: IsoDate
+
+
+class Recommendation(WireModel):
+    recommendation_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9._-]+$")]
+    theme: Theme
+    text: LongText
+    owner: ShortText
+    due_date: IsoDate
+    status: RecommendationStatus
+    evidence: LongText | None = None
+
+
+class CaseFields(WireModel):
+    """Every field a client may set: the body of ``POST /cases`` and the target of a merge patch."""
+
+    icb_code: OdsCode
+    review_type: ReviewType
+    review_type_other: ShortText | None = None
+    status: CaseStatus
+    stage: Stage
+    incident_date: IsoDate
+    date_added: IsoDate = Field(description="The date the decision to review was made.")
+    designated_professional: DesignatedProfessional
+    safeguarding_partnership: ShortText
+    themes: Annotated[list[Theme], Field(min_length=1, max_length=3)]
+    steis_number: Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9/ -]+$")] | None = (
+        None
+    )
+    local_reference: ShortText | None = None
+    other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = None
+    converted_from_case_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX)] | None = None
+    converted_date: IsoDate | None = None
+    case_information: RestrictedText | None = Field(default=None, json_schema_extra={RESTRICTED: True})
+    comments: RestrictedText | None = Field(default=None, json_schema_extra={RESTRICTED: True})
+    report_signed_off_date: IsoDate | None = None
+    publication_date: IsoDate | None = None
+    report_url: Annotated[str, Field(max_length=2048), AfterValidator(_https_only)] | None = None
+    embargoed: StrictBool | None = None
+    learning_dissemination: Annotated[list[LearningDissemination], Field(max_length=50)] | None = None
+    lessons_learnt: LongText | None = None
+    good_practice: LongText | None = None
+    recommendations: Annotated[list[Recommendation], Field(max_length=100)] | None = None
+    icb_chief_nurse_assured_dhr_health_recs: AssuranceAnswer | None = None
+    regional_chief_nurse_content_to_accept_dhr_health_recs: AssuranceAnswer | None = None
+
+
+DHR_ONLY_FIELDS = ("icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs")
+REGIONAL_ONLY_FIELDS = frozenset({"regionalChiefNurseContentToAcceptDhrHealthRecs"})
+
+
+def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
+    """Cross-field rules a safeguarding lead would expect, as (camelCase field, message) pairs.
+
+    Kept out of a model validator so that every broken rule is named with its own field.
+    """
+    problems: list[tuple[str, str]] = []
+    today = clock.today_london()
+    for field in ("incident_date", "date_added", "report_signed_off_date", "converted_date"):
+        value = getattr(case, field)
+        if value is not None and value > today:
+            problems.append((to_camel(field), "must not be in the future"))
+
+    ordered = [
+        ("incidentDate", case.incident_date),
+        ("dateAdded", case.date_added),
+        ("reportSignedOffDate", case.report_signed_off_date),
+        ("publicationDate", case.publication_date),
+    ]
+    present = [(name, value) for name, value in ordered if value is not None]
+    for (earlier_name, earlier), (later_name, later) in zip(present, present[1:], strict=False):
+        if later < earlier:
+            problems.append((later_name, f"must not be before {earlier_name}"))
+
+    if case.status is CaseStatus.CLOSED and not (
+        case.report_signed_off_date or case.publication_date or case.embargoed
+    ):
+        problems.append(("status", "CLOSED needs reportSignedOffDate, publicationDate or embargoed"))
+
+    if case.review_type is ReviewType.OTHER and not case.review_type_other:
+        problems.append(("reviewTypeOther", "is required when reviewType is OTHER"))
+    if case.review_type is not ReviewType.OTHER and case.review_type_other:
+        problems.append(("reviewTypeOther", "is only for reviewType OTHER"))
+
+    if case.review_type not in DHR_REVIEW_TYPES:
+        if case.icb_chief_nurse_assured_dhr_health_recs is not None:
+            problems.append(("icbChiefNurseAssuredDhrHealthRecs", "is only for DHR and DHR_CHILD reviews"))
+        if case.regional_chief_nurse_content_to_accept_dhr_health_recs is not None:
+            problems.append(
+                ("regionalChiefNurseContentToAcceptDhrHealthRecs", "is only for DHR and DHR_CHILD reviews")
+            )
+
+    if (case.converted_from_case_id is None) != (case.converted_date is None):
+        problems.append(("convertedDate", "convertedFromCaseId and convertedDate go together"))
+    if case.converted_date is not None and case.converted_date < case.date_added:
+        problems.append(("convertedDate", "must not be before dateAdded"))
+
+    if len(set(case.themes)) != len(case.themes):
+        problems.append(("themes", "must not repeat a theme"))
+    if case.recommendations:
+        ids = [recommendation.recommendation_id for recommendation in case.recommendations]
+        if len(set(ids)) != len(ids):
+            problems.append(("recommendations", "recommendationId must be unique within the case"))
+    return problems
+
+
+class Deadlines(WireModel):
+    """Derived from the record and today's date; never set by a client."""
+
+    rapid_review_due: IsoDate | None = None
+    rapid_review_overdue: bool = False
+    publication_due: IsoDate | None = Field(default=None, description="CSPR: 6 months after dateAdded.")
+    publication_overdue: bool = False
+    completion_due: IsoDate | None = Field(default=None, description="DHR and SAR: 6 months after dateAdded.")
+    completion_overdue: bool = False
+    overdue_recommendation_ids: list[str] = Field(default_factory=list)
+    overdue: bool = False
+
+
+class ServerFields(WireModel):
+    """Owned by the server: a patch naming any of these is refused (422)."""
+
+    case_id: str
+    reference: str = Field(examples=["QE1-2026-0007"])
+    version: StrictInt = Field(ge=1)
+    region_code: str
+    created_at: Timestamp
+    created_by: str
+    updated_at: Timestamp
+    updated_by: str
+
+
+class Case(ServerFields, CaseFields):
+    """The full case representation returned by the API."""
+
+    deadlines: Deadlines = Field(default_factory=Deadlines)
+
+
+SERVER_OWNED_FIELDS = frozenset(
+    field.alias or name for name, field in ServerFields.model_fields.items()
+) | {"deadlines"}
+CLIENT_FIELDS = frozenset(field.alias or name for name, field in CaseFields.model_fields.items())
+
+
+def restricted_fields(model: type[BaseModel] = Case) -> frozenset[str]:
+    """camelCase names of restricted free-text fields, from the model's own classification."""
+    names = set()
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and extra.get(RESTRICTED):
+            names.add(field.alias or name)
+    return frozenset(names)
+
+
+class CaseList(BaseModel):
+    items: list[Case]
+    next_cursor: str | None = Field(alias="nextCursor")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class HistoryEntry(WireModel):
+    version: int
+    changed_at: Timestamp
+    changed_by: str
+    changed_fields: list[str]
+    case: Case
+
+
+class History(BaseModel):
+    items: list[HistoryEntry]
+
+
+class IcbReference(WireModel):
+    icb_code: str
+    icb_name: str
+    region_code: str
+    region_name: str
+    current: bool
+    successor_icb_codes: list[str] = Field(default_factory=list)
+    predecessor_icb_codes: list[str] = Field(default_factory=list)
+
+
+class IcbReferenceList(BaseModel):
+    items: list[IcbReference]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

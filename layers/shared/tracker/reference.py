@@ -1,0 +1,118 @@
+"""ICB and region reference data, loaded from the CSV files shipped in ``reference_data/``.
+
+Set ``SCRT_REFERENCE_DIR`` to a folder holding files of the same names to replace the data
+without a code change (for example after the next ODS reorganisation).
+"""
+
+import csv
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+REFERENCE_DIR_ENV = "SCRT_REFERENCE_DIR"
+DEFAULT_REFERENCE_DIR = Path(__file__).parent / "reference_data"
+ICBS_BEFORE_FILE = "icbs_2022-07-01.csv"
+ICBS_AFTER_FILE = "icbs_2026-04-01.csv"
+SUCCESSIONS_FILE = "icb_successions_2026-04-01.csv"
+REORGANISATION_DATE = date(2026, 4, 1)
+NHS_ENGLAND_ORG = "X24"
+
+REGION_NAMES = {
+    "Y56": "London",
+    "Y58": "South West",
+    "Y59": "South East",
+    "Y60": "Midlands",
+    "Y61": "East of England",
+    "Y62": "North West",
+    "Y63": "North East and Yorkshire",
+}
+
+
+@dataclass(frozen=True)
+class Icb:
+    code: str
+    name: str
+    region_code: str
+    valid_from: date
+    valid_to: date | None  # last day in force; None while current
+    successors: tuple[str, ...] = field(default=())
+    predecessors: tuple[str, ...] = field(default=())
+
+    def is_current_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    icbs: dict[str, Icb]
+
+    def icb(self, code: str) -> Icb | None:
+        return self.icbs.get(code)
+
+    def region_of(self, icb_code: str) -> str | None:
+        icb = self.icbs.get(icb_code)
+        return icb.region_code if icb else None
+
+    def current_icb_codes(self, day: date) -> frozenset[str]:
+        return frozenset(code for code, icb in self.icbs.items() if icb.is_current_on(day))
+
+    def icbs_in_region(self, region_code: str) -> frozenset[str]:
+        return frozenset(code for code, icb in self.icbs.items() if icb.region_code == region_code)
+
+    def with_predecessors(self, icb_code: str) -> frozenset[str]:
+        """The ICB and every ICB it succeeded, transitively.
+
+        A predecessor that split (QM7, QJG, QNQ) is inherited by each of its successors: its
+        open reviews may concern either successor's population, so both keep custody.
+        """
+        seen: set[str] = set()
+        pending = [icb_code]
+        while pending:
+            code = pending.pop()
+            if code in seen or code not in self.icbs:
+                continue
+            seen.add(code)
+            pending.extend(self.icbs[code].predecessors)
+        return frozenset(seen)
+
+    @property
+    def region_codes(self) -> frozenset[str]:
+        return frozenset(REGION_NAMES)
+
+
+def _read_rows(path: Path) -> Iterable[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def load_reference_data(directory: Path) -> ReferenceData:
+    before = {row["icb_code"]: row for row in _read_rows(directory / ICBS_BEFORE_FILE)}
+    after = {row["icb_code"]: row for row in _read_rows(directory / ICBS_AFTER_FILE)}
+    successors: dict[str, list[str]] = {}
+    predecessors: dict[str, list[str]] = {}
+    for row in _read_rows(directory / SUCCESSIONS_FILE):
+        successors.setdefault(row["predecessor_icb_code"], []).append(row["successor_icb_code"])
+        predecessors.setdefault(row["successor_icb_code"], []).append(row["predecessor_icb_code"])
+
+    icbs: dict[str, Icb] = {}
+    for code in before.keys() | after.keys():
+        row = after.get(code) or before[code]
+        icbs[code] = Icb(
+            code=code,
+            name=row["icb_name"],
+            region_code=row["region_code"],
+            valid_from=date(2022, 7, 1) if code in before else REORGANISATION_DATE,
+            valid_to=None if code in after else date(2026, 3, 31),
+            successors=tuple(sorted(successors.get(code, ()))),
+            predecessors=tuple(sorted(predecessors.get(code, ()))),
+        )
+    return ReferenceData(icbs=icbs)
+
+
+@lru_cache(maxsize=1)
+def reference_data() -> ReferenceData:
+    """The reference data in force for this process, read once per container."""
+    return load_reference_data(Path(os.environ.get(REFERENCE_DIR_ENV) or DEFAULT_REFERENCE_DIR))
