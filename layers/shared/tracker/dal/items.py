@@ -47,3 +47,31 @@ def strip_keys(item: dict[str, Any]) -> dict[str, Any]:
 
 def is_case_item(item: dict[str, Any]) -> bool:
     return item.get(schema.ENTITY_TYPE_ATTRIBUTE) == schema.ENTITY_CASE
+
+
+def _plain(value: Any) -> Any:
+    # DynamoDB numbers come back as Decimal; the case record only holds whole numbers.
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def from_attribute_values(image: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON-typed dict from a DynamoDB-JSON item or stream image (``{"S": ...}`` values)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {name: _plain(deserializer.deserialize(value)) for name, value in image.items()}
+
+
+def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    return {name: serializer.serialize(value) for name, value in item.items()}
