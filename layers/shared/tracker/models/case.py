@@ -90,7 +90,9 @@ class WireModel(BaseModel):
 
     model_config = ConfigDict(
         alias_generator=to_camel,
-        populate_by_name=True,
+        validate_by_alias=True,
+        validate_by_name=False,  # the wire is camelCase only: snake_case keys are unknown fields
+        serialize_by_alias=True,
         extra="forbid",
         str_strip_whitespace=True,
         use_enum_values=False,
@@ -258,11 +260,9 @@ def restricted_fields(model: type[BaseModel] = Case) -> frozenset[str]:
     return frozenset(names)
 
 
-class CaseList(BaseModel):
+class CaseList(WireModel):
     items: list[Case]
-    next_cursor: str | None = Field(alias="nextCursor")
-
-    model_config = ConfigDict(populate_by_name=True)
+    next_cursor: str | None
 
 
 class HistoryEntry(WireModel):
@@ -273,7 +273,7 @@ class HistoryEntry(WireModel):
     case: Case
 
 
-class History(BaseModel):
+class History(WireModel):
     items: list[HistoryEntry]
 
 
@@ -287,9 +287,9 @@ class IcbReference(WireModel):
     predecessor_icb_codes: list[str] = Field(default_factory=list)
 
 
-class IcbReferenceList(BaseModel):
+class IcbReferenceList(WireModel):
     items: list[IcbReference]
 
 
-class Health(BaseModel):
+class Health(WireModel):
     status: Literal["ok"]

@@ -1,0 +1,62 @@
+"""API Gateway REQUEST authorizer: verifies the bearer JWT and hands {role, org, sub} to the handlers.
+
+- no, malformed, expired, tampered or foreign token: ``raise Exception("Unauthorized")``, which
+  API Gateway turns into 401 and never calls a handler;
+- a genuine token with an unknown role or organisation: an explicit Deny (403);
+- otherwise an Allow for the whole API with the caller in the context.
+
+Configuration is ``tracker.auth.settings`` (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, ROLE_CLAIM, ...).
+The JWKS client lives as long as the container, so keys are fetched once, not per request.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
+from tracker.auth.settings import IDENTITY_HEADER, AuthSettings
+from tracker.auth.tokens import InvalidToken, JwksUnavailable, NotAllowed, TokenVerifier, bearer_token
+from tracker.config import SERVICE_NAME
+
+logger = Logger(service=SERVICE_NAME)
+
+UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
+
+
+@lru_cache(maxsize=1)
+def verifier() -> TokenVerifier:
+    return TokenVerifier(AuthSettings.from_env())
+
+
+def reset() -> None:
+    """Forget settings and cached keys (tests; a container never needs it)."""
+    verifier.cache_clear()
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return str(value) if value is not None else None
+    return None
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    method_arn = str(event.get("methodArn", ""))
+    try:
+        identity = verifier().verify(bearer_token(_header(event, IDENTITY_HEADER)))
+    except InvalidToken as refused:
+        logger.info("Token refused", extra={"reason": refused.reason})
+        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway matches this exact message
+    except NotAllowed as denied:
+        logger.info("Caller denied", extra={"reason": denied.reason, "sub": denied.sub})
+        return authorizer_result(denied.sub, DENY, method_arn)
+    except JwksUnavailable:
+        logger.exception("JWKS could not be fetched")
+        raise
+    return authorizer_result(
+        identity.sub,
+        ALLOW,
+        method_arn,
+        {CONTEXT_ROLE: identity.role.value, CONTEXT_ORG: identity.org, CONTEXT_SUB: identity.sub},
+    )

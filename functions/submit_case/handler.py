@@ -1,0 +1,64 @@
+"""POST /cases: record a new case review."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tracker.api.resolver import case_service, create_resolver, current_caller, logger, metrics, tracer
+from tracker.api.responses import BAD_REQUEST, CONFLICT, FORBIDDEN, UNAUTHORIZED, UNPROCESSABLE, case_response, ok
+from tracker.models.case import Case
+
+app = create_resolver()
+
+
+@app.post(
+    "/cases",
+    summary="Submit a case review",
+    tags=["Cases"],
+    status_code=201,
+    responses={
+        201: ok("The case as recorded, with Location and ETag.", Case),
+        **UNAUTHORIZED,
+        **FORBIDDEN,
+        **BAD_REQUEST,
+        **CONFLICT,
+        **UNPROCESSABLE,
+    },
+)
+@tracer.capture_method
+def submit_case(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=128,
+            description="Repeat a submission safely: the same key and body return the first response.",
+        ),
+    ] = None,
+) -> Response[str]:
+    caller = current_caller(app)
+    body: Any = app.current_event.json_body
+    if idempotency_key is None:
+        case = case_service().submit(caller, body)
+        metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
+        return case_response(201, case, {"Location": f"/cases/{case.case_id}"})
+
+    from tracker.api.idempotency import submit_once
+
+    stored = submit_once(caller, idempotency_key, body)
+    return Response(status_code=stored["statusCode"], content_type="application/json", body=stored["body"],
+                    headers=stored["headers"])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    from tracker.api.idempotency import register_context
+
+    register_context(context)
+    return app.resolve(event, context)

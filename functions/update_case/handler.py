@@ -1,0 +1,58 @@
+"""PATCH /cases/{caseId}: change a case with a JSON merge patch, guarded by If-Match."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tracker.api.resolver import case_service, create_resolver, current_caller, logger, metrics, tracer
+from tracker.api.responses import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_VISIBLE,
+    PRECONDITIONS,
+    UNAUTHORIZED,
+    UNPROCESSABLE,
+    case_response,
+    ok,
+)
+from tracker.models.case import Case
+
+app = create_resolver()
+
+
+@app.patch(
+    "/cases/<caseId>",
+    summary="Update a case review (JSON merge patch, RFC 7396)",
+    description="Send `If-Match` with the ETag from your last read. `null` removes an optional field.",
+    tags=["Cases"],
+    responses={
+        200: ok("The case after the change, with its new ETag.", Case),
+        **UNAUTHORIZED,
+        **NOT_VISIBLE,
+        **FORBIDDEN,
+        **PRECONDITIONS,
+        **BAD_REQUEST,
+        **UNPROCESSABLE,
+    },
+)
+@tracer.capture_method
+def update_case(
+    caseId: str,  # noqa: N803 - the path parameter's name on the wire
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description='The ETag of the version you read, e.g. "3".')
+    ] = None,
+) -> Response[str]:
+    caller = current_caller(app)
+    case = case_service().update(caller, caseId, app.current_event.body, if_match)
+    metrics.add_metric(name="CasesUpdated", unit="Count", value=1)
+    return case_response(200, case)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,110 @@
+"""One set-up for every API function: the resolver, its error handlers and the caller's identity.
+
+Every error path answers with problem+json. Unexpected errors are logged with the correlation id
+(API Gateway's request id) and only the exception's type, never its message, which could quote
+restricted text; the caller gets a 500 naming the correlation id and nothing internal.
+"""
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from tracker import config
+from tracker.access import AccessPolicy, Caller, is_known_org
+from tracker.api.problems import problem, problem_from_error
+from tracker.errors import BadRequest, DomainError, FieldError, Unauthorized
+from tracker.logic.validation import field_errors_from_pydantic
+from tracker.models.enums import Role
+
+logger = Logger(service=config.SERVICE_NAME)
+tracer = Tracer(service=config.SERVICE_NAME)
+metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
+
+
+def correlation_id(app: APIGatewayRestResolver) -> str:
+    return str(app.current_event.request_context.request_id or "")
+
+
+def create_resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response[str]:
+        logger.info("request refused", extra={"status": error.status, "problem": error.slug})
+        return problem_from_error(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _request_validation(error: RequestValidationError) -> Response[str]:
+        # Powertools validates path and query parameters: a bad value there is a 400.
+        errors = []
+        for item in error.errors():
+            location = tuple(item.get("loc", ()))
+            place = str(location[0]) if location else "body"
+            name = ".".join(str(part) for part in location[1:])
+            errors.append(FieldError(name, str(item.get("msg", "is not valid")), place))
+        return problem_from_error(BadRequest("The request is not valid.", errors))
+
+    @app.exception_handler(json.JSONDecodeError)
+    def _malformed_json(_: json.JSONDecodeError) -> Response[str]:
+        return problem_from_error(BadRequest("The body is not valid JSON.", [FieldError("", "is not valid JSON")]))
+
+    @app.exception_handler(ValidationError)
+    def _pydantic_error(error: ValidationError) -> Response[str]:
+        # Only reached if a model is validated outside the domain's own checks: still a 422, never a 500.
+        from tracker.errors import Unprocessable
+
+        return problem_from_error(Unprocessable("The request is not valid.", field_errors_from_pydantic(error)))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[str]:
+        identifier = correlation_id(app)
+        logger.error("unhandled error", extra={"error_type": type(error).__name__, "correlation_id": identifier})
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        return problem(
+            500,
+            "Internal error",
+            "Something went wrong on our side. Quote the correlation id if you contact the service desk.",
+            "internal-error",
+            correlationId=identifier,
+        )
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        return problem(404, "Not found", "No such resource.", "not-found")
+
+    return app
+
+
+def current_caller(app: APIGatewayRestResolver) -> Caller:
+    """The caller, as API Gateway's authorizer put it in the request context; 401 without it."""
+    authorizer: dict[str, Any] = app.current_event.request_context.authorizer.raw_event or {}
+    role_name, org, sub = authorizer.get("role"), authorizer.get("org"), authorizer.get("sub")
+    try:
+        role = Role(role_name)
+    except ValueError:
+        raise Unauthorized("A valid bearer token is required.") from None
+    if not isinstance(org, str) or not is_known_org(role, org):
+        raise Unauthorized("A valid bearer token is required.")
+    return Caller(role=role, org=org, sub=str(sub or "unknown"))
+
+
+@lru_cache(maxsize=1)
+def case_service() -> Any:
+    """The case service, built once per container on first use (clients created then, not at import)."""
+    from tracker.dal.cases import CaseRepository
+    from tracker.dal.clients import dynamodb_client
+    from tracker.dal.secrets import cursor_codec
+    from tracker.logic.cases import CaseService
+    from tracker.reference import reference_data
+
+    return CaseService(
+        CaseRepository(dynamodb_client(), config.cases_table_name()),
+        AccessPolicy(reference_data()),
+        reference_data(),
+        cursor_codec,
+    )

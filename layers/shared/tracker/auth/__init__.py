@@ -1,0 +1,1 @@
+"""Identity: JWT verification settings and the API Gateway authorizer's building blocks."""

@@ -1,0 +1,105 @@
+"""The authorizer's configuration, read from the environment: every variable name defined once.
+
+The CDK app sets these on the authorizer function (importing the names from here); the local
+stack sets them on its own process.
+"""
+
+import os
+from dataclasses import dataclass
+
+JWKS_URL_ENV = "JWKS_URL"
+"""The identity provider's JWKS document (https; plain http only on loopback for the local stack)."""
+JWT_ISSUER_ENV = "JWT_ISSUER"
+"""Expected ``iss`` claim, exactly."""
+JWT_AUDIENCE_ENV = "JWT_AUDIENCE"
+"""Expected ``aud`` claim (comma-separated to accept several)."""
+ROLE_CLAIM_ENV = "ROLE_CLAIM"
+"""Name of the claim carrying the role (default ``role``); a dotted path reaches a nested claim."""
+ORG_CLAIM_ENV = "ORG_CLAIM"
+"""Name of the claim carrying the organisation code (default ``org``); dotted paths allowed."""
+SUB_CLAIM_ENV = "SUB_CLAIM"
+"""Name of the claim identifying the user (default ``sub``)."""
+JWT_LEEWAY_ENV = "JWT_LEEWAY_SECONDS"
+"""Clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (default 30 seconds)."""
+JWKS_CACHE_SECONDS_ENV = "JWKS_CACHE_SECONDS"
+"""How long the fetched JWKS is kept in the container before it is fetched again (default 300)."""
+
+ALL_ENV_NAMES: tuple[str, ...] = (
+    JWKS_URL_ENV,
+    JWT_ISSUER_ENV,
+    JWT_AUDIENCE_ENV,
+    ROLE_CLAIM_ENV,
+    ORG_CLAIM_ENV,
+    SUB_CLAIM_ENV,
+    JWT_LEEWAY_ENV,
+    JWKS_CACHE_SECONDS_ENV,
+)
+
+ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
+DEFAULT_ROLE_CLAIM = "role"
+DEFAULT_ORG_CLAIM = "org"
+DEFAULT_SUB_CLAIM = "sub"
+DEFAULT_LEEWAY_SECONDS = 30
+DEFAULT_JWKS_CACHE_SECONDS = 300
+AUTHORIZER_CACHE_SECONDS = 300
+"""API Gateway's authorizer result cache TTL (CDK ``results_cache_ttl``; the local stack mimics it)."""
+IDENTITY_HEADER = "Authorization"
+"""The authorizer's identity source: API Gateway answers 401 itself when this header is missing."""
+
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+class AuthConfigurationError(RuntimeError):
+    """The authorizer is misconfigured (a deployment fault, not a caller fault)."""
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    jwks_url: str
+    issuer: str
+    audiences: tuple[str, ...]
+    role_claim: str = DEFAULT_ROLE_CLAIM
+    org_claim: str = DEFAULT_ORG_CLAIM
+    sub_claim: str = DEFAULT_SUB_CLAIM
+    leeway_seconds: int = DEFAULT_LEEWAY_SECONDS
+    jwks_cache_seconds: int = DEFAULT_JWKS_CACHE_SECONDS
+
+    def __post_init__(self) -> None:
+        if not self.jwks_url.startswith("https://") and not _is_loopback_http(self.jwks_url):
+            raise AuthConfigurationError(f"{JWKS_URL_ENV} must be an https:// URL (http only on loopback)")
+        if not self.issuer:
+            raise AuthConfigurationError(f"{JWT_ISSUER_ENV} is empty")
+        if not self.audiences:
+            raise AuthConfigurationError(f"{JWT_AUDIENCE_ENV} is empty")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "AuthSettings":
+        env = dict(os.environ) if environ is None else environ
+
+        def required(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise AuthConfigurationError(f"environment variable {name} is not set")
+            return value
+
+        return cls(
+            jwks_url=required(JWKS_URL_ENV),
+            issuer=required(JWT_ISSUER_ENV),
+            audiences=tuple(a.strip() for a in required(JWT_AUDIENCE_ENV).split(",") if a.strip()),
+            role_claim=env.get(ROLE_CLAIM_ENV, "").strip() or DEFAULT_ROLE_CLAIM,
+            org_claim=env.get(ORG_CLAIM_ENV, "").strip() or DEFAULT_ORG_CLAIM,
+            sub_claim=env.get(SUB_CLAIM_ENV, "").strip() or DEFAULT_SUB_CLAIM,
+            leeway_seconds=int(env.get(JWT_LEEWAY_ENV, "").strip() or DEFAULT_LEEWAY_SECONDS),
+            jwks_cache_seconds=int(env.get(JWKS_CACHE_SECONDS_ENV, "").strip() or DEFAULT_JWKS_CACHE_SECONDS),
+        )
+
+
+def _is_loopback_http(url: str) -> bool:
+    if not url.startswith("http://"):
+        return False
+    host = url[len("http://") :].split("/", 1)[0]
+    if host.startswith("["):
+        host = host.split("]", 1)[0] + "]"
+    else:
+        host = host.split(":", 1)[0]
+    return host in _LOOPBACK_HOSTS

@@ -1,0 +1,156 @@
+"""The cases table: case items, their history items, reference counters and list queries."""
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from tracker.dal import schema
+from tracker.dal.items import from_attribute_values, to_attribute_values
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class VersionConflict(Exception):
+    """The case changed (or was created) since the caller read it: nothing was written."""
+
+
+class CaseRepository:
+    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attribute_values({schema.PARTITION_KEY: schema.case_pk(case_id), schema.SORT_KEY: schema.CASE_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return from_attribute_values(item) if item else None
+
+    def create(self, case_item: dict[str, Any], history_item: dict[str, Any]) -> None:
+        """Write a new case and its first history item together, or neither."""
+        self._write_version(case_item, history_item, expected_version=None)
+
+    def replace(self, case_item: dict[str, Any], history_item: dict[str, Any], expected_version: int) -> None:
+        """Replace the case if it is still at ``expected_version``, with its history item, or neither."""
+        self._write_version(case_item, history_item, expected_version=expected_version)
+
+    def _write_version(
+        self, case_item: dict[str, Any], history_item: dict[str, Any], expected_version: int | None
+    ) -> None:
+        if expected_version is None:
+            case_condition: dict[str, Any] = {
+                "ConditionExpression": "attribute_not_exists(#pk)",
+                "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY},
+            }
+        else:
+            case_condition = {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": to_attribute_values({":expected": expected_version}),
+            }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": to_attribute_values(case_item), **case_condition}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_attribute_values(history_item),
+                            "ConditionExpression": "attribute_not_exists(#pk)",
+                            "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY},
+                        }
+                    },
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as error:
+            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                raise VersionConflict from None
+            raise
+
+    def history(self, case_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+            "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY, "#sk": schema.SORT_KEY},
+            "ExpressionAttributeValues": to_attribute_values(
+                {":pk": schema.case_pk(case_id), ":prefix": schema.HISTORY_SK_PREFIX}
+            ),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**request)
+            items.extend(from_attribute_values(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def next_reference_number(self, icb_code: str, year: int) -> int:
+        """Atomically allocate the next sequence number of an ICB's references for a year."""
+        response = self._client.update_item(
+            TableName=self._table,
+            Key=to_attribute_values(
+                {schema.PARTITION_KEY: schema.counter_pk(icb_code, year), schema.SORT_KEY: schema.COUNTER_SK}
+            ),
+            UpdateExpression="ADD #next :one SET #type = :type",
+            ExpressionAttributeNames={"#next": "lastNumber", "#type": schema.ENTITY_TYPE_ATTRIBUTE},
+            ExpressionAttributeValues=to_attribute_values({":one": 1, ":type": schema.ENTITY_COUNTER}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["lastNumber"]["N"])
+
+    def iter_partition(
+        self,
+        index: schema.IndexDefinition,
+        partition_key: str,
+        *,
+        before: str | None,
+        since: str | None,
+        equals: dict[str, str],
+        page_size: int,
+    ) -> Iterator[dict[str, Any]]:
+        """Case items of one index partition, newest update first, lazily page by page (Query only).
+
+        ``before`` is exclusive (the cursor's position); ``since`` is inclusive.
+        """
+        names = {"#pk": index.partition_key, "#sk": index.sort_key}
+        values: dict[str, Any] = {":pk": partition_key}
+        key_condition = "#pk = :pk"
+        if before is not None and since is not None:
+            key_condition += " AND #sk BETWEEN :since AND :before"
+            values.update({":since": since, ":before": before})
+        elif before is not None:
+            key_condition += " AND #sk < :before"
+            values[":before"] = before
+        elif since is not None:
+            key_condition += " AND #sk >= :since"
+            values[":since"] = since
+        filters = []
+        for position, (attribute, value) in enumerate(sorted(equals.items())):
+            names[f"#f{position}"] = attribute
+            values[f":f{position}"] = value
+            filters.append(f"#f{position} = :f{position}")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index.name,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_attribute_values(values),
+            "ScanIndexForward": False,
+            "Limit": page_size,
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        while True:
+            response = self._client.query(**request)
+            for raw in response.get("Items", []):
+                item = from_attribute_values(raw)
+                if before is not None and item[index.sort_key] >= before:
+                    continue  # BETWEEN is inclusive; the cursor's own item was on the last page
+                yield item
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

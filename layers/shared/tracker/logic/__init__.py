@@ -1,0 +1,1 @@
+"""Use cases of the tracker, free of HTTP and of boto3."""

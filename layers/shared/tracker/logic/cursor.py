@@ -1,0 +1,54 @@
+"""Opaque, tamper-evident list cursors: an HMAC-SHA256-signed position bound to the query."""
+
+import base64
+import hashlib
+import hmac
+import json
+
+from tracker.errors import BadRequest, FieldError
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CursorCodec:
+    """``scope`` binds a cursor to one caller and one set of filters: it is refused anywhere else."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the cursor signing key must be at least 16 bytes")
+        self._key = key
+
+    def _signature(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()
+
+    def encode(self, position: str, scope: str) -> str:
+        payload = json.dumps({"p": position, "s": hashlib.sha256(scope.encode()).hexdigest()[:32]}).encode()
+        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+
+    def decode(self, cursor: str, scope: str) -> str:
+        invalid = BadRequest(
+            "The cursor is not valid for this query.", [FieldError("cursor", "is not valid", "query")]
+        )
+        try:
+            encoded_payload, encoded_signature = cursor.split(".")
+            payload = _unb64(encoded_payload)
+            signature = _unb64(encoded_signature)
+        except ValueError:
+            raise invalid from None
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            raise invalid
+        try:
+            decoded = json.loads(payload)
+        except ValueError:
+            raise invalid from None
+        if decoded.get("s") != hashlib.sha256(scope.encode()).hexdigest()[:32] or not isinstance(
+            decoded.get("p"), str
+        ):
+            raise invalid
+        return str(decoded["p"])

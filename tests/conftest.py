@@ -1,0 +1,57 @@
+"""Fixtures shared by every suite: a clean AWS-free environment and synthetic case data."""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# Never reach a real AWS account from the tests, whatever the developer's shell holds.
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        # moto 5.2 in-process misroutes DynamoDB Streams calls from botocore 1.44 without this.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "SafeguardingCaseReviewTrackerTests",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+
+
+def synthetic_case(**overrides: Any) -> dict[str, Any]:
+    """A valid CSPR submission for ICB QE1 with made-up content only."""
+    body: dict[str, Any] = {
+        "icbCode": "QE1",
+        "reviewType": "CSPR",
+        "status": "OPEN",
+        "stage": "IN_PROGRESS",
+        "incidentDate": "2026-01-10",
+        "dateAdded": "2026-02-02",
+        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
+        "safeguardingPartnership": "Synthetic Children's Safeguarding Partnership",
+        "themes": ["NEGLECT", "DOMESTIC_ABUSE"],
+        "caseInformation": "Synthetic summary for tests only.",
+    }
+    body.update(overrides)
+    return {name: value for name, value in body.items() if value is not None}
+
+
+@pytest.fixture
+def case_body() -> dict[str, Any]:
+    return synthetic_case()
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pin "now" to 2026-11-26 12:00 UTC so date rules and deadlines are deterministic."""
+    from datetime import UTC, datetime
+
+    from tracker import clock
+
+    monkeypatch.setattr(clock, "now_utc", lambda: datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    yield
