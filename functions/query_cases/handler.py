@@ -23,7 +23,6 @@ app = create_resolver()
     tags=["Cases"],
     responses={200: ok("A page of cases.", CaseList), **UNAUTHORIZED, **BAD_REQUEST},
 )
-@tracer.capture_method
 def list_cases() -> Response[str]:
     from tracker.logic.cases import parse_list_query
     from tracker.reference import reference_data
@@ -40,7 +39,6 @@ def list_cases() -> Response[str]:
     tags=["Cases"],
     responses={200: ok("The case, with its ETag.", Case), **UNAUTHORIZED, **NOT_VISIBLE},
 )
-@tracer.capture_method
 def get_case(caseId: str) -> Response[str]:  # noqa: N803 - the path parameter's name on the wire
     return case_response(200, case_service().get(current_caller(app), caseId))
 
@@ -51,7 +49,6 @@ def get_case(caseId: str) -> Response[str]:  # noqa: N803 - the path parameter's
     tags=["Cases"],
     responses={200: ok("Versions, oldest first.", History), **UNAUTHORIZED, **NOT_VISIBLE},
 )
-@tracer.capture_method
 def case_history(caseId: str) -> Response[str]:  # noqa: N803 - the path parameter's name on the wire
     entries = case_service().history(current_caller(app), caseId)
     return json_response(200, History.model_validate({"items": entries}))

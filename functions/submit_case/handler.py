@@ -28,7 +28,6 @@ app = create_resolver()
         **UNPROCESSABLE,
     },
 )
-@tracer.capture_method
 def submit_case(
     idempotency_key: Annotated[
         str | None,

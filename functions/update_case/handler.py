@@ -38,7 +38,6 @@ app = create_resolver()
         **UNPROCESSABLE,
     },
 )
-@tracer.capture_method
 def update_case(
     caseId: str,  # noqa: N803 - the path parameter's name on the wire
     if_match: Annotated[

@@ -116,8 +116,10 @@ class CaseRepository:
 
         ``before`` is exclusive (the cursor's position); ``since`` is inclusive.
         """
-        names = {"#pk": index.partition_key, "#sk": index.sort_key}
+        names = {"#pk": index.partition_key}
         values: dict[str, Any] = {":pk": partition_key}
+        if before is not None or since is not None:
+            names["#sk"] = index.sort_key
         key_condition = "#pk = :pk"
         if before is not None and since is not None:
             key_condition += " AND #sk BETWEEN :since AND :before"

@@ -142,8 +142,10 @@ def parse_if_match(header: str | None) -> int:
     )
 
 
-def etag(case: Case) -> str:
-    return f'"{case.version}"'
+def _keyed_by_position(sort_key: str, items: Iterator[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Pairs of (index sort key, item): the position every partition is merged and paged by."""
+    for item in items:
+        yield item[sort_key], item
 
 
 class CaseService:
@@ -209,18 +211,20 @@ class CaseService:
             if value is not None
         }
         page_size = min(MAX_LIMIT + 1, query.limit + 1)
-        streams: list[Iterator[tuple[str, dict[str, Any]]]] = []
-        for partition in partitions:
-            sort_key = partition.index.sort_key
-            items = self._repository.iter_partition(
-                partition.index,
-                partition.key,
-                before=before,
-                since=query.updated_since,
-                equals=equals,
-                page_size=page_size,
+        streams = [
+            _keyed_by_position(
+                partition.index.sort_key,
+                self._repository.iter_partition(
+                    partition.index,
+                    partition.key,
+                    before=before,
+                    since=query.updated_since,
+                    equals=equals,
+                    page_size=page_size,
+                ),
             )
-            streams.append(((item[sort_key], item) for item in items))
+            for partition in partitions
+        ]
         today = clock.today_london()
         page: list[tuple[str, Case]] = []
         for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=True):

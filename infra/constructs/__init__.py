@@ -1,0 +1,1 @@
+"""One construct per concern: keys, data, layer, functions, API, reporting, monitoring."""

@@ -1,0 +1,124 @@
+"""What one stream record does to the bucket: the plan (pure) and its application.
+
+- INSERT/MODIFY writes the version's ``changes/`` object, keyed by (caseId, version).
+- REMOVE writes a ``REMOVED`` tombstone to ``changes/``.
+- ``current/`` is set from the case's latest state in the table, not from the record: replaying an
+  old record (any batch, any bisection, any number of times) then rewrites the latest state
+  instead of rolling it back, and a removed case is never resurrected.
+- Every ``current/`` location a record names (its old and new image) other than the latest
+  state's is deleted, so a case that moved ICB leaves no stale copy even when the record that
+  moved it is processed after later ones.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tracker import clock
+from tracker.dal.extract_store import ExtractStore
+from tracker.extracts.columns import SCHEMA_VERSION, ChangeType, changes_columns, current_columns
+from tracker.extracts.keys import JSON_CONTENT_TYPE, change_key, current_key
+from tracker.extracts.rows import case_row, encode_json, parse_case
+from tracker.extracts.stream import StreamChange
+from tracker.models.case import Case
+
+
+@dataclass(frozen=True)
+class PutObject:
+    key: str
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class DeleteObject:
+    key: str
+
+
+Operation = PutObject | DeleteObject
+LatestCase = Callable[[str], dict[str, Any] | None]
+"""The case item now in the table for a case id (None once removed)."""
+
+
+def _location(case: Case) -> str:
+    return current_key(case.region_code, case.icb_code, case.case_id)
+
+
+def _updated_on(case: Case) -> date:
+    return case.updated_at.astimezone(UTC).date()
+
+
+def change_object(case: Case, change_type: ChangeType, changed_at: datetime) -> PutObject:
+    """The ``changes/`` object of a version; ``changed_at`` is fixed for the version, so is the key."""
+    row = case_row(
+        case,
+        changes_columns(),
+        as_of=_updated_on(case),  # only due dates are kept, which do not depend on the day
+        metadata={"changeType": change_type.value, "changedAt": clock.format_timestamp(changed_at)},
+    )
+    key = change_key(
+        case.case_id,
+        case.version,
+        changed_at.astimezone(UTC).date(),
+        removed=change_type is ChangeType.REMOVED,
+    )
+    return PutObject(key, encode_json(row), JSON_CONTENT_TYPE)
+
+
+def current_object(case: Case) -> PutObject:
+    row = case_row(case, current_columns(), as_of=_updated_on(case), metadata={})
+    return PutObject(_location(case), encode_json(row), JSON_CONTENT_TYPE)
+
+
+def plan(change: StreamChange, latest_item: dict[str, Any] | None) -> list[Operation]:
+    """The writes and deletes for one case item's stream record, puts first (never zero copies)."""
+    operations: list[Operation] = []
+    old = parse_case(change.old_image) if change.old_image else None
+    new = parse_case(change.new_image) if change.new_image else None
+    if new is not None:
+        change_type = ChangeType.CREATED if new.version == 1 else ChangeType.UPDATED
+        operations.append(change_object(new, change_type, new.updated_at))
+    elif old is not None:
+        if change.created_at is None:
+            raise ValueError("a REMOVE record needs ApproximateCreationDateTime")
+        operations.append(change_object(old, ChangeType.REMOVED, change.created_at))
+
+    named = {_location(case) for case in (old, new) if case is not None}
+    if latest_item is not None:
+        latest = parse_case(latest_item)
+        operations.append(current_object(latest))
+        named.discard(_location(latest))
+    operations.extend(DeleteObject(key) for key in sorted(named))
+    return operations
+
+
+def apply(store: ExtractStore, operations: list[Operation]) -> None:
+    for operation in operations:
+        if isinstance(operation, PutObject):
+            store.put(operation.key, operation.body, operation.content_type, SCHEMA_VERSION)
+        else:
+            store.delete(operation.key)
+
+
+def summary(operations: list[Operation]) -> dict[str, list[str]]:
+    """Keys written and deleted, for logs (keys hold ids and codes, never free text)."""
+    return {
+        "written": [operation.key for operation in operations if isinstance(operation, PutObject)],
+        "deleted": [operation.key for operation in operations if isinstance(operation, DeleteObject)],
+    }
+
+
+class ChangePublisher:
+    def __init__(self, store: ExtractStore, latest_case: LatestCase) -> None:
+        self._store = store
+        self._latest_case = latest_case
+
+    def publish(self, change: StreamChange) -> list[Operation]:
+        """Apply one case item's record; returns what was done (keys only are safe to log)."""
+        case_id = change.case_id
+        if case_id is None:
+            raise ValueError("a case record without caseId")
+        operations = plan(change, self._latest_case(case_id))
+        apply(self._store, operations)
+        return operations

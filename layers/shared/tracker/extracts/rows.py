@@ -1,0 +1,104 @@
+"""Rows of the extracts from case records, and their bytes (JSON objects and CSV tables).
+
+A row holds exactly the columns of its extract (``tracker.extracts.columns``), in column order;
+rendering is deterministic, so the same case version always gives the same bytes.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from tracker.dal.items import strip_keys
+from tracker.extracts.columns import (
+    RECOMMENDATION_OVERDUE_COLUMN,
+    SCHEMA_VERSION,
+    Column,
+    Origin,
+    snapshot_recommendation_columns,
+)
+from tracker.logic.deadlines import compute_deadlines
+from tracker.models.case import Case, restricted_fields
+
+
+def parse_case(item: Mapping[str, Any]) -> Case:
+    """The case held in a case item or stream image (plain JSON-typed dict, keys allowed)."""
+    return Case.model_validate(strip_keys(dict(item)))
+
+
+def _project(value: Any, column: Column) -> Any:
+    # Nested objects keep only the column's struct fields: an allowlist, so restricted or unknown
+    # nested fields cannot slip through.
+    if column.struct_fields and isinstance(value, list):
+        return [{name: element.get(name) for name in column.struct_fields} for element in value]
+    return value
+
+
+def case_row(case: Case, columns: Sequence[Column], *, as_of: date, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of ``columns`` for ``case``; deadlines are computed as of ``as_of``."""
+    record = case.model_dump(mode="json", by_alias=True)
+    deadlines = compute_deadlines(case, as_of).model_dump(mode="json", by_alias=True)
+    values: dict[Origin, Mapping[str, Any]] = {
+        Origin.CASE: record,
+        Origin.DEADLINES: deadlines,
+        Origin.EXTRACT: {"schemaVersion": SCHEMA_VERSION, **metadata},
+    }
+    row = {column.name: _project(values[column.origin].get(column.field), column) for column in columns}
+    _assert_unrestricted(row)
+    return row
+
+
+def recommendation_rows(case: Case, *, as_of: date, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    record = case.model_dump(mode="json", by_alias=True)
+    overdue = set(compute_deadlines(case, as_of).overdue_recommendation_ids)
+    rows = []
+    for recommendation in record.get("recommendations") or ():
+        row: dict[str, Any] = {}
+        for column in snapshot_recommendation_columns():
+            if column is RECOMMENDATION_OVERDUE_COLUMN:
+                row[column.name] = recommendation["recommendationId"] in overdue
+            elif column.origin is Origin.RECOMMENDATION:
+                row[column.name] = recommendation.get(column.field)
+            elif column.origin is Origin.CASE:
+                row[column.name] = record.get(column.field)
+            else:
+                row[column.name] = {"schemaVersion": SCHEMA_VERSION, **metadata}[column.name]
+        _assert_unrestricted(row)
+        rows.append(row)
+    return rows
+
+
+def _assert_unrestricted(row: Mapping[str, Any]) -> None:
+    # Columns already leave restricted fields out; this guards against a future column mistake.
+    leaked = restricted_fields() & row.keys()
+    if leaked:
+        raise AssertionError("restricted field in an extract row")
+
+
+def encode_json(row: Mapping[str, Any]) -> bytes:
+    """One JSON object on one line (JSON Lines), as Glue's JSON SerDe and DuckDB read it."""
+    return (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(element, str) for element in value):
+        return "|".join(value)  # enum codes and ids hold no "|"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def encode_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """A header row of column names, then one line per row; RFC 4180 quoting, ``\\n`` line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([column.name for column in columns])
+    for row in rows:
+        writer.writerow([_cell(row[column.name]) for column in columns])
+    return buffer.getvalue().encode("utf-8")

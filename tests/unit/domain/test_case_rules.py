@@ -1,0 +1,177 @@
+"""Each rule of the case record, through the same validation the API uses."""
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import synthetic_case
+from tracker.errors import Unprocessable
+from tracker.logic.validation import validate_case_fields
+from tracker.models.case import restricted_fields
+
+
+def fields_at_fault(body: Any) -> set[str]:
+    with pytest.raises(Unprocessable) as raised:
+        validate_case_fields(body)
+    return {error.field for error in raised.value.errors}
+
+
+pytestmark = pytest.mark.usefixtures("fixed_today")
+
+
+def test_valid_case_passes() -> None:
+    fields = validate_case_fields(synthetic_case())
+    assert fields.icb_code == "QE1"
+    assert [theme.value for theme in fields.themes] == ["NEGLECT", "DOMESTIC_ABUSE"]
+
+
+@pytest.mark.parametrize(
+    "missing", ["icbCode", "reviewType", "status", "stage", "incidentDate", "dateAdded",
+                "designatedProfessional", "safeguardingPartnership", "themes"]
+)
+def test_mandatory_fields(missing: str) -> None:
+    body = synthetic_case()
+    del body[missing]
+    assert fields_at_fault(body) == {missing}
+
+
+@pytest.mark.parametrize("field", ["incidentDate", "dateAdded", "reportSignedOffDate"])
+def test_dates_not_in_the_future_in_london(field: str) -> None:
+    # "Today" is pinned to 2026-11-26 in Europe/London; the next day is the future.
+    body = synthetic_case(incidentDate="2026-01-01", dateAdded="2026-01-02")
+    body[field] = "2026-11-27"
+    assert field in fields_at_fault(body)
+
+
+def test_today_is_not_the_future() -> None:
+    validate_case_fields(synthetic_case(incidentDate="2026-11-26", dateAdded="2026-11-26"))
+
+
+def test_dates_in_order() -> None:
+    assert fields_at_fault(synthetic_case(incidentDate="2026-03-01", dateAdded="2026-02-01")) == {"dateAdded"}
+    body = synthetic_case(reportSignedOffDate="2026-05-01", publicationDate="2026-04-01")
+    assert fields_at_fault(body) == {"publicationDate"}
+    assert fields_at_fault(synthetic_case(reportSignedOffDate="2026-01-20")) == {"reportSignedOffDate"}
+
+
+def test_closed_needs_sign_off_publication_or_embargo() -> None:
+    assert fields_at_fault(synthetic_case(status="CLOSED", stage="CLOSED")) == {"status"}
+    validate_case_fields(synthetic_case(status="CLOSED", stage="CLOSED", reportSignedOffDate="2026-06-01"))
+    validate_case_fields(synthetic_case(status="CLOSED", stage="PUBLISHED", publicationDate="2026-07-01"))
+    validate_case_fields(synthetic_case(status="CLOSED", stage="EMBARGOED", embargoed=True))
+
+
+def test_other_review_type_needs_its_text() -> None:
+    assert fields_at_fault(synthetic_case(reviewType="OTHER")) == {"reviewTypeOther"}
+    validate_case_fields(synthetic_case(reviewType="OTHER", reviewTypeOther="Multi-agency learning review"))
+    assert fields_at_fault(synthetic_case(reviewTypeOther="Only for OTHER")) == {"reviewTypeOther"}
+
+
+@pytest.mark.parametrize(
+    "field", ["icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs"]
+)
+def test_dhr_only_fields(field: str) -> None:
+    assert fields_at_fault(synthetic_case(**{field: "YES"})) == {field}
+    for review_type in ("DHR", "DHR_CHILD"):
+        validate_case_fields(synthetic_case(reviewType=review_type, **{field: "PENDING"}))
+
+
+def test_report_url_must_be_https() -> None:
+    assert fields_at_fault(synthetic_case(reportUrl="http://example.org/report.pdf")) == {"reportUrl"}
+    validate_case_fields(synthetic_case(reportUrl="https://example.org/report.pdf"))
+
+
+@pytest.mark.parametrize("themes", [[], ["NEGLECT", "SEXUAL_ABUSE", "MODERN_SLAVERY", "SELF_NEGLECT"]])
+def test_one_to_three_themes(themes: list[str]) -> None:
+    assert fields_at_fault(synthetic_case(themes=themes)) == {"themes"}
+
+
+def test_unknown_theme_and_repeated_theme() -> None:
+    assert fields_at_fault(synthetic_case(themes=["NOT_A_THEME"])) == {"themes[0]"}
+    assert fields_at_fault(synthetic_case(themes=["NEGLECT", "NEGLECT"])) == {"themes"}
+
+
+@pytest.mark.parametrize("field", ["caseInformation", "comments"])
+def test_restricted_text_maximum_length(field: str) -> None:
+    assert fields_at_fault(synthetic_case(**{field: "x" * 4001})) == {field}
+    validate_case_fields(synthetic_case(**{field: "x" * 4000}))
+
+
+# 943 476 5919 passes the modulus 11 check (NHS Digital's published test number pattern).
+@pytest.mark.parametrize("text", ["child known as 9434765919 locally", "ref 943 476 5919", "943-476-5919"])
+def test_free_text_with_nhs_number_is_refused(text: str) -> None:
+    assert fields_at_fault(synthetic_case(comments=text)) == {"comments"}
+
+
+def test_ten_digits_failing_modulus_11_are_allowed() -> None:
+    validate_case_fields(synthetic_case(comments="invoice 9434765918 settled"))
+
+
+@pytest.mark.parametrize("field", ["caseInformation", "lessonsLearnt", "goodPractice", "localReference"])
+@pytest.mark.parametrize("postcode", ["ZZ1 1ZZ", "zz99 9zz", "ZZ11ZZ"])
+def test_free_text_with_full_postcode_is_refused(field: str, postcode: str) -> None:
+    assert fields_at_fault(synthetic_case(**{field: f"lived near {postcode} at the time"})) == {field}
+
+
+def test_partial_postcode_is_allowed() -> None:
+    validate_case_fields(synthetic_case(lessonsLearnt="Families in the ZZ1 district were offered support."))
+
+
+def test_error_never_echoes_the_rejected_text() -> None:
+    with pytest.raises(Unprocessable) as raised:
+        validate_case_fields(synthetic_case(comments="canary-9434765919"))
+    assert "canary" not in repr([error.as_dict() for error in raised.value.errors])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("embargoed", "yes"),
+        ("embargoed", 1),
+        ("incidentDate", 1767225600),
+        ("incidentDate", "2026-01-10T00:00:00"),
+        ("incidentDate", "2026-02-30"),
+        ("reviewType", "cspr"),
+        ("safeguardingPartnership", 12),
+    ],
+)
+def test_strict_types(field: str, value: Any) -> None:
+    assert fields_at_fault(synthetic_case(**{field: value})) == {field}
+
+
+def test_unknown_and_snake_case_fields_are_refused() -> None:
+    assert fields_at_fault(synthetic_case(favouriteColour="blue")) == {"favouriteColour"}
+    assert fields_at_fault(synthetic_case(icb_code="QE1")) == {"icb_code"}
+
+
+def test_server_owned_fields_are_refused() -> None:
+    assert fields_at_fault(synthetic_case(caseId="x", version=3)) == {"caseId", "version"}
+
+
+def test_recommendations_validated_and_unique() -> None:
+    recommendation = {
+        "recommendationId": "R1",
+        "theme": "NEGLECT",
+        "text": "Share the learning with primary care.",
+        "owner": "Designated nurse",
+        "dueDate": "2027-01-31",
+        "status": "NOT_STARTED",
+    }
+    validate_case_fields(synthetic_case(recommendations=[recommendation]))
+    assert fields_at_fault(synthetic_case(recommendations=[recommendation, recommendation])) == {"recommendations"}
+    assert fields_at_fault(synthetic_case(recommendations=[{**recommendation, "status": "DONE"}])) == {
+        "recommendations[0].status"
+    }
+
+
+def test_conversion_fields_go_together() -> None:
+    assert fields_at_fault(synthetic_case(convertedFromCaseId="abc")) == {"convertedDate"}
+    validate_case_fields(synthetic_case(convertedFromCaseId="abc", convertedDate="2026-03-01"))
+
+
+def test_body_must_be_an_object() -> None:
+    assert fields_at_fault(["not", "an", "object"]) == {""}
+
+
+def test_restricted_fields_come_from_the_model() -> None:
+    assert restricted_fields() == {"caseInformation", "comments"}
