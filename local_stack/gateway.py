@@ -11,13 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
+
 from infra.routes import AUTHORIZER
 from local_stack import events
 from local_stack.identity import jwks_json
 from local_stack.lambdas import Functions
 from local_stack.state import ISSUER, JWKS_PATH, LocalState
-from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
-from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 
 log = logging.getLogger("scrt.gateway")
 
@@ -106,7 +107,10 @@ def lambda_response(result: Any) -> Response:
 
 class Gateway:
     def __init__(
-        self, functions: Functions, state: LocalState, authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS
+        self,
+        functions: Functions,
+        state: LocalState,
+        authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS,
     ) -> None:
         self.functions = functions
         self.state = state
@@ -114,7 +118,13 @@ class Gateway:
         self._jwks = jwks_json(state)
 
     def handle(
-        self, method: str, target: str, raw_headers: list[tuple[str, str]], body: bytes, source_ip: str, host: str
+        self,
+        method: str,
+        target: str,
+        raw_headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        host: str,
     ) -> Response:
         split = urlsplit(target)
         path = split.path or "/"
@@ -133,7 +143,9 @@ class Gateway:
             if isinstance(outcome, Response):
                 return outcome
             authorizer_context = outcome
-        event = events.proxy_event(match, method, path, split.query, raw_headers, body, context, authorizer_context)
+        event = events.proxy_event(
+            match, method, path, split.query, raw_headers, body, context, authorizer_context
+        )
         try:
             result = self.functions.invoke(match.route.function, event)
         except Exception:
@@ -173,7 +185,7 @@ class Gateway:
         if not policy_allows(result, arn):
             return gateway_response("ACCESS_DENIED")
         authorizer_context: dict[str, Any] = {
-            **{k: v for k, v in (result.get("context") or {}).items()},
+            **dict((result.get("context") or {}).items()),
             "principalId": result["principalId"],
             "integrationLatency": result.get("_latency", 0),
         }
@@ -183,7 +195,6 @@ class Gateway:
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "scrt-local-gateway"
-    sys_version = ""
     gateway: Gateway  # set on the subclass built by serve_http
 
     def _dispatch(self) -> None:
@@ -191,9 +202,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         raw_headers = [(name, value) for name, value in self.headers.items()]
-        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        host = self.headers.get("Host") or "127.0.0.1"
         try:
-            response = self.gateway.handle(self.command, self.path, raw_headers, body, self.client_address[0], host)
+            response = self.gateway.handle(
+                self.command, self.path, raw_headers, body, self.client_address[0], host
+            )
         except Exception:
             log.exception("local gateway failure")
             response = _json(500, {"message": "Internal server error"})
@@ -209,13 +222,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
         log.info(
-            "%s %s %d %.0f ms", self.command, self.path.split("?", 1)[0], response.status,
+            "%s %s %d %.0f ms",
+            self.command,
+            self.path.split("?", 1)[0],
+            response.status,
             (time.monotonic() - started) * 1000,
         )
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # one access line per request is logged by _dispatch
 
 

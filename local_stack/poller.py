@@ -261,7 +261,9 @@ class StreamPoller:
                 "batchSize": len(records),
                 "streamArn": self._stream_arn,
             },
-            "records": [{"eventName": r.get("eventName"), "keys": r["dynamodb"].get("Keys")} for r in records],
+            "records": [
+                {"eventName": r.get("eventName"), "keys": r["dynamodb"].get("Keys")} for r in records
+            ],
             "timestamp": datetime.now(UTC).isoformat(),
         }
         self.failed_batches_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWKS_URL_ENV, JWT_AUDIENCE_ENV, JWT_ISSUER_ENV
+from tracker.config import (
+    CASES_TABLE_ENV,
+    CURSOR_KEY_ENV,
+    IDEMPOTENCY_TABLE_ENV,
+    REPORTING_BUCKET_ENV,
+    SERVICE_NAME,
+)
+
 from infra.routes import PUBLISH_CHANGES
 from local_stack import aws, engines
 from local_stack.gateway import Gateway, HttpServer
@@ -28,8 +37,6 @@ from local_stack.state import (
     LocalState,
     StackInfo,
 )
-from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWKS_URL_ENV, JWT_AUDIENCE_ENV, JWT_ISSUER_ENV
-from tracker.config import CASES_TABLE_ENV, CURSOR_KEY_ENV, IDEMPOTENCY_TABLE_ENV, REPORTING_BUCKET_ENV, SERVICE_NAME
 
 log = logging.getLogger("scrt.stack")
 
@@ -91,7 +98,9 @@ def client_environment(
 
 
 class LocalStack:
-    def __init__(self, config: StackConfig | None = None, resolver: FunctionResolver = default_resolver) -> None:
+    def __init__(
+        self, config: StackConfig | None = None, resolver: FunctionResolver = default_resolver
+    ) -> None:
         self.config = config or StackConfig()
         self.state = LocalState(self.config.state_root)
         self.resolver = resolver
@@ -223,7 +232,8 @@ class LocalStack:
 
         threads = [
             threading.Thread(
-                target=run, args=("dynamodb", lambda: engines.start_dynamodb_local(self.state, config.dynamodb_port))
+                target=run,
+                args=("dynamodb", lambda: engines.start_dynamodb_local(self.state, config.dynamodb_port)),
             ),
             threading.Thread(
                 target=run, args=("s3", lambda: engines.start_seaweedfs(self.state, weed_ports, credentials))

@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
 from tracker.auth.settings import IDENTITY_HEADER, AuthSettings
 from tracker.auth.tokens import InvalidToken, JwksUnavailable, NotAllowed, TokenVerifier, bearer_token
@@ -25,13 +24,18 @@ UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
 
 
 @lru_cache(maxsize=1)
-def verifier() -> TokenVerifier:
+def _container_verifier() -> TokenVerifier:
     return TokenVerifier(AuthSettings.from_env())
 
 
+def verifier() -> TokenVerifier:
+    """One verifier (settings and JWKS client with its key cache) per container."""
+    return _container_verifier()
+
+
 def reset() -> None:
-    """Forget settings and cached keys (tests; a container never needs it)."""
-    verifier.cache_clear()
+    """Forget settings and cached keys (tests, and the local stack's restarts)."""
+    _container_verifier.cache_clear()
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:
@@ -47,7 +51,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         identity = verifier().verify(bearer_token(_header(event, IDENTITY_HEADER)))
     except InvalidToken as refused:
         logger.info("Token refused", extra={"reason": refused.reason})
-        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway matches this exact message
+        raise Exception(UNAUTHORIZED) from None
     except NotAllowed as denied:
         logger.info("Caller denied", extra={"reason": denied.reason, "sub": denied.sub})
         return authorizer_result(denied.sub, DENY, method_arn)

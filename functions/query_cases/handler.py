@@ -39,7 +39,7 @@ def list_cases() -> Response[str]:
     tags=["Cases"],
     responses={200: ok("The case, with its ETag.", Case), **UNAUTHORIZED, **NOT_VISIBLE},
 )
-def get_case(caseId: str) -> Response[str]:  # noqa: N803 - the path parameter's name on the wire
+def get_case(caseId: str) -> Response[str]:
     return case_response(200, case_service().get(current_caller(app), caseId))
 
 
@@ -49,7 +49,7 @@ def get_case(caseId: str) -> Response[str]:  # noqa: N803 - the path parameter's
     tags=["Cases"],
     responses={200: ok("Versions, oldest first.", History), **UNAUTHORIZED, **NOT_VISIBLE},
 )
-def case_history(caseId: str) -> Response[str]:  # noqa: N803 - the path parameter's name on the wire
+def case_history(caseId: str) -> Response[str]:
     entries = case_service().history(current_caller(app), caseId)
     return json_response(200, History.model_validate({"items": entries}))
 
@@ -72,7 +72,9 @@ def health() -> Response[str]:
     return json_response(200, Health(status="ok"))
 
 
-@app.get("/openapi.json", summary="This API's OpenAPI 3.1 document", tags=["Service"], include_in_schema=False)
+@app.get(
+    "/openapi.json", summary="This API's OpenAPI 3.1 document", tags=["Service"], include_in_schema=False
+)
 def openapi_document() -> Response[str]:
     from tracker.api.openapi_document import committed_document
 

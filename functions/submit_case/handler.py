@@ -8,7 +8,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker.api.resolver import case_service, create_resolver, current_caller, logger, metrics, tracer
-from tracker.api.responses import BAD_REQUEST, CONFLICT, FORBIDDEN, UNAUTHORIZED, UNPROCESSABLE, case_response, ok
+from tracker.api.responses import (
+    BAD_REQUEST,
+    CONFLICT,
+    FORBIDDEN,
+    UNAUTHORIZED,
+    UNPROCESSABLE,
+    case_response,
+    ok,
+)
 from tracker.models.case import Case
 
 app = create_resolver()
@@ -49,8 +57,12 @@ def submit_case(
     from tracker.api.idempotency import submit_once
 
     stored = submit_once(caller, idempotency_key, body)
-    return Response(status_code=stored["statusCode"], content_type="application/json", body=stored["body"],
-                    headers=stored["headers"])
+    return Response(
+        status_code=stored["statusCode"],
+        content_type="application/json",
+        body=stored["body"],
+        headers=stored["headers"],
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -39,7 +39,7 @@ app = create_resolver()
     },
 )
 def update_case(
-    caseId: str,  # noqa: N803 - the path parameter's name on the wire
+    caseId: str,
     if_match: Annotated[
         str | None, Header(alias="If-Match", description='The ETag of the version you read, e.g. "3".')
     ] = None,

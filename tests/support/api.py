@@ -58,7 +58,9 @@ def api_event(
         "headers": all_headers,
         "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
         "queryStringParameters": query,
-        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
+        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()}
+        if query
+        else None,
         "pathParameters": path_parameters,
         "stageVariables": None,
         "requestContext": {
@@ -153,7 +155,11 @@ class Api:
 
     def get(self, case_id: str, identity: Identity | None = EDITOR_QE1) -> ApiResponse:
         event = api_event(
-            "GET", f"/cases/{case_id}", "/cases/{caseId}", identity=identity, path_parameters={"caseId": case_id}
+            "GET",
+            f"/cases/{case_id}",
+            "/cases/{caseId}",
+            identity=identity,
+            path_parameters={"caseId": case_id},
         )
         return self._call("query_cases", event)
 

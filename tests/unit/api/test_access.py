@@ -59,8 +59,9 @@ READ_MATRIX = [
 
 
 @pytest.mark.parametrize(("identity", "visible"), READ_MATRIX)
-def test_read_scope(api: Api, cases: dict[str, dict[str, Any]], identity: tuple[str, str],
-                    visible: set[str]) -> None:
+def test_read_scope(
+    api: Api, cases: dict[str, dict[str, Any]], identity: tuple[str, str], visible: set[str]
+) -> None:
     for icb, case in cases.items():
         response = api.get(case["caseId"], identity=identity)
         expected = 200 if icb in visible else 404
@@ -69,23 +70,33 @@ def test_read_scope(api: Api, cases: dict[str, dict[str, Any]], identity: tuple[
 
 
 @pytest.mark.parametrize(("identity", "visible"), READ_MATRIX)
-def test_list_scope(api: Api, cases: dict[str, dict[str, Any]], identity: tuple[str, str],
-                    visible: set[str]) -> None:
+def test_list_scope(
+    api: Api, cases: dict[str, dict[str, Any]], identity: tuple[str, str], visible: set[str]
+) -> None:
     response = api.list_cases(identity=identity)
     assert response.status == 200
     assert {item["icbCode"] for item in response.body["items"]} == visible
 
 
 def test_editor_edits_own_and_predecessor_cases_only(api: Api, cases: dict[str, dict[str, Any]]) -> None:
-    assert api.patch(cases["QE1"]["caseId"], {"localReference": "A"}, '"1"', identity=EDITOR_QE1).status == 200
-    assert api.patch(cases["QM7"]["caseId"], {"localReference": "B"}, '"1"', identity=EDITOR_S1Y5D).status == 200
-    assert api.patch(cases["QOP"]["caseId"], {"localReference": "C"}, '"1"', identity=EDITOR_QE1).status == 404
-    assert api.patch(cases["QKK"]["caseId"], {"localReference": "D"}, '"1"', identity=EDITOR_QE1).status == 404
+    assert (
+        api.patch(cases["QE1"]["caseId"], {"localReference": "A"}, '"1"', identity=EDITOR_QE1).status == 200
+    )
+    assert (
+        api.patch(cases["QM7"]["caseId"], {"localReference": "B"}, '"1"', identity=EDITOR_S1Y5D).status == 200
+    )
+    assert (
+        api.patch(cases["QOP"]["caseId"], {"localReference": "C"}, '"1"', identity=EDITOR_QE1).status == 404
+    )
+    assert (
+        api.patch(cases["QKK"]["caseId"], {"localReference": "D"}, '"1"', identity=EDITOR_QE1).status == 404
+    )
 
 
 @pytest.mark.parametrize("identity", [VIEWER_QE1, NATIONAL])
-def test_viewer_and_national_cannot_edit_or_submit(api: Api, cases: dict[str, dict[str, Any]],
-                                                   identity: tuple[str, str]) -> None:
+def test_viewer_and_national_cannot_edit_or_submit(
+    api: Api, cases: dict[str, dict[str, Any]], identity: tuple[str, str]
+) -> None:
     response = api.patch(cases["QE1"]["caseId"], {"localReference": "X"}, '"1"', identity=identity)
     assert response.status == 403
     assert api.submit(synthetic_case(icbCode=identity[1]), identity=identity).status == 403
@@ -109,7 +120,9 @@ def test_regional_sets_only_the_dhr_acceptance_field_in_its_region(
 
 def test_icb_editor_cannot_set_the_regional_field(api: Api, cases: dict[str, dict[str, Any]]) -> None:
     response = api.patch(
-        cases["QE1"]["caseId"], {"regionalChiefNurseContentToAcceptDhrHealthRecs": "YES"}, '"1"',
+        cases["QE1"]["caseId"],
+        {"regionalChiefNurseContentToAcceptDhrHealthRecs": "YES"},
+        '"1"',
         identity=EDITOR_QE1,
     )
     assert response.status == 403

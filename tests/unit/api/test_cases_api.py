@@ -2,6 +2,7 @@
 
 import io
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -79,7 +80,9 @@ def test_identity_with_unknown_org_is_401(api: Api) -> None:
 
 def test_patch_with_if_match_updates_and_bumps_version(api: Api) -> None:
     case = submitted(api)
-    response = api.patch(case["caseId"], {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-11-20"}, '"1"')
+    response = api.patch(
+        case["caseId"], {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-11-20"}, '"1"'
+    )
     assert response.status == 200, response.body
     assert response.etag == '"2"'
     assert response.body["stage"] == "REPORT_SIGNED_OFF"
@@ -260,11 +263,13 @@ def test_internal_error_is_500_without_internals(api: Api, monkeypatch: pytest.M
 
     monkeypatch.setattr(CaseRepository, "create", explode)
     stream = io.StringIO()
-    previous = logger.registered_handler.setStream(stream)
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(stream)
     try:
         response = api.submit(synthetic_case(comments="canary-restricted"))
     finally:
-        logger.registered_handler.setStream(previous)
+        handler.setStream(previous)
     assert response.status == 500
     body = json.dumps(response.body)
     assert "secret-internal-detail" not in body and "Traceback" not in body

@@ -26,8 +26,18 @@ def test_valid_case_passes() -> None:
 
 
 @pytest.mark.parametrize(
-    "missing", ["icbCode", "reviewType", "status", "stage", "incidentDate", "dateAdded",
-                "designatedProfessional", "safeguardingPartnership", "themes"]
+    "missing",
+    [
+        "icbCode",
+        "reviewType",
+        "status",
+        "stage",
+        "incidentDate",
+        "dateAdded",
+        "designatedProfessional",
+        "safeguardingPartnership",
+        "themes",
+    ],
 )
 def test_mandatory_fields(missing: str) -> None:
     body = synthetic_case()
@@ -158,7 +168,9 @@ def test_recommendations_validated_and_unique() -> None:
         "status": "NOT_STARTED",
     }
     validate_case_fields(synthetic_case(recommendations=[recommendation]))
-    assert fields_at_fault(synthetic_case(recommendations=[recommendation, recommendation])) == {"recommendations"}
+    assert fields_at_fault(synthetic_case(recommendations=[recommendation, recommendation])) == {
+        "recommendations"
+    }
     assert fields_at_fault(synthetic_case(recommendations=[{**recommendation, "status": "DONE"}])) == {
         "recommendations[0].status"
     }

@@ -18,15 +18,20 @@ def test_working_days_skip_weekends_and_england_bank_holidays() -> None:
 
 def test_rapid_review_due_in_15_working_days_and_overdue_while_unfinished(fixed_today: None) -> None:
     case = validate_case_fields(
-        synthetic_case(reviewType="RAPID_REVIEW", stage="RAPID_REVIEW", incidentDate="2026-10-01",
-                       dateAdded="2026-10-02")
+        synthetic_case(
+            reviewType="RAPID_REVIEW", stage="RAPID_REVIEW", incidentDate="2026-10-01", dateAdded="2026-10-02"
+        )
     )
     deadlines = compute_deadlines(case, date(2026, 11, 26))
     assert deadlines.rapid_review_due == date(2026, 10, 23)
     assert deadlines.rapid_review_overdue and deadlines.overdue
     moved_on = validate_case_fields(
-        synthetic_case(reviewType="RAPID_REVIEW", stage="DECISION_PENDING", incidentDate="2026-10-01",
-                       dateAdded="2026-10-02")
+        synthetic_case(
+            reviewType="RAPID_REVIEW",
+            stage="DECISION_PENDING",
+            incidentDate="2026-10-01",
+            dateAdded="2026-10-02",
+        )
     )
     assert not compute_deadlines(moved_on, date(2026, 11, 26)).overdue
 

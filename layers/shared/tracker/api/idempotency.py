@@ -42,7 +42,11 @@ def _submit_function() -> Any:
         case = case_service().submit(caller, request["body"])
         return {
             "statusCode": 201,
-            "headers": {"Location": f"/cases/{case.case_id}", "ETag": f'"{case.version}"', "Cache-Control": "no-store"},
+            "headers": {
+                "Location": f"/cases/{case.case_id}",
+                "ETag": f'"{case.version}"',
+                "Cache-Control": "no-store",
+            },
             "body": case.model_dump_json(exclude_none=True),
         }
 

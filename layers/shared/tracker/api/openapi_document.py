@@ -65,9 +65,7 @@ def build_document() -> dict[str, Any]:
         title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
-        security_schemes={
-            "bearer": HTTPBearer(bearerFormat="JWT")
-        },
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
         security=[{"bearer": []}],
         on_conflict="error",
     )
@@ -85,7 +83,9 @@ def build_document() -> dict[str, Any]:
     merge_patch_schema = {
         "description": "Any subset of the case fields; null removes an optional field (RFC 7396).",
         "type": "object",
-        "properties": {name: {"description": f"See CaseFields.{name}."} for name in fields_schema["properties"]},
+        "properties": {
+            name: {"description": f"See CaseFields.{name}."} for name in fields_schema["properties"]
+        },
         "additionalProperties": False,
     }
     paths = document["paths"]

@@ -20,7 +20,12 @@ def problem(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> Response[str]:
-    body: dict[str, Any] = {"type": f"{PROBLEM_TYPE_BASE}{slug}", "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE_BASE}{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = [error.as_dict() for error in errors]
     body.update(extensions)

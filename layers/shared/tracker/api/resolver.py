@@ -51,19 +51,25 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(json.JSONDecodeError)
     def _malformed_json(_: json.JSONDecodeError) -> Response[str]:
-        return problem_from_error(BadRequest("The body is not valid JSON.", [FieldError("", "is not valid JSON")]))
+        return problem_from_error(
+            BadRequest("The body is not valid JSON.", [FieldError("", "is not valid JSON")])
+        )
 
     @app.exception_handler(ValidationError)
     def _pydantic_error(error: ValidationError) -> Response[str]:
         # Only reached if a model is validated outside the domain's own checks: still a 422, never a 500.
         from tracker.errors import Unprocessable
 
-        return problem_from_error(Unprocessable("The request is not valid.", field_errors_from_pydantic(error)))
+        return problem_from_error(
+            Unprocessable("The request is not valid.", field_errors_from_pydantic(error))
+        )
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[str]:
         identifier = correlation_id(app)
-        logger.error("unhandled error", extra={"error_type": type(error).__name__, "correlation_id": identifier})
+        logger.error(
+            "unhandled error", extra={"error_type": type(error).__name__, "correlation_id": identifier}
+        )
         metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
         return problem(
             500,
@@ -85,7 +91,7 @@ def current_caller(app: APIGatewayRestResolver) -> Caller:
     authorizer: dict[str, Any] = app.current_event.request_context.authorizer.raw_event or {}
     role_name, org, sub = authorizer.get("role"), authorizer.get("org"), authorizer.get("sub")
     try:
-        role = Role(role_name)
+        role = Role(str(role_name))
     except ValueError:
         raise Unauthorized("A valid bearer token is required.") from None
     if not isinstance(org, str) or not is_known_org(role, org):

@@ -1,8 +1,7 @@
 """Response shapes shared by the API functions, and their OpenAPI descriptions."""
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from tracker.api.problems import PROBLEM_CONTENT_TYPE
@@ -22,21 +21,32 @@ def case_response(status: int, case: Case, extra_headers: dict[str, str] | None 
     return json_response(status, case, {"ETag": f'"{case.version}"', **(extra_headers or {})})
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+def _problem(description: str) -> OpenAPIResponse:
+    return {
+        "description": description,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
-def ok(description: str, model: type[BaseModel]) -> dict[str, Any]:
+def ok(description: str, model: type[BaseModel]) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 
-UNAUTHORIZED = {401: _problem("No valid bearer token.")}
-NOT_VISIBLE = {404: _problem("No such case, or not one the caller may see.")}
-FORBIDDEN = {403: _problem("The caller may see the case but not do this, or not set this field.")}
-BAD_REQUEST = {400: _problem("Malformed JSON, a bad cursor or an unknown query value.")}
-UNPROCESSABLE = {422: _problem("Well-formed but invalid: `errors` names each field.")}
-PRECONDITIONS = {
+UNAUTHORIZED: dict[int, OpenAPIResponse] = {401: _problem("No valid bearer token.")}
+NOT_VISIBLE: dict[int, OpenAPIResponse] = {404: _problem("No such case, or not one the caller may see.")}
+FORBIDDEN: dict[int, OpenAPIResponse] = {
+    403: _problem("The caller may see the case but not do this, or not set this field.")
+}
+BAD_REQUEST: dict[int, OpenAPIResponse] = {
+    400: _problem("Malformed JSON, a bad cursor or an unknown query value.")
+}
+UNPROCESSABLE: dict[int, OpenAPIResponse] = {
+    422: _problem("Well-formed but invalid: `errors` names each field.")
+}
+PRECONDITIONS: dict[int, OpenAPIResponse] = {
     428: _problem("If-Match is missing."),
     412: _problem("If-Match does not match the case's current version."),
 }
-CONFLICT = {409: _problem("A request with this Idempotency-Key is still in progress.")}
+CONFLICT: dict[int, OpenAPIResponse] = {
+    409: _problem("A request with this Idempotency-Key is still in progress.")
+}

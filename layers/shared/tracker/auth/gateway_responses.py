@@ -21,7 +21,10 @@ GATEWAY_RESPONSES: dict[str, tuple[int, str]] = {
     # No resource or method matches: API Gateway's default is 403 "Missing Authentication Token".
     "MISSING_AUTHENTICATION_TOKEN": (404, _problem(404, "Not Found", "No such resource or method.")),
     # The authorizer failed (for example the identity provider's keys could not be fetched).
-    "AUTHORIZER_FAILURE": (500, _problem(500, "Internal Server Error", "The request could not be authorised.")),
+    "AUTHORIZER_FAILURE": (
+        500,
+        _problem(500, "Internal Server Error", "The request could not be authorised."),
+    ),
     "AUTHORIZER_CONFIGURATION_ERROR": (
         500,
         _problem(500, "Internal Server Error", "The request could not be authorised."),

@@ -98,8 +98,5 @@ def _is_loopback_http(url: str) -> bool:
     if not url.startswith("http://"):
         return False
     host = url[len("http://") :].split("/", 1)[0]
-    if host.startswith("["):
-        host = host.split("]", 1)[0] + "]"
-    else:
-        host = host.split(":", 1)[0]
+    host = host.split("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
     return host in _LOOPBACK_HOSTS

@@ -1,6 +1,6 @@
 """The cases table: case items, their history items, reference counters and list queries."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tracker.dal import schema
@@ -22,7 +22,9 @@ class CaseRepository:
     def get_case(self, case_id: str) -> dict[str, Any] | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key=to_attribute_values({schema.PARTITION_KEY: schema.case_pk(case_id), schema.SORT_KEY: schema.CASE_SK}),
+            Key=to_attribute_values(
+                {schema.PARTITION_KEY: schema.case_pk(case_id), schema.SORT_KEY: schema.CASE_SK}
+            ),
             ConsistentRead=True,
         )
         item = response.get("Item")
@@ -50,10 +52,11 @@ class CaseRepository:
                 "ExpressionAttributeNames": {"#version": "version"},
                 "ExpressionAttributeValues": to_attribute_values({":expected": expected_version}),
             }
+        case_put: Any = {"TableName": self._table, "Item": to_attribute_values(case_item), **case_condition}
         try:
             self._client.transact_write_items(
                 TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": to_attribute_values(case_item), **case_condition}},
+                    {"Put": case_put},
                     {
                         "Put": {
                             "TableName": self._table,
@@ -109,7 +112,7 @@ class CaseRepository:
         *,
         before: str | None,
         since: str | None,
-        equals: dict[str, str],
+        equals: Mapping[str, str],
         page_size: int,
     ) -> Iterator[dict[str, Any]]:
         """Case items of one index partition, newest update first, lazily page by page (Query only).

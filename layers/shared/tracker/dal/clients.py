@@ -21,12 +21,12 @@ def _session() -> Any:
 
 @lru_cache(maxsize=1)
 def dynamodb_client() -> "DynamoDBClient":
-    return _session().client("dynamodb")  # type: ignore[no-any-return]
+    return _session().client("dynamodb")
 
 
 @lru_cache(maxsize=1)
 def s3_client() -> "S3Client":
-    return _session().client("s3")  # type: ignore[no-any-return]
+    return _session().client("s3")
 
 
 def reset_clients() -> None:

@@ -22,7 +22,7 @@ def case_item(record: dict[str, Any]) -> dict[str, Any]:
         schema.ENTITY_TYPE_ATTRIBUTE: schema.ENTITY_CASE,
         schema.BY_ICB_INDEX.partition_key: f"{schema.BY_ICB_INDEX.partition_prefix}{record['icbCode']}",
         schema.BY_ICB_INDEX.sort_key: sort_key,
-        schema.BY_REGION_INDEX.partition_key: f"{schema.BY_REGION_INDEX.partition_prefix}{record['regionCode']}",
+        schema.BY_REGION_INDEX.partition_key: schema.BY_REGION_INDEX.partition_prefix + record["regionCode"],
         schema.BY_REGION_INDEX.sort_key: sort_key,
     }
 

@@ -16,7 +16,9 @@ def region_partition(region_code: str) -> str:
     return f"{schema.BY_REGION_INDEX.partition_prefix}{region_code}"
 
 
-def iter_case_items(client: "DynamoDBClient", table_name: str, region_codes: Iterable[str]) -> Iterator[dict[str, Any]]:
+def iter_case_items(
+    client: "DynamoDBClient", table_name: str, region_codes: Iterable[str]
+) -> Iterator[dict[str, Any]]:
     """Case items (plain dicts, keys included) of each region's partition of the region index.
 
     The index is sparse (only case items carry its keys), so history items never appear.

@@ -12,7 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tracker.models.case import RESTRICTED, Case, Deadlines, Recommendation, restricted_fields
+from tracker.models.case import (
+    RESTRICTED,
+    SERVER_OWNED_FIELDS,
+    Case,
+    Deadlines,
+    Recommendation,
+    restricted_fields,
+)
 
 SCHEMA_VERSION = 1
 """Bumped on any incompatible change of a column's name, type or meaning; carried by every row."""
@@ -41,6 +48,7 @@ class Column:
     field: str  # the camelCase field of ``origin`` it holds (or the column itself for EXTRACT)
     description: str
     struct_fields: tuple[str, ...] = ()  # for array<struct<...>>: the nested fields kept
+    required: bool = True  # False: may be null
 
     @property
     def source(self) -> str:
@@ -76,6 +84,10 @@ def _type_of(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, str, tu
         return f"struct<{members}>", "", fields
     if kind == "string":
         fmt = resolved.get("format")
+        if "pattern" in resolved:
+            return "string", f"Matches `{resolved['pattern']}`.", ()
+        if "maxLength" in resolved:
+            return "string", f"Up to {resolved['maxLength']} characters.", ()
         if fmt == "date":
             return "date", "`YYYY-MM-DD`.", ()
         if fmt == "date-time":
@@ -88,26 +100,34 @@ def _type_of(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, str, tu
     raise ValueError(f"no extract type for JSON schema {resolved!r}")
 
 
-def model_columns(model: type[BaseModel], origin: Origin, *, skip: frozenset[str] = frozenset()) -> list[Column]:
+def model_columns(
+    model: type[BaseModel], origin: Origin, *, skip: frozenset[str] = frozenset()
+) -> list[Column]:
     """A column per field of ``model`` (in model order), restricted fields and ``skip`` left out."""
     schema = model.model_json_schema(by_alias=True, mode="validation")
     defs = schema.get("$defs", {})
     hidden = restricted_fields(model) | skip
+    fields = {field.alias or name: field for name, field in model.model_fields.items()}
     columns = []
     for name, prop in schema["properties"].items():
         if name in hidden:
             continue
         glue_type, note, struct_fields = _type_of(prop, defs)
         description = " ".join(part for part in (prop.get("description", ""), note) if part)
-        columns.append(Column(name, glue_type, origin, name, description, struct_fields))
+        field = fields[name]
+        # A field with a non-null default (a flag, a list) is never null either.
+        always = field.is_required() or field.default_factory is not None or field.default is not None
+        columns.append(Column(name, glue_type, origin, name, description, struct_fields, always))
     return columns
 
 
 def _extract(name: str, glue_type: str, description: str) -> Column:
-    return Column(name, glue_type, Origin.EXTRACT, name, description)
+    return Column(name, glue_type, Origin.EXTRACT, name, description, required=True)
 
 
-SCHEMA_VERSION_COLUMN = _extract("schemaVersion", "bigint", f"Extract schema version, currently {SCHEMA_VERSION}.")
+SCHEMA_VERSION_COLUMN = _extract(
+    "schemaVersion", "bigint", f"Extract schema version, currently {SCHEMA_VERSION}."
+)
 CHANGE_TYPE_COLUMN = _extract(
     "changeType", "string", "One of: " + ", ".join(f"`{value}`" for value in ChangeType) + "."
 )
@@ -128,7 +148,9 @@ RECOMMENDATION_OVERDUE_COLUMN = Column(
 
 @cache
 def case_columns() -> tuple[Column, ...]:
-    return tuple(model_columns(Case, Origin.CASE, skip=frozenset({"deadlines"})))
+    columns = model_columns(Case, Origin.CASE, skip=frozenset({"deadlines"}))
+    # Identity and audit columns first, where a reader of a table looks for them.
+    return tuple(sorted(columns, key=lambda column: column.field not in SERVER_OWNED_FIELDS))
 
 
 @cache
@@ -144,7 +166,13 @@ def deadline_columns() -> tuple[Column, ...]:
 
 @cache
 def changes_columns() -> tuple[Column, ...]:
-    return (SCHEMA_VERSION_COLUMN, CHANGE_TYPE_COLUMN, CHANGED_AT_COLUMN, *case_columns(), *due_date_columns())
+    return (
+        SCHEMA_VERSION_COLUMN,
+        CHANGE_TYPE_COLUMN,
+        CHANGED_AT_COLUMN,
+        *case_columns(),
+        *due_date_columns(),
+    )
 
 
 @cache

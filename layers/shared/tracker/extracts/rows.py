@@ -36,7 +36,9 @@ def _project(value: Any, column: Column) -> Any:
     return value
 
 
-def case_row(case: Case, columns: Sequence[Column], *, as_of: date, metadata: Mapping[str, Any]) -> dict[str, Any]:
+def case_row(
+    case: Case, columns: Sequence[Column], *, as_of: date, metadata: Mapping[str, Any]
+) -> dict[str, Any]:
     """One row of ``columns`` for ``case``; deadlines are computed as of ``as_of``."""
     record = case.model_dump(mode="json", by_alias=True)
     deadlines = compute_deadlines(case, as_of).model_dump(mode="json", by_alias=True)

@@ -62,4 +62,3 @@ def list_extracts(prefix: str = "") -> list[str]:
 
 def read_extract(key: str) -> bytes:
     return extract_store().get(key)
-

@@ -10,7 +10,9 @@ from tracker.dal.items import from_attribute_values, is_case_item
 # Lambda event source filter: only the case item's records reach the publisher (history items and
 # reference counters are dropped by the platform, before an invocation is paid for). Keys are
 # present on every event type, REMOVE included, so the filter is on the sort key.
-EVENT_SOURCE_FILTER_PATTERN: dict[str, Any] = {"dynamodb": {"Keys": {schema.SORT_KEY: {"S": [schema.CASE_SK]}}}}
+EVENT_SOURCE_FILTER_PATTERN: dict[str, Any] = {
+    "dynamodb": {"Keys": {schema.SORT_KEY: {"S": [schema.CASE_SK]}}}
+}
 
 
 @dataclass(frozen=True)

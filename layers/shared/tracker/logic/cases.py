@@ -43,7 +43,9 @@ def _not_found() -> NotFound:
 def _as_domain_error(denied: AccessDenied) -> NotFound | Forbidden:
     if denied.refusal is Refusal.NOT_VISIBLE:
         return _not_found()
-    return Forbidden(denied.detail, [FieldError(denied.field, "may not be set by this caller")] if denied.field else [])
+    return Forbidden(
+        denied.detail, [FieldError(denied.field, "may not be set by this caller")] if denied.field else []
+    )
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,17 @@ class CaseListQuery:
     def scope(self, caller: Caller) -> str:
         """What a cursor is bound to: the caller and every filter, but not the page position."""
         return json.dumps(
-            [caller.role, caller.org, self.review_type, self.status, self.stage, self.icb_code, self.overdue,
-             self.updated_since, self.limit]
+            [
+                caller.role,
+                caller.org,
+                self.review_type,
+                self.status,
+                self.stage,
+                self.icb_code,
+                self.overdue,
+                self.updated_since,
+                self.limit,
+            ]
         )
 
 
@@ -132,17 +143,21 @@ def parse_list_query(parameters: Mapping[str, str], reference: ReferenceData) ->
 def parse_if_match(header: str | None) -> int:
     if header is None:
         raise PreconditionRequired(
-            "Send If-Match with the case's ETag to update it.", [FieldError("If-Match", "is required", "header")]
+            "Send If-Match with the case's ETag to update it.",
+            [FieldError("If-Match", "is required", "header")],
         )
     value = header.strip()
     if value.startswith('"') and value.endswith('"') and value[1:-1].isdigit():
         return int(value[1:-1])
     raise PreconditionFailed(
-        "If-Match does not match the case's current version.", [FieldError("If-Match", "does not match", "header")]
+        "If-Match does not match the case's current version.",
+        [FieldError("If-Match", "does not match", "header")],
     )
 
 
-def _keyed_by_position(sort_key: str, items: Iterator[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _keyed_by_position(
+    sort_key: str, items: Iterator[dict[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Pairs of (index sort key, item): the position every partition is merged and paged by."""
     for item in items:
         yield item[sort_key], item
@@ -202,7 +217,7 @@ class CaseService:
         before = self._cursor_codec().decode(query.cursor, scope) if query.cursor else None
         partitions = self._policy.list_partitions(caller, query.icb_code)
         equals = {
-            name: value
+            name: str(value)
             for name, value in (
                 ("reviewType", query.review_type),
                 ("status", query.status),
@@ -256,7 +271,9 @@ class CaseService:
     def submit(self, caller: Caller, body: Any) -> Case:
         claimed_icb = body.get("icbCode") if isinstance(body, dict) else None
         try:
-            self._policy.ensure_can_submit(caller, claimed_icb if isinstance(claimed_icb, str) else caller.org)
+            self._policy.ensure_can_submit(
+                caller, claimed_icb if isinstance(claimed_icb, str) else caller.org
+            )
         except AccessDenied as denied:
             raise _as_domain_error(denied) from None
         fields = validate_case_fields(body)
@@ -307,7 +324,9 @@ class CaseService:
         if malformed or raw_body is None:
             raise BadRequest("The body is not valid JSON.", [FieldError("", "must be a JSON object")])
         if not isinstance(patch, dict):
-            raise Unprocessable("A merge patch must be a JSON object.", [FieldError("", "must be a JSON object")])
+            raise Unprocessable(
+                "A merge patch must be a JSON object.", [FieldError("", "must be a JSON object")]
+            )
         reject_server_owned(patch)
 
         before = current.model_dump(mode="json", exclude_none=True, include=set(CaseFields.model_fields))
@@ -323,9 +342,7 @@ class CaseService:
         assert region_code is not None
         record = {
             **after,
-            **current.model_dump(
-                mode="json", include={"case_id", "reference", "created_at", "created_by"}
-            ),
+            **current.model_dump(mode="json", include={"case_id", "reference", "created_at", "created_by"}),
             "version": current.version + 1,
             "regionCode": region_code,
             "updatedAt": clock.format_timestamp(clock.now_utc()),

@@ -49,6 +49,9 @@ def compute_deadlines(case: CaseFields, today: date) -> Deadlines:
             "completionDue": completion_due,
             "completionOverdue": completion_overdue,
             "overdueRecommendationIds": overdue_recommendations,
-            "overdue": rapid_overdue or publication_overdue or completion_overdue or bool(overdue_recommendations),
+            "overdue": rapid_overdue
+            or publication_overdue
+            or completion_overdue
+            or bool(overdue_recommendations),
         }
     )

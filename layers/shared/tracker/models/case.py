@@ -7,6 +7,7 @@ with ``RESTRICTED`` in their JSON schema extra, which extracts and logs use to d
 
 import re
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,8 +17,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
+    model_serializer,
 )
 from pydantic.alias_generators import to_camel
 
@@ -79,9 +82,15 @@ def _serialize_timestamp(moment: datetime) -> str:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 Timestamp = Annotated[datetime, PlainSerializer(_serialize_timestamp, return_type=str)]
-ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_TEXT_MAX), AfterValidator(_no_patient_identifiers)]
-LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(_no_patient_identifiers)]
-RestrictedText = Annotated[str, Field(max_length=RESTRICTED_TEXT_MAX), AfterValidator(_no_patient_identifiers)]
+ShortText = Annotated[
+    str, Field(min_length=1, max_length=SHORT_TEXT_MAX), AfterValidator(_no_patient_identifiers)
+]
+LongText = Annotated[
+    str, Field(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(_no_patient_identifiers)
+]
+RestrictedText = Annotated[
+    str, Field(max_length=RESTRICTED_TEXT_MAX), AfterValidator(_no_patient_identifiers)
+]
 OdsCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["QE1"])]
 
 
@@ -132,9 +141,9 @@ class CaseFields(WireModel):
     designated_professional: DesignatedProfessional
     safeguarding_partnership: ShortText
     themes: Annotated[list[Theme], Field(min_length=1, max_length=3)]
-    steis_number: Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9/ -]+$")] | None = (
-        None
-    )
+    steis_number: (
+        Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9/ -]+$")] | None
+    ) = None
     local_reference: ShortText | None = None
     other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = None
     converted_from_case_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX)] | None = None
@@ -176,7 +185,7 @@ def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
         ("publicationDate", case.publication_date),
     ]
     present = [(name, value) for name, value in ordered if value is not None]
-    for (earlier_name, earlier), (later_name, later) in zip(present, present[1:], strict=False):
+    for (earlier_name, earlier), (later_name, later) in pairwise(present):
         if later < earlier:
             problems.append((later_name, f"must not be before {earlier_name}"))
 
@@ -244,9 +253,9 @@ class Case(ServerFields, CaseFields):
     deadlines: Deadlines = Field(default_factory=Deadlines)
 
 
-SERVER_OWNED_FIELDS = frozenset(
-    field.alias or name for name, field in ServerFields.model_fields.items()
-) | {"deadlines"}
+SERVER_OWNED_FIELDS = frozenset(field.alias or name for name, field in ServerFields.model_fields.items()) | {
+    "deadlines"
+}
 CLIENT_FIELDS = frozenset(field.alias or name for name, field in CaseFields.model_fields.items())
 
 
@@ -262,7 +271,14 @@ def restricted_fields(model: type[BaseModel] = Case) -> frozenset[str]:
 
 class CaseList(WireModel):
     items: list[Case]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+    @model_serializer(mode="wrap")
+    def _always_name_next_cursor(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Responses omit absent optional fields, but callers page until nextCursor is null.
+        data: dict[str, Any] = handler(self)
+        data.setdefault("nextCursor", None)
+        return data
 
 
 class HistoryEntry(WireModel):

@@ -1,0 +1,129 @@
+"""One Lambda function: its own role, log group, the shared layer, JSON logs and X-Ray.
+
+Every role starts empty (no managed policy) and is granted only what its function does; an explicit
+deny on ``dynamodb:Scan`` keeps list queries on the partition-scoped indexes whatever else is granted.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, aws_iam, aws_kms, aws_lambda, aws_logs, aws_sqs
+from constructs import Construct
+
+from infra import constants
+from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
+from infra.routes import HANDLER
+from tracker import config
+
+# Powertools settings: X-Ray must never receive case data (special category), so responses and
+# error messages are not captured into traces.
+POWERTOOLS_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": config.SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": config.METRICS_NAMESPACE,
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+    "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
+    "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+}
+
+
+def function_code_path(functions_root: Path, name: str) -> Path:
+    path = functions_root / name
+    if not (path / "handler.py").is_file():
+        raise FileNotFoundError(
+            f"{path / 'handler.py'} does not exist: every function in infra.routes.FUNCTIONS needs "
+            f"functions/{name}/handler.py before the app can be synthesized"
+        )
+    return path
+
+
+class TrackerFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        description: str,
+        functions_root: Path,
+        layer: aws_lambda.ILayerVersion,
+        log_key: aws_kms.IKey,
+        environment: Mapping[str, str] | None = None,
+        timeout: Duration = constants.DEFAULT_TIMEOUT,
+        memory_size: int = constants.DEFAULT_MEMORY_MB,
+        dead_letter_queue: aws_sqs.IQueue | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = aws_iam.Role(
+            self,
+            "Role",
+            assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {name} (least privilege)",
+        )
+        self.log_group = aws_logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=log_key,
+            retention=constants.LOG_RETENTION,
+            # Logs are audit evidence: they outlive the stack.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.role.add_to_policy(
+            aws_iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.role.add_to_policy(
+            aws_iam.PolicyStatement(
+                effect=aws_iam.Effect.DENY,
+                actions=["dynamodb:Scan"],
+                resources=["*"],
+            )
+        )
+        self.function = aws_lambda.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=constants.RUNTIME,
+            architecture=constants.ARCHITECTURE,
+            handler=HANDLER,
+            code=aws_lambda.Code.from_asset(
+                str(function_code_path(functions_root, name)), exclude=["**/__pycache__", "**/*.pyc"]
+            ),
+            layers=[layer],
+            role=self.role,
+            environment={**POWERTOOLS_ENVIRONMENT, **(environment or {})},
+            timeout=timeout,
+            memory_size=memory_size,
+            reserved_concurrent_executions=constants.RESERVED_CONCURRENCY[name],
+            tracing=aws_lambda.Tracing.ACTIVE,
+            logging_format=aws_lambda.LoggingFormat.JSON,
+            application_log_level_v2=aws_lambda.ApplicationLogLevel[constants.LOG_LEVEL],
+            system_log_level_v2=aws_lambda.SystemLogLevel.WARN,
+            log_group=self.log_group,
+            dead_letter_queue=dead_letter_queue,
+        )
+        acknowledge(
+            self.role,
+            "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level "
+            "permissions; Resource * is the only form AWS accepts.",
+            f"{AWS_SOLUTIONS}-IAM5[Resource::*]",
+        )
+        acknowledge(
+            self.function,
+            "The functions reach only AWS APIs (DynamoDB, S3, Secrets Manager) over TLS with IAM "
+            "authentication, plus the identity provider's public JWKS endpoint; there is no "
+            "private resource to reach, so a VPC would add NAT cost and cold-start time without "
+            "reducing exposure.",
+            f"{HIPAA}-LambdaInsideVPC",
+            f"{NIST}-LambdaInsideVPC",
+        )
+        if dead_letter_queue is None:
+            acknowledge(
+                self.function,
+                "Invoked synchronously (API Gateway) or by a stream event source mapping, which has "
+                "its own on-failure destination; a dead-letter queue only serves asynchronous "
+                "invocations.",
+                f"{HIPAA}-LambdaDLQ",
+                f"{NIST}-LambdaDLQ",
+            )

@@ -1,0 +1,382 @@
+"""``scrt``: the local stack's console script (dev-only, never shipped to Lambda).
+
+scrt serve [--fresh] [--port 3000] [--dynamodb-port 8000] [--s3-port 8333]
+scrt token --role icb_editor --org QE1 [--ttl 3600] [--sub someone]
+scrt env
+scrt seed [--cases 20]
+scrt extracts [--prefix changes/] [KEY]
+scrt snapshot
+"""
+
+import argparse
+import json
+import logging
+import os
+import random
+import shlex
+import signal
+import sys
+import threading
+import time
+import uuid
+import warnings
+from datetime import UTC, date, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM, ORG_CLAIM_ENV, ROLE_CLAIM_ENV
+
+from local_stack import engines
+from local_stack.identity import DEFAULT_TTL_SECONDS, issue_token
+from local_stack.stack import (
+    BACKEND_LOCAL,
+    BACKEND_MOTO,
+    LocalStack,
+    StackConfig,
+    client_environment,
+    endpoints,
+)
+from local_stack.state import (
+    BACKEND_ENV,
+    DEFAULT_DYNAMODB_PORT,
+    DEFAULT_HTTP_PORT,
+    DEFAULT_S3_PORT,
+    Credentials,
+    LocalState,
+    StackInfo,
+)
+
+log = logging.getLogger("scrt")
+
+
+def _fail(message: str) -> int:
+    print(f"scrt: {message}", file=sys.stderr)
+    return 1
+
+
+def _stack_info(state: LocalState) -> StackInfo | None:
+    info = state.read_stack()
+    if info is None:
+        return None
+    try:
+        os.kill(info.pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return info
+
+
+def _token(
+    state: LocalState, role: str, org: str, ttl: int = DEFAULT_TTL_SECONDS, sub: str | None = None
+) -> str:
+    return issue_token(
+        state,
+        role,
+        org,
+        ttl_seconds=ttl,
+        sub=sub,
+        role_claim=os.environ.get(ROLE_CLAIM_ENV) or DEFAULT_ROLE_CLAIM,
+        org_claim=os.environ.get(ORG_CLAIM_ENV) or DEFAULT_ORG_CLAIM,
+    )
+
+
+# --- serve -----------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)-14s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    started = time.monotonic()
+    config = StackConfig(
+        state_root=args.state_dir,
+        backend=args.backend,
+        http_port=args.port,
+        dynamodb_port=args.dynamodb_port,
+        s3_port=args.s3_port,
+        fresh=args.fresh,
+    )
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    stack = LocalStack(config)
+    engine_names = "moto server" if config.backend == BACKEND_MOTO else "DynamoDB Local and SeaweedFS"
+    print(f"scrt: starting {engine_names} (state in {stack.state.root}) ...", flush=True)
+    try:
+        stack.start()
+    except engines.EngineError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    dynamodb_endpoint, s3_endpoint = endpoints(config)
+    token = _token(stack.state, "icb_editor", "QE1")
+    print(
+        f"""
+scrt: the Safeguarding Case Review Tracker is running ({time.monotonic() - started:.1f} s)
+  API          {stack.api_url}   (/health, /docs, /openapi.json)
+  DynamoDB     {dynamodb_endpoint}   tables {config.cases_table}, {config.idempotency_table}
+  S3           {s3_endpoint}   bucket {config.bucket}
+  JWKS         {stack.api_url}/.well-known/jwks.json
+  State        {stack.state.root}{"   (moto: data is lost on exit)" if config.backend == BACKEND_MOTO else ""}
+
+Try it (token for icb_editor of QE1, valid 1 hour; more with `.venv/bin/scrt token --role R --org O`):
+  TOKEN={token}
+  curl -s {stack.api_url}/cases -H "Authorization: Bearer $TOKEN"
+
+AWS clients: eval "$(.venv/bin/scrt env)"      Stop: Ctrl-C
+""",
+        flush=True,
+    )
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        print("scrt: stopping ...", flush=True)
+        stack.stop()
+        print("scrt: stopped", flush=True)
+    return 0
+
+
+# --- token / env -------------------------------------------------------------------------------------
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from tracker.access import is_known_org
+    from tracker.models.enums import Role
+
+    try:
+        known = is_known_org(Role(args.role), args.org)
+    except ValueError:
+        known = False
+    if not known:
+        print(
+            f"scrt: warning: role {args.role!r} with org {args.org!r} is not known; the API will refuse it",
+            file=sys.stderr,
+        )
+    print(_token(LocalState(args.state_dir), args.role, args.org, args.ttl, args.sub))
+    return 0
+
+
+def _client_env(state: LocalState) -> dict[str, str]:
+    info = _stack_info(state)
+    backend = os.environ.get(BACKEND_ENV, BACKEND_LOCAL)
+    config = StackConfig(backend=backend)
+    if info is not None:
+        dynamodb_endpoint, s3_endpoint = info.dynamodb_endpoint, info.s3_endpoint
+        config.cases_table = str(info.extra.get("cases_table", config.cases_table))
+        config.bucket = str(info.extra.get("bucket", config.bucket))
+    else:
+        dynamodb_endpoint, s3_endpoint = endpoints(config)
+    return client_environment(dynamodb_endpoint, s3_endpoint, state.credentials(), config)
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        print("# scrt: no running stack found; these are the defaults of `scrt serve`", file=sys.stderr)
+    for name, value in _client_env(state).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+# --- seed -----------------------------------------------------------------------------------------------
+
+_PARTNERSHIPS = (
+    "Safeguarding Children Partnership",
+    "Safeguarding Adults Board",
+    "Community Safety Partnership",
+)
+
+
+def synthetic_case(rng: random.Random, icb_code: str, today: date) -> dict[str, Any]:
+    """A plausible, entirely synthetic case (no personal data)."""
+    from tracker.models.enums import DesignatedProfessional, ReviewType, Stage, Theme
+
+    review_type = rng.choice([t for t in ReviewType if t is not ReviewType.OTHER])
+    added = today - timedelta(days=rng.randint(0, 300))
+    incident = added - timedelta(days=rng.randint(0, 120))
+    case: dict[str, Any] = {
+        "icbCode": icb_code,
+        "reviewType": review_type.value,
+        "status": "OPEN",
+        "stage": rng.choice(
+            [Stage.NOTIFIED, Stage.RAPID_REVIEW, Stage.DECISION_PENDING, Stage.IN_PROGRESS]
+        ).value,
+        "incidentDate": incident.isoformat(),
+        "dateAdded": added.isoformat(),
+        "designatedProfessional": rng.choice(list(DesignatedProfessional)).value,
+        "safeguardingPartnership": f"Synthetic {rng.choice(_PARTNERSHIPS)} {rng.randint(1, 99)}",
+        "themes": [
+            t.value for t in rng.sample([t for t in Theme if t is not Theme.OTHER], rng.randint(1, 3))
+        ],
+        "localReference": f"SYN-{rng.randint(1000, 9999)}",
+    }
+    return case
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    import httpx
+    from tracker.reference import reference_data
+
+    state = LocalState(args.state_dir)
+    info = _stack_info(state)
+    url = args.url or (info.api_url if info else f"http://127.0.0.1:{DEFAULT_HTTP_PORT}")
+    rng = random.Random(args.seed)  # noqa: S311 - synthetic data, not security
+    today = datetime.now(UTC).date()
+    icbs = sorted(reference_data().current_icb_codes(today))
+    created = 0
+    failures: dict[int, int] = {}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for _ in range(args.cases):
+            icb = rng.choice(icbs)
+            response = client.post(
+                "/cases",
+                json=synthetic_case(rng, icb, today),
+                headers={
+                    "Authorization": f"Bearer {_token(state, 'icb_editor', icb, 600)}",
+                    "Idempotency-Key": str(uuid.uuid4()),
+                },
+            )
+            if response.status_code == 201:
+                created += 1
+            else:
+                failures[response.status_code] = failures.get(response.status_code, 0) + 1
+                if failures[response.status_code] == 1:
+                    print(
+                        f"scrt: POST /cases -> {response.status_code}: {response.text[:500]}", file=sys.stderr
+                    )
+    print(f"scrt: seeded {created} of {args.cases} synthetic cases at {url}")
+    return 0 if not failures else 1
+
+
+# --- extracts / snapshot --------------------------------------------------------------------------------
+
+
+def _s3(state: LocalState) -> tuple[Any, str]:
+    from local_stack import aws
+
+    env = _client_env(state)
+    creds = Credentials(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    from tracker.config import REPORTING_BUCKET_ENV
+
+    return aws.client("s3", env["AWS_ENDPOINT_URL_S3"], creds), env[REPORTING_BUCKET_ENV]
+
+
+def cmd_extracts(args: argparse.Namespace) -> int:
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    s3, bucket = _s3(state)
+    if args.key:
+        body = s3.get_object(Bucket=bucket, Key=args.key)["Body"].read()
+        sys.stdout.buffer.write(body)
+        if not body.endswith(b"\n"):
+            sys.stdout.write("\n")
+        return 0
+    count = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=args.prefix or ""):
+        for item in page.get("Contents", []):
+            count += 1
+            print(f"{item['LastModified']:%Y-%m-%d %H:%M:%S}  {item['Size']:>9}  {item['Key']}")
+    print(f"scrt: {count} object(s) in s3://{bucket}/{args.prefix or ''}", file=sys.stderr)
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from infra.routes import SNAPSHOT_EXTRACT
+    from local_stack.lambdas import LambdaContext, handler_available, import_handler
+
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    if not handler_available(SNAPSHOT_EXTRACT):
+        return _fail("functions/snapshot_extract is not in this checkout yet; nothing to run")
+    os.environ.update(_client_env(state))
+    now = datetime.now(UTC)
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "eu-west-2",
+        "resources": ["arn:aws:events:eu-west-2:000000000000:rule/scrt-daily-snapshot"],
+        "detail": {},
+    }
+    result = import_handler(SNAPSHOT_EXTRACT)(event, LambdaContext(SNAPSHOT_EXTRACT, timeout_seconds=900))
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+# --- entry point -------------------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="scrt", description="The tracker's local stack (development only).")
+    root.add_argument(
+        "--state-dir", default=None, help="state folder (default .local/scrt, or $SCRT_STATE_DIR)"
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the whole tracker on local engines")
+    serve.add_argument("--port", type=int, default=DEFAULT_HTTP_PORT, help="HTTP API port (3000)")
+    serve.add_argument(
+        "--dynamodb-port", type=int, default=DEFAULT_DYNAMODB_PORT, help="DynamoDB Local (8000)"
+    )
+    serve.add_argument(
+        "--s3-port", type=int, default=DEFAULT_S3_PORT, help="SeaweedFS S3, or moto server (8333)"
+    )
+    serve.add_argument("--fresh", action="store_true", help="start with empty tables and bucket")
+    serve.add_argument(
+        "--backend",
+        choices=(BACKEND_LOCAL, BACKEND_MOTO),
+        default=os.environ.get(BACKEND_ENV, BACKEND_LOCAL),
+        help="local = DynamoDB Local + SeaweedFS (default); moto = moto server ($SCRT_BACKEND)",
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    token = commands.add_parser("token", help="print a bearer token the running stack accepts")
+    token.add_argument("--role", required=True, help="icb_editor, icb_viewer, regional or national")
+    token.add_argument("--org", required=True, help="ICB ODS code, region code, or X24 for national")
+    token.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="lifetime in seconds (3600)")
+    token.add_argument("--sub", default=None, help="subject (default local-<role>-<org>)")
+    token.set_defaults(run=cmd_token)
+
+    env = commands.add_parser("env", help='print export lines for AWS clients (eval "$(scrt env)")')
+    env.set_defaults(run=cmd_env)
+
+    seed = commands.add_parser("seed", help="submit synthetic cases through the HTTP API")
+    seed.add_argument("--cases", type=int, default=20)
+    seed.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
+    seed.add_argument("--url", default=None, help="API base URL (default: the running stack)")
+    seed.set_defaults(run=cmd_seed)
+
+    extracts = commands.add_parser("extracts", help="list the reporting bucket, or print one object")
+    extracts.add_argument("key", nargs="?", default=None)
+    extracts.add_argument("--prefix", default="", help="changes/, current/ or snapshots/")
+    extracts.set_defaults(run=cmd_extracts)
+
+    snapshot = commands.add_parser("snapshot", help="run the daily snapshot extract now")
+    snapshot.set_defaults(run=cmd_snapshot)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except engines.EngineError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
