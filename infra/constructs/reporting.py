@@ -1,0 +1,366 @@
+"""Reporting: the extract buckets, Glue tables and Athena workgroup (stateful), and the stream
+consumer and daily snapshot schedule (stateless).
+
+Object keys, prefixes and columns come from ``tracker.extracts``: the publisher, the snapshot and
+these tables share one definition.
+"""
+
+from collections.abc import Sequence
+
+from aws_cdk import (
+    Duration,
+    RemovalPolicy,
+    Stack,
+    aws_athena,
+    aws_dynamodb,
+    aws_events,
+    aws_events_targets,
+    aws_glue,
+    aws_kms,
+    aws_lambda,
+    aws_lambda_event_sources,
+    aws_s3,
+)
+from constructs import Construct
+
+from infra import constants
+from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
+from tracker.dal import schema
+from tracker.extracts import columns as extract_columns
+from tracker.extracts import keys as extract_keys
+from tracker.reference import reference_data
+
+JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"
+TEXT_OUTPUT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+REPLICATION_REASON = (
+    "UK-only hosting: eu-west-2 is AWS's only UK region, so cross-region replication would move "
+    "special category data out of the UK. Versioning, KMS and (for the tables) PITR and AWS Backup "
+    "cover recovery inside the region."
+)
+
+
+def _bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: aws_kms.IKey | None,
+    access_logs: aws_s3.IBucket | None,
+    log_prefix: str,
+    lifecycle_rules: Sequence[aws_s3.LifecycleRule],
+    metrics: Sequence[aws_s3.BucketMetrics] = (),
+) -> aws_s3.Bucket:
+    bucket = aws_s3.Bucket(
+        scope,
+        construct_id,
+        encryption=aws_s3.BucketEncryption.KMS if key else aws_s3.BucketEncryption.S3_MANAGED,
+        encryption_key=key,
+        bucket_key_enabled=key is not None,
+        block_public_access=aws_s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=aws_s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
+        versioned=True,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=log_prefix if access_logs else None,
+        lifecycle_rules=list(lifecycle_rules),
+        metrics=list(metrics) or None,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    acknowledge(bucket, REPLICATION_REASON, f"{HIPAA}-S3BucketReplicationEnabled", f"{NIST}-S3BucketReplicationEnabled")
+    return bucket
+
+
+def _glue_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.CfnTable.ColumnProperty]:
+    return [
+        aws_glue.CfnTable.ColumnProperty(name=column.name, type=column.type, comment=column.description[:255])
+        for column in columns
+    ]
+
+
+def _csv_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.CfnTable.ColumnProperty]:
+    # OpenCSVSerde reads every cell as text; typed views belong in Athena, not in the CSV table.
+    return [
+        aws_glue.CfnTable.ColumnProperty(name=column.name, type="string", comment=f"{column.type}: {column.description}"[:255])
+        for column in columns
+    ]
+
+
+class ReportingStorage(Construct):
+    """Buckets, Glue catalogue and Athena workgroup: everything that holds or describes data."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, reporting_key: aws_kms.IKey, data_key: aws_kms.IKey
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # S3 server access logs can only be delivered to an SSE-S3 bucket.
+        self.access_logs = _bucket(
+            self,
+            "AccessLogs",
+            key=None,
+            access_logs=None,
+            log_prefix="",
+            lifecycle_rules=[
+                aws_s3.LifecycleRule(
+                    expiration=constants.ACCESS_LOG_EXPIRY,
+                    noncurrent_version_expiration=Duration.days(1),
+                )
+            ],
+        )
+        acknowledge(
+            self.access_logs,
+            "This is the server access log bucket itself; logging it into itself would loop.",
+            f"{AWS_SOLUTIONS}-S1",
+            f"{HIPAA}-S3BucketLoggingEnabled",
+            f"{NIST}-S3BucketLoggingEnabled",
+        )
+        acknowledge(
+            self.access_logs,
+            "S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS.",
+            f"{HIPAA}-S3DefaultEncryptionKMS",
+            f"{NIST}-S3DefaultEncryptionKMS",
+        )
+
+        self.bucket = _bucket(
+            self,
+            "Extracts",
+            key=reporting_key,
+            access_logs=self.access_logs,
+            log_prefix="extracts/",
+            lifecycle_rules=[
+                aws_s3.LifecycleRule(
+                    id="OldVersions",
+                    noncurrent_version_expiration=constants.NONCURRENT_VERSION_EXPIRY,
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                ),
+                aws_s3.LifecycleRule(
+                    id="ColdSnapshots",
+                    prefix=extract_keys.SNAPSHOTS_PREFIX,
+                    transitions=[
+                        aws_s3.Transition(
+                            storage_class=aws_s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=constants.INFREQUENT_ACCESS_AFTER,
+                        )
+                    ],
+                ),
+            ],
+        )
+
+        # Stream records that failed every retry: whole records (case images, restricted free text
+        # included), so they sit under the data key, apart from the extracts dashboards read.
+        self.failed_records = _bucket(
+            self,
+            "FailedStreamRecords",
+            key=data_key,
+            access_logs=self.access_logs,
+            log_prefix="failed-stream-records/",
+            lifecycle_rules=[
+                aws_s3.LifecycleRule(
+                    expiration=constants.FAILED_RECORDS_EXPIRY,
+                    noncurrent_version_expiration=Duration.days(1),
+                )
+            ],
+            # Request metrics on the whole bucket: each PutRequests datapoint is a failed batch.
+            metrics=[aws_s3.BucketMetrics(id=constants.FAILED_RECORDS_METRICS_ID)],
+        )
+
+        self.athena_results = _bucket(
+            self,
+            "AthenaResults",
+            key=reporting_key,
+            access_logs=self.access_logs,
+            log_prefix="athena-results/",
+            lifecycle_rules=[
+                aws_s3.LifecycleRule(
+                    expiration=constants.ATHENA_RESULTS_EXPIRY,
+                    noncurrent_version_expiration=Duration.days(1),
+                )
+            ],
+        )
+
+        self._catalog()
+        self.workgroup = aws_athena.CfnWorkGroup(
+            self,
+            "Workgroup",
+            name=constants.ATHENA_WORKGROUP,
+            description="Queries over the Safeguarding Case Review Tracker extracts",
+            state="ENABLED",
+            work_group_configuration=aws_athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                publish_cloud_watch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=constants.ATHENA_BYTES_SCANNED_CUTOFF,
+                result_configuration=aws_athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=self.athena_results.s3_url_for_object(constants.ATHENA_RESULTS_PREFIX),
+                    encryption_configuration=aws_athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_KMS", kms_key=reporting_key.key_arn
+                    ),
+                ),
+            ),
+        )
+
+    def _catalog(self) -> None:
+        account = Stack.of(self).account
+        self.database = aws_glue.CfnDatabase(
+            self,
+            "Database",
+            catalog_id=account,
+            database_input=aws_glue.CfnDatabase.DatabaseInputProperty(
+                name=constants.GLUE_DATABASE,
+                description="Safeguarding Case Review Tracker extracts (restricted free text never included)",
+            ),
+        )
+        reference = reference_data()
+        date_partition = {
+            "projection.dt.type": "date",
+            "projection.dt.format": "yyyy-MM-dd",
+            "projection.dt.range": f"{constants.PARTITION_DATE_FROM},NOW",
+            "projection.dt.interval": "1",
+            "projection.dt.interval.unit": "DAYS",
+        }
+        self.tables = {
+            constants.GLUE_TABLE_CHANGES: self._table(
+                constants.GLUE_TABLE_CHANGES,
+                "One row per case version (JSON Lines), partitioned by change date",
+                extract_keys.CHANGES_PREFIX,
+                _glue_columns(extract_columns.changes_columns()),
+                partitions=["dt"],
+                projection=date_partition,
+                template="dt=${dt}/",
+                serde=JSON_SERDE,
+            ),
+            constants.GLUE_TABLE_CURRENT: self._table(
+                constants.GLUE_TABLE_CURRENT,
+                "The latest version of every case (JSON Lines), partitioned by region and ICB",
+                extract_keys.CURRENT_PREFIX,
+                _glue_columns(extract_columns.current_columns()),
+                partitions=["region", "icb"],
+                projection={
+                    "projection.region.type": "enum",
+                    "projection.region.values": ",".join(sorted(reference.region_codes)),
+                    "projection.icb.type": "enum",
+                    "projection.icb.values": ",".join(sorted(reference.icbs)),
+                },
+                template="region=${region}/icb=${icb}/",
+                serde=JSON_SERDE,
+            ),
+        }
+        snapshot_tables = {
+            extract_keys.SNAPSHOT_CASES: (constants.GLUE_TABLE_SNAPSHOTS, extract_columns.snapshot_case_columns()),
+            extract_keys.SNAPSHOT_RECOMMENDATIONS: (
+                f"{constants.GLUE_TABLE_SNAPSHOTS}_recommendations",
+                extract_columns.snapshot_recommendation_columns(),
+            ),
+        }
+        for folder, (table_name, columns) in snapshot_tables.items():
+            self.tables[table_name] = self._table(
+                table_name,
+                f"Daily snapshot, {folder} (CSV with header)",
+                extract_keys.SNAPSHOTS_PREFIX,
+                _csv_columns(columns),
+                partitions=["dt"],
+                projection=date_partition,
+                template=f"dt=${{dt}}/{folder}/",
+                serde=CSV_SERDE,
+                serde_parameters={"separatorChar": ",", "quoteChar": '"', "escapeChar": "\\"},
+                table_parameters={"skip.header.line.count": "1"},
+            )
+
+    def _table(
+        self,
+        name: str,
+        description: str,
+        prefix: str,
+        columns: list[aws_glue.CfnTable.ColumnProperty],
+        *,
+        partitions: Sequence[str],
+        projection: dict[str, str],
+        template: str,
+        serde: str,
+        serde_parameters: dict[str, str] | None = None,
+        table_parameters: dict[str, str] | None = None,
+    ) -> aws_glue.CfnTable:
+        location = self.bucket.s3_url_for_object(prefix)
+        table = aws_glue.CfnTable(
+            self,
+            f"Table{name.title().replace('_', '')}",
+            catalog_id=self.database.catalog_id,
+            database_name=constants.GLUE_DATABASE,
+            table_input=aws_glue.CfnTable.TableInputProperty(
+                name=name,
+                description=description,
+                table_type="EXTERNAL_TABLE",
+                parameters={
+                    "classification": "csv" if serde == CSV_SERDE else "json",
+                    "projection.enabled": "true",
+                    "storage.location.template": f"{location}{template}",
+                    **projection,
+                    **(table_parameters or {}),
+                },
+                partition_keys=[aws_glue.CfnTable.ColumnProperty(name=key, type="string") for key in partitions],
+                storage_descriptor=aws_glue.CfnTable.StorageDescriptorProperty(
+                    columns=columns,
+                    location=location,
+                    input_format=TEXT_INPUT,
+                    output_format=TEXT_OUTPUT,
+                    serde_info=aws_glue.CfnTable.SerdeInfoProperty(
+                        serialization_library=serde, parameters=serde_parameters
+                    ),
+                ),
+            ),
+        )
+        table.add_dependency(self.database)
+        return table
+
+
+class ReportingPipeline(Construct):
+    """Wires publish_changes to the table stream and snapshot_extract to a daily schedule."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table: aws_dynamodb.ITableV2,
+        publish_changes: aws_lambda.IFunction,
+        snapshot_extract: aws_lambda.IFunction,
+        failed_records: aws_s3.IBucket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        case = {"S": aws_lambda.FilterRule.is_equal(schema.ENTITY_CASE)}
+        self.event_source = aws_lambda_event_sources.DynamoEventSource(
+            table,
+            starting_position=aws_lambda.StartingPosition.TRIM_HORIZON,
+            batch_size=constants.STREAM_BATCH_SIZE,
+            max_batching_window=constants.STREAM_MAX_BATCHING_WINDOW,
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=constants.STREAM_RETRY_ATTEMPTS,
+            max_record_age=constants.STREAM_MAX_RECORD_AGE,
+            parallelization_factor=constants.STREAM_PARALLELIZATION,
+            on_failure=aws_lambda_event_sources.S3OnFailureDestination(failed_records),
+            # Only case items: inserts and updates by their new image, removals by their old one.
+            filters=[
+                aws_lambda.FilterCriteria.filter(
+                    {"dynamodb": {"NewImage": {schema.ENTITY_TYPE_ATTRIBUTE: case}}}
+                ),
+                aws_lambda.FilterCriteria.filter(
+                    {
+                        "eventName": aws_lambda.FilterRule.is_equal("REMOVE"),
+                        "dynamodb": {"OldImage": {schema.ENTITY_TYPE_ATTRIBUTE: case}},
+                    }
+                ),
+            ],
+        )
+        publish_changes.add_event_source(self.event_source)
+
+        self.schedule = aws_events.Rule(
+            self,
+            "DailySnapshot",
+            description="Daily whole-collection snapshot of the case reviews",
+            schedule=aws_events.Schedule.cron(
+                hour=constants.SNAPSHOT_SCHEDULE_HOUR, minute=constants.SNAPSHOT_SCHEDULE_MINUTE
+            ),
+            targets=[aws_events_targets.LambdaFunction(snapshot_extract, retry_attempts=2)],
+        )

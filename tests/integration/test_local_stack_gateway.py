@@ -1,0 +1,198 @@
+"""The local API Gateway over real HTTP: the real authorizer guards every route, no handler runs
+for a refused token, and handlers get API Gateway REST proxy events."""
+
+import base64
+import json
+import time
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from conftest import Recorder, TokenFactory
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from local_stack.identity import key_id
+from local_stack.stack import LocalStack
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def bad_token(kind: str, stack: LocalStack, token: TokenFactory) -> str | None:
+    now = time.time()
+    if kind == "no token":
+        return None
+    if kind == "malformed":
+        return "not.a.jwt"
+    if kind == "expired":
+        return token(ttl_seconds=60, now=now - 3600)
+    if kind == "wrong issuer":
+        return token(issuer="https://idp.elsewhere.test")
+    if kind == "wrong audience":
+        return token(audience="some-other-api")
+    if kind == "unknown role":
+        return token(role="superuser")
+    if kind == "unknown org":
+        return token(org="ZZZ")
+    if kind == "tampered signature":
+        header, payload, signature = token().split(".")
+        return f"{header}.{payload}.{signature[:-6]}AAAAAA"
+    if kind == "tampered claims":
+        header, payload, signature = token().split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        claims["role"], claims["org"] = "national", "X24"
+        return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+    if kind == "alg none":
+        header = _b64(json.dumps({"alg": "none", "typ": "JWT", "kid": key_id(stack.state.signing_key())}).encode())
+        claims = jwt.decode(token(), options={"verify_signature": False})
+        return f"{header}.{_b64(json.dumps(claims).encode())}."
+    if kind == "foreign key, same kid":
+        claims = jwt.decode(token(), options={"verify_signature": False})
+        foreign = ec.generate_private_key(ec.SECP256R1())
+        return jwt.encode(claims, foreign, algorithm="ES256", headers={"kid": key_id(stack.state.signing_key())})
+    raise AssertionError(kind)
+
+
+REFUSALS = {
+    "no token": 401,
+    "malformed": 401,
+    "expired": 401,
+    "wrong issuer": 401,
+    "wrong audience": 401,
+    "tampered signature": 401,
+    "tampered claims": 401,
+    "alg none": 401,
+    "foreign key, same kid": 401,
+    "unknown role": 403,
+    "unknown org": 403,
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSALS))
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/cases"), ("POST", "/cases"), ("PATCH", "/cases/abc"), ("GET", "/cases/abc")]
+)
+def test_every_refused_token_is_answered_by_the_gateway_and_no_handler_runs(
+    stack: LocalStack, api: httpx.Client, token: TokenFactory, recorder: Recorder, kind: str, method: str, path: str
+) -> None:
+    value = bad_token(kind, stack, token)
+    headers = {} if value is None else {"Authorization": f"Bearer {value}"}
+    before = recorder.handler_calls()
+    response = api.request(method, path, headers=headers, json={"stage": "CLOSED"})
+    assert response.status_code == REFUSALS[kind], response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == REFUSALS[kind]
+    assert recorder.handler_calls() == before
+
+
+def test_a_good_token_reaches_the_handler_and_the_result_is_cached(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
+    headers = {"Authorization": f"Bearer {token(role='icb_viewer', org='QE1')}"}
+    authorizer_before, handlers_before = recorder.calls["authorizer"], recorder.handler_calls()
+    for _ in range(3):
+        response = api.get("/cases", headers=headers)
+        assert response.status_code == 200, response.text
+    assert recorder.calls["authorizer"] == authorizer_before + 1  # cached for 300 s, like API Gateway
+    assert recorder.handler_calls() == handlers_before + 3
+
+
+def test_a_denied_token_is_cached_too(api: httpx.Client, token: TokenFactory, recorder: Recorder) -> None:
+    headers = {"Authorization": f"Bearer {token(org='NOPE')}"}
+    before = recorder.calls["authorizer"]
+    assert [api.get("/cases", headers=headers).status_code for _ in range(2)] == [403, 403]
+    assert recorder.calls["authorizer"] == before + 1
+
+
+def test_health_needs_no_token_and_unknown_routes_are_404(api: httpx.Client, recorder: Recorder) -> None:
+    assert api.get("/health").status_code == 200
+    before = recorder.handler_calls()
+    for method, path in [("GET", "/nowhere"), ("DELETE", "/cases/abc"), ("PUT", "/cases")]:
+        response = api.request(method, path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+    assert recorder.handler_calls() == before
+
+
+def test_the_jwks_is_served_for_the_authorizer(api: httpx.Client, stack: LocalStack) -> None:
+    keys = api.get("/.well-known/jwks.json").json()["keys"]
+    assert [(k["kty"], k["crv"], k["alg"], k["kid"]) for k in keys] == [
+        ("EC", "P-256", "ES256", key_id(stack.state.signing_key()))
+    ]
+    assert "d" not in keys[0]  # public only
+
+
+def test_handlers_get_api_gateway_rest_proxy_events(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
+    captured: list[dict[str, Any]] = []
+
+    def fake(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        captured.append(event)
+        assert context.get_remaining_time_in_millis() > 0
+        return {
+            "statusCode": 299,
+            "headers": {"X-One": "1"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": base64.b64encode(b"\x00\x01binary").decode(),
+            "isBase64Encoded": True,
+        }
+
+    recorder.overrides["update_case"] = fake
+    try:
+        response = api.patch(
+            "/cases/c-123?x=1&status=OPEN&status=CLOSED",
+            headers=[
+                ("Authorization", f"Bearer {token(role='regional', org='Y62', sub='someone')}"),
+                ("If-Match", '"3"'),
+                ("X-Repeat", "a"),
+                ("X-Repeat", "b"),
+                ("Content-Type", "application/merge-patch+json"),
+            ],
+            content=b'{"stage": "CLOSED"}',
+        )
+    finally:
+        recorder.overrides.pop("update_case")
+    assert response.status_code == 299
+    assert response.content == b"\x00\x01binary"
+    assert response.headers["x-one"] == "1"
+    assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    (event,) = captured
+    assert event["resource"] == "/cases/{caseId}"
+    assert event["path"] == "/cases/c-123"
+    assert event["httpMethod"] == "PATCH"
+    assert event["pathParameters"] == {"caseId": "c-123"}
+    assert event["queryStringParameters"] == {"x": "1", "status": "CLOSED"}
+    assert event["multiValueQueryStringParameters"] == {"x": ["1"], "status": ["OPEN", "CLOSED"]}
+    assert event["headers"]["If-Match"] == '"3"'
+    assert event["multiValueHeaders"]["X-Repeat"] == ["a", "b"]
+    assert event["body"] == '{"stage": "CLOSED"}'
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["resourcePath"] == "/cases/{caseId}"
+    assert context["httpMethod"] == "PATCH"
+    assert context["stage"] and context["requestId"] and context["identity"]["sourceIp"] == "127.0.0.1"
+    authorizer = context["authorizer"]
+    assert (authorizer["role"], authorizer["org"], authorizer["sub"], authorizer["principalId"]) == (
+        "regional",
+        "Y62",
+        "someone",
+        "someone",
+    )
+
+
+def test_a_failing_handler_is_a_502_like_api_gateway(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
+    def broken(event: dict[str, Any], context: Any) -> Any:
+        raise RuntimeError("boom")
+
+    recorder.overrides["query_cases"] = broken
+    try:
+        response = api.get("/cases", headers={"Authorization": f"Bearer {token()}"})
+    finally:
+        recorder.overrides.pop("query_cases")
+    assert response.status_code == 502
+    assert "boom" not in response.text
