@@ -77,7 +77,10 @@ def recorder() -> Recorder:
 def stack_config(state_root: Path, backend: str, **overrides: Any) -> StackConfig:
     if backend == BACKEND_MOTO:
         config = StackConfig(
-            state_root=str(state_root), backend=backend, http_port=engines.free_port(), s3_port=engines.free_port()
+            state_root=str(state_root),
+            backend=backend,
+            http_port=engines.free_port(),
+            s3_port=engines.free_port(),
         )
     else:
         weed = engines.WeedPorts.all_free()

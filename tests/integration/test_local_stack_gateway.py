@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import Recorder, TokenFactory
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from local_stack.identity import key_id
 from local_stack.stack import LocalStack
+
+from .conftest import Recorder, TokenFactory
 
 
 def _b64(data: bytes) -> str:
@@ -45,13 +46,17 @@ def bad_token(kind: str, stack: LocalStack, token: TokenFactory) -> str | None:
         claims["role"], claims["org"] = "national", "X24"
         return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
     if kind == "alg none":
-        header = _b64(json.dumps({"alg": "none", "typ": "JWT", "kid": key_id(stack.state.signing_key())}).encode())
+        header = _b64(
+            json.dumps({"alg": "none", "typ": "JWT", "kid": key_id(stack.state.signing_key())}).encode()
+        )
         claims = jwt.decode(token(), options={"verify_signature": False})
         return f"{header}.{_b64(json.dumps(claims).encode())}."
     if kind == "foreign key, same kid":
         claims = jwt.decode(token(), options={"verify_signature": False})
         foreign = ec.generate_private_key(ec.SECP256R1())
-        return jwt.encode(claims, foreign, algorithm="ES256", headers={"kid": key_id(stack.state.signing_key())})
+        return jwt.encode(
+            claims, foreign, algorithm="ES256", headers={"kid": key_id(stack.state.signing_key())}
+        )
     raise AssertionError(kind)
 
 
@@ -72,10 +77,17 @@ REFUSALS = {
 
 @pytest.mark.parametrize("kind", list(REFUSALS))
 @pytest.mark.parametrize(
-    ("method", "path"), [("GET", "/cases"), ("POST", "/cases"), ("PATCH", "/cases/abc"), ("GET", "/cases/abc")]
+    ("method", "path"),
+    [("GET", "/cases"), ("POST", "/cases"), ("PATCH", "/cases/abc"), ("GET", "/cases/abc")],
 )
 def test_every_refused_token_is_answered_by_the_gateway_and_no_handler_runs(
-    stack: LocalStack, api: httpx.Client, token: TokenFactory, recorder: Recorder, kind: str, method: str, path: str
+    stack: LocalStack,
+    api: httpx.Client,
+    token: TokenFactory,
+    recorder: Recorder,
+    kind: str,
+    method: str,
+    path: str,
 ) -> None:
     value = bad_token(kind, stack, token)
     headers = {} if value is None else {"Authorization": f"Bearer {value}"}

@@ -125,11 +125,15 @@ class Stack:
         }
         updated = Case.model_validate({name: value for name, value in record.items() if value is not None})
         new_record = record_of(updated)
-        self.repository.replace(case_item(new_record), history_item(new_record, sorted(changes)), case.version)
+        self.repository.replace(
+            case_item(new_record), history_item(new_record, sorted(changes)), case.version
+        )
         return updated
 
     def remove(self, case: Case) -> None:
-        self.dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": f"CASE#{case.case_id}"}, "sk": {"S": "CASE"}})
+        self.dynamodb.delete_item(
+            TableName=TABLE, Key={"pk": {"S": f"CASE#{case.case_id}"}, "sk": {"S": "CASE"}}
+        )
 
     def read_stream(self) -> list[dict[str, Any]]:
         """New records of every shard since the last read, in Lambda's event record shape."""
@@ -137,9 +141,12 @@ class Stack:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             shard_id = shard["ShardId"]
-            iterator = self._iterators.get(shard_id) or self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            iterator = (
+                self._iterators.get(shard_id)
+                or self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
             while True:
                 response = self.streams.get_records(ShardIterator=iterator)
                 records.extend(lambda_record(raw, self.stream_arn) for raw in response["Records"])

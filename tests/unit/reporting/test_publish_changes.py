@@ -43,9 +43,15 @@ def test_submit_and_two_updates_give_three_changes_and_one_current(stack: Stack)
     assert invoke(records) == {"batchItemFailures": []}
 
     changes = stack.objects("changes/")
-    assert sorted(changes) == [change_key(case.case_id, version, case.updated_at.date()) for version in (1, 2, 3)]
+    assert sorted(changes) == [
+        change_key(case.case_id, version, case.updated_at.date()) for version in (1, 2, 3)
+    ]
     rows = [json.loads(changes[key]) for key in sorted(changes)]
-    assert [(row["version"], row["changeType"]) for row in rows] == [(1, "CREATED"), (2, "UPDATED"), (3, "UPDATED")]
+    assert [(row["version"], row["changeType"]) for row in rows] == [
+        (1, "CREATED"),
+        (2, "UPDATED"),
+        (3, "UPDATED"),
+    ]
     assert [row["stage"] for row in rows] == ["IN_PROGRESS", "REPORT_SIGNED_OFF", "PUBLISHED"]
     assert all(list(row) == [column.name for column in changes_columns()] for row in rows)
     assert rows[0]["publicationDue"] == "2026-08-01"  # CSPR: six months after dateAdded
@@ -109,7 +115,11 @@ def test_remove_deletes_current_and_writes_a_tombstone(stack: Stack) -> None:
     tombstones = [key for key in stack.objects("changes/") if key.endswith(".removed.json")]
     assert len(tombstones) == 1
     tombstone = body(stack, tombstones[0])
-    assert (tombstone["changeType"], tombstone["caseId"], tombstone["version"]) == ("REMOVED", case.case_id, 1)
+    assert (tombstone["changeType"], tombstone["caseId"], tombstone["version"]) == (
+        "REMOVED",
+        case.case_id,
+        1,
+    )
 
     # Replaying the case's earlier records must not resurrect it.
     invoke(all_records + removal)
@@ -136,8 +146,12 @@ def test_an_s3_failure_fails_that_record_and_retries_the_ones_after_it(
     monkeypatch.setattr(ExtractStore, "put", flaky_put)
     response = invoke(records)
     sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
-    failed_at = next(i for i, r in enumerate(records) if r["dynamodb"]["Keys"]["pk"]["S"].endswith(cases[1].case_id))
-    assert response == {"batchItemFailures": [{"itemIdentifier": number} for number in sequence_numbers[failed_at:]]}
+    failed_at = next(
+        i for i, r in enumerate(records) if r["dynamodb"]["Keys"]["pk"]["S"].endswith(cases[1].case_id)
+    )
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": number} for number in sequence_numbers[failed_at:]]
+    }
     # The first record was published; nothing after the failure was (it is retried, in order).
     written = stack.objects("changes/")
     assert change_key(cases[0].case_id, 1, cases[0].updated_at.date()) in written
