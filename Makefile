@@ -34,7 +34,7 @@ lint: install ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy over the layer, functions, infra, local stack and tests
-	$(BIN)/mypy layers/shared/tracker functions infra local_stack tests
+	$(BIN)/mypy layers/shared/tracker functions infra local_stack tests benchmarks
 
 unit: install ## pytest only
 	$(BIN)/pytest

@@ -121,3 +121,17 @@ DASHBOARD_NAME = "SafeguardingCaseReviewTracker"
 
 # The cursor signing key: a generated string in Secrets Manager.
 CURSOR_KEY_LENGTH = 64
+
+# Explicit cross-stack exports: their names appear in cdk-nag finding ids (IAM5 on object prefixes),
+# so they are fixed here rather than generated.
+EXPORT_REPORTING_BUCKET_ARN = "ScrtData-ReportingBucketArn"
+EXPORT_FAILED_RECORDS_BUCKET_ARN = "ScrtData-FailedStreamRecordsBucketArn"
+
+# CDK feature flags, set in code so that `cdk synth` and the tests build the same app.
+FEATURE_FLAGS: dict[str, object] = {
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    "@aws-cdk/aws-apigateway:disableCloudWatchRole": True,
+    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
+    "@aws-cdk/core:target-partitions": ["aws"],
+}

@@ -14,6 +14,15 @@ def add_nag_packs(app: App) -> None:
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), HIPAASecurityChecks(app), NIST80053R5Checks(app))
 
 
+def iam5_resource(resource: str) -> str:
+    """The id of an AwsSolutions-IAM5 finding on one wildcard resource (cdk-nag 3 acknowledges each)."""
+    return f"{AWS_SOLUTIONS}-IAM5[Resource::{resource}]"
+
+
+def iam5_action(action: str) -> str:
+    return f"{AWS_SOLUTIONS}-IAM5[Action::{action}]"
+
+
 def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
     """Acknowledge each named rule on ``scope`` and everything under it, always with a reason."""
     if not reason.strip():

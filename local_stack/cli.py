@@ -84,6 +84,16 @@ def _token(
 # --- serve -----------------------------------------------------------------------------------------
 
 
+def _weed_ports(value: str | None, s3_port: int) -> engines.WeedPorts | None:
+    if not value:
+        return None
+    try:
+        master, volume, filer, admin = (int(part) for part in value.split(","))
+    except ValueError:
+        raise engines.EngineError("--seaweedfs-ports takes MASTER,VOLUME,FILER,ADMIN port numbers") from None
+    return engines.WeedPorts(s3=s3_port, master=master, volume=volume, filer=filer, admin=admin)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)-14s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -96,6 +106,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         dynamodb_port=args.dynamodb_port,
         s3_port=args.s3_port,
         fresh=args.fresh,
+        weed_ports=_weed_ports(args.seaweedfs_ports, args.s3_port),
     )
     stopping = threading.Event()
 
@@ -331,6 +342,12 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--s3-port", type=int, default=DEFAULT_S3_PORT, help="SeaweedFS S3, or moto server (8333)"
+    )
+    serve.add_argument(
+        "--seaweedfs-ports",
+        default=None,
+        metavar="MASTER,VOLUME,FILER,ADMIN",
+        help="SeaweedFS's other servers (default 9333,9340,8888,23646; gRPC on each + 10000)",
     )
     serve.add_argument("--fresh", action="store_true", help="start with empty tables and bucket")
     serve.add_argument(

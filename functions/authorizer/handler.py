@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
+
 from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
 from tracker.auth.settings import IDENTITY_HEADER, AuthSettings
 from tracker.auth.tokens import InvalidToken, JwksUnavailable, NotAllowed, TokenVerifier, bearer_token

@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from tracker import config
 from tracker.extracts import runtime
 from tracker.extracts.snapshot import snapshot_day
@@ -19,7 +20,20 @@ metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAM
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     day = snapshot_day(event)
-    keys = runtime.run_snapshot(day)
-    logger.info("snapshot written", extra={"snapshotDate": day.isoformat(), "keys": keys})
+    snapshot = runtime.run_snapshot(day)
+    summary = {
+        "snapshotDate": day.isoformat(),
+        "keys": list(snapshot.objects),
+        "cases": snapshot.case_count,
+        "recommendations": snapshot.recommendation_count,
+        "rejectedCaseIds": snapshot.rejected_case_ids,
+    }
+    if snapshot.rejected_case_ids:
+        logger.error("case items the model rejects were left out", extra=summary)
+    else:
+        logger.info("snapshot written", extra=summary)
     metrics.add_metric(name="SnapshotsWritten", unit=MetricUnit.Count, value=1)
-    return {"snapshotDate": day.isoformat(), "keys": keys}
+    metrics.add_metric(
+        name="SnapshotCasesRejected", unit=MetricUnit.Count, value=len(snapshot.rejected_case_ids)
+    )
+    return summary

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from aws_cdk import aws_dynamodb, aws_iam, aws_kms, aws_s3
+from aws_cdk import Stack, aws_dynamodb, aws_iam, aws_kms, aws_s3, aws_secretsmanager
 
 from tracker.dal import schema
 
@@ -10,7 +10,7 @@ TABLE_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Que
 TABLE_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 # What DynamoDB calls on a customer-managed-key table need from the key (reads, then writes).
 KEY_DECRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
-KEY_ENCRYPT_ACTIONS = ("kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+KEY_ENCRYPT_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
 
 
 def _table_resources(table: aws_dynamodb.ITableV2, indexes: Sequence[schema.IndexDefinition]) -> list[str]:
@@ -71,3 +71,20 @@ def grant_objects_read(role: aws_iam.IRole, bucket: aws_s3.IBucket, key: aws_kms
         )
     )
     role.add_to_principal_policy(aws_iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]))
+
+
+def grant_secret_read(role: aws_iam.IRole, secret: aws_secretsmanager.ISecret, key: aws_kms.IKey) -> None:
+    # Spelt out on the role: Secret.grant_read would edit the key policy in the stateful stack and
+    # make it depend on this one.
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources=[secret.secret_arn]
+        )
+    )
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(
+            actions=["kms:Decrypt"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{Stack.of(role).region}.amazonaws.com"}},
+        )
+    )

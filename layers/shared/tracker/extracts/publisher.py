@@ -89,7 +89,7 @@ def plan(change: StreamChange, latest_item: dict[str, Any] | None) -> list[Opera
         latest = parse_case(latest_item)
         operations.append(current_object(latest))
         named.discard(_location(latest))
-    pass
+    operations.extend(DeleteObject(key) for key in sorted(named))
     return operations
 
 

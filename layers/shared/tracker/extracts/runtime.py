@@ -15,7 +15,7 @@ from tracker.dal.extract_store import ExtractStore
 from tracker.dal.snapshot_reader import iter_case_items
 from tracker.extracts.keys import PREFIXES
 from tracker.extracts.publisher import ChangePublisher
-from tracker.extracts.snapshot import write_snapshot
+from tracker.extracts.snapshot import Snapshot, write_snapshot
 from tracker.reference import reference_data
 
 
@@ -46,8 +46,11 @@ def region_codes() -> frozenset[str]:
     return reference.region_codes | {icb.region_code for icb in reference.icbs.values()}
 
 
-def run_snapshot(day: date | None = None) -> list[str]:
-    """Write ``snapshots/dt=<day>/`` (default: today in England) from the table; returns the keys."""
+def run_snapshot(day: date | None = None) -> Snapshot:
+    """Write ``snapshots/dt=<day>/`` (default: today in England) from the table.
+
+    ``scrt snapshot`` calls this; ``.objects`` holds the keys written and their bytes.
+    """
     items = iter_case_items(clients.dynamodb_client(), config.cases_table_name(), region_codes())
     return write_snapshot(extract_store(), items, day or clock.today_london())
 

@@ -1,38 +1,61 @@
 """The daily whole-collection snapshot: one CSV of cases and one of recommendations."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from pydantic import ValidationError
 
 from tracker import clock
 from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.columns import SCHEMA_VERSION, snapshot_case_columns, snapshot_recommendation_columns
 from tracker.extracts.keys import CSV_CONTENT_TYPE, SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS, snapshot_key
 from tracker.extracts.rows import case_row, encode_csv, parse_case, recommendation_rows
+from tracker.models.case import Case
 
 
-def render_snapshot(items: Iterable[dict[str, Any]], day: date) -> dict[str, bytes]:
-    """Object key -> CSV bytes. Rows sorted by reference then caseId, so a rerun gives the same bytes."""
-    cases = sorted((parse_case(item) for item in items), key=lambda case: (case.reference, case.case_id))
+@dataclass(frozen=True)
+class Snapshot:
+    day: date
+    objects: dict[str, bytes]  # key -> CSV bytes
+    case_count: int
+    recommendation_count: int
+    # Case items the model rejects are left out rather than failing the day's whole snapshot;
+    # their ids are reported (never the validation message, which can quote restricted text).
+    rejected_case_ids: list[str] = field(default_factory=list)
+
+
+def render_snapshot(items: Iterable[dict[str, Any]], day: date) -> Snapshot:
+    """Rows sorted by reference then caseId, so a rerun over the same table gives the same bytes."""
+    cases: list[Case] = []
+    rejected: list[str] = []
+    for item in items:
+        try:
+            cases.append(parse_case(item))
+        except ValidationError:
+            rejected.append(str(item.get("caseId")))
+    cases.sort(key=lambda case: (case.reference, case.case_id))
     metadata = {"snapshotDate": day.isoformat()}
     case_rows = [case_row(case, snapshot_case_columns(), as_of=day, metadata=metadata) for case in cases]
     recommendations = [
         row for case in cases for row in recommendation_rows(case, as_of=day, metadata=metadata)
     ]
-    return {
+    objects = {
         snapshot_key(SNAPSHOT_CASES, day): encode_csv(snapshot_case_columns(), case_rows),
         snapshot_key(SNAPSHOT_RECOMMENDATIONS, day): encode_csv(
             snapshot_recommendation_columns(), recommendations
         ),
     }
+    return Snapshot(day, objects, len(case_rows), len(recommendations), sorted(rejected))
 
 
-def write_snapshot(store: ExtractStore, items: Iterable[dict[str, Any]], day: date) -> list[str]:
-    """Render and write the day's snapshot (overwriting a rerun's); returns the keys written."""
-    objects = render_snapshot(items, day)
-    for key, body in objects.items():
+def write_snapshot(store: ExtractStore, items: Iterable[dict[str, Any]], day: date) -> Snapshot:
+    """Render and write the day's snapshot (a rerun overwrites the day's objects)."""
+    snapshot = render_snapshot(items, day)
+    for key, body in snapshot.objects.items():
         store.put(key, body, CSV_CONTENT_TYPE, SCHEMA_VERSION)
-    return list(objects)
+    return snapshot
 
 
 def snapshot_day(event: dict[str, Any]) -> date:

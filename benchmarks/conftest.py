@@ -1,0 +1,5 @@
+"""Benchmarks reuse the unit tests' fixtures."""
+
+from tests.conftest import fixed_today
+
+__all__ = ["fixed_today"]

@@ -1,0 +1,225 @@
+"""Two stacks: stateful (keys, tables, buckets, catalogue) and stateless (functions, API, monitoring).
+
+The service stack can be destroyed and redeployed at will; nothing in it holds case data.
+"""
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, CfnParameter, Duration, Stack, Tags, aws_sqs
+from constructs import Construct
+
+from infra import constants
+from infra.constructs import permissions
+from infra.constructs.api import Api
+from infra.constructs.data import Data
+from infra.constructs.functions import TrackerFunction
+from infra.constructs.layer import SharedLayer
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.reporting import ReportingPipeline, ReportingStorage
+from infra.constructs.security import Keys, WebAcl
+from infra.nag import AWS_SOLUTIONS, acknowledge
+from infra.routes import AUTHORIZER, PUBLISH_CHANGES, QUERY_CASES, SNAPSHOT_EXTRACT, SUBMIT_CASE, UPDATE_CASE
+from tracker import config
+from tracker.auth import settings as auth
+from tracker.dal import schema
+from tracker.extracts import keys as extract_keys
+
+
+class StatefulStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.keys = Keys(self, "Keys")
+        self.data = Data(self, "Data", key=self.keys.data)
+        self.reporting = ReportingStorage(
+            self, "Reporting", reporting_key=self.keys.reporting, data_key=self.keys.data
+        )
+        CfnOutput(self, "CasesTableName", value=self.data.cases_table.table_name)
+        CfnOutput(self, "ReportingBucketName", value=self.reporting.bucket.bucket_name)
+        CfnOutput(self, "FailedStreamRecordsBucketName", value=self.reporting.failed_records.bucket_name)
+        CfnOutput(self, "GlueDatabase", value=constants.GLUE_DATABASE)
+        CfnOutput(self, "AthenaWorkgroup", value=constants.ATHENA_WORKGROUP)
+        CfnOutput(self, "ReportingKeyArn", value=self.keys.reporting.key_arn)
+
+
+class StatelessStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stateful: StatefulStack,
+        functions_root: Path,
+        api_cloud_watch_role: bool,
+        alarm_email: str | None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        keys, data, reporting = stateful.keys, stateful.data, stateful.reporting
+        identity = self._identity_parameters()
+        layer = SharedLayer(self, "SharedLayer").layer
+
+        def function(
+            name: str, description: str, environment: dict[str, str], **options: object
+        ) -> TrackerFunction:
+            return TrackerFunction(
+                self,
+                "".join(part.title() for part in name.split("_")),
+                name=name,
+                description=description,
+                functions_root=functions_root,
+                layer=layer,
+                log_key=keys.operations,
+                environment=environment,
+                **options,  # type: ignore[arg-type]
+            )
+
+        cases_env = {config.CASES_TABLE_ENV: data.cases_table.table_name}
+        reporting_env = {**cases_env, config.REPORTING_BUCKET_ENV: reporting.bucket.bucket_name}
+
+        submit = function(
+            SUBMIT_CASE,
+            "POST /cases",
+            {**cases_env, config.IDEMPOTENCY_TABLE_ENV: data.idempotency_table.table_name},
+        )
+        permissions.grant_table_read_write(submit.role, data.cases_table, keys.data, schema.INDEXES)
+        permissions.grant_table_read_write(submit.role, data.idempotency_table, keys.data)
+
+        update = function(UPDATE_CASE, "PATCH /cases/{caseId}", cases_env)
+        permissions.grant_table_read_write(update.role, data.cases_table, keys.data, schema.INDEXES)
+
+        query = function(
+            QUERY_CASES,
+            "GET /cases, /cases/{caseId}, /cases/{caseId}/history, /reference/icbs, /health, /openapi.json, /docs",
+            {**cases_env, config.CURSOR_KEY_SECRET_ENV: data.cursor_secret.secret_arn},
+        )
+        permissions.grant_table_read(query.role, data.cases_table, keys.data, schema.INDEXES)
+        permissions.grant_secret_read(query.role, data.cursor_secret, keys.data)
+
+        authorizer = function(AUTHORIZER, "Verifies bearer JWTs against the identity provider's JWKS", identity)
+
+        publish = function(
+            PUBLISH_CHANGES,
+            "Writes changes/ and current/ extracts from the cases table stream",
+            reporting_env,
+            timeout=constants.PUBLISH_TIMEOUT,
+        )
+        permissions.grant_table_read(publish.role, data.cases_table, keys.data)
+        permissions.grant_objects_write(
+            publish.role,
+            reporting.bucket,
+            keys.reporting,
+            extract_keys.CHANGES_PREFIX,
+            extract_keys.CURRENT_PREFIX,
+            delete=True,
+        )
+
+        # The schedule invokes the snapshot asynchronously: failures after retries land here.
+        snapshot_dlq = aws_sqs.Queue(
+            self,
+            "SnapshotDeadLetters",
+            encryption=aws_sqs.QueueEncryption.KMS,
+            encryption_master_key=keys.operations,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            snapshot_dlq,
+            "This queue is itself the dead-letter queue of snapshot_extract's asynchronous invocations.",
+            f"{AWS_SOLUTIONS}-SQS3",
+        )
+        snapshot = function(
+            SNAPSHOT_EXTRACT,
+            "Writes the daily whole-collection snapshot under snapshots/",
+            reporting_env,
+            timeout=constants.SNAPSHOT_TIMEOUT,
+            memory_size=constants.SNAPSHOT_MEMORY_MB,
+            dead_letter_queue=snapshot_dlq,
+        )
+        permissions.grant_table_read(snapshot.role, data.cases_table, keys.data, schema.INDEXES)
+        permissions.grant_objects_write(snapshot.role, reporting.bucket, keys.reporting, extract_keys.SNAPSHOTS_PREFIX)
+
+        functions = {
+            SUBMIT_CASE: submit,
+            UPDATE_CASE: update,
+            QUERY_CASES: query,
+            AUTHORIZER: authorizer,
+            PUBLISH_CHANGES: publish,
+            SNAPSHOT_EXTRACT: snapshot,
+        }
+        web_acl = WebAcl(self, "Waf", log_key=keys.operations)
+        self.api = Api(
+            self,
+            "Api",
+            handlers={name: tracker_function.function for name, tracker_function in functions.items()},
+            authorizer_function=authorizer.function,
+            log_key=keys.operations,
+            web_acl=web_acl.web_acl,
+            cloud_watch_role=api_cloud_watch_role,
+        )
+        self.pipeline = ReportingPipeline(
+            self,
+            "ReportingPipeline",
+            table=data.cases_table,
+            publish_changes=publish.function,
+            snapshot_extract=snapshot.function,
+            failed_records=reporting.failed_records,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            api=self.api.rest_api,
+            functions={name: tracker_function.function for name, tracker_function in functions.items()},
+            stream_consumer=PUBLISH_CHANGES,
+            failed_records=reporting.failed_records,
+            key=keys.operations,
+            alarm_email=alarm_email,
+        )
+        self.functions = functions
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL the forms platform calls")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+
+    def _identity_parameters(self) -> dict[str, str]:
+        """CloudFormation parameters describing the identity provider, as the authorizer's environment."""
+        issuer = CfnParameter(
+            self, constants.PARAM_JWT_ISSUER, type="String", min_length=1, description="Expected iss claim, exactly"
+        )
+        audience = CfnParameter(
+            self,
+            constants.PARAM_JWT_AUDIENCE,
+            type="String",
+            min_length=1,
+            description="Expected aud claim (comma-separated to accept several)",
+        )
+        jwks_url = CfnParameter(
+            self,
+            constants.PARAM_JWKS_URL,
+            type="String",
+            allowed_pattern=r"^https://\S+$",
+            description="The identity provider's JWKS document (https)",
+        )
+        claims = {
+            constants.PARAM_ROLE_CLAIM: (auth.ROLE_CLAIM_ENV, auth.DEFAULT_ROLE_CLAIM, "role"),
+            constants.PARAM_ORG_CLAIM: (auth.ORG_CLAIM_ENV, auth.DEFAULT_ORG_CLAIM, "organisation code"),
+            constants.PARAM_SUB_CLAIM: (auth.SUB_CLAIM_ENV, auth.DEFAULT_SUB_CLAIM, "user identifier"),
+        }
+        environment = {
+            auth.JWT_ISSUER_ENV: issuer.value_as_string,
+            auth.JWT_AUDIENCE_ENV: audience.value_as_string,
+            auth.JWKS_URL_ENV: jwks_url.value_as_string,
+        }
+        for parameter_id, (env_name, default, meaning) in claims.items():
+            parameter = CfnParameter(
+                self,
+                parameter_id,
+                type="String",
+                default=default,
+                min_length=1,
+                description=f"Name of the claim carrying the {meaning} (a dotted path reaches a nested claim)",
+            )
+            environment[env_name] = parameter.value_as_string
+        return environment
+
+
+def tag_everything(scope: Construct) -> None:
+    for key, value in constants.APP_TAGS.items():
+        Tags.of(scope).add(key, value)

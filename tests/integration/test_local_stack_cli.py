@@ -1,0 +1,160 @@
+"""`scrt serve` as a user runs it: loopback only, Ctrl-C stops every child, a taken port is a clear
+message, data survives a restart unless --fresh; and the small commands."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from local_stack import cli, engines
+from local_stack.identity import issue_token
+from local_stack.lambdas import handler_available
+from local_stack.stack import BACKEND_LOCAL, LocalStack
+from local_stack.state import LocalState
+
+from .conftest import stack_config, test_backend
+
+SCRT = [sys.executable, "-m", "local_stack.cli"]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def external_address() -> str | None:
+    """This machine's non-loopback address, if it has one (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_engines_listen_on_loopback_only(stack: LocalStack) -> None:
+    address = external_address()
+    if address is None:
+        pytest.skip("no non-loopback address on this machine")
+    ports = [stack.config.http_port, stack.config.s3_port]
+    if stack.config.backend == BACKEND_LOCAL:
+        assert stack.config.weed_ports is not None
+        ports += [stack.config.dynamodb_port, *(port for _, port in stack.config.weed_ports.named())]
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.settimeout(0.5)
+            assert probe.connect_ex((address, port)) != 0, f"port {port} answers on {address}"
+
+
+def test_a_taken_port_is_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        code = cli.main(["--state-dir", str(tmp_path), "serve", "--port", str(taken)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"{taken} (HTTP API)" in err and "Traceback" not in err
+
+
+def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        assert process.poll() is None, "scrt serve exited during start-up"
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("no /health")
+
+
+@pytest.mark.skipif(
+    not handler_available("submit_case") or not handler_available("query_cases"),
+    reason="no case handlers yet",
+)
+def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fresh(tmp_path: Path) -> None:
+    backend = test_backend()
+    config = stack_config(tmp_path / "state", backend)
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'layers' / 'shared'}"}
+    args = [
+        *SCRT,
+        "--state-dir",
+        str(tmp_path / "state"),
+        "serve",
+        "--backend",
+        backend,
+        "--port",
+        str(config.http_port),
+        "--dynamodb-port",
+        str(config.dynamodb_port),
+        "--s3-port",
+        str(config.s3_port),
+    ]
+    if config.weed_ports is not None:
+        weed = config.weed_ports
+        args += ["--seaweedfs-ports", f"{weed.master},{weed.volume},{weed.filer},{weed.admin}"]
+    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    url = f"http://127.0.0.1:{config.http_port}"
+    try:
+        _wait_for_health(url, process)
+        state = LocalState(tmp_path / "state")
+        headers = {"Authorization": f"Bearer {issue_token(state, 'icb_editor', 'QE1')}"}
+        created = httpx.post(
+            f"{url}/cases",
+            headers=headers,
+            json={
+                "icbCode": "QE1",
+                "reviewType": "SAR",
+                "status": "OPEN",
+                "stage": "NOTIFIED",
+                "incidentDate": "2026-01-10",
+                "dateAdded": "2026-02-02",
+                "designatedProfessional": "DESIGNATED_PROFESSIONAL_ADULTS",
+                "safeguardingPartnership": "Synthetic Safeguarding Adults Board",
+                "themes": ["SELF_NEGLECT"],
+            },
+            timeout=30,
+        )
+        assert created.status_code == 201, created.text
+        case_id = created.json()["caseId"]
+        env_lines = subprocess.run(  # noqa: S603
+            [*SCRT, "--state-dir", str(tmp_path / "state"), "env"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert f"export AWS_ENDPOINT_URL_S3=http://127.0.0.1:{config.s3_port}" in env_lines
+    finally:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        output = process.communicate(timeout=30)[0].decode()
+    assert process.returncode == 0, output
+    assert "scrt: stopped" in output
+    ports = [config.http_port, config.dynamodb_port, config.s3_port]
+    ports += [port for _, port in config.weed_ports.named()] if config.weed_ports else []
+    for port in ports:
+        assert engines.port_is_free(port), f"port {port} still taken after Ctrl-C"
+
+    if backend != BACKEND_LOCAL:
+        return  # moto keeps nothing across restarts
+    for fresh, expected in ((False, 200), (True, 404)):
+        again = stack_config(tmp_path / "state", backend, fresh=fresh, poller=False)
+        again.http_port, again.dynamodb_port, again.s3_port = (
+            config.http_port,
+            config.dynamodb_port,
+            config.s3_port,
+        )
+        again.weed_ports = config.weed_ports
+        with LocalStack(again) as restarted:
+            token = issue_token(restarted.state, "icb_editor", "QE1")
+            response = httpx.get(
+                f"{restarted.api_url}/cases/{case_id}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert response.status_code == expected, response.text
