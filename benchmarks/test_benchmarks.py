@@ -55,10 +55,8 @@ class InMemoryCases:
     def __init__(self, items: list[dict[str, Any]]) -> None:
         self._items = items
 
-    def iter_partition(
-        self, index: IndexDefinition, partition_key: str, **_: Any
-    ) -> Iterator[dict[str, Any]]:
-        matching = [item for item in self._items if item.get(index.partition_key) == partition_key]
+    def iter_partition(self, index: IndexDefinition, key: str, **_: Any) -> Iterator[dict[str, Any]]:
+        matching = [item for item in self._items if item.get(index.partition_key) == key]
         yield from sorted(matching, key=lambda item: item[index.sort_key], reverse=True)
 
 
