@@ -5,7 +5,7 @@ The service stack can be destroyed and redeployed at will; nothing in it holds c
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, CfnParameter, Duration, Stack, Tags, aws_sqs
+from aws_cdk import CfnOutput, CfnParameter, Duration, Fn, Stack, Tags, aws_s3, aws_sqs
 from constructs import Construct
 
 from infra import constants
@@ -17,12 +17,23 @@ from infra.constructs.layer import SharedLayer
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.reporting import ReportingPipeline, ReportingStorage
 from infra.constructs.security import Keys, WebAcl
-from infra.nag import AWS_SOLUTIONS, acknowledge
+from infra.nag import AWS_SOLUTIONS, acknowledge, iam5_action, iam5_resource
 from infra.routes import AUTHORIZER, PUBLISH_CHANGES, QUERY_CASES, SNAPSHOT_EXTRACT, SUBMIT_CASE, UPDATE_CASE
 from tracker import config
 from tracker.auth import settings as auth
 from tracker.dal import schema
 from tracker.extracts import keys as extract_keys
+
+# What S3OnFailureDestination's bucket.grant_read_write adds with wildcards.
+S3_ON_FAILURE_WILDCARD_ACTIONS = (
+    "s3:GetObject*",
+    "s3:GetBucket*",
+    "s3:List*",
+    "s3:DeleteObject*",
+    "s3:Abort*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+)
 
 
 class StatefulStack(Stack):
@@ -35,6 +46,18 @@ class StatefulStack(Stack):
         )
         CfnOutput(self, "CasesTableName", value=self.data.cases_table.table_name)
         CfnOutput(self, "ReportingBucketName", value=self.reporting.bucket.bucket_name)
+        CfnOutput(
+            self,
+            "ReportingBucketArn",
+            value=self.reporting.bucket.bucket_arn,
+            export_name=constants.EXPORT_REPORTING_BUCKET_ARN,
+        )
+        CfnOutput(
+            self,
+            "FailedStreamRecordsBucketArn",
+            value=self.reporting.failed_records.bucket_arn,
+            export_name=constants.EXPORT_FAILED_RECORDS_BUCKET_ARN,
+        )
         CfnOutput(self, "FailedStreamRecordsBucketName", value=self.reporting.failed_records.bucket_name)
         CfnOutput(self, "GlueDatabase", value=constants.GLUE_DATABASE)
         CfnOutput(self, "AthenaWorkgroup", value=constants.ATHENA_WORKGROUP)
@@ -54,7 +77,21 @@ class StatelessStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        keys, data, reporting = stateful.keys, stateful.data, stateful.reporting
+        self.add_dependency(stateful, "imports the buckets' ARNs by export name")
+        keys, data = stateful.keys, stateful.data
+        # Imported by fixed export names, so grants on their prefixes have stable cdk-nag ids.
+        extracts_bucket = aws_s3.Bucket.from_bucket_attributes(
+            self,
+            "ExtractsBucket",
+            bucket_arn=Fn.import_value(constants.EXPORT_REPORTING_BUCKET_ARN),
+            encryption_key=keys.reporting,
+        )
+        failed_records = aws_s3.Bucket.from_bucket_attributes(
+            self,
+            "FailedStreamRecordsBucket",
+            bucket_arn=Fn.import_value(constants.EXPORT_FAILED_RECORDS_BUCKET_ARN),
+            encryption_key=keys.data,
+        )
         identity = self._identity_parameters()
         layer = SharedLayer(self, "SharedLayer").layer
 
@@ -74,7 +111,7 @@ class StatelessStack(Stack):
             )
 
         cases_env = {config.CASES_TABLE_ENV: data.cases_table.table_name}
-        reporting_env = {**cases_env, config.REPORTING_BUCKET_ENV: reporting.bucket.bucket_name}
+        reporting_env = {**cases_env, config.REPORTING_BUCKET_ENV: extracts_bucket.bucket_name}
 
         submit = function(
             SUBMIT_CASE,
@@ -104,13 +141,13 @@ class StatelessStack(Stack):
             timeout=constants.PUBLISH_TIMEOUT,
         )
         permissions.grant_table_read(publish.role, data.cases_table, keys.data)
-        permissions.grant_objects_write(
+        published = (extract_keys.CHANGES_PREFIX, extract_keys.CURRENT_PREFIX)
+        permissions.grant_objects_write(publish.role, extracts_bucket, keys.reporting, *published, delete=True)
+        acknowledge(
             publish.role,
-            reporting.bucket,
-            keys.reporting,
-            extract_keys.CHANGES_PREFIX,
-            extract_keys.CURRENT_PREFIX,
-            delete=True,
+            "publish_changes writes (and, for current/, deletes) objects under its own two prefixes only: "
+            "one object per case version, named at run time.",
+            *(iam5_resource(f"{constants.EXPORT_REPORTING_BUCKET_ARN}/{prefix}*") for prefix in published),
         )
 
         # The schedule invokes the snapshot asynchronously: failures after retries land here.
@@ -136,7 +173,14 @@ class StatelessStack(Stack):
             dead_letter_queue=snapshot_dlq,
         )
         permissions.grant_table_read(snapshot.role, data.cases_table, keys.data, schema.INDEXES)
-        permissions.grant_objects_write(snapshot.role, reporting.bucket, keys.reporting, extract_keys.SNAPSHOTS_PREFIX)
+        permissions.grant_objects_write(
+            snapshot.role, extracts_bucket, keys.reporting, extract_keys.SNAPSHOTS_PREFIX
+        )
+        acknowledge(
+            snapshot.role,
+            "snapshot_extract writes objects under snapshots/ only, one folder per day.",
+            iam5_resource(f"{constants.EXPORT_REPORTING_BUCKET_ARN}/{extract_keys.SNAPSHOTS_PREFIX}*"),
+        )
 
         functions = {
             SUBMIT_CASE: submit,
@@ -162,7 +206,14 @@ class StatelessStack(Stack):
             table=data.cases_table,
             publish_changes=publish.function,
             snapshot_extract=snapshot.function,
-            failed_records=reporting.failed_records,
+            failed_records=failed_records,
+        )
+        acknowledge(
+            publish.role,
+            "Granted by CDK's S3OnFailureDestination (bucket.grant_read_write) for the stream's "
+            "on-failure destination: limited to the failed-records bucket and its key.",
+            iam5_resource(f"{constants.EXPORT_FAILED_RECORDS_BUCKET_ARN}/*"),
+            *(iam5_action(action) for action in S3_ON_FAILURE_WILDCARD_ACTIONS),
         )
         self.monitoring = Monitoring(
             self,
@@ -170,7 +221,7 @@ class StatelessStack(Stack):
             api=self.api.rest_api,
             functions={name: tracker_function.function for name, tracker_function in functions.items()},
             stream_consumer=PUBLISH_CHANGES,
-            failed_records=reporting.failed_records,
+            failed_records=failed_records,
             key=keys.operations,
             alarm_email=alarm_email,
         )

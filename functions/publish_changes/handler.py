@@ -3,6 +3,7 @@
 Logs name ids, versions, keys and error types only: an error's message could quote a record.
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,9 @@ from tracker.extracts.stream import stream_change
 logger = Logger(service=config.SERVICE_NAME)
 tracer = Tracer(service=config.SERVICE_NAME)
 metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
+# botocore logs request and response bodies at DEBUG, and those hold case items with restricted
+# text: keep it quiet even when the function's log level is turned up to DEBUG.
+logging.getLogger("botocore").setLevel(logging.INFO)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

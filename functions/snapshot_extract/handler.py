@@ -1,5 +1,6 @@
 """Daily schedule -> ``snapshots/dt=YYYY-MM-DD/`` CSV files of the whole collection."""
 
+import logging
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -13,6 +14,9 @@ from tracker.extracts.snapshot import snapshot_day
 logger = Logger(service=config.SERVICE_NAME)
 tracer = Tracer(service=config.SERVICE_NAME)
 metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
+# botocore logs request and response bodies at DEBUG, and those hold case items with restricted
+# text: keep it quiet even when the function's log level is turned up to DEBUG.
+logging.getLogger("botocore").setLevel(logging.INFO)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -84,8 +84,14 @@ class Data(Construct):
                 delete_after=constants.BACKUP_MONTHLY_RETENTION,
             )
         )
-        plan.add_selection(
+        selection = plan.add_selection(
             "CasesTable", resources=[aws_backup.BackupResource.from_arn(self.cases_table.table_arn)]
+        )
+        acknowledge(
+            selection,
+            "AWS Backup's own service role policy is the documented way to let Backup snapshot the table.",
+            f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSBackupServiceRolePolicyForBackup]",
         )
 
         # The HMAC key that makes list cursors tamper-evident. Generated, never seen by a person.

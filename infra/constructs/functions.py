@@ -105,6 +105,19 @@ class TrackerFunction(Construct):
         )
         acknowledge(
             self.role,
+            "Each function has its own role and the policy inline on it is that role's alone (the "
+            "1:1 case AWS recommends inline policies for); nothing else can attach it.",
+            f"{HIPAA}-IAMNoInlinePolicy",
+            f"{NIST}-IAMNoInlinePolicy",
+        )
+        acknowledge(
+            self.function,
+            f"Python {constants.RUNTIME_PYTHON_VERSION} is the newest runtime the layer's compiled wheels "
+            "and the project's tests are pinned to; moving up is a change of constants.RUNTIME.",
+            f"{AWS_SOLUTIONS}-L1",
+        )
+        acknowledge(
+            self.role,
             "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level "
             "permissions; Resource * is the only form AWS accepts.",
             f"{AWS_SOLUTIONS}-IAM5[Resource::*]",
