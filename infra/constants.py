@@ -134,4 +134,6 @@ FEATURE_FLAGS: dict[str, object] = {
     "@aws-cdk/aws-apigateway:disableCloudWatchRole": True,
     "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
     "@aws-cdk/core:target-partitions": ["aws"],
+    # Strong references: the data stack cannot drop an export the service stack still uses.
+    "@aws-cdk/core:defaultCrossStackReferences": "strong",
 }

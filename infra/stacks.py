@@ -77,7 +77,7 @@ class StatelessStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        self.add_dependency(stateful, "imports the buckets' ARNs by export name")
+        self.add_stack_dependency(stateful, "imports the buckets' ARNs by export name")
         keys, data = stateful.keys, stateful.data
         # Imported by fixed export names, so grants on their prefixes have stable cdk-nag ids.
         extracts_bucket = aws_s3.Bucket.from_bucket_attributes(

@@ -6,13 +6,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
+
+from local_stack.state import REGION, Credentials
 from tracker.dal.schema import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
     create_idempotency_table_kwargs,
     create_table_kwargs,
 )
-
-from local_stack.state import REGION, Credentials
 
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, s3={"addressing_style": "path"})
 

@@ -24,8 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 from types import FrameType
 from typing import Any
 
-from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM, ORG_CLAIM_ENV, ROLE_CLAIM_ENV
-
 from local_stack import engines
 from local_stack.identity import DEFAULT_TTL_SECONDS, issue_token
 from local_stack.stack import (
@@ -45,6 +43,7 @@ from local_stack.state import (
     LocalState,
     StackInfo,
 )
+from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM, ORG_CLAIM_ENV, ROLE_CLAIM_ENV
 
 log = logging.getLogger("scrt")
 
@@ -232,6 +231,7 @@ def synthetic_case(rng: random.Random, icb_code: str, today: date) -> dict[str, 
 
 def cmd_seed(args: argparse.Namespace) -> int:
     import httpx
+
     from tracker.reference import reference_data
 
     state = LocalState(args.state_dir)

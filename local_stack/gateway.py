@@ -11,14 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
-from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
-
 from infra.routes import AUTHORIZER
 from local_stack import events
 from local_stack.identity import jwks_json
 from local_stack.lambdas import Functions
 from local_stack.state import ISSUER, JWKS_PATH, LocalState
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 
 log = logging.getLogger("scrt.gateway")
 

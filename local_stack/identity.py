@@ -10,9 +10,9 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM
 
 from local_stack.state import AUDIENCE, ISSUER, SIGNING_KEY_ID_PREFIX, LocalState
+from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM
 
 DEFAULT_TTL_SECONDS = 3600
 

@@ -8,15 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWKS_URL_ENV, JWT_AUDIENCE_ENV, JWT_ISSUER_ENV
-from tracker.config import (
-    CASES_TABLE_ENV,
-    CURSOR_KEY_ENV,
-    IDEMPOTENCY_TABLE_ENV,
-    REPORTING_BUCKET_ENV,
-    SERVICE_NAME,
-)
-
 from infra.routes import PUBLISH_CHANGES
 from local_stack import aws, engines
 from local_stack.gateway import Gateway, HttpServer
@@ -36,6 +27,14 @@ from local_stack.state import (
     Credentials,
     LocalState,
     StackInfo,
+)
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWKS_URL_ENV, JWT_AUDIENCE_ENV, JWT_ISSUER_ENV
+from tracker.config import (
+    CASES_TABLE_ENV,
+    CURSOR_KEY_ENV,
+    IDEMPOTENCY_TABLE_ENV,
+    REPORTING_BUCKET_ENV,
+    SERVICE_NAME,
 )
 
 log = logging.getLogger("scrt.stack")

@@ -15,6 +15,7 @@ from tracker.api.responses import (
     PRECONDITIONS,
     UNAUTHORIZED,
     UNPROCESSABLE,
+    UNSUPPORTED_MEDIA_TYPE,
     case_response,
     ok,
 )
@@ -35,6 +36,7 @@ app = create_resolver()
         **FORBIDDEN,
         **PRECONDITIONS,
         **BAD_REQUEST,
+        **UNSUPPORTED_MEDIA_TYPE,
         **UNPROCESSABLE,
     },
 )
@@ -45,7 +47,8 @@ def update_case(
     ] = None,
 ) -> Response[str]:
     caller = current_caller(app)
-    case = case_service().update(caller, caseId, app.current_event.body, if_match)
+    event = app.current_event
+    case = case_service().update(caller, caseId, event.body, if_match, event.headers.get("content-type"))
     metrics.add_metric(name="CasesUpdated", unit="Count", value=1)
     return case_response(200, case)
 

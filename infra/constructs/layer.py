@@ -64,7 +64,7 @@ def build_layer(output_dir: Path) -> None:
 
 @jsii.implements(ILocalBundling)
 class _LocalPipBundling:
-    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+    def try_bundle(self, output_dir: str, _options: Any) -> bool:  # jsii passes the options struct positionally
         build_layer(Path(output_dir))
         return True
 

@@ -310,7 +310,7 @@ class ReportingStorage(Construct):
                 ),
             ),
         )
-        table.add_dependency(self.database)
+        table.add_resource_dependency(self.database)
         return table
 
 

@@ -65,5 +65,9 @@ class BadRequest(DomainError):
     status, title, slug = 400, "Bad request", "bad-request"
 
 
+class UnsupportedMediaType(DomainError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class Unprocessable(DomainError):
     status, title, slug = 422, "Validation failed", "validation-error"

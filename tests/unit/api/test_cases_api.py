@@ -277,3 +277,20 @@ def test_internal_error_is_500_without_internals(api: Api, monkeypatch: pytest.M
     logs = stream.getvalue()
     assert response.body["correlationId"] in logs
     assert "canary" not in logs
+
+
+def test_patch_with_another_media_type_is_415(api: Api) -> None:
+    case = submitted(api)
+    response = api.patch(case["caseId"], {"localReference": "X"}, '"1"', content_type="text/plain")
+    assert response.status == 415
+    assert response.body["errors"][0]["field"] == "Content-Type"
+    charset = api.patch(
+        case["caseId"], {"localReference": "X"}, '"1"', content_type="application/json; charset=utf-8"
+    )
+    assert charset.status == 200
+
+
+@pytest.mark.parametrize("case_id", ["not-a-uuid", "x" * 3000, "00000000-0000-4000-8000-00000000000G"])
+def test_malformed_case_ids_are_404(api: Api, case_id: str) -> None:
+    assert api.get(case_id).status == 404
+    assert api.patch(case_id, {"localReference": "X"}, '"1"').status == 404

@@ -1,6 +1,7 @@
 """A canary in the restricted free text reaches no extract object, no log line and no error."""
 
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -20,10 +21,15 @@ from tracker.dal.items import case_item, to_attribute_values
 
 
 @pytest.fixture
-def verbose_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+def verbose_logs(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> pytest.LogCaptureFixture:
+    """Every log line at DEBUG: Powertools' JSON lines (extras included) in capsys, records in caplog."""
     caplog.set_level(logging.DEBUG)
-    publish_handler.logger.setLevel(logging.DEBUG)
-    snapshot_handler.logger.setLevel(logging.DEBUG)
+    for module in (publish_handler, snapshot_handler):
+        module.logger.setLevel(logging.DEBUG)
+        # The handler's stream was bound to sys.stdout at import, before capsys replaced it.
+        monkeypatch.setattr(module.logger.registered_handler, "stream", sys.stdout)
     return caplog
 
 
@@ -72,7 +78,8 @@ def test_canary_in_restricted_fields_appears_in_no_extract_and_no_log(
     for key, content in objects.items():
         assert CANARY.encode() not in content, key
     captured = capsys.readouterr()
-    assert "published" in captured.out, "the handler's logs were captured"
+    assert '"message":"published"' in captured.out, "the handler's JSON log lines were captured"
+    assert '"message":"publish failed"' in captured.out
     assert CANARY not in captured.out + captured.err
     assert CANARY not in verbose_logs.text
     assert all(CANARY not in str(record.__dict__) for record in verbose_logs.records)

@@ -47,6 +47,9 @@ PRECONDITIONS: dict[int, OpenAPIResponse] = {
     428: _problem("If-Match is missing."),
     412: _problem("If-Match does not match the case's current version."),
 }
+UNSUPPORTED_MEDIA_TYPE: dict[int, OpenAPIResponse] = {
+    415: _problem("The patch is neither application/merge-patch+json nor application/json.")
+}
 CONFLICT: dict[int, OpenAPIResponse] = {
     409: _problem("A request with this Idempotency-Key is still in progress.")
 }

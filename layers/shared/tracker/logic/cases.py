@@ -19,6 +19,7 @@ from tracker.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    UnsupportedMediaType,
     Unprocessable,
 )
 from tracker.logic.cursor import CursorCodec
@@ -29,11 +30,20 @@ from tracker.models.case import CLIENT_FIELDS, Case, CaseFields, HistoryEntry
 from tracker.models.enums import CaseStatus, ReviewType, Stage
 from tracker.reference import ReferenceData
 
+MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
+PATCH_MEDIA_TYPES = frozenset({MERGE_PATCH_MEDIA_TYPE, "application/json"})
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 LIST_PARAMETERS = frozenset(
     {"reviewType", "status", "stage", "icbCode", "overdue", "updatedSince", "limit", "cursor"}
 )
+
+
+def _is_case_id(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 def _not_found() -> NotFound:
@@ -179,6 +189,8 @@ class CaseService:
     # -- reading ---------------------------------------------------------------------------
 
     def _load(self, caller: Caller, case_id: str) -> Case:
+        if not _is_case_id(case_id):
+            raise _not_found()
         item = self._repository.get_case(case_id)
         if item is None:
             raise _not_found()
@@ -299,7 +311,14 @@ class CaseService:
         self._repository.create(case_item(record), history_item(record, changed))
         return self.with_deadlines(case)
 
-    def update(self, caller: Caller, case_id: str, raw_body: str | None, if_match: str | None) -> Case:
+    def update(
+        self,
+        caller: Caller,
+        case_id: str,
+        raw_body: str | None,
+        if_match: str | None,
+        content_type: str | None = MERGE_PATCH_MEDIA_TYPE,
+    ) -> Case:
         """Apply a JSON merge patch. Errors come in the contract's order: 404, 403, 428, 412, 400, 422."""
         current = self._load(caller, case_id)
         try:
@@ -320,6 +339,12 @@ class CaseService:
             raise PreconditionFailed(
                 "The case has changed since you read it: fetch it again and reapply your change.",
                 [FieldError("If-Match", "does not match the current version", "header")],
+            )
+        media_type = (content_type or "").split(";")[0].strip().lower()
+        if media_type not in PATCH_MEDIA_TYPES:
+            raise UnsupportedMediaType(
+                f"Send the patch as {' or '.join(sorted(PATCH_MEDIA_TYPES))}.",
+                [FieldError("Content-Type", "is not a supported media type", "header")],
             )
         if malformed or raw_body is None:
             raise BadRequest("The body is not valid JSON.", [FieldError("", "must be a JSON object")])
