@@ -19,8 +19,8 @@ from tracker.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    UnsupportedMediaType,
     Unprocessable,
+    UnsupportedMediaType,
 )
 from tracker.logic.cursor import CursorCodec
 from tracker.logic.deadlines import compute_deadlines
