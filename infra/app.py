@@ -11,8 +11,9 @@ from infra.stacks import StatefulStack, StatelessStack, tag_everything
 
 
 def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> App:
-    """The whole app; ``context`` overrides cdk.json (tests use it to skip bundling and stub code)."""
-    # Feature flags first: CLI context (cdk.json, -c) and then ``context`` may override them.
+    """The whole app. ``context`` adds context values (tests skip bundling and stub the code with it);
+    CLI context (cdk.json, ``-c key=value``) wins over both it and the feature flags."""
+    # Feature flags first, so ``context`` and then CLI context may override them.
     app = App(context={**constants.FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     # The account comes from the deploying credentials; the region is fixed (UK-only hosting).
     env = Environment(region=constants.REGION)
@@ -21,17 +22,22 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
         constants.STATEFUL_STACK_ID,
         env=env,
         description="Safeguarding Case Review Tracker: keys, tables, buckets, Glue and Athena (stateful)",
-        termination_protection=True,
     )
-    functions_root = Path(app.node.try_get_context(constants.CONTEXT_FUNCTIONS_ROOT) or constants.FUNCTIONS_ROOT)
+    functions_root = Path(
+        app.node.try_get_context(constants.CONTEXT_FUNCTIONS_ROOT) or constants.FUNCTIONS_ROOT
+    )
     StatelessStack(
         app,
         constants.STATELESS_STACK_ID,
         env=env,
-        description="Safeguarding Case Review Tracker: functions, API, reporting pipeline, monitoring (stateless)",
+        description="Safeguarding Case Review Tracker: functions, API, reporting, monitoring (stateless)",
         stateful=stateful,
-        functions_root=functions_root if functions_root.is_absolute() else constants.PROJECT_ROOT / functions_root,
-        api_cloud_watch_role=_flag(app.node.try_get_context(constants.CONTEXT_API_CLOUDWATCH_ROLE), default=True),
+        functions_root=functions_root
+        if functions_root.is_absolute()
+        else constants.PROJECT_ROOT / functions_root,
+        api_cloud_watch_role=_flag(
+            app.node.try_get_context(constants.CONTEXT_API_CLOUDWATCH_ROLE), default=True
+        ),
         alarm_email=app.node.try_get_context(constants.CONTEXT_ALARM_EMAIL) or None,
     )
     tag_everything(app)

@@ -57,7 +57,6 @@ API_STAGE = "v1"
 API_THROTTLE_RATE = 50  # requests per second, steady state, for the whole stage
 API_THROTTLE_BURST = 100
 WAF_RATE_LIMIT_PER_5_MIN = 1000  # per source IP
-PUBLIC_ROUTE_PATHS = ("/health", "/openapi.json", "/docs")
 
 # Reserved concurrency caps each function so one runaway caller cannot starve the others.
 RESERVED_CONCURRENCY: dict[str, int] = {
@@ -83,13 +82,7 @@ SNAPSHOT_SCHEDULE_MINUTE = "0"
 SNAPSHOT_TIMEOUT = Duration.minutes(10)
 SNAPSHOT_MEMORY_MB = 1024
 
-# Reporting bucket layout.
-# PROVISIONAL: the reporting helper is defining the extracts in tracker.extracts; once it lands
-# these prefixes should be imported from there.
-CHANGES_PREFIX = "changes/"
-CURRENT_PREFIX = "current/"
-SNAPSHOTS_PREFIX = "snapshots/"
-FAILED_RECORDS_PREFIX = "failed-stream-records/"
+# Reporting buckets (the extracts' own prefixes and columns live in tracker.extracts).
 FAILED_RECORDS_METRICS_ID = "FailedStreamRecords"
 ATHENA_RESULTS_PREFIX = "athena-results/"
 
@@ -106,7 +99,8 @@ BACKUP_MONTHLY_RETENTION = Duration.days(365)
 GLUE_DATABASE = "safeguarding_case_reviews"
 GLUE_TABLE_CHANGES = "case_changes"
 GLUE_TABLE_CURRENT = "cases_current"
-GLUE_TABLE_SNAPSHOTS = "case_snapshots"
+GLUE_TABLE_SNAPSHOT_CASES = "snapshot_cases"
+GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS = "snapshot_recommendations"
 PARTITION_DATE_FROM = "2026-01-01"
 ATHENA_WORKGROUP = "safeguarding-case-reviews"
 ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024**3

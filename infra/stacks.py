@@ -5,7 +5,7 @@ The service stack can be destroyed and redeployed at will; nothing in it holds c
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, CfnParameter, Duration, Fn, Stack, Tags, aws_s3, aws_sqs
+from aws_cdk import CfnOutput, CfnParameter, Duration, Environment, Fn, Stack, Tags, aws_s3, aws_sqs
 from constructs import Construct
 
 from infra import constants
@@ -37,8 +37,9 @@ S3_ON_FAILURE_WILDCARD_ACTIONS = (
 
 
 class StatefulStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scope: Construct, construct_id: str, *, env: Environment, description: str) -> None:
+        # Termination protection: deleting this stack is never part of a routine change.
+        super().__init__(scope, construct_id, env=env, description=description, termination_protection=True)
         self.keys = Keys(self, "Keys")
         self.data = Data(self, "Data", key=self.keys.data)
         self.reporting = ReportingStorage(
@@ -74,9 +75,10 @@ class StatelessStack(Stack):
         functions_root: Path,
         api_cloud_watch_role: bool,
         alarm_email: str | None,
-        **kwargs: object,
+        env: Environment,
+        description: str,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, construct_id, env=env, description=description)
         self.add_stack_dependency(stateful, "imports the buckets' ARNs by export name")
         keys, data = stateful.keys, stateful.data
         # Imported by fixed export names, so grants on their prefixes have stable cdk-nag ids.
@@ -96,7 +98,13 @@ class StatelessStack(Stack):
         layer = SharedLayer(self, "SharedLayer").layer
 
         def function(
-            name: str, description: str, environment: dict[str, str], **options: object
+            name: str,
+            description: str,
+            environment: dict[str, str],
+            *,
+            timeout: Duration = constants.DEFAULT_TIMEOUT,
+            memory_size: int = constants.DEFAULT_MEMORY_MB,
+            dead_letter_queue: aws_sqs.IQueue | None = None,
         ) -> TrackerFunction:
             return TrackerFunction(
                 self,
@@ -107,7 +115,9 @@ class StatelessStack(Stack):
                 layer=layer,
                 log_key=keys.operations,
                 environment=environment,
-                **options,  # type: ignore[arg-type]
+                timeout=timeout,
+                memory_size=memory_size,
+                dead_letter_queue=dead_letter_queue,
             )
 
         cases_env = {config.CASES_TABLE_ENV: data.cases_table.table_name}
@@ -126,13 +136,15 @@ class StatelessStack(Stack):
 
         query = function(
             QUERY_CASES,
-            "GET /cases, /cases/{caseId}, /cases/{caseId}/history, /reference/icbs, /health, /openapi.json, /docs",
+            "GET routes: cases, case, history, reference ICBs, health, OpenAPI document, docs",
             {**cases_env, config.CURSOR_KEY_SECRET_ENV: data.cursor_secret.secret_arn},
         )
         permissions.grant_table_read(query.role, data.cases_table, keys.data, schema.INDEXES)
         permissions.grant_secret_read(query.role, data.cursor_secret, keys.data)
 
-        authorizer = function(AUTHORIZER, "Verifies bearer JWTs against the identity provider's JWKS", identity)
+        authorizer = function(
+            AUTHORIZER, "Verifies bearer JWTs against the identity provider's JWKS", identity
+        )
 
         publish = function(
             PUBLISH_CHANGES,
@@ -142,7 +154,9 @@ class StatelessStack(Stack):
         )
         permissions.grant_table_read(publish.role, data.cases_table, keys.data)
         published = (extract_keys.CHANGES_PREFIX, extract_keys.CURRENT_PREFIX)
-        permissions.grant_objects_write(publish.role, extracts_bucket, keys.reporting, *published, delete=True)
+        permissions.grant_objects_write(
+            publish.role, extracts_bucket, keys.reporting, *published, delete=True
+        )
         acknowledge(
             publish.role,
             "publish_changes writes (and, for current/, deletes) objects under its own two prefixes only: "
@@ -226,13 +240,19 @@ class StatelessStack(Stack):
             alarm_email=alarm_email,
         )
         self.functions = functions
-        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL the forms platform calls")
+        CfnOutput(
+            self, "ApiUrl", value=self.api.rest_api.url, description="Base URL the forms platform calls"
+        )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 
     def _identity_parameters(self) -> dict[str, str]:
         """CloudFormation parameters describing the identity provider, as the authorizer's environment."""
         issuer = CfnParameter(
-            self, constants.PARAM_JWT_ISSUER, type="String", min_length=1, description="Expected iss claim, exactly"
+            self,
+            constants.PARAM_JWT_ISSUER,
+            type="String",
+            min_length=1,
+            description="Expected iss claim, exactly",
         )
         audience = CfnParameter(
             self,
@@ -265,7 +285,7 @@ class StatelessStack(Stack):
                 type="String",
                 default=default,
                 min_length=1,
-                description=f"Name of the claim carrying the {meaning} (a dotted path reaches a nested claim)",
+                description=f"Name of the claim carrying the {meaning} (dotted path for a nested claim)",
             )
             environment[env_name] = parameter.value_as_string
         return environment

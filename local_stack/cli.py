@@ -308,6 +308,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     if not handler_available(SNAPSHOT_EXTRACT):
         return _fail("functions/snapshot_extract is not in this checkout yet; nothing to run")
     os.environ.update(_client_env(state))
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     now = datetime.now(UTC)
     event = {
         "version": "0",
@@ -392,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `scrt extracts | head`
+        sys.stderr.close()
+        return 0
     return code
 
 

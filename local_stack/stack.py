@@ -43,6 +43,13 @@ BACKEND_LOCAL = "local"
 BACKEND_MOTO = "moto"
 
 
+def _reset_authorizer() -> None:
+    """The authorizer caches its settings and keys per container; a new stack is a new deployment."""
+    authorizer = sys.modules.get("functions.authorizer.handler")
+    if authorizer is not None and hasattr(authorizer, "reset"):
+        authorizer.reset()
+
+
 class _Engine(Protocol):
     name: str
 
@@ -151,9 +158,7 @@ class LocalStack:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.pop("AWS_PROFILE", None)
         os.environ.update(env)
-        authorizer = sys.modules.get("functions.authorizer.handler")
-        if authorizer is not None and hasattr(authorizer, "reset"):
-            authorizer.reset()  # settings are cached per container; this is a new "deployment"
+        _reset_authorizer()
 
     def _restore_environment(self) -> None:
         for name, value in self._previous_env.items():
@@ -162,6 +167,7 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._previous_env.clear()
+        _reset_authorizer()
 
     # --- life cycle ----------------------------------------------------------------------------
     def start(self) -> "LocalStack":

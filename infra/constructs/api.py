@@ -179,7 +179,9 @@ class Api(Construct):
             integration,
             authorizer=self.authorizer if route.authorized else None,
             authorization_type=(
-                aws_apigateway.AuthorizationType.CUSTOM if route.authorized else aws_apigateway.AuthorizationType.NONE
+                aws_apigateway.AuthorizationType.CUSTOM
+                if route.authorized
+                else aws_apigateway.AuthorizationType.NONE
             ),
             request_validator=self.validator,
             request_parameters={f"method.request.path.{name}": True for name in _path_parameters(route.path)},

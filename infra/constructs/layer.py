@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling, aws_lambda
@@ -64,7 +64,9 @@ def build_layer(output_dir: Path) -> None:
 
 @jsii.implements(ILocalBundling)
 class _LocalPipBundling:
-    def try_bundle(self, output_dir: str, _options: Any) -> bool:  # jsii passes the options struct positionally
+    def try_bundle(
+        self, output_dir: str, _options: Any
+    ) -> bool:  # jsii passes the options struct positionally
         build_layer(Path(output_dir))
         return True
 
@@ -83,7 +85,9 @@ class SharedLayer(Construct):
                 bundling=BundlingOptions(
                     # Never pulled: local bundling always succeeds or raises.
                     image=DockerImage.from_registry("local-bundling-only"),
-                    local=_LocalPipBundling(),
+                    # jsii calls try_bundle(output_dir, options) positionally, unlike the keyword-only
+                    # Protocol stub, hence the cast.
+                    local=cast(ILocalBundling, _LocalPipBundling()),
                     # Part of the asset hash: a new platform or Python version rebuilds the layer.
                     environment={
                         "PIP_PLATFORM": constants.PIP_PLATFORM,

@@ -3,7 +3,16 @@
 from collections.abc import Mapping
 
 import cdk_monitoring_constructs as mon
-from aws_cdk import Duration, aws_apigateway, aws_cloudwatch, aws_kms, aws_lambda, aws_s3, aws_sns, aws_sns_subscriptions
+from aws_cdk import (
+    Duration,
+    aws_apigateway,
+    aws_cloudwatch,
+    aws_kms,
+    aws_lambda,
+    aws_s3,
+    aws_sns,
+    aws_sns_subscriptions,
+)
 from constructs import Construct
 
 from infra import constants
@@ -26,7 +35,11 @@ class Monitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = aws_sns.Topic(
-            self, "AlarmTopic", display_name="Safeguarding Case Review Tracker alarms", master_key=key, enforce_ssl=True
+            self,
+            "AlarmTopic",
+            display_name="Safeguarding Case Review Tracker alarms",
+            master_key=key,
+            enforce_ssl=True,
         )
         if alarm_email:
             self.topic.add_subscription(aws_sns_subscriptions.EmailSubscription(alarm_email))
@@ -41,8 +54,12 @@ class Monitoring(Construct):
                 datapoints_to_alarm=1,
             ),
             dashboard_factory=mon.DefaultDashboardFactory(
-                self, "Dashboards", dashboard_name_prefix=constants.DASHBOARD_NAME, create_dashboard=True,
-                create_alarm_dashboard=False, create_summary_dashboard=False,
+                self,
+                "Dashboards",
+                dashboard_name_prefix=constants.DASHBOARD_NAME,
+                create_dashboard=True,
+                create_alarm_dashboard=False,
+                create_summary_dashboard=False,
             ),
         )
         self.facade.add_large_header("Safeguarding Case Review Tracker")
@@ -51,12 +68,18 @@ class Monitoring(Construct):
             api_stage=api.deployment_stage.stage_name,
             human_readable_name="Case API",
             alarm_friendly_name="Api",
-            add5_xx_fault_count_alarm={ALARM: mon.ErrorCountThreshold(max_error_count=constants.API_5XX_MAX_COUNT)},
+            add5_xx_fault_count_alarm={
+                ALARM: mon.ErrorCountThreshold(max_error_count=constants.API_5XX_MAX_COUNT)
+            },
             add_latency_p90_alarm={ALARM: mon.LatencyThreshold(max_latency=constants.API_P90_LATENCY)},
         )
         for name, function in functions.items():
             iterator_age = (
-                {ALARM: mon.MaxAgeThreshold(max_age_in_millis=constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds())}
+                {
+                    ALARM: mon.MaxAgeThreshold(
+                        max_age_in_millis=constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds()
+                    )
+                }
                 if name == stream_consumer
                 else None
             )
@@ -64,7 +87,9 @@ class Monitoring(Construct):
                 lambda_function=function,
                 human_readable_name=name,
                 alarm_friendly_name=name,
-                add_fault_count_alarm={ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_ERRORS)},
+                add_fault_count_alarm={
+                    ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_ERRORS)
+                },
                 add_throttles_count_alarm={
                     ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_THROTTLES)
                 },
@@ -75,7 +100,10 @@ class Monitoring(Construct):
         failed_puts = aws_cloudwatch.Metric(
             namespace="AWS/S3",
             metric_name="PutRequests",
-            dimensions_map={"BucketName": failed_records.bucket_name, "FilterId": constants.FAILED_RECORDS_METRICS_ID},
+            dimensions_map={
+                "BucketName": failed_records.bucket_name,
+                "FilterId": constants.FAILED_RECORDS_METRICS_ID,
+            },
             statistic="Sum",
             period=Duration.minutes(5),
             label="Failed stream batches written",

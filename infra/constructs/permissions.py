@@ -7,7 +7,12 @@ from aws_cdk import Stack, aws_dynamodb, aws_iam, aws_kms, aws_s3, aws_secretsma
 from tracker.dal import schema
 
 TABLE_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable")
-TABLE_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+)
 # What DynamoDB calls on a customer-managed-key table need from the key (reads, then writes).
 KEY_DECRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KEY_ENCRYPT_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
@@ -27,7 +32,9 @@ def grant_table_read(
     role.add_to_principal_policy(
         aws_iam.PolicyStatement(actions=list(TABLE_READ_ACTIONS), resources=_table_resources(table, indexes))
     )
-    role.add_to_principal_policy(aws_iam.PolicyStatement(actions=list(KEY_DECRYPT_ACTIONS), resources=[key.key_arn]))
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(actions=list(KEY_DECRYPT_ACTIONS), resources=[key.key_arn])
+    )
 
 
 def grant_table_read_write(
@@ -40,7 +47,9 @@ def grant_table_read_write(
     role.add_to_principal_policy(
         aws_iam.PolicyStatement(actions=list(TABLE_WRITE_ACTIONS), resources=[table.table_arn])
     )
-    role.add_to_principal_policy(aws_iam.PolicyStatement(actions=list(KEY_ENCRYPT_ACTIONS), resources=[key.key_arn]))
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(actions=list(KEY_ENCRYPT_ACTIONS), resources=[key.key_arn])
+    )
 
 
 def grant_objects_write(
@@ -57,7 +66,9 @@ def grant_objects_write(
     )
 
 
-def grant_objects_read(role: aws_iam.IRole, bucket: aws_s3.IBucket, key: aws_kms.IKey, *prefixes: str) -> None:
+def grant_objects_read(
+    role: aws_iam.IRole, bucket: aws_s3.IBucket, key: aws_kms.IKey, *prefixes: str
+) -> None:
     role.add_to_principal_policy(
         aws_iam.PolicyStatement(
             actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes]
@@ -78,13 +89,16 @@ def grant_secret_read(role: aws_iam.IRole, secret: aws_secretsmanager.ISecret, k
     # make it depend on this one.
     role.add_to_principal_policy(
         aws_iam.PolicyStatement(
-            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources=[secret.secret_arn]
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            resources=[secret.secret_arn],
         )
     )
     role.add_to_principal_policy(
         aws_iam.PolicyStatement(
             actions=["kms:Decrypt"],
             resources=[key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{Stack.of(role).region}.amazonaws.com"}},
+            conditions={
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{Stack.of(role).region}.amazonaws.com"}
+            },
         )
     )

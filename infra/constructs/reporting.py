@@ -69,7 +69,12 @@ def _bucket(
         metrics=list(metrics) or None,
         removal_policy=RemovalPolicy.RETAIN,
     )
-    acknowledge(bucket, REPLICATION_REASON, f"{HIPAA}-S3BucketReplicationEnabled", f"{NIST}-S3BucketReplicationEnabled")
+    acknowledge(
+        bucket,
+        REPLICATION_REASON,
+        f"{HIPAA}-S3BucketReplicationEnabled",
+        f"{NIST}-S3BucketReplicationEnabled",
+    )
     return bucket
 
 
@@ -83,7 +88,9 @@ def _glue_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.Cf
 def _csv_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.CfnTable.ColumnProperty]:
     # OpenCSVSerde reads every cell as text; typed views belong in Athena, not in the CSV table.
     return [
-        aws_glue.CfnTable.ColumnProperty(name=column.name, type="string", comment=f"{column.type}: {column.description}"[:255])
+        aws_glue.CfnTable.ColumnProperty(
+            name=column.name, type="string", comment=f"{column.type}: {column.description}"[:255]
+        )
         for column in columns
     ]
 
@@ -247,9 +254,12 @@ class ReportingStorage(Construct):
             ),
         }
         snapshot_tables = {
-            extract_keys.SNAPSHOT_CASES: (constants.GLUE_TABLE_SNAPSHOTS, extract_columns.snapshot_case_columns()),
+            extract_keys.SNAPSHOT_CASES: (
+                constants.GLUE_TABLE_SNAPSHOT_CASES,
+                extract_columns.snapshot_case_columns(),
+            ),
             extract_keys.SNAPSHOT_RECOMMENDATIONS: (
-                f"{constants.GLUE_TABLE_SNAPSHOTS}_recommendations",
+                constants.GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS,
                 extract_columns.snapshot_recommendation_columns(),
             ),
         }
@@ -298,7 +308,9 @@ class ReportingStorage(Construct):
                     **projection,
                     **(table_parameters or {}),
                 },
-                partition_keys=[aws_glue.CfnTable.ColumnProperty(name=key, type="string") for key in partitions],
+                partition_keys=[
+                    aws_glue.CfnTable.ColumnProperty(name=key, type="string") for key in partitions
+                ],
                 storage_descriptor=aws_glue.CfnTable.StorageDescriptorProperty(
                     columns=columns,
                     location=location,

@@ -25,7 +25,13 @@ class Keys(Construct):
         self.operations.add_to_resource_policy(
             aws_iam.PolicyStatement(
                 principals=[aws_iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 resources=["*"],
                 conditions={
                     "ArnLike": {
@@ -141,7 +147,9 @@ class WebAcl(Construct):
             ],
             # Bearer tokens never reach the logs.
             redacted_fields=[
-                aws_wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"})
+                aws_wafv2.CfnLoggingConfiguration.FieldToMatchProperty(
+                    single_header={"Name": "authorization"}
+                )
             ],
         )
 

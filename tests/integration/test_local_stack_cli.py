@@ -15,7 +15,7 @@ import pytest
 from local_stack import cli, engines
 from local_stack.identity import issue_token
 from local_stack.lambdas import handler_available
-from local_stack.stack import BACKEND_LOCAL, LocalStack
+from local_stack.stack import BACKEND_LOCAL, LocalStack, StackConfig
 from local_stack.state import LocalState
 
 from .conftest import stack_config, test_backend
@@ -73,6 +73,57 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float 
     raise AssertionError("no /health")
 
 
+class Serve:
+    """`scrt serve` in a child process, as a user runs it; stopped with SIGINT (what Ctrl-C sends)."""
+
+    def __init__(self, state: Path, config: StackConfig, *extra: str) -> None:
+        env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'layers' / 'shared'}"}
+        self.env = env
+        self.state = state
+        args = [
+            *SCRT,
+            "--state-dir",
+            str(state),
+            "serve",
+            "--backend",
+            config.backend,
+            "--port",
+            str(config.http_port),
+            "--dynamodb-port",
+            str(config.dynamodb_port),
+            "--s3-port",
+            str(config.s3_port),
+            *extra,
+        ]
+        if config.weed_ports is not None:
+            weed = config.weed_ports
+            args += ["--seaweedfs-ports", f"{weed.master},{weed.volume},{weed.filer},{weed.admin}"]
+        self.url = f"http://127.0.0.1:{config.http_port}"
+        self.process = subprocess.Popen(  # noqa: S603
+            args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        self.output = ""
+
+    def __enter__(self) -> "Serve":
+        try:
+            _wait_for_health(self.url, self.process)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        self.output = self.process.communicate(timeout=30)[0].decode()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(LocalState(self.state), 'icb_editor', 'QE1')}"}
+
+
 @pytest.mark.skipif(
     not handler_available("submit_case") or not handler_available("query_cases"),
     reason="no case handlers yet",
@@ -80,33 +131,11 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float 
 def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fresh(tmp_path: Path) -> None:
     backend = test_backend()
     config = stack_config(tmp_path / "state", backend)
-    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'layers' / 'shared'}"}
-    args = [
-        *SCRT,
-        "--state-dir",
-        str(tmp_path / "state"),
-        "serve",
-        "--backend",
-        backend,
-        "--port",
-        str(config.http_port),
-        "--dynamodb-port",
-        str(config.dynamodb_port),
-        "--s3-port",
-        str(config.s3_port),
-    ]
-    if config.weed_ports is not None:
-        weed = config.weed_ports
-        args += ["--seaweedfs-ports", f"{weed.master},{weed.volume},{weed.filer},{weed.admin}"]
-    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
-    url = f"http://127.0.0.1:{config.http_port}"
-    try:
-        _wait_for_health(url, process)
-        state = LocalState(tmp_path / "state")
-        headers = {"Authorization": f"Bearer {issue_token(state, 'icb_editor', 'QE1')}"}
+    state = tmp_path / "state"
+    with Serve(state, config) as serve:
         created = httpx.post(
-            f"{url}/cases",
-            headers=headers,
+            f"{serve.url}/cases",
+            headers=serve.headers(),
             json={
                 "icbCode": "QE1",
                 "reviewType": "SAR",
@@ -123,18 +152,11 @@ def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fr
         assert created.status_code == 201, created.text
         case_id = created.json()["caseId"]
         env_lines = subprocess.run(  # noqa: S603
-            [*SCRT, "--state-dir", str(tmp_path / "state"), "env"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
+            [*SCRT, "--state-dir", str(state), "env"], cwd=REPO, env=serve.env, capture_output=True, text=True
         ).stdout
         assert f"export AWS_ENDPOINT_URL_S3=http://127.0.0.1:{config.s3_port}" in env_lines
-    finally:
-        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        output = process.communicate(timeout=30)[0].decode()
-    assert process.returncode == 0, output
-    assert "scrt: stopped" in output
+    assert serve.process.returncode == 0, serve.output
+    assert "scrt: stopped" in serve.output
     ports = [config.http_port, config.dynamodb_port, config.s3_port]
     ports += [port for _, port in config.weed_ports.named()] if config.weed_ports else []
     for port in ports:
@@ -142,19 +164,7 @@ def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fr
 
     if backend != BACKEND_LOCAL:
         return  # moto keeps nothing across restarts
-    for fresh, expected in ((False, 200), (True, 404)):
-        again = stack_config(tmp_path / "state", backend, fresh=fresh, poller=False)
-        again.http_port, again.dynamodb_port, again.s3_port = (
-            config.http_port,
-            config.dynamodb_port,
-            config.s3_port,
-        )
-        again.weed_ports = config.weed_ports
-        with LocalStack(again) as restarted:
-            token = issue_token(restarted.state, "icb_editor", "QE1")
-            response = httpx.get(
-                f"{restarted.api_url}/cases/{case_id}",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            )
+    for extra, expected in (((), 200), (("--fresh",), 404)):
+        with Serve(state, config, *extra) as again:
+            response = httpx.get(f"{again.url}/cases/{case_id}", headers=again.headers(), timeout=30)
             assert response.status_code == expected, response.text

@@ -194,9 +194,10 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
     with mock_aws():
         runtime.reset()
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        # Typed Any: the stubs want TypedDicts where the shared schema gives plain dicts.
+        dynamodb: Any = boto3.client("dynamodb", region_name=REGION)
         table = dynamodb.create_table(**create_table_kwargs(TABLE))["TableDescription"]
-        s3 = boto3.client("s3", region_name=REGION)
+        s3: Any = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         yield Stack(
             dynamodb=dynamodb,

@@ -20,6 +20,7 @@ from tests.unit.reporting.reporting_support import (
 from tracker.dal.extract_store import SCHEMA_VERSION_METADATA, ExtractStore
 from tracker.extracts.columns import SCHEMA_VERSION, changes_columns, current_columns
 from tracker.extracts.keys import change_key, current_key
+from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 
 
 def invoke(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,12 +197,15 @@ def test_replaying_a_batch_in_any_bisection_gives_identical_objects(stack: Stack
     case = stack.create(build_case(icb=DEVON))
     case = stack.update(case, icbCode=DORSET[0])
     other = stack.create(build_case(icb=SOUTH_EAST_LONDON, number=2))
-    stack.update(other, stage="REPORT_SIGNED_OFF", reportSignedOffDate="2026-06-01")
+    other = stack.update(other, stage="REPORT_SIGNED_OFF", reportSignedOffDate="2026-06-01")
     stack.update(case, stage="DECISION_PENDING")
+    stack.remove(other)
     records = stack.read_stream()  # history items included, as the real stream delivers them
     expected = _clean_run(stack, records)
-    assert len([key for key in expected if key.startswith("changes/")]) == 5
-    assert len([key for key in expected if key.startswith("current/")]) == 2
+    assert len([key for key in expected if key.startswith("changes/")]) == 6  # five versions, one removal
+    assert [key for key in expected if key.startswith("current/")] == [
+        current_key("Y58", "QVV", case.case_id)
+    ]
 
     for chunks in _bisections(records):
         for start_empty in (True, False):
@@ -211,3 +215,23 @@ def test_replaying_a_batch_in_any_bisection_gives_identical_objects(stack: Stack
                 for chunk in chunks:
                     assert invoke(chunk) == {"batchItemFailures": []}
             assert stack.objects() == expected  # same keys, same bytes
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    """Lambda event filtering's rule for the pattern shapes used here: nested keys, value lists."""
+    if isinstance(pattern, list):
+        return value in pattern
+    return isinstance(value, dict) and all(
+        name in value and _matches(inner, value[name]) for name, inner in pattern.items()
+    )
+
+
+def test_the_event_source_filter_passes_case_items_only(stack: Stack) -> None:
+    case = stack.create(build_case())
+    stack.update(case, stage="DECISION_PENDING")
+    stack.remove(case)
+    records = stack.read_stream()
+    passed = [record for record in records if _matches(EVENT_SOURCE_FILTER_PATTERN, record)]
+    assert [record["eventName"] for record in passed] == ["INSERT", "MODIFY", "REMOVE"]
+    assert all(record["dynamodb"]["Keys"]["sk"]["S"] == "CASE" for record in passed)
+    assert len(records) > len(passed)  # history items were on the stream and are filtered out

@@ -20,6 +20,16 @@ from tracker.dal.extract_store import ExtractStore
 from tracker.dal.items import case_item, to_attribute_values
 
 
+class _CurrentStdout:
+    """Writes to whatever sys.stdout is now (capsys swaps it between test phases)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 @pytest.fixture
 def verbose_logs(
     caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -29,7 +39,7 @@ def verbose_logs(
     for module in (publish_handler, snapshot_handler):
         module.logger.setLevel(logging.DEBUG)
         # The handler's stream was bound to sys.stdout at import, before capsys replaced it.
-        monkeypatch.setattr(module.logger.registered_handler, "stream", sys.stdout)
+        monkeypatch.setattr(module.logger.registered_handler, "stream", _CurrentStdout())
     return caplog
 
 

@@ -76,7 +76,7 @@ def _assert_unrestricted(row: Mapping[str, Any]) -> None:
     # Columns already leave restricted fields out; this guards against a future column mistake.
     leaked = restricted_fields() & row.keys()
     if leaked:
-        raise AssertionError("restricted field in an extract row")
+        raise RuntimeError("restricted field in an extract row")
 
 
 def encode_json(row: Mapping[str, Any]) -> bytes:

@@ -1,0 +1,1 @@
+"""Integration tests: the local stack on the real engines (DynamoDB Local, SeaweedFS)."""
