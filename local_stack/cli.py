@@ -46,6 +46,7 @@ from local_stack.state import (
 from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM, ORG_CLAIM_ENV, ROLE_CLAIM_ENV
 
 log = logging.getLogger("scrt")
+BACKEND_AUTO = "auto"
 
 
 def _fail(message: str) -> int:
@@ -93,6 +94,20 @@ def _weed_ports(value: str | None, s3_port: int) -> engines.WeedPorts | None:
     return engines.WeedPorts(s3=s3_port, master=master, volume=volume, filer=filer, admin=admin)
 
 
+def _backend(choice: str) -> str:
+    if choice != BACKEND_AUTO:
+        return choice
+    missing = engines.missing_local_engines()
+    if missing is None:
+        return BACKEND_LOCAL
+    print(
+        f"scrt: WARNING: {missing}\nscrt: WARNING: falling back to moto server (SCRT_BACKEND=moto); "
+        "set SCRT_BACKEND=local to insist on the real engines.",
+        file=sys.stderr,
+    )
+    return BACKEND_MOTO
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)-14s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -100,7 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     started = time.monotonic()
     config = StackConfig(
         state_root=args.state_dir,
-        backend=args.backend,
+        backend=_backend(args.backend),
         http_port=args.port,
         dynamodb_port=args.dynamodb_port,
         s3_port=args.s3_port,
@@ -174,8 +189,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def _client_env(state: LocalState) -> dict[str, str]:
     info = _stack_info(state)
-    backend = os.environ.get(BACKEND_ENV, BACKEND_LOCAL)
-    config = StackConfig(backend=backend)
+    backend = os.environ.get(BACKEND_ENV) or BACKEND_LOCAL
+    config = StackConfig(backend=BACKEND_LOCAL if backend == BACKEND_AUTO else backend)
     if info is not None:
         dynamodb_endpoint, s3_endpoint = info.dynamodb_endpoint, info.s3_endpoint
         config.cases_table = str(info.extra.get("cases_table", config.cases_table))
@@ -355,9 +370,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--fresh", action="store_true", help="start with empty tables and bucket")
     serve.add_argument(
         "--backend",
-        choices=(BACKEND_LOCAL, BACKEND_MOTO),
-        default=os.environ.get(BACKEND_ENV, BACKEND_LOCAL),
-        help="local = DynamoDB Local + SeaweedFS (default); moto = moto server ($SCRT_BACKEND)",
+        choices=(BACKEND_AUTO, BACKEND_LOCAL, BACKEND_MOTO),
+        default=os.environ.get(BACKEND_ENV) or BACKEND_AUTO,
+        help="local = DynamoDB Local + SeaweedFS; moto = moto server; auto (default) = local when Java and "
+        "the engines are installed, else moto ($SCRT_BACKEND)",
     )
     serve.set_defaults(run=cmd_serve)
 

@@ -328,6 +328,17 @@ def start_seaweedfs(state: LocalState, ports: WeedPorts, credentials: Credential
     return child
 
 
+def missing_local_engines() -> str | None:
+    """Why DynamoDB Local and SeaweedFS cannot run here, or None when they can."""
+    try:
+        find_java()
+        find_dynamodb_local_jar()
+        find_weed()
+    except EngineError as error:
+        return str(error)
+    return None
+
+
 # --- moto ----------------------------------------------------------------------------------------
 
 

@@ -25,9 +25,9 @@ from constructs import Construct
 
 from infra import constants
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
-from tracker.dal import schema
 from tracker.extracts import columns as extract_columns
 from tracker.extracts import keys as extract_keys
+from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.reference import reference_data
 
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
@@ -340,7 +340,6 @@ class ReportingPipeline(Construct):
         failed_records: aws_s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        case = {"S": aws_lambda.FilterRule.is_equal(schema.ENTITY_CASE)}
         self.event_source = aws_lambda_event_sources.DynamoEventSource(
             table,
             starting_position=aws_lambda.StartingPosition.TRIM_HORIZON,
@@ -352,18 +351,9 @@ class ReportingPipeline(Construct):
             max_record_age=constants.STREAM_MAX_RECORD_AGE,
             parallelization_factor=constants.STREAM_PARALLELIZATION,
             on_failure=aws_lambda_event_sources.S3OnFailureDestination(failed_records),
-            # Only case items: inserts and updates by their new image, removals by their old one.
-            filters=[
-                aws_lambda.FilterCriteria.filter(
-                    {"dynamodb": {"NewImage": {schema.ENTITY_TYPE_ATTRIBUTE: case}}}
-                ),
-                aws_lambda.FilterCriteria.filter(
-                    {
-                        "eventName": aws_lambda.FilterRule.is_equal("REMOVE"),
-                        "dynamodb": {"OldImage": {schema.ENTITY_TYPE_ATTRIBUTE: case}},
-                    }
-                ),
-            ],
+            # Only case items reach the publisher: the one pattern the publisher's tests check
+            # against real stream records (history items and counters never cost an invocation).
+            filters=[aws_lambda.FilterCriteria.filter(EVENT_SOURCE_FILTER_PATTERN)],
         )
         publish_changes.add_event_source(self.event_source)
 

@@ -11,7 +11,7 @@ from infra.routes import AUTHORIZER, FUNCTIONS, PUBLISH_CHANGES, QUERY_CASES, RO
 from tests.infra.infra_support import Synthesized
 from tracker import config
 from tracker.auth import settings as auth
-from tracker.dal import schema
+from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 
 SERVICE = constants.STATELESS_STACK_ID
 # The expectation, stated independently of the route table it checks.
@@ -232,9 +232,7 @@ def test_stream_consumer_settings(synthesized: Synthesized) -> None:
     destination = properties["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination == {"Fn::ImportValue": constants.EXPORT_FAILED_RECORDS_BUCKET_ARN}
     patterns = [json.loads(f["Pattern"]) for f in properties["FilterCriteria"]["Filters"]]
-    case = {schema.ENTITY_TYPE_ATTRIBUTE: {"S": [schema.ENTITY_CASE]}}
-    assert {"dynamodb": {"NewImage": case}} in patterns
-    assert {"eventName": ["REMOVE"], "dynamodb": {"OldImage": case}} in patterns
+    assert patterns == [EVENT_SOURCE_FILTER_PATTERN]
 
 
 def test_snapshot_runs_daily(synthesized: Synthesized) -> None:

@@ -34,13 +34,7 @@ def test_backend() -> str:
     forced = os.environ.get("SCRT_TEST_BACKEND")
     if forced:
         return forced
-    try:
-        engines.find_java()
-        engines.find_dynamodb_local_jar()
-        engines.find_weed()
-    except engines.EngineError:
-        return BACKEND_MOTO
-    return BACKEND_LOCAL
+    return BACKEND_LOCAL if engines.missing_local_engines() is None else BACKEND_MOTO
 
 
 test_backend.__test__ = False  # type: ignore[attr-defined]

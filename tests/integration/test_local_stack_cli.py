@@ -15,13 +15,14 @@ import pytest
 from local_stack import cli, engines
 from local_stack.identity import issue_token
 from local_stack.lambdas import handler_available
-from local_stack.stack import BACKEND_LOCAL, LocalStack, StackConfig
+from local_stack.stack import BACKEND_LOCAL, BACKEND_MOTO, LocalStack, StackConfig
 from local_stack.state import LocalState
 
 from .conftest import stack_config, test_backend
 
 SCRT = [sys.executable, "-m", "local_stack.cli"]
 REPO = Path(__file__).resolve().parents[2]
+HANDLERS_PRESENT = handler_available("submit_case") and handler_available("query_cases")
 
 
 def external_address() -> str | None:
@@ -124,10 +125,7 @@ class Serve:
         return {"Authorization": f"Bearer {issue_token(LocalState(self.state), 'icb_editor', 'QE1')}"}
 
 
-@pytest.mark.skipif(
-    not handler_available("submit_case") or not handler_available("query_cases"),
-    reason="no case handlers yet",
-)
+@pytest.mark.skipif(not HANDLERS_PRESENT, reason="no case handlers yet")
 def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fresh(tmp_path: Path) -> None:
     backend = test_backend()
     config = stack_config(tmp_path / "state", backend)
@@ -168,3 +166,41 @@ def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fr
         with Serve(state, config, *extra) as again:
             response = httpx.get(f"{again.url}/cases/{case_id}", headers=again.headers(), timeout=30)
             assert response.status_code == expected, response.text
+
+
+@pytest.mark.skipif(not HANDLERS_PRESENT, reason="no case handlers yet")
+def test_the_moto_fallback_serves_the_same_stack(tmp_path: Path) -> None:
+    config = stack_config(tmp_path / "state", BACKEND_MOTO)
+    with Serve(tmp_path / "state", config) as serve:
+        assert httpx.get(f"{serve.url}/cases", headers=serve.headers(), timeout=30).status_code == 200
+        created = httpx.post(
+            f"{serve.url}/cases",
+            headers=serve.headers(),
+            json={
+                "icbCode": "QE1",
+                "reviewType": "DHR",
+                "status": "OPEN",
+                "stage": "NOTIFIED",
+                "incidentDate": "2026-01-10",
+                "dateAdded": "2026-02-02",
+                "designatedProfessional": "ICB_SAFEGUARDING_LEAD",
+                "safeguardingPartnership": "Synthetic Community Safety Partnership",
+                "themes": ["DOMESTIC_ABUSE"],
+            },
+            timeout=30,
+        )
+        assert created.status_code == 201, created.text
+        listing = ""
+        for _ in range(60):  # the poller feeds moto's stream to publish_changes too
+            listing = subprocess.run(  # noqa: S603
+                [*SCRT, "--state-dir", str(serve.state), "extracts", "--prefix", "changes/"],
+                cwd=REPO,
+                env=serve.env,
+                capture_output=True,
+                text=True,
+            ).stdout
+            if created.json()["caseId"] in listing:
+                break
+            time.sleep(0.3)
+        assert created.json()["caseId"] in listing
+    assert serve.process.returncode == 0, serve.output

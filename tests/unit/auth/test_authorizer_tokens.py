@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -84,6 +85,7 @@ def test_the_header_name_and_scheme_are_case_insensitive(authorizer: Any, keys: 
         "tampered signature",
         "foreign key",
         "unknown kid",
+        "no kid",
         "alg none",
         "alg HS256 with the public key",
     ],
@@ -123,6 +125,9 @@ def test_invalid_tokens_are_401(authorizer: Any, keys: Keys, name: str) -> None:
         "tampered signature": event(f"{header}.{payload}.{signature[:-4]}AAAA"),
         "foreign key": event(keys.token(key=keys.foreign_ec)),
         "unknown kid": event(keys.token(kid="rotated-away")),
+        "no kid": event(
+            jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + 60}, keys.ec, "ES256")
+        ),
         "alg none": event(none_token),
         "alg HS256 with the public key": event(hs_token),
     }
