@@ -316,6 +316,15 @@ def start_seaweedfs(state: LocalState, ports: WeedPorts, credentials: Credential
         f"-admin.port={ports.admin}",
         f"-admin.port.grpc={ports.admin + offset}",
     ]
+    # weed's Unix sockets default to /tmp/seaweedfs-*-<port>.sock and outlive it; keep them with
+    # the state unless the path is too long for a socket address.
+    sockets = state.engines_dir
+    if len(str(sockets / "seaweedfs-filer.sock")) < 100:
+        sockets.mkdir(parents=True, exist_ok=True)
+        command += [
+            f"-filer.localSocket={sockets / 'seaweedfs-filer.sock'}",
+            f"-s3.localSocket={sockets / 'seaweedfs-s3.sock'}",
+        ]
     env = dict(os.environ)
     env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
     env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
