@@ -2,10 +2,12 @@
 
 import importlib
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from infra.routes import QUERY_CASES, Route
+from local_stack.events import Match, match_route, proxy_event, request_context
 from tracker.dal import schema
 from tracker.dal.items import from_attribute_values
 
@@ -38,43 +40,29 @@ class ApiResponse:
 def api_event(
     method: str,
     path: str,
-    resource: str,
     *,
     identity: tuple[str, str] | None,
     body: Any = None,
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
-    path_parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy (v1) event; ``identity`` is the authorizer's (role, org)."""
-    authorizer = {"role": identity[0], "org": identity[1], "sub": f"user-{identity[1]}"} if identity else None
+    """The REST proxy (v1) event the local stack's gateway builds; ``identity`` is the authorizer's."""
+    match = match_route(method, path) or Match(Route(method, path, QUERY_CASES), {})
+    text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
     all_headers = {"Content-Type": "application/json", **(headers or {})}
-    text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()}
-        if query
-        else None,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/v1{path}",
-            "stage": "v1",
-            "requestId": str(uuid.uuid4()),
-            "authorizer": authorizer,
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": text,
-        "isBase64Encoded": False,
-    }
+    context = request_context(match, method, path, "127.0.0.1", "pytest", "127.0.0.1")
+    authorizer = {"role": identity[0], "org": identity[1], "sub": f"user-{identity[1]}"} if identity else None
+    return proxy_event(
+        match,
+        method,
+        path,
+        urlencode(query or {}),
+        list(all_headers.items()),
+        text.encode(),
+        context,
+        authorizer,
+    )
 
 
 def response_of(raw: dict[str, Any]) -> ApiResponse:
@@ -124,9 +112,7 @@ class Api:
         headers: dict[str, str] | None = None,
         raw_body: str | None = None,
     ) -> ApiResponse:
-        event = api_event(
-            "POST", "/cases", "/cases", identity=identity, body=body, raw_body=raw_body, headers=headers
-        )
+        event = api_event("POST", "/cases", identity=identity, body=body, raw_body=raw_body, headers=headers)
         return self._call("submit_case", event)
 
     def patch(
@@ -144,12 +130,10 @@ class Api:
         event = api_event(
             "PATCH",
             f"/cases/{case_id}",
-            "/cases/{caseId}",
             identity=identity,
             body=patch,
             raw_body=raw_body,
             headers=headers,
-            path_parameters={"caseId": case_id},
         )
         return self._call("update_case", event)
 
@@ -157,9 +141,7 @@ class Api:
         event = api_event(
             "GET",
             f"/cases/{case_id}",
-            "/cases/{caseId}",
             identity=identity,
-            path_parameters={"caseId": case_id},
         )
         return self._call("query_cases", event)
 
@@ -167,18 +149,16 @@ class Api:
         event = api_event(
             "GET",
             f"/cases/{case_id}/history",
-            "/cases/{caseId}/history",
             identity=identity,
-            path_parameters={"caseId": case_id},
         )
         return self._call("query_cases", event)
 
     def list_cases(self, identity: Identity | None = EDITOR_QE1, **query: str) -> ApiResponse:
-        event = api_event("GET", "/cases", "/cases", identity=identity, query=query or None)
+        event = api_event("GET", "/cases", identity=identity, query=query or None)
         return self._call("query_cases", event)
 
     def get_path(self, path: str, identity: Identity | None = EDITOR_QE1) -> ApiResponse:
-        return self._call("query_cases", api_event("GET", path, path, identity=identity))
+        return self._call("query_cases", api_event("GET", path, identity=identity))
 
     def table_items(self) -> list[dict[str, Any]]:
         items = self.dynamodb.scan(TableName=CASES_TABLE)["Items"]  # test inspection only, never in the app
