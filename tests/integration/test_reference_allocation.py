@@ -7,7 +7,7 @@ one invocation per function at a time, as one Lambda container does, so racing m
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from local_stack.stack import LocalStack
+from local_stack.stack import BACKEND_LOCAL, BACKEND_MOTO, LocalStack
 from tests.conftest import synthetic_case
 from tracker import config
 from tracker.access import AccessPolicy, Caller
@@ -33,3 +33,10 @@ def test_concurrent_submits_get_distinct_consecutive_references(stack: LocalStac
     year = cases[0].created_at.year
     assert sorted(case.reference for case in cases) == [f"QWO-{year}-{number:04d}" for number in range(1, 33)]
     assert len({case.case_id for case in cases}) == 32
+
+
+def test_ci_runs_the_integration_suite_on_the_real_engines(stack: LocalStack) -> None:
+    """On CI the engines are installed by `make test`: a silent fallback to moto would hide that."""
+    if os.environ.get("CI") and not os.environ.get("SCRT_TEST_BACKEND"):
+        assert stack.config.backend == BACKEND_LOCAL
+    assert stack.config.backend in {BACKEND_LOCAL, BACKEND_MOTO}
