@@ -7,7 +7,7 @@ restricted text; the caller gets a 500 naming the correlation id and nothing int
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -20,6 +20,9 @@ from tracker.api.problems import problem, problem_from_error
 from tracker.errors import BadRequest, DomainError, FieldError, Unauthorized
 from tracker.logic.validation import field_errors_from_pydantic
 from tracker.models.enums import Role
+
+if TYPE_CHECKING:
+    from tracker.logic.cases import CaseService
 
 logger = Logger(service=config.SERVICE_NAME)
 tracer = Tracer(service=config.SERVICE_NAME)
@@ -100,7 +103,7 @@ def current_caller(app: APIGatewayRestResolver) -> Caller:
 
 
 @lru_cache(maxsize=1)
-def case_service() -> Any:
+def case_service() -> "CaseService":
     """The case service, built once per container on first use (clients created then, not at import)."""
     from tracker.dal.cases import CaseRepository
     from tracker.dal.clients import dynamodb_client
