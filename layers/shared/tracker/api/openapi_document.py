@@ -89,6 +89,14 @@ def build_document() -> dict[str, Any]:
         "additionalProperties": False,
     }
     paths = document["paths"]
+    # Powertools documents its own 422 body on every route; ours are problem+json, listed per route.
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        components.pop(unused, None)
     paths["/cases"]["post"]["requestBody"] = {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseFields"}}},
