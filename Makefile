@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install run test lint typecheck unit fmt openapi synth bench clean
+.PHONY: help install run test lint typecheck unit fmt openapi docs synth bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ fmt: install ## Format and fix what ruff can
 
 openapi: install ## Write the OpenAPI document from the code (layers/shared/tracker/openapi.json)
 	$(BIN)/python -m tracker.api.openapi_document --write
+
+docs: install ## Regenerate docs/extracts.md, the extracts' data dictionary, from the models
+	$(BIN)/python -m tracker.extracts.dictionary > docs/extracts.md
 
 synth: install ## Synthesize the CloudFormation template offline into cdk.out
 	npx cdk synth --no-notices --quiet

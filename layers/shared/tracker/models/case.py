@@ -131,35 +131,76 @@ class Recommendation(WireModel):
 class CaseFields(WireModel):
     """Every field a client may set: the body of ``POST /cases`` and the target of a merge patch."""
 
-    icb_code: OdsCode
-    review_type: ReviewType
-    review_type_other: ShortText | None = None
-    status: CaseStatus
-    stage: Stage
-    incident_date: IsoDate
+    icb_code: OdsCode = Field(
+        description="ODS code of the ICB the review belongs to (a current ICB on submit)."
+    )
+    review_type: ReviewType = Field(description="Kind of statutory review.")
+    review_type_other: ShortText | None = Field(
+        default=None, description="What the review is, when reviewType is OTHER."
+    )
+    status: CaseStatus = Field(description="CLOSED once published, embargoed, or completed and signed off.")
+    stage: Stage = Field(description="Where the review is on its way from notification to publication.")
+    incident_date: IsoDate = Field(description="Date of the incident that led to the review.")
     date_added: IsoDate = Field(description="The date the decision to review was made.")
-    designated_professional: DesignatedProfessional
-    safeguarding_partnership: ShortText
-    themes: Annotated[list[Theme], Field(min_length=1, max_length=3)]
+    designated_professional: DesignatedProfessional = Field(
+        description="Role of the designated professional."
+    )
+    safeguarding_partnership: ShortText = Field(
+        description="Children's safeguarding partnership, adults board or community safety partnership."
+    )
+    themes: Annotated[list[Theme], Field(min_length=1, max_length=3)] = Field(
+        description="One to three abuse or vulnerability themes."
+    )
     steis_number: (
         Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9/ -]+$")] | None
-    ) = None
-    local_reference: ShortText | None = None
-    other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = None
-    converted_from_case_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX)] | None = None
-    converted_date: IsoDate | None = None
-    case_information: RestrictedText | None = Field(default=None, json_schema_extra={RESTRICTED: True})
-    comments: RestrictedText | None = Field(default=None, json_schema_extra={RESTRICTED: True})
-    report_signed_off_date: IsoDate | None = None
-    publication_date: IsoDate | None = None
-    report_url: Annotated[str, Field(max_length=2048), AfterValidator(_https_only)] | None = None
-    embargoed: StrictBool | None = None
-    learning_dissemination: Annotated[list[LearningDissemination], Field(max_length=50)] | None = None
-    lessons_learnt: LongText | None = None
-    good_practice: LongText | None = None
-    recommendations: Annotated[list[Recommendation], Field(max_length=100)] | None = None
-    icb_chief_nurse_assured_dhr_health_recs: AssuranceAnswer | None = None
-    regional_chief_nurse_content_to_accept_dhr_health_recs: AssuranceAnswer | None = None
+    ) = Field(default=None, description="Serious incident (StEIS) reference, if any.")
+    local_reference: ShortText | None = Field(default=None, description="The ICB's own reference.")
+    other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = Field(
+        default=None, description="Other non-patient references (police, coroner, local authority, ...)."
+    )
+    converted_from_case_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX)] | None = Field(
+        default=None, description="The rapid review this review was converted from."
+    )
+    converted_date: IsoDate | None = Field(default=None, description="When the rapid review was converted.")
+    case_information: RestrictedText | None = Field(
+        default=None,
+        description="Restricted free text: never in extracts or logs.",
+        json_schema_extra={RESTRICTED: True},
+    )
+    comments: RestrictedText | None = Field(
+        default=None,
+        description="Restricted free text: never in extracts or logs.",
+        json_schema_extra={RESTRICTED: True},
+    )
+    report_signed_off_date: IsoDate | None = Field(
+        default=None, description="When the report was signed off."
+    )
+    publication_date: IsoDate | None = Field(
+        default=None, description="When the report was (or will be) published."
+    )
+    report_url: Annotated[str, Field(max_length=2048), AfterValidator(_https_only)] | None = Field(
+        default=None, description="Where the published report is (https only)."
+    )
+    embargoed: StrictBool | None = Field(
+        default=None, description="The report is complete but under embargo."
+    )
+    learning_dissemination: Annotated[list[LearningDissemination], Field(max_length=50)] | None = Field(
+        default=None, description="How and when the learning was shared."
+    )
+    lessons_learnt: LongText | None = Field(
+        default=None, description="Lessons learnt, without identifying data."
+    )
+    good_practice: LongText | None = Field(default=None, description="Good practice found by the review.")
+    recommendations: Annotated[list[Recommendation], Field(max_length=100)] | None = Field(
+        default=None, description="Recommendations and their progress."
+    )
+    icb_chief_nurse_assured_dhr_health_recs: AssuranceAnswer | None = Field(
+        default=None, description="DHR only: has the ICB chief nurse assured the health recommendations?"
+    )
+    regional_chief_nurse_content_to_accept_dhr_health_recs: AssuranceAnswer | None = Field(
+        default=None,
+        description="DHR only, set by the regional team: is the regional chief nurse content to accept them?",
+    )
 
 
 DHR_ONLY_FIELDS = ("icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs")
