@@ -176,6 +176,15 @@ def test_authorizer_guards_every_route_but_the_public_three(synthesized: Synthes
     )
 
 
+def test_gateway_validates_parameters_but_leaves_bodies_to_the_handlers(synthesized: Synthesized) -> None:
+    """A gateway body check would answer 400 before the contract's 404/403/428/412 and 422."""
+    (validator,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RequestValidator").values()
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    assert validator["Properties"]["ValidateRequestBody"] is False
+    for properties in _methods(synthesized).values():
+        assert "RequestModels" not in properties
+
+
 def test_stage_throttles_traces_and_logs_json(synthesized: Synthesized) -> None:
     (stage,) = synthesized.resources(SERVICE, "AWS::ApiGateway::Stage").values()
     properties = stage["Properties"]
