@@ -3,27 +3,19 @@
 Logs name ids, versions, keys and error types only: an error's message could quote a record.
 """
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker import config
 from tracker.extracts import runtime
 from tracker.extracts.publisher import summary
 from tracker.extracts.stream import stream_change
+from tracker.observability import logger, metrics, tracer
 
-logger = Logger(service=config.SERVICE_NAME)
-tracer = Tracer(service=config.SERVICE_NAME)
-metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
-# botocore logs request and response bodies at DEBUG, and those hold case items with restricted
-# text: keep it quiet even when the function's log level is turned up to DEBUG.
-logging.getLogger("botocore").setLevel(logging.INFO)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

@@ -1,16 +1,20 @@
 """Read-only routes: case lists, a case, its history, ICB reference data, health and API docs."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.api.resolver import case_service, create_resolver, current_caller, logger, tracer
+from tracker.api.resolver import case_service, create_resolver, current_caller
 from tracker.api.responses import BAD_REQUEST, NOT_VISIBLE, UNAUTHORIZED, case_response, json_response, ok
 from tracker.models.case import Case, CaseList, Health, History, IcbReferenceList
+from tracker.observability import logger, metrics, tracer
 
 app = create_resolver()
+
+QueryText = Annotated[str | None, Query()]
 
 
 @app.get(
@@ -23,7 +27,18 @@ app = create_resolver()
     tags=["Cases"],
     responses={200: ok("A page of cases.", CaseList), **UNAUTHORIZED, **BAD_REQUEST},
 )
-def list_cases() -> Response[str]:
+def list_cases(
+    reviewType: QueryText = None,
+    status: QueryText = None,
+    stage: QueryText = None,
+    icbCode: QueryText = None,
+    overdue: QueryText = None,
+    updatedSince: QueryText = None,
+    limit: QueryText = None,
+    cursor: QueryText = None,
+) -> Response[str]:
+    # The parameters document the filters in OpenAPI; they are parsed, with any unknown name, from
+    # the raw query string so that a bad or misspelt filter is a 400 naming it.
     from tracker.logic.cases import parse_list_query
     from tracker.reference import reference_data
 
@@ -90,5 +105,6 @@ def swagger_ui() -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

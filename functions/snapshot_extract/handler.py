@@ -1,22 +1,13 @@
 """Daily schedule -> ``snapshots/dt=YYYY-MM-DD/`` CSV files of the whole collection."""
 
-import logging
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker import config
 from tracker.extracts import runtime
 from tracker.extracts.snapshot import snapshot_day
-
-logger = Logger(service=config.SERVICE_NAME)
-tracer = Tracer(service=config.SERVICE_NAME)
-metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
-# botocore logs request and response bodies at DEBUG, and those hold case items with restricted
-# text: keep it quiet even when the function's log level is turned up to DEBUG.
-logging.getLogger("botocore").setLevel(logging.INFO)
+from tracker.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

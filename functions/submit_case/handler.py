@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.api.resolver import case_service, create_resolver, current_caller, logger, metrics, tracer
+from tracker.api.resolver import case_service, create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
     CONFLICT,
@@ -18,6 +18,7 @@ from tracker.api.responses import (
     ok,
 )
 from tracker.models.case import Case
+from tracker.observability import logger, metrics, tracer
 
 app = create_resolver()
 
@@ -48,21 +49,15 @@ def submit_case(
     ] = None,
 ) -> Response[str]:
     caller = current_caller(app)
-    body: Any = app.current_event.json_body
+    raw_body = app.current_event.body
     if idempotency_key is None:
-        case = case_service().submit(caller, body)
-        metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
-        return case_response(201, case, {"Location": f"/cases/{case.case_id}"})
+        case = case_service().submit(caller, raw_body)
+    else:
+        from tracker.api.idempotency import submit_once
 
-    from tracker.api.idempotency import submit_once
-
-    stored = submit_once(caller, idempotency_key, body)
-    return Response(
-        status_code=stored["statusCode"],
-        content_type="application/json",
-        body=stored["body"],
-        headers=stored["headers"],
-    )
+        case = submit_once(caller, idempotency_key, raw_body)
+    metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
+    return case_response(201, case, {"Location": f"/cases/{case.case_id}"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.api.resolver import case_service, create_resolver, current_caller, logger, metrics, tracer
+from tracker.api.resolver import case_service, create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -20,6 +20,7 @@ from tracker.api.responses import (
     ok,
 )
 from tracker.models.case import Case
+from tracker.observability import logger, metrics, tracer
 
 app = create_resolver()
 

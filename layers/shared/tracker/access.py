@@ -7,6 +7,7 @@ ask it which index partitions the caller may read, so a list never reads another
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tracker import clock
 from tracker.dal.schema import BY_ICB_INDEX, BY_REGION_INDEX, IndexDefinition
 from tracker.models.case import REGIONAL_ONLY_FIELDS
 from tracker.models.enums import Role
@@ -45,10 +46,13 @@ class Partition:
 
 
 def is_known_org(role: Role, org: str, reference: ReferenceData | None = None) -> bool:
-    """Whether ``org`` is a valid organisation for ``role`` (the authorizer refuses others)."""
+    """Whether ``org`` is a valid organisation for ``role`` today (the authorizer refuses others).
+
+    An ICB that no longer exists (abolished on 1 April 2026) is not: its staff act for a successor.
+    """
     reference = reference or reference_data()
     if role in (Role.ICB_EDITOR, Role.ICB_VIEWER):
-        return reference.icb(org) is not None
+        return org in reference.current_icb_codes(clock.today_london())
     if role is Role.REGIONAL:
         return org in reference.region_codes
     return org == NHS_ENGLAND_ORG
@@ -78,12 +82,16 @@ class AccessPolicy:
         if not self.can_read(caller, icb_code, region_code):
             raise AccessDenied(Refusal.NOT_VISIBLE, "No case with this id.")
 
-    def ensure_can_submit(self, caller: Caller, icb_code: str) -> None:
+    def ensure_can_submit(self, caller: Caller, icb_code: str, fields: frozenset[str] = frozenset()) -> None:
         if caller.role is not Role.ICB_EDITOR:
             raise AccessDenied(Refusal.FORBIDDEN, f"The {caller.role.value} role cannot submit cases.")
         if icb_code != caller.org:
             raise AccessDenied(
                 Refusal.FORBIDDEN, "An ICB editor may only submit cases for its own ICB.", field="icbCode"
+            )
+        for field in sorted(fields & REGIONAL_ONLY_FIELDS):
+            raise AccessDenied(
+                Refusal.FORBIDDEN, f"Only the regional team of the case's region may set {field}.", field
             )
 
     def ensure_can_edit(

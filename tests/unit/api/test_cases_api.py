@@ -187,10 +187,40 @@ def test_submit_invalid_is_422_and_writes_nothing(api: Api) -> None:
     assert api.table_items() == []
 
 
-def test_submit_for_a_former_icb_is_422(api: Api) -> None:
-    response = api.submit(synthetic_case(icbCode="QM7"), identity=("icb_editor", "QM7"))
-    assert response.status == 422
-    assert response.body["errors"][0]["field"] == "icbCode"
+def test_identity_of_an_abolished_icb_is_401(api: Api) -> None:
+    # QM7 split on 1 April 2026: its staff now act for a successor, under the successor's code.
+    assert api.submit(synthetic_case(icbCode="QM7"), identity=("icb_editor", "QM7")).status == 401
+    assert api.list_cases(identity=("icb_viewer", "QM7")).status == 401
+
+
+def test_submit_setting_the_regional_only_field_is_403(api: Api) -> None:
+    body = synthetic_case(reviewType="DHR", regionalChiefNurseContentToAcceptDhrHealthRecs="YES")
+    response = api.submit(body)
+    assert response.status == 403
+    assert response.body["errors"][0]["field"] == "regionalChiefNurseContentToAcceptDhrHealthRecs"
+    assert api.table_items() == []
+
+
+@pytest.mark.parametrize("identity", [("icb_viewer", "QE1"), ("regional", "Y62"), ("national", "X24")])
+def test_submit_by_a_role_that_cannot_submit_is_403_before_400(api: Api, identity: tuple[str, str]) -> None:
+    assert api.submit(None, identity=identity, raw_body="{bad").status == 403
+
+
+@pytest.mark.parametrize("raw_body", ["[" * 100_000, '{"a":' * 5_000 + "1" + "}" * 5_000])
+def test_absurdly_nested_json_is_400_not_500(api: Api, raw_body: str) -> None:
+    assert api.submit(None, raw_body=raw_body).status == 400
+    assert api.submit(None, raw_body=raw_body, headers={"Idempotency-Key": "deep"}).status == 400
+    case = submitted(api)
+    assert api.patch(case["caseId"], None, '"1"', raw_body=raw_body).status == 400
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [("*", 200), ('"0", "1"', 200), ('W/"1"', 412), ('"2"', 412), ("1", 412)],
+)
+def test_if_match_forms(api: Api, if_match: str, status: int) -> None:
+    case = submitted(api)
+    assert api.patch(case["caseId"], {"localReference": "X"}, if_match).status == status
 
 
 def test_no_change_patch_keeps_the_version(api: Api) -> None:

@@ -110,3 +110,46 @@ def test_stale_write_between_read_and_write_is_refused(api: Api, monkeypatch: py
     assert response.status == 412
     assert api.get(case["caseId"]).body["localReference"] == "first"
     assert history_versions(api, case["caseId"]) == [1, 2]
+
+
+def test_the_idempotency_table_never_holds_restricted_text(api: Api) -> None:
+    body = synthetic_case(caseInformation="canary-information", comments="canary-comments")
+    first = api.submit(body, headers={"Idempotency-Key": "form-4714"})
+    replay = api.submit(body, headers={"Idempotency-Key": "form-4714"})
+    assert replay.body == first.body
+    assert replay.body["caseInformation"] == "canary-information"
+    stored = api.dynamodb.scan(TableName="scrt-idempotency-test")["Items"]  # test inspection only
+    assert len(stored) == 1
+    assert "canary" not in repr(stored)
+
+
+def test_a_replay_after_an_update_still_returns_the_first_response(api: Api) -> None:
+    headers = {"Idempotency-Key": "form-4715"}
+    first = api.submit(synthetic_case(), headers=headers)
+    assert api.patch(first.body["caseId"], {"localReference": "later"}, '"1"').status == 200
+    replay = api.submit(synthetic_case(), headers=headers)
+    assert (replay.status, replay.body, replay.etag) == (201, first.body, '"1"')
+
+
+def test_a_transaction_conflict_is_a_412_not_a_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    from tracker.dal import clients
+
+    case = api.submit(synthetic_case()).body
+    client = clients.dynamodb_client()
+
+    def conflicting(**_: Any) -> None:
+        raise client.exceptions.TransactionCanceledException(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
+            },
+            "TransactWriteItems",
+        )
+
+    monkeypatch.setattr(client, "transact_write_items", conflicting)
+    assert isinstance(client.exceptions.TransactionCanceledException, type)
+    assert issubclass(client.exceptions.TransactionCanceledException, ClientError)
+    response = api.patch(case["caseId"], {"localReference": "X"}, '"1"')
+    assert response.status == 412

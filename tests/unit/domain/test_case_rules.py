@@ -177,8 +177,9 @@ def test_recommendations_validated_and_unique() -> None:
 
 
 def test_conversion_fields_go_together() -> None:
-    assert fields_at_fault(synthetic_case(convertedFromCaseId="abc")) == {"convertedDate"}
-    validate_case_fields(synthetic_case(convertedFromCaseId="abc", convertedDate="2026-03-01"))
+    case_id = "3f2b8c1e-0000-4000-8000-000000000001"
+    assert fields_at_fault(synthetic_case(convertedFromCaseId=case_id)) == {"convertedDate"}
+    validate_case_fields(synthetic_case(convertedFromCaseId=case_id, convertedDate="2026-03-01"))
 
 
 def test_body_must_be_an_object() -> None:
@@ -187,3 +188,32 @@ def test_body_must_be_an_object() -> None:
 
 def test_restricted_fields_come_from_the_model() -> None:
     assert restricted_fields() == {"caseInformation", "comments"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("steisNumber", "943 476 5919"), ("otherIdentifiers", [{"type": "POLICE", "value": "9434765919"}])],
+)
+def test_identifier_fields_refuse_nhs_numbers(field: str, value: Any) -> None:
+    assert fields_at_fault(synthetic_case(**{field: value})) == {
+        field if field == "steisNumber" else f"{field}[0].value"
+    }
+
+
+def test_recommendation_id_refuses_nhs_numbers() -> None:
+    recommendation = {
+        "recommendationId": "9434765919",
+        "theme": "NEGLECT",
+        "text": "Share the learning.",
+        "owner": "Designated nurse",
+        "dueDate": "2027-01-31",
+        "status": "NOT_STARTED",
+    }
+    assert fields_at_fault(synthetic_case(recommendations=[recommendation])) == {
+        "recommendations[0].recommendationId"
+    }
+
+
+def test_converted_from_case_id_must_be_a_case_id() -> None:
+    body = synthetic_case(convertedFromCaseId="ZZ1 1ZZ 9434765919", convertedDate="2026-03-01")
+    assert fields_at_fault(body) == {"convertedFromCaseId"}

@@ -1,11 +1,13 @@
 """``Idempotency-Key`` for POST /cases, through Powertools Idempotency on a DynamoDB table.
 
 The key is scoped to the caller (role, org and subject), so one user's key can never replay
-another's response. The stored payload is the parsed body: the same key with another body is a 422.
+another's response. The payload compared is the parsed body: the same key with another body is a
+422. Only the new case's id is kept in the idempotency table, never the case itself (restricted
+free text stays in the cases table alone); a replay answers with the case's first version.
 """
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,6 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tracker import config
 from tracker.access import Caller
 from tracker.errors import Conflict, FieldError, Unprocessable
+
+if TYPE_CHECKING:
+    from tracker.models.case import Case
 
 _CONFIG = IdempotencyConfig(
     event_key_jmespath="key",
@@ -38,30 +43,30 @@ def _submit_function() -> Any:
     )
 
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=_CONFIG)
-    def submit(request: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        case = case_service().submit(caller, request["body"])
-        return {
-            "statusCode": 201,
-            "headers": {
-                "Location": f"/cases/{case.case_id}",
-                "ETag": f'"{case.version}"',
-                "Cache-Control": "no-store",
-            },
-            "body": case.model_dump_json(exclude_none=True),
-        }
+    def submit(request: dict[str, Any], caller: Caller) -> dict[str, str]:
+        return {"caseId": case_service().submit_document(caller, request["body"]).case_id}
 
     return submit
 
 
-def submit_once(caller: Caller, idempotency_key: str, body: Any) -> dict[str, Any]:
+def submit_once(caller: Caller, idempotency_key: str, raw_body: str | None) -> "Case":
+    """Submit at most once per caller and key; a replay returns the case as first recorded."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyValidationError,
     )
 
+    from tracker.api.resolver import case_service
+    from tracker.logic.cases import parse_json
+
+    service = case_service()
+    body, malformed = parse_json(raw_body)
+    if malformed:
+        return service.submit(caller, raw_body)  # refused in the contract's order; nothing remembered
+    service.ensure_can_submit(caller, body)
     request = {"key": f"{caller.role.value}:{caller.org}:{caller.sub}:{idempotency_key}", "body": body}
     try:
-        result: dict[str, Any] = _submit_function()(request=request, caller=caller)
+        result: dict[str, str] = _submit_function()(request=request, caller=caller)
     except IdempotencyValidationError:
         raise Unprocessable(
             "This Idempotency-Key was already used with a different body.",
@@ -72,4 +77,4 @@ def submit_once(caller: Caller, idempotency_key: str, body: Any) -> dict[str, An
             "A request with this Idempotency-Key is still in progress: retry shortly.",
             [FieldError("Idempotency-Key", "is in progress", "header")],
         ) from None
-    return result
+    return service.first_version(caller, result["caseId"])

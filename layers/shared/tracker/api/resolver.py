@@ -9,7 +9,6 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -20,13 +19,10 @@ from tracker.api.problems import problem, problem_from_error
 from tracker.errors import BadRequest, DomainError, FieldError, Unauthorized
 from tracker.logic.validation import field_errors_from_pydantic
 from tracker.models.enums import Role
+from tracker.observability import logger, metrics
 
 if TYPE_CHECKING:
     from tracker.logic.cases import CaseService
-
-logger = Logger(service=config.SERVICE_NAME)
-tracer = Tracer(service=config.SERVICE_NAME)
-metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
 
 
 def correlation_id(app: APIGatewayRestResolver) -> str:

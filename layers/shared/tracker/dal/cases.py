@@ -69,7 +69,9 @@ class CaseRepository:
             )
         except self._client.exceptions.TransactionCanceledException as error:
             reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
+            # TransactionConflict: another write to the same item was in flight, which also means
+            # the caller's version is about to be stale; both are a 412 for the caller to re-read.
+            if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
                 raise VersionConflict from None
             raise
 

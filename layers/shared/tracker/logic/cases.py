@@ -39,6 +39,16 @@ LIST_PARAMETERS = frozenset(
 )
 
 
+def parse_json(raw_body: str | None) -> tuple[Any, bool]:
+    """The parsed body (None when empty) and whether it was malformed; never raises on bad input."""
+    if not raw_body:
+        return None, False
+    try:
+        return json.loads(raw_body), False
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting is malformed too
+        return None, True
+
+
 def _is_case_id(text: str) -> bool:
     try:
         return str(uuid.UUID(text)) == text
@@ -150,18 +160,22 @@ def parse_list_query(parameters: Mapping[str, str], reference: ReferenceData) ->
     )
 
 
-def parse_if_match(header: str | None) -> int:
+def check_if_match(header: str | None, current_version: int) -> None:
+    """If-Match (RFC 9110): 428 when missing; 412 unless it lists the current ETag or is ``*``.
+
+    Comparison is strong, so a weak ``W/"3"`` never matches.
+    """
     if header is None:
         raise PreconditionRequired(
             "Send If-Match with the case's ETag to update it.",
             [FieldError("If-Match", "is required", "header")],
         )
-    value = header.strip()
-    if value.startswith('"') and value.endswith('"') and value[1:-1].isdigit():
-        return int(value[1:-1])
+    tags = {tag.strip() for tag in header.split(",")}
+    if "*" in tags or f'"{current_version}"' in tags:
+        return
     raise PreconditionFailed(
-        "If-Match does not match the case's current version.",
-        [FieldError("If-Match", "does not match", "header")],
+        "The case has changed since you read it: fetch it again and reapply your change.",
+        [FieldError("If-Match", "does not match the current version", "header")],
     )
 
 
@@ -204,6 +218,12 @@ class CaseService:
 
     def get(self, caller: Caller, case_id: str) -> Case:
         return self.with_deadlines(self._load(caller, case_id))
+
+    def first_version(self, caller: Caller, case_id: str) -> Case:
+        """The case as it was first recorded: an idempotent replay answers with this."""
+        self._load(caller, case_id)
+        first = self._repository.history(case_id)[0]
+        return self.with_deadlines(Case.model_validate(first["case"]))
 
     def history(self, caller: Caller, case_id: str) -> list[HistoryEntry]:
         self._load(caller, case_id)
@@ -280,14 +300,26 @@ class CaseService:
                 [FieldError("icbCode", "must be the ODS code of a current ICB")],
             )
 
-    def submit(self, caller: Caller, body: Any) -> Case:
+    def submit(self, caller: Caller, raw_body: str | None) -> Case:
+        """Record a new case. Errors come in the contract's order: 403, 400, 422."""
+        body, malformed = parse_json(raw_body)
+        self.ensure_can_submit(caller, body)
+        if malformed:
+            raise BadRequest("The body is not valid JSON.", [FieldError("", "is not valid JSON")])
+        return self.submit_document(caller, body)
+
+    def ensure_can_submit(self, caller: Caller, body: Any) -> None:
         claimed_icb = body.get("icbCode") if isinstance(body, dict) else None
+        fields = frozenset(body) if isinstance(body, dict) else frozenset()
         try:
             self._policy.ensure_can_submit(
-                caller, claimed_icb if isinstance(claimed_icb, str) else caller.org
+                caller, claimed_icb if isinstance(claimed_icb, str) else caller.org, fields
             )
         except AccessDenied as denied:
             raise _as_domain_error(denied) from None
+
+    def submit_document(self, caller: Caller, body: Any) -> Case:
+        """Record a new case from its parsed JSON body (the caller may submit: see ``ensure_can_submit``)."""
         fields = validate_case_fields(body)
         self._current_icb(fields.icb_code)
         now = clock.now_utc()
@@ -321,11 +353,7 @@ class CaseService:
     ) -> Case:
         """Apply a JSON merge patch. Errors come in the contract's order: 404, 403, 428, 412, 400, 422."""
         current = self._load(caller, case_id)
-        try:
-            patch: Any = json.loads(raw_body) if raw_body else None
-            malformed = False
-        except ValueError:
-            patch, malformed = None, True
+        patch, malformed = parse_json(raw_body)
         patched_names = frozenset(patch) if isinstance(patch, dict) else frozenset()
         try:
             self._policy.ensure_can_edit(caller, current.icb_code, current.region_code, patched_names)
@@ -334,12 +362,7 @@ class CaseService:
                 self._policy.ensure_can_move_to(caller, new_icb)
         except AccessDenied as denied:
             raise _as_domain_error(denied) from None
-        expected_version = parse_if_match(if_match)
-        if expected_version != current.version:
-            raise PreconditionFailed(
-                "The case has changed since you read it: fetch it again and reapply your change.",
-                [FieldError("If-Match", "does not match the current version", "header")],
-            )
+        check_if_match(if_match, current.version)
         media_type = (content_type or "").split(";")[0].strip().lower()
         if media_type not in PATCH_MEDIA_TYPES:
             raise UnsupportedMediaType(

@@ -91,6 +91,7 @@ LongText = Annotated[
 RestrictedText = Annotated[
     str, Field(max_length=RESTRICTED_TEXT_MAX), AfterValidator(_no_patient_identifiers)
 ]
+CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 OdsCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["QE1"])]
 
 
@@ -119,7 +120,11 @@ class LearningDissemination(WireModel):
 
 
 class Recommendation(WireModel):
-    recommendation_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9._-]+$")]
+    recommendation_id: Annotated[
+        str,
+        Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9._-]+$"),
+        AfterValidator(_no_patient_identifiers),
+    ]
     theme: Theme
     text: LongText
     owner: ShortText
@@ -152,13 +157,18 @@ class CaseFields(WireModel):
         description="One to three abuse or vulnerability themes."
     )
     steis_number: (
-        Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9/ -]+$")] | None
+        Annotated[
+            str,
+            Field(min_length=1, max_length=CODE_MAX, pattern=r"^[A-Za-z0-9/ -]+$"),
+            AfterValidator(_no_patient_identifiers),
+        ]
+        | None
     ) = Field(default=None, description="Serious incident (StEIS) reference, if any.")
     local_reference: ShortText | None = Field(default=None, description="The ICB's own reference.")
     other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = Field(
         default=None, description="Other non-patient references (police, coroner, local authority, ...)."
     )
-    converted_from_case_id: Annotated[str, Field(min_length=1, max_length=CODE_MAX)] | None = Field(
+    converted_from_case_id: CaseId | None = Field(
         default=None, description="The rapid review this review was converted from."
     )
     converted_date: IsoDate | None = Field(default=None, description="When the rapid review was converted.")

@@ -1,0 +1,17 @@
+"""Logger, Tracer and Metrics of every function, set up once.
+
+botocore logs request and response bodies at DEBUG, and those hold case items with restricted
+text: it is held at INFO whatever level an operator sets for the service.
+"""
+
+import logging
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+from tracker import config
+
+logging.getLogger("botocore").setLevel(logging.INFO)
+
+logger = Logger(service=config.SERVICE_NAME)
+tracer = Tracer(service=config.SERVICE_NAME)
+metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
