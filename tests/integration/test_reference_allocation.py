@@ -29,7 +29,9 @@ def test_concurrent_submits_get_distinct_consecutive_references(stack: LocalStac
     # An ICB no other integration test submits for, so the sequence starts at 1.
     caller = Caller(Role.ICB_EDITOR, "QWO", "racer")
     with ThreadPoolExecutor(max_workers=8) as pool:
-        cases = list(pool.map(lambda _: service.submit(caller, synthetic_case(icbCode="QWO")), range(32)))
+        cases = list(
+            pool.map(lambda _: service.submit_document(caller, synthetic_case(icbCode="QWO")), range(32))
+        )
     year = cases[0].created_at.year
     assert sorted(case.reference for case in cases) == [f"QWO-{year}-{number:04d}" for number in range(1, 33)]
     assert len({case.case_id for case in cases}) == 32
