@@ -196,10 +196,24 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "scrt-local-gateway"
     gateway: Gateway  # set on the subclass built by serve_http
 
+    def _read_body(self) -> bytes:
+        """The request body, whether sent with Content-Length or chunked (as API Gateway accepts)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()  # the CRLF after each chunk
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
     def _dispatch(self) -> None:
         started = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+        body = self._read_body()
         raw_headers = [(name, value) for name, value in self.headers.items()]
         host = self.headers.get("Host") or "127.0.0.1"
         try:

@@ -4,6 +4,7 @@ for a refused token, and handlers get API Gateway REST proxy events."""
 import base64
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -208,3 +209,31 @@ def test_a_failing_handler_is_a_502_like_api_gateway(
         recorder.overrides.pop("query_cases")
     assert response.status_code == 502
     assert "boom" not in response.text
+
+
+def test_a_chunked_body_reaches_the_handler_whole(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
+    captured: list[dict[str, Any]] = []
+
+    def fake(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        captured.append(event)
+        return {"statusCode": 204, "body": ""}
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"stage": '
+        yield b'"CLOSED", "localReference": "'
+        yield b"x" * 5000 + b'"}'
+
+    recorder.overrides["update_case"] = fake
+    try:
+        response = api.patch(
+            "/cases/c-124",
+            headers={"Authorization": f"Bearer {token()}", "If-Match": '"1"'},
+            content=chunks(),  # an iterator body is sent with Transfer-Encoding: chunked
+        )
+    finally:
+        recorder.overrides.pop("update_case")
+    assert response.status_code == 204
+    (event,) = captured
+    assert event["body"] == '{"stage": "CLOSED", "localReference": "' + "x" * 5000 + '"}'
