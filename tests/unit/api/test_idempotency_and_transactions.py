@@ -153,3 +153,18 @@ def test_a_transaction_conflict_is_a_412_not_a_500(api: Api, monkeypatch: pytest
     assert issubclass(client.exceptions.TransactionCanceledException, ClientError)
     response = api.patch(case["caseId"], {"localReference": "X"}, '"1"')
     assert response.status == 412
+
+
+def test_the_same_key_still_in_progress_is_409(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    from tracker.api import idempotency
+
+    def in_progress(**_: Any) -> None:
+        raise IdempotencyAlreadyInProgressError("in progress")
+
+    monkeypatch.setattr(idempotency, "_submit_function", lambda: in_progress)
+    response = api.submit(synthetic_case(), headers={"Idempotency-Key": "form-4716"})
+    assert response.status == 409
+    assert response.body["errors"][0]["field"] == "Idempotency-Key"
+    assert case_items(api) == []
