@@ -156,15 +156,22 @@ def test_a_transaction_conflict_is_a_412_not_a_500(api: Api, monkeypatch: pytest
 
 
 def test_the_same_key_still_in_progress_is_409(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+    """A retry that arrives while the first request is still being processed is told to wait."""
+    from tracker.logic.cases import CaseService
 
-    from tracker.api import idempotency
+    headers = {"Idempotency-Key": "form-4716"}
+    real_submit = CaseService.submit_document
+    retries: list[Any] = []
 
-    def in_progress(**_: Any) -> None:
-        raise IdempotencyAlreadyInProgressError("in progress")
+    def slow_submit(self: CaseService, caller: Any, body: Any) -> Any:
+        if not retries:
+            retries.append(api.submit(synthetic_case(), headers=headers))  # arrives mid-flight
+        return real_submit(self, caller, body)
 
-    monkeypatch.setattr(idempotency, "_submit_function", lambda: in_progress)
-    response = api.submit(synthetic_case(), headers={"Idempotency-Key": "form-4716"})
-    assert response.status == 409
-    assert response.body["errors"][0]["field"] == "Idempotency-Key"
-    assert case_items(api) == []
+    monkeypatch.setattr(CaseService, "submit_document", slow_submit)
+    first = api.submit(synthetic_case(), headers=headers)
+    assert first.status == 201
+    (retry,) = retries
+    assert retry.status == 409
+    assert retry.body["errors"][0]["field"] == "Idempotency-Key"
+    assert len(case_items(api)) == 1
