@@ -4,10 +4,11 @@ import json
 import re
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy, aws_apigateway, aws_kms, aws_lambda, aws_logs, aws_wafv2
+from aws_cdk import Duration, RemovalPolicy, aws_apigateway, aws_kms, aws_lambda, aws_wafv2
 from constructs import Construct
 
 from infra import constants
+from infra.constructs.security import audit_log_group
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from infra.routes import ROUTES, Route
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
@@ -81,13 +82,7 @@ class Api(Construct):
         cloud_watch_role: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = aws_logs.LogGroup(
-            self,
-            "AccessLogs",
-            encryption_key=log_key,
-            retention=constants.LOG_RETENTION,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.access_logs = audit_log_group(self, "AccessLogs", log_key)
         self.rest_api = aws_apigateway.RestApi(
             self,
             "RestApi",

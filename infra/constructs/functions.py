@@ -7,10 +7,11 @@ deny on ``dynamodb:Scan`` keeps list queries on the partition-scoped indexes wha
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, aws_iam, aws_kms, aws_lambda, aws_logs, aws_sqs
+from aws_cdk import Duration, aws_iam, aws_kms, aws_lambda, aws_sqs
 from constructs import Construct
 
 from infra import constants
+from infra.constructs.security import audit_log_group
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from infra.routes import HANDLER
 from tracker import config
@@ -59,14 +60,7 @@ class TrackerFunction(Construct):
             assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of {name} (least privilege)",
         )
-        self.log_group = aws_logs.LogGroup(
-            self,
-            "Logs",
-            encryption_key=log_key,
-            retention=constants.LOG_RETENTION,
-            # Logs are audit evidence: they outlive the stack.
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_group = audit_log_group(self, "Logs", log_key)
         self.role.add_to_policy(
             aws_iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -62,6 +62,21 @@ class Keys(Construct):
         )
 
 
+def audit_log_group(
+    scope: Construct, construct_id: str, log_key: aws_kms.IKey, log_group_name: str | None = None
+) -> aws_logs.LogGroup:
+    """A log group as every log here must be: encrypted with the log key, kept for the retention
+    period, and retained when the stack goes (logs are audit evidence)."""
+    return aws_logs.LogGroup(
+        scope,
+        construct_id,
+        log_group_name=log_group_name,
+        encryption_key=log_key,
+        retention=constants.LOG_RETENTION,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
 class WebAcl(Construct):
     """A regional web ACL with AWS managed rule groups and a per-IP rate limit, logged (redacted)."""
 
@@ -70,14 +85,7 @@ class WebAcl(Construct):
         stack = Stack.of(self)
         # WAF only logs to a group whose name starts with aws-waf-logs-.
         log_group_name = f"aws-waf-logs-{stack.stack_name}"
-        log_group = aws_logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=log_group_name,
-            encryption_key=log_key,
-            retention=constants.LOG_RETENTION,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        log_group = audit_log_group(self, "Logs", log_key, log_group_name)
         rules: list[aws_wafv2.CfnWebACL.RuleProperty] = []
         managed_groups = (
             "AWSManagedRulesAmazonIpReputationList",
