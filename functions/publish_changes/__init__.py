@@ -1,0 +1,8 @@
+"""DynamoDB stream -> changes/ and current/ extracts."""
+
+from tracker import settings
+
+# What this function cannot run without (a test checks the CDK environment against it).
+REQUIRED_SETTINGS = frozenset(
+    {settings.CASES_TABLE_NAME, settings.REPORTING_BUCKET_NAME, settings.SAR_COMPLETION_MONTHS}
+)

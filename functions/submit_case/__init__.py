@@ -1,0 +1,8 @@
+"""POST /cases: record a new case review."""
+
+from tracker import settings
+
+# What this function cannot run without (a test checks the CDK environment against it).
+REQUIRED_SETTINGS = frozenset(
+    {settings.CASES_TABLE_NAME, settings.IDEMPOTENCY_TABLE_NAME, settings.SAR_COMPLETION_MONTHS}
+)

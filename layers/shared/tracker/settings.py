@@ -1,0 +1,132 @@
+"""Every environment variable the shared code reads, declared once with its type and default.
+
+The CDK app sets them on each function, the local stack on its own process; nothing else in the
+layer reads ``os.environ``. Each function's handler module lists the settings it cannot run
+without in ``REQUIRED_SETTINGS``, and a test checks that the CDK environment of every function
+provides those and sets nothing this model does not declare.
+"""
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+SERVICE_NAME = "safeguarding-case-review-tracker"
+METRICS_NAMESPACE = "SafeguardingCaseReviewTracker"
+
+# Environment variable names. Constants, so the CDK app, the local stack and tests share them.
+CASES_TABLE_NAME = "CASES_TABLE_NAME"
+IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
+IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+REPORTING_BUCKET_NAME = "REPORTING_BUCKET_NAME"
+CURSOR_SIGNING_KEY = "CURSOR_SIGNING_KEY"  # local stack and tests only
+CURSOR_SIGNING_KEY_SECRET_ARN = "CURSOR_SIGNING_KEY_SECRET_ARN"  # noqa: S105 - a variable name
+SAR_COMPLETION_MONTHS = "SAR_COMPLETION_MONTHS"
+REFERENCE_DIR = "SCRT_REFERENCE_DIR"
+JWKS_URL = "JWKS_URL"
+JWT_ISSUER = "JWT_ISSUER"
+JWT_AUDIENCE = "JWT_AUDIENCE"
+ROLE_CLAIM = "ROLE_CLAIM"
+ORG_CLAIM = "ORG_CLAIM"
+SUB_CLAIM = "SUB_CLAIM"
+JWT_LEEWAY_SECONDS = "JWT_LEEWAY_SECONDS"
+JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
+
+# Powertools and the Lambda runtime read these themselves; the CDK app may set them too.
+PLATFORM_PREFIXES = ("POWERTOOLS_", "AWS_")
+PLATFORM_NAMES = frozenset({"LOG_LEVEL"})
+
+DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+DEFAULT_SAR_COMPLETION_MONTHS = 6
+
+
+class ConfigurationError(RuntimeError):
+    """A setting a function needs is missing or invalid: a deployment fault, not a caller's."""
+
+
+class Settings(BaseModel):
+    """The environment, typed. Field aliases are the variable names."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", validate_by_alias=True, validate_by_name=False)
+
+    cases_table_name: str | None = Field(None, alias=CASES_TABLE_NAME, description="The cases table.")
+    idempotency_table_name: str | None = Field(
+        None, alias=IDEMPOTENCY_TABLE_NAME, description="Powertools Idempotency table of POST /cases."
+    )
+    idempotency_ttl_seconds: int = Field(
+        DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+        alias=IDEMPOTENCY_TTL_SECONDS,
+        ge=60,
+        description="How long an Idempotency-Key is remembered.",
+    )
+    reporting_bucket_name: str | None = Field(
+        None, alias=REPORTING_BUCKET_NAME, description="The reporting extracts bucket."
+    )
+    cursor_signing_key: SecretStr | None = Field(
+        None, alias=CURSOR_SIGNING_KEY, description="Cursor HMAC key itself (local stack and tests)."
+    )
+    cursor_signing_key_secret_arn: str | None = Field(
+        None,
+        alias=CURSOR_SIGNING_KEY_SECRET_ARN,
+        description="Secrets Manager secret holding the cursor HMAC key (AWS).",
+    )
+    sar_completion_months: int = Field(
+        DEFAULT_SAR_COMPLETION_MONTHS,
+        alias=SAR_COMPLETION_MONTHS,
+        ge=1,
+        le=36,
+        description="Months after dateAdded a safeguarding adult review is due to complete.",
+    )
+    reference_dir: str | None = Field(
+        None, alias=REFERENCE_DIR, description="Folder of replacement reference data CSV files."
+    )
+    jwks_url: str | None = Field(None, alias=JWKS_URL, description="Identity provider's JWKS (https).")
+    jwt_issuer: str | None = Field(None, alias=JWT_ISSUER, description="Expected iss claim, exactly.")
+    jwt_audience: str | None = Field(
+        None, alias=JWT_AUDIENCE, description="Expected aud claim (comma-separated for several)."
+    )
+    role_claim: str = Field("role", alias=ROLE_CLAIM, min_length=1, description="Claim carrying the role.")
+    org_claim: str = Field("org", alias=ORG_CLAIM, min_length=1, description="Claim carrying the org code.")
+    sub_claim: str = Field("sub", alias=SUB_CLAIM, min_length=1, description="Claim naming the user.")
+    jwt_leeway_seconds: int = Field(30, alias=JWT_LEEWAY_SECONDS, ge=0, le=300)
+    jwks_cache_seconds: int = Field(300, alias=JWKS_CACHE_SECONDS, ge=0, le=3600)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        source = os.environ if environ is None else environ
+        # An empty variable means "not set", as the CDK app and shells write it.
+        return cls.model_validate({name: value for name, value in source.items() if value.strip()})
+
+    def require(self, name: str) -> str:
+        """The value of a setting given by its variable name, or a ConfigurationError naming it."""
+        for field_name, field in type(self).model_fields.items():
+            if field.alias == name:
+                value = getattr(self, field_name)
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
+                if value is None or value == "":
+                    raise ConfigurationError(f"environment variable {name} is not set")
+                return str(value)
+        raise KeyError(name)
+
+
+def declared_names() -> frozenset[str]:
+    """Every variable name the model declares."""
+    return frozenset(str(field.alias) for field in Settings.model_fields.values())
+
+
+def is_platform_setting(name: str) -> bool:
+    return name in PLATFORM_NAMES or name.startswith(PLATFORM_PREFIXES)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The settings of this container, read once on first use."""
+    return Settings.from_environ()
+
+
+def reload() -> Settings:
+    """Read the environment again (tests and the local stack change it between runs)."""
+    settings.cache_clear()
+    return settings()
