@@ -6,7 +6,9 @@
 - otherwise an Allow for the whole API with the caller in the context.
 
 Configuration is ``tracker.auth.settings`` (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, ROLE_CLAIM, ...).
-The JWKS client lives as long as the container, so keys are fetched once, not per request.
+The verifier lives as long as the container and keeps the JWKS document for JWKS_CACHE_SECONDS,
+so keys are fetched once in that time, not per request, and a key the identity provider removed
+stops verifying within it.
 """
 
 from functools import lru_cache
@@ -30,7 +32,7 @@ def _container_verifier() -> TokenVerifier:
 
 
 def verifier() -> TokenVerifier:
-    """One verifier (settings and JWKS client with its key cache) per container."""
+    """One verifier (settings and the signing keys it has fetched) per container."""
     return _container_verifier()
 
 

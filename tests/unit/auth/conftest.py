@@ -1,16 +1,20 @@
-"""Keys and a JWKS client that serves them without a network: every key generated per session."""
+"""Keys, signing keys handed in without a network, and a JWKS document served on 127.0.0.1 that a
+test can change, with a clock it moves: every key generated per session."""
 
+import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jwt import PyJWKClient
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from tracker.auth import tokens
 from tracker.auth.settings import AuthSettings
 
 ISSUER = "https://idp.example.test"
@@ -18,17 +22,77 @@ AUDIENCE = "tracker-tests"
 JWKS_URL = "https://idp.example.test/.well-known/jwks.json"
 
 
-class StaticJwksClient(PyJWKClient):
-    """PyJWKClient with its JWKS handed in, not fetched (key selection logic unchanged)."""
+def static_signing_keys(jwks: dict[str, Any]) -> "tokens.SigningKeys":
+    """Signing keys whose JWKS document is handed in, not fetched (key selection logic unchanged)."""
+    return tokens.SigningKeys(JWKS_URL, 300, fetch=lambda: jwks)
 
-    def __init__(self, jwks: dict[str, Any]) -> None:
-        super().__init__(JWKS_URL, cache_keys=False, cache_jwk_set=False)
-        self._jwks = jwks
-        self.fetches = 0
 
-    def fetch_data(self) -> Any:
-        self.fetches += 1
-        return self._jwks
+def public_jwk(private_key: Any, kid: str) -> dict[str, Any]:
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        jwk = RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+        jwk.update(kid=kid, alg="RS256", use="sig")
+    else:
+        jwk = ECAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+        jwk.update(kid=kid, alg="ES256", use="sig")
+    return dict(jwk)
+
+
+class JwksServer:
+    """An identity provider's JWKS endpoint on 127.0.0.1: ``document`` is served as it is now."""
+
+    def __init__(self) -> None:
+        self.document: dict[str, Any] = {"keys": []}
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests += 1
+                body = json.dumps(server.document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._http.server_address[1]}/.well-known/jwks.json"
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+
+class Clock:
+    """``time.monotonic`` as the caches read it, moved only by the test."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[JwksServer]:
+    server = JwksServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    controlled = Clock()
+    monkeypatch.setattr(time, "monotonic", controlled)
+    return controlled
 
 
 class Keys:
@@ -40,11 +104,7 @@ class Keys:
         self.rsa_kid = "rsa-" + uuid.uuid4().hex[:8]
 
     def jwks(self) -> dict[str, Any]:
-        ec_jwk = ECAlgorithm.to_jwk(self.ec.public_key(), as_dict=True)
-        rsa_jwk = RSAAlgorithm.to_jwk(self.rsa.public_key(), as_dict=True)
-        ec_jwk.update(kid=self.ec_kid, alg="ES256", use="sig")
-        rsa_jwk.update(kid=self.rsa_kid, alg="RS256", use="sig")
-        return {"keys": [ec_jwk, rsa_jwk]}
+        return {"keys": [public_jwk(self.ec, self.ec_kid), public_jwk(self.rsa, self.rsa_kid)]}
 
     def token(
         self,
@@ -89,19 +149,19 @@ def settings() -> AuthSettings:
 
 
 @pytest.fixture
-def jwks_client(keys: Keys) -> StaticJwksClient:
-    return StaticJwksClient(keys.jwks())
+def signing_keys(keys: Keys) -> "tokens.SigningKeys":
+    return static_signing_keys(keys.jwks())
 
 
 @pytest.fixture
 def authorizer(
-    monkeypatch: pytest.MonkeyPatch, settings: AuthSettings, jwks_client: StaticJwksClient
+    monkeypatch: pytest.MonkeyPatch, settings: AuthSettings, signing_keys: "tokens.SigningKeys"
 ) -> Iterator[Any]:
     """The real handler module, its verifier wired to the static JWKS."""
     from functions.authorizer import handler
     from tracker.auth.tokens import TokenVerifier
 
     handler.reset()
-    monkeypatch.setattr(handler, "verifier", lambda: TokenVerifier(settings, jwks_client))
+    monkeypatch.setattr(handler, "verifier", lambda: TokenVerifier(settings, signing_keys))
     yield handler
     handler.reset()

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives import serialization
 
 from tracker.auth.policy import api_wide_resource
 from tracker.auth.settings import AuthConfigurationError, AuthSettings
-from tracker.auth.tokens import InvalidToken, NotAllowed, TokenVerifier, bearer_token, claim
+from tracker.auth.tokens import InvalidToken, NotAllowed, SigningKeys, TokenVerifier, bearer_token, claim
 
-from .conftest import AUDIENCE, ISSUER, JWKS_URL, Keys, StaticJwksClient
+from .conftest import AUDIENCE, ISSUER, JWKS_URL, Keys
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-2:123456789012:abc123/prod/GET/cases"
 
@@ -162,7 +162,7 @@ def test_genuine_tokens_with_unknown_role_or_org_are_denied(
     assert "context" not in result
 
 
-def test_claim_names_are_configurable_and_may_be_nested(keys: Keys, jwks_client: StaticJwksClient) -> None:
+def test_claim_names_are_configurable_and_may_be_nested(keys: Keys, signing_keys: SigningKeys) -> None:
     settings = AuthSettings.from_env(
         {
             "JWKS_URL": JWKS_URL,
@@ -173,27 +173,10 @@ def test_claim_names_are_configurable_and_may_be_nested(keys: Keys, jwks_client:
         }
     )
     token = keys.token(role=None, org=None, overrides={"custom:role": "regional", "nhs": {"org_code": "Y62"}})
-    identity = TokenVerifier(settings, jwks_client).verify(token)
+    identity = TokenVerifier(settings, signing_keys).verify(token)
     assert (identity.role.value, identity.org, identity.sub) == ("regional", "Y62", "user-123")
     with pytest.raises(NotAllowed):
-        TokenVerifier(settings, jwks_client).verify(keys.token())  # role/org under the default names only
-
-
-def test_keys_are_fetched_once_per_container(
-    monkeypatch: pytest.MonkeyPatch, settings: AuthSettings, keys: Keys
-) -> None:
-    verifier = TokenVerifier(settings)
-    calls: list[str] = []
-    real = verifier.jwks_client
-
-    def fetch() -> Any:
-        calls.append("fetch")
-        return keys.jwks()
-
-    monkeypatch.setattr(real, "fetch_data", fetch)
-    for _ in range(5):
-        verifier.verify(keys.token())
-    assert calls == ["fetch"]
+        TokenVerifier(settings, signing_keys).verify(keys.token())  # role/org under the default names only
 
 
 def test_settings_come_from_the_environment_and_are_checked() -> None:
