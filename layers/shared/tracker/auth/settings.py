@@ -4,8 +4,10 @@ The CDK app sets these on the authorizer function (importing the names from here
 stack sets them on its own process.
 """
 
+import ipaddress
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 JWKS_URL_ENV = "JWKS_URL"
 """The identity provider's JWKS document (https; plain http only on loopback for the local stack)."""
@@ -46,8 +48,6 @@ AUTHORIZER_CACHE_SECONDS = 300
 IDENTITY_HEADER = "Authorization"
 """The authorizer's identity source: API Gateway answers 401 itself when this header is missing."""
 
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-
 
 class AuthConfigurationError(RuntimeError):
     """The authorizer is misconfigured (a deployment fault, not a caller fault)."""
@@ -65,8 +65,12 @@ class AuthSettings:
     jwks_cache_seconds: int = DEFAULT_JWKS_CACHE_SECONDS
 
     def __post_init__(self) -> None:
-        if not self.jwks_url.startswith("https://") and not _is_loopback_http(self.jwks_url):
+        if not _is_https(self.jwks_url) and not _is_loopback_http(self.jwks_url):
             raise AuthConfigurationError(f"{JWKS_URL_ENV} must be an https:// URL (http only on loopback)")
+        if self.jwks_cache_seconds < 0 or self.leeway_seconds < 0:
+            raise AuthConfigurationError(
+                f"{JWKS_CACHE_SECONDS_ENV} and {JWT_LEEWAY_ENV} must not be negative"
+            )
         if not self.issuer:
             raise AuthConfigurationError(f"{JWT_ISSUER_ENV} is empty")
         if not self.audiences:
@@ -94,9 +98,34 @@ class AuthSettings:
         )
 
 
+def _host(url: str, scheme: str) -> str | None:
+    """The URL's host when it is a plain ``scheme`` URL: no user information (``user@`` can make
+    ``http://127.0.0.1:1@evil.example/`` look local), a valid port, no spaces or control characters."""
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError:
+        return None
+    if parts.scheme != scheme or parts.username is not None or parts.password is not None:
+        return None
+    if "@" in parts.netloc:
+        return None
+    return parts.hostname or None
+
+
+def _is_https(url: str) -> bool:
+    return _host(url, "https") is not None
+
+
 def _is_loopback_http(url: str) -> bool:
-    if not url.startswith("http://"):
+    host = _host(url, "http")
+    if host is None:
         return False
-    host = url[len("http://") :].split("/", 1)[0]
-    host = host.split("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
-    return host in _LOOPBACK_HOSTS
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
