@@ -8,19 +8,19 @@ deadlines) under 100 ms and under 32 MiB of Python allocations.
 
 import tracemalloc
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from tests.conftest import synthetic_case
 from tracker.access import AccessPolicy, Caller
-from tracker.dal.items import case_item
-from tracker.dal.schema import IndexDefinition
-from tracker.logic.cases import CaseListQuery, CaseService
+from tests.support.memory import InMemoryCaseStore
+from tracker.logic.cases import CaseService
+from tracker.logic.commands import ListCases
 from tracker.logic.cursor import CursorCodec
-from tracker.logic.validation import validate_case_fields
+from tracker.models.case import Case
 from tracker.models.enums import Role
+from tracker.rules.case_rules import validate_case_fields
 from tracker.reference import reference_data
 
 VALIDATION_TARGET_SECONDS = 0.002
@@ -49,53 +49,44 @@ def test_validate_a_full_case(benchmark: BenchmarkFixture, fixed_today: None) ->
     assert benchmark.stats.stats.mean < VALIDATION_TARGET_SECONDS
 
 
-class InMemoryCases:
-    """Stands in for the table so the benchmark times the tracker's own code, not an emulator's."""
-
-    def __init__(self, items: list[dict[str, Any]]) -> None:
-        self._items = items
-
-    def iter_partition(self, index: IndexDefinition, key: str, **_: Any) -> Iterator[dict[str, Any]]:
-        matching = [item for item in self._items if item.get(index.partition_key) == key]
-        yield from sorted(matching, key=lambda item: item[index.sort_key], reverse=True)
-
-
-def _stored_cases(count: int) -> list[dict[str, Any]]:
-    items = []
+def _stored_cases(count: int) -> InMemoryCaseStore:
+    store = InMemoryCaseStore()
     for number in range(count):
         fields = validate_case_fields(synthetic_case(recommendations=_recommendations(3)))
         timestamp = f"2026-11-20T09:{number // 60:02d}:{number % 60:02d}.000000Z"
-        record = {
-            **fields.model_dump(mode="json", exclude_none=True),
-            "caseId": str(uuid.UUID(int=number)),
-            "reference": f"QE1-2026-{number + 1:04d}",
-            "version": 1,
-            "regionCode": "Y62",
-            "createdAt": timestamp,
-            "createdBy": "icb_editor:QE1:bench",
-            "updatedAt": timestamp,
-            "updatedBy": "icb_editor:QE1:bench",
-        }
-        items.append(case_item(record))
-    return items
+        case = Case.model_validate(
+            {
+                **fields.model_dump(mode="json", exclude_none=True),
+                "caseId": str(uuid.UUID(int=number)),
+                "reference": f"QE1-2026-{number + 1:04d}",
+                "version": 1,
+                "regionCode": "Y62",
+                "createdAt": timestamp,
+                "createdBy": "icb_editor:QE1:bench",
+                "updatedAt": timestamp,
+                "updatedBy": "icb_editor:QE1:bench",
+            }
+        )
+        store.cases[case.case_id] = case
+    return store
 
 
 def test_list_a_page_of_100_cases(benchmark: BenchmarkFixture, fixed_today: None) -> None:
     reference = reference_data()
     service = CaseService(
-        InMemoryCases(_stored_cases(120)),  # type: ignore[arg-type]
+        _stored_cases(120),
         AccessPolicy(reference),
         reference,
         lambda: CursorCodec(b"bench-cursor-key-0123456789abcdef"),
     )
     caller = Caller(Role.NATIONAL, "X24", "bench")
-    query = CaseListQuery(limit=100)
+    query = ListCases(limit=100)
 
     def list_page() -> Any:
         return service.list(caller, query)
 
-    cases, next_cursor = benchmark(list_page)
-    assert len(cases) == 100 and next_cursor is not None
+    page = benchmark(list_page)
+    assert len(page.items) == 100 and page.next_cursor is not None
     assert benchmark.stats is not None
     assert benchmark.stats.stats.mean < LIST_PAGE_TARGET_SECONDS
 

@@ -7,9 +7,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.api.resolver import case_service, create_resolver, current_caller
+from tracker import clock, composition
+from tracker.api.requests import history_command, list_command
+from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import BAD_REQUEST, NOT_VISIBLE, UNAUTHORIZED, case_response, json_response, ok
-from tracker.models.case import Case, CaseList, Health, History, IcbReferenceList
+from tracker.api.schemas import CaseList, Health, History, IcbReferenceList, icb_reference_list
+from tracker.models.case import Case
 from tracker.observability import logger, metrics, tracer
 
 app = create_resolver()
@@ -39,13 +42,10 @@ def list_cases(
 ) -> Response[str]:
     # The parameters document the filters in OpenAPI; they are parsed, with any unknown name, from
     # the raw query string so that a bad or misspelt filter is a 400 naming it.
-    from tracker.logic.cases import parse_list_query
-    from tracker.reference import reference_data
-
     caller = current_caller(app)
-    query = parse_list_query(app.current_event.query_string_parameters or {}, reference_data())
-    cases, next_cursor = case_service().list(caller, query)
-    return json_response(200, CaseList.model_validate({"items": cases, "nextCursor": next_cursor}))
+    command = list_command(app.current_event.query_string_parameters or {}, composition.reference_data())
+    page = composition.case_service().list(caller, command)
+    return json_response(200, CaseList.model_validate({"items": page.items, "nextCursor": page.next_cursor}))
 
 
 @app.get(
@@ -55,18 +55,26 @@ def list_cases(
     responses={200: ok("The case, with its ETag.", Case), **UNAUTHORIZED, **NOT_VISIBLE},
 )
 def get_case(caseId: str) -> Response[str]:
-    return case_response(200, case_service().get(current_caller(app), caseId))
+    return case_response(200, composition.case_service().get(current_caller(app), caseId))
 
 
 @app.get(
     "/cases/<caseId>/history",
-    summary="Every version of a case: who, when, which fields changed",
+    summary="The versions of a case, oldest first: who, when, which fields changed",
+    description="Paged like lists: `limit` (1 to 100, default 25) and `cursor` (the `nextCursor` given).",
     tags=["Cases"],
-    responses={200: ok("Versions, oldest first.", History), **UNAUTHORIZED, **NOT_VISIBLE},
+    responses={
+        200: ok("Versions, oldest first.", History),
+        **UNAUTHORIZED,
+        **NOT_VISIBLE,
+        **BAD_REQUEST,
+    },
 )
-def case_history(caseId: str) -> Response[str]:
-    entries = case_service().history(current_caller(app), caseId)
-    return json_response(200, History.model_validate({"items": entries}))
+def case_history(caseId: str, limit: QueryText = None, cursor: QueryText = None) -> Response[str]:
+    caller = current_caller(app)
+    command = history_command(caseId, app.current_event.query_string_parameters or {})
+    page = composition.case_service().history(caller, command)
+    return json_response(200, History.model_validate({"items": page.items, "nextCursor": page.next_cursor}))
 
 
 @app.get(
@@ -76,10 +84,9 @@ def case_history(caseId: str) -> Response[str]:
     responses={200: ok("Every ICB, current and former.", IcbReferenceList), **UNAUTHORIZED},
 )
 def list_icbs() -> Response[str]:
-    from tracker.logic.reference import icb_reference_list
-
     current_caller(app)
-    return json_response(200, icb_reference_list(), {"Cache-Control": "private, max-age=3600"})
+    listing = icb_reference_list(composition.reference_data(), clock.today_london())
+    return json_response(200, listing, {"Cache-Control": "private, max-age=3600"})
 
 
 @app.get("/health", summary="Liveness", tags=["Service"], responses={200: ok("The service is up.", Health)})

@@ -7,11 +7,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.api.resolver import case_service, create_resolver, current_caller
+from tracker import composition
+from tracker.api.requests import submit_command
+from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
     CONFLICT,
     FORBIDDEN,
+    TOO_LARGE,
     UNAUTHORIZED,
     UNPROCESSABLE,
     case_response,
@@ -34,28 +37,23 @@ app = create_resolver()
         **FORBIDDEN,
         **BAD_REQUEST,
         **CONFLICT,
+        **TOO_LARGE,
         **UNPROCESSABLE,
     },
 )
 def submit_case(
     idempotency_key: Annotated[
         str | None,
+        # Its length is checked by the use case, after authorisation (403 comes before 400).
         Header(
             alias="Idempotency-Key",
-            min_length=1,
-            max_length=128,
-            description="Repeat a submission safely: the same key and body return the first response.",
+            description="Repeat a submission safely: the same key and body return the first response "
+            "(1 to 128 characters).",
         ),
     ] = None,
 ) -> Response[str]:
-    caller = current_caller(app)
-    raw_body = app.current_event.body
-    if idempotency_key is None:
-        case = case_service().submit(caller, raw_body)
-    else:
-        from tracker.api.idempotency import submit_once
-
-        case = submit_once(caller, idempotency_key, raw_body)
+    command = submit_command(app.current_event.body, idempotency_key)
+    case = composition.case_service().submit(current_caller(app), command)
     metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
     return case_response(201, case, {"Location": f"/cases/{case.case_id}"})
 
@@ -64,7 +62,5 @@ def submit_case(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from tracker.api.idempotency import register_context
-
-    register_context(context)
+    composition.submission_ledger().register_context(context)
     return app.resolve(event, context)

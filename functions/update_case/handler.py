@@ -7,12 +7,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.api.resolver import case_service, create_resolver, current_caller
+from tracker import composition
+from tracker.api.requests import update_command
+from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
     FORBIDDEN,
     NOT_VISIBLE,
     PRECONDITIONS,
+    TOO_LARGE,
     UNAUTHORIZED,
     UNPROCESSABLE,
     UNSUPPORTED_MEDIA_TYPE,
@@ -37,6 +40,7 @@ app = create_resolver()
         **FORBIDDEN,
         **PRECONDITIONS,
         **BAD_REQUEST,
+        **TOO_LARGE,
         **UNSUPPORTED_MEDIA_TYPE,
         **UNPROCESSABLE,
     },
@@ -47,9 +51,9 @@ def update_case(
         str | None, Header(alias="If-Match", description='The ETag of the version you read, e.g. "3".')
     ] = None,
 ) -> Response[str]:
-    caller = current_caller(app)
     event = app.current_event
-    case = case_service().update(caller, caseId, event.body, if_match, event.headers.get("content-type"))
+    command = update_command(caseId, event.body, if_match, event.headers.get("content-type"))
+    case = composition.case_service().update(current_caller(app), command)
     metrics.add_metric(name="CasesUpdated", unit="Count", value=1)
     return case_response(200, case)
 

@@ -18,6 +18,7 @@ from local_stack import engines
 from local_stack.identity import issue_token
 from local_stack.lambdas import LambdaHandler, default_resolver
 from local_stack.stack import BACKEND_LOCAL, BACKEND_MOTO, LocalStack, StackConfig
+from tracker import composition
 
 HERE = Path(__file__).parent
 
@@ -96,11 +97,13 @@ def stack_config(state_root: Path, backend: str, **overrides: Any) -> StackConfi
 def stack(tmp_path_factory: pytest.TempPathFactory, recorder: Recorder) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("scrt-state")
     local = LocalStack(stack_config(root, test_backend()), resolver=recorder.resolver)
+    composition.reset()  # whatever earlier tests built belongs to another environment
     local.start()
     try:
         yield local
     finally:
         local.stop()
+        composition.reset()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -6,14 +6,16 @@ one invocation per function at a time, as one Lambda container does, so racing m
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from local_stack.stack import BACKEND_LOCAL, BACKEND_MOTO, LocalStack
 from tests.conftest import synthetic_case
-from tracker import config
+from tracker import settings
 from tracker.access import AccessPolicy, Caller
-from tracker.dal.cases import CaseRepository
-from tracker.dal.secrets import cursor_codec
+from tracker.dal.cases import DynamoCaseStore
+from tracker.dal.secrets import load_cursor_codec
 from tracker.logic.cases import CaseService
+from tracker.logic.commands import SubmitCase
 from tracker.models.enums import Role
 from tracker.reference import reference_data
 
@@ -21,16 +23,16 @@ from tracker.reference import reference_data
 def test_concurrent_submits_get_distinct_consecutive_references(stack: LocalStack) -> None:
     reference = reference_data()
     service = CaseService(
-        CaseRepository(stack.dynamodb, os.environ[config.CASES_TABLE_ENV]),
+        DynamoCaseStore(stack.dynamodb, os.environ[settings.CASES_TABLE_NAME]),
         AccessPolicy(reference),
         reference,
-        cursor_codec,
+        partial(load_cursor_codec, settings.Settings.from_environ()),
     )
     # An ICB no other integration test submits for, so the sequence starts at 1.
     caller = Caller(Role.ICB_EDITOR, "QWO", "racer")
     with ThreadPoolExecutor(max_workers=8) as pool:
         cases = list(
-            pool.map(lambda _: service.submit_document(caller, synthetic_case(icbCode="QWO")), range(32))
+            pool.map(lambda _: service.submit(caller, SubmitCase(synthetic_case(icbCode="QWO"))), range(32))
         )
     year = cases[0].created_at.year
     assert sorted(case.reference for case in cases) == [f"QWO-{year}-{number:04d}" for number in range(1, 33)]

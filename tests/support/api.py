@@ -82,13 +82,9 @@ def create_tables(client: Any) -> None:
 
 def reset_caches() -> None:
     """Forget per-container singletons so each test gets clients bound to its own moto backend."""
-    from tracker.api import idempotency, resolver
-    from tracker.dal import clients, secrets
+    from tracker import composition
 
-    clients.reset_clients()
-    resolver.case_service.cache_clear()
-    idempotency._submit_function.cache_clear()
-    secrets.cursor_codec.cache_clear()
+    composition.reset()
 
 
 Identity = tuple[str, str]

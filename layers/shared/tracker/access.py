@@ -1,17 +1,17 @@
 """One access policy for the four roles of the brief, enforced on every operation.
 
 Object-level: every read and write asks this module about the very case it touches. List queries
-ask it which index partitions the caller may read, so a list never reads another ICB's partition.
+ask it for the caller's scope (which ICBs, which regions), so a list never reads outside it; the
+data-access layer maps a scope onto its own partitions.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
 from tracker import clock
-from tracker.dal.schema import BY_ICB_INDEX, BY_REGION_INDEX, IndexDefinition
-from tracker.models.case import REGIONAL_ONLY_FIELDS
 from tracker.models.enums import Role
 from tracker.reference import NHS_ENGLAND_ORG, ReferenceData, reference_data
+from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,15 @@ class AccessDenied(Exception):
 
 
 @dataclass(frozen=True)
-class Partition:
-    index: IndexDefinition
-    key: str
+class ListScope:
+    """What a list may read: the cases of these ICBs, and the cases of these regions."""
+
+    icb_codes: tuple[str, ...] = ()
+    region_codes: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.icb_codes and not self.region_codes
 
 
 def is_known_org(role: Role, org: str, reference: ReferenceData | None = None) -> bool:
@@ -59,8 +65,8 @@ def is_known_org(role: Role, org: str, reference: ReferenceData | None = None) -
 
 
 class AccessPolicy:
-    def __init__(self, reference: ReferenceData | None = None) -> None:
-        self._reference = reference or reference_data()
+    def __init__(self, reference: ReferenceData) -> None:
+        self._reference = reference
 
     def readable_icbs(self, caller: Caller) -> frozenset[str] | None:
         """ICB codes whose cases the caller may read; None means every ICB (national)."""
@@ -119,17 +125,23 @@ class AccessPolicy:
                 Refusal.FORBIDDEN, "A case can only be moved to an ICB the editor acts for.", field="icbCode"
             )
 
-    def list_partitions(self, caller: Caller, icb_filter: str | None = None) -> list[Partition]:
-        """The index partitions a list query may read: never a partition outside the caller's scope."""
+    def list_scope(self, caller: Caller, icb_filter: str | None = None) -> ListScope:
+        """What a list query may read: never anything outside the caller's scope.
+
+        A filter narrows the scope; a filter outside it gives an empty scope, not a wider one.
+        """
         if caller.role in (Role.ICB_EDITOR, Role.ICB_VIEWER):
             icbs = sorted(self.readable_icbs(caller) or ())
             if icb_filter is not None:
                 icbs = [code for code in icbs if code == icb_filter]
-            return [Partition(BY_ICB_INDEX, f"{BY_ICB_INDEX.partition_prefix}{code}") for code in icbs]
+            return ListScope(icb_codes=tuple(icbs))
         if icb_filter is not None:
             region = self._reference.region_of(icb_filter)
-            if region is None or (caller.role is Role.REGIONAL and region != caller.org):
-                return []
-            return [Partition(BY_ICB_INDEX, f"{BY_ICB_INDEX.partition_prefix}{icb_filter}")]
-        regions = [caller.org] if caller.role is Role.REGIONAL else sorted(self._reference.region_codes)
-        return [Partition(BY_REGION_INDEX, f"{BY_REGION_INDEX.partition_prefix}{code}") for code in regions]
+            if region is None or not self.can_read(caller, icb_filter, region):
+                return ListScope()
+            return ListScope(icb_codes=(icb_filter,))
+        if caller.role is Role.REGIONAL:
+            return ListScope(region_codes=(caller.org,))
+        if caller.role is Role.NATIONAL and caller.org == NHS_ENGLAND_ORG:
+            return ListScope(region_codes=tuple(sorted(self._reference.region_codes)))
+        return ListScope()

@@ -1,27 +1,42 @@
-"""Domain errors: what went wrong, in terms the API maps onto RFC 9457 problems.
+"""Domain errors: what went wrong, in the domain's own words.
 
-Free of HTTP machinery; each carries the status it stands for so the mapping lives in one place.
-Messages never quote the caller's text back: restricted free text must not reach logs or responses.
+They carry no HTTP status: ``tracker.api.problems`` maps each kind onto a status and an RFC 9457
+problem in one table, and the web app shows the same errors in its own way. Messages never quote
+the caller's text back: restricted free text must not reach logs or responses.
 """
 
 from dataclasses import dataclass, field
 
 
+def _escape_pointer_token(token: str) -> str:
+    # RFC 6901: "~" is written "~0" and "/" is written "~1", in that order.
+    return token.replace("~", "~0").replace("/", "~1")
+
+
 @dataclass(frozen=True)
 class FieldError:
-    field: str  # dotted camelCase path, e.g. "recommendations[0].dueDate"; "" for the whole body
+    """One bad field. ``path`` holds the parts of its place in the document (names and indexes)."""
+
+    field: str  # dotted camelCase path, e.g. "recommendations[0].dueDate"; "" for the whole input
     detail: str
     location: str = "body"  # body, query, header, path
+    path: tuple[str | int, ...] | None = None
 
     @property
     def pointer(self) -> str:
         """RFC 6901 JSON pointer of the field within its location."""
-        if not self.field:
-            return ""
-        return "/" + self.field.replace("].", "/").replace("[", "/").replace("]", "").replace(".", "/")
+        parts = self.path if self.path is not None else _parts_of(self.field)
+        return "".join("/" + _escape_pointer_token(str(part)) for part in parts)
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "in": self.location, "pointer": self.pointer, "detail": self.detail}
+
+
+def _parts_of(field_path: str) -> tuple[str, ...]:
+    if not field_path:
+        return ()
+    normalised = field_path.replace("].", "/").replace("[", "/").replace("]", "").replace(".", "/")
+    return tuple(normalised.split("/"))
 
 
 @dataclass(eq=False)
@@ -29,45 +44,49 @@ class DomainError(Exception):
     detail: str
     errors: list[FieldError] = field(default_factory=list)
 
-    status = 500
-    title = "Internal error"
-    slug = "internal-error"
-
     def __post_init__(self) -> None:
         super().__init__(self.detail)
 
 
-class Unauthorized(DomainError):
-    status, title, slug = 401, "Unauthorized", "unauthorized"
+class Unauthenticated(DomainError):
+    """No caller could be established."""
 
 
-class NotFound(DomainError):
-    status, title, slug = 404, "Not found", "not-found"
+class NotVisible(DomainError):
+    """The thing does not exist, or the caller may not know that it does: the two look the same."""
 
 
-class Forbidden(DomainError):
-    status, title, slug = 403, "Forbidden", "forbidden"
+class NotAllowed(DomainError):
+    """The caller may see the thing but not do this, or not set this field."""
 
 
-class Conflict(DomainError):
-    status, title, slug = 409, "Conflict", "conflict"
+class InProgress(DomainError):
+    """The same request is being handled right now: try again shortly."""
 
 
-class PreconditionRequired(DomainError):
-    status, title, slug = 428, "Precondition required", "precondition-required"
+class PreconditionMissing(DomainError):
+    """A change must name the version it was based on."""
 
 
-class PreconditionFailed(DomainError):
-    status, title, slug = 412, "Precondition failed", "precondition-failed"
+class VersionMismatch(DomainError):
+    """The thing changed since the caller read it: nothing was written."""
 
 
-class BadRequest(DomainError):
-    status, title, slug = 400, "Bad request", "bad-request"
+class UnreadableInput(DomainError):
+    """The input could not be read at all (malformed JSON, a bad cursor, an unknown filter)."""
 
 
-class UnsupportedMediaType(DomainError):
-    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+class UnsupportedFormat(DomainError):
+    """The input is in a format the operation does not take."""
 
 
-class Unprocessable(DomainError):
-    status, title, slug = 422, "Validation failed", "validation-error"
+class TooLarge(DomainError):
+    """The input is larger than the service accepts."""
+
+
+class InvalidInput(DomainError):
+    """Well-formed but invalid: ``errors`` names each bad field."""
+
+
+class LimitExceeded(DomainError):
+    """The caller sent more requests than its share: try again later."""

@@ -8,10 +8,10 @@ import logging
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-from tracker import config
+from tracker import settings
 
 logging.getLogger("botocore").setLevel(logging.INFO)
 
-logger = Logger(service=config.SERVICE_NAME)
-tracer = Tracer(service=config.SERVICE_NAME)
-metrics = Metrics(namespace=config.METRICS_NAMESPACE, service=config.SERVICE_NAME)
+logger = Logger(service=settings.SERVICE_NAME)
+tracer = Tracer(service=settings.SERVICE_NAME)
+metrics = Metrics(namespace=settings.METRICS_NAMESPACE, service=settings.SERVICE_NAME)

@@ -1,18 +1,19 @@
 """ICB and region reference data, loaded from the CSV files shipped in ``reference_data/``.
 
-Set ``SCRT_REFERENCE_DIR`` to a folder holding files of the same names to replace the data
-without a code change (for example after the next ODS reorganisation).
+Set ``SCRT_REFERENCE_DIR`` (see ``tracker.settings``) to a folder holding files of the same names
+to replace the data without a code change (for example after the next ODS reorganisation).
 """
 
 import csv
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-REFERENCE_DIR_ENV = "SCRT_REFERENCE_DIR"
+from tracker import settings
+
+REFERENCE_DIR_ENV = settings.REFERENCE_DIR
 DEFAULT_REFERENCE_DIR = Path(__file__).parent / "reference_data"
 ICBS_BEFORE_FILE = "icbs_2022-07-01.csv"
 ICBS_AFTER_FILE = "icbs_2026-04-01.csv"
@@ -115,4 +116,4 @@ def load_reference_data(directory: Path) -> ReferenceData:
 @lru_cache(maxsize=1)
 def reference_data() -> ReferenceData:
     """The reference data in force for this process, read once per container."""
-    return load_reference_data(Path(os.environ.get(REFERENCE_DIR_ENV) or DEFAULT_REFERENCE_DIR))
+    return load_reference_data(Path(settings.settings().reference_dir or DEFAULT_REFERENCE_DIR))

@@ -6,14 +6,14 @@ import pytest
 from moto import mock_aws
 
 from tests.support.api import CASES_TABLE, IDEMPOTENCY_TABLE, Api, create_tables, reset_caches
-from tracker import config
+from tracker import settings
 
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch, fixed_today: None) -> Iterator[Api]:
-    monkeypatch.setenv(config.CASES_TABLE_ENV, CASES_TABLE)
-    monkeypatch.setenv(config.IDEMPOTENCY_TABLE_ENV, IDEMPOTENCY_TABLE)
-    monkeypatch.setenv(config.CURSOR_KEY_ENV, "test-cursor-key-0123456789abcdef")
+    monkeypatch.setenv(settings.CASES_TABLE_NAME, CASES_TABLE)
+    monkeypatch.setenv(settings.IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_TABLE)
+    monkeypatch.setenv(settings.CURSOR_SIGNING_KEY, "test-cursor-key-0123456789abcdef")
     with mock_aws():
         reset_caches()
         import boto3

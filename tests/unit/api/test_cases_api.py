@@ -286,12 +286,12 @@ def test_unknown_route_is_404_problem(api: Api) -> None:
 
 def test_internal_error_is_500_without_internals(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from tracker.api.resolver import logger
-    from tracker.dal.cases import CaseRepository
+    from tracker.dal.cases import DynamoCaseStore
 
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("secret-internal-detail canary-text")
 
-    monkeypatch.setattr(CaseRepository, "create", explode)
+    monkeypatch.setattr(DynamoCaseStore, "create", explode)
     stream = io.StringIO()
     handler = logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)

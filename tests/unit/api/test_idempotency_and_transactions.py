@@ -92,20 +92,18 @@ def test_failed_condition_leaves_nothing_half_written(api: Api) -> None:
 
 def test_stale_write_between_read_and_write_is_refused(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two editors read version 1; the second write loses the race at the condition, not the read."""
-    from tracker.dal.cases import CaseRepository
+    from tracker.dal.cases import DynamoCaseStore
 
     case = api.submit(synthetic_case()).body
-    real_replace = CaseRepository.replace
+    real_replace = DynamoCaseStore.replace
 
-    def racing_replace(
-        self: CaseRepository, case_item: Any, history_item: Any, expected_version: int
-    ) -> None:
-        monkeypatch.setattr(CaseRepository, "replace", real_replace)
+    def racing_replace(self: DynamoCaseStore, new_case: Any, entry: Any, expected_version: int) -> None:
+        monkeypatch.setattr(DynamoCaseStore, "replace", real_replace)
         # Another editor's change lands first.
         assert api.patch(case["caseId"], {"localReference": "first"}, '"1"').status == 200
-        real_replace(self, case_item, history_item, expected_version)
+        real_replace(self, new_case, entry, expected_version)
 
-    monkeypatch.setattr(CaseRepository, "replace", racing_replace)
+    monkeypatch.setattr(DynamoCaseStore, "replace", racing_replace)
     response = api.patch(case["caseId"], {"localReference": "second"}, '"1"')
     assert response.status == 412
     assert api.get(case["caseId"]).body["localReference"] == "first"
@@ -134,7 +132,7 @@ def test_a_replay_after_an_update_still_returns_the_first_response(api: Api) -> 
 def test_a_transaction_conflict_is_a_412_not_a_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
 
-    from tracker.dal import clients
+    from tracker import composition as clients
 
     case = api.submit(synthetic_case()).body
     client = clients.dynamodb_client()
@@ -160,15 +158,15 @@ def test_the_same_key_still_in_progress_is_409(api: Api, monkeypatch: pytest.Mon
     from tracker.logic.cases import CaseService
 
     headers = {"Idempotency-Key": "form-4716"}
-    real_submit = CaseService.submit_document
+    real_record = CaseService._record
     retries: list[Any] = []
 
-    def slow_submit(self: CaseService, caller: Any, body: Any) -> Any:
+    def slow_record(self: CaseService, caller: Any, document: Any) -> Any:
         if not retries:
             retries.append(api.submit(synthetic_case(), headers=headers))  # arrives mid-flight
-        return real_submit(self, caller, body)
+        return real_record(self, caller, document)
 
-    monkeypatch.setattr(CaseService, "submit_document", slow_submit)
+    monkeypatch.setattr(CaseService, "_record", slow_record)
     first = api.submit(synthetic_case(), headers=headers)
     assert first.status == 201
     (retry,) = retries

@@ -118,7 +118,7 @@ def test_limit_100_accepted(api: Api, twelve_cases: list[dict[str, Any]]) -> Non
 def test_lists_never_scan(
     api: Api, twelve_cases: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker.dal import clients
+    from tracker import composition as clients
 
     client = clients.dynamodb_client()
 

@@ -5,13 +5,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import synthetic_case
-from tracker.errors import Unprocessable
-from tracker.logic.validation import validate_case_fields
+from tracker.errors import InvalidInput
 from tracker.models.case import restricted_fields
+from tracker.rules.case_rules import validate_case_fields
 
 
 def fields_at_fault(body: Any) -> set[str]:
-    with pytest.raises(Unprocessable) as raised:
+    with pytest.raises(InvalidInput) as raised:
         validate_case_fields(body)
     return {error.field for error in raised.value.errors}
 
@@ -128,7 +128,7 @@ def test_partial_postcode_is_allowed() -> None:
 
 
 def test_error_never_echoes_the_rejected_text() -> None:
-    with pytest.raises(Unprocessable) as raised:
+    with pytest.raises(InvalidInput) as raised:
         validate_case_fields(synthetic_case(comments="canary-9434765919"))
     assert "canary" not in repr([error.as_dict() for error in raised.value.errors])
 

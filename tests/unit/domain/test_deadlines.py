@@ -3,9 +3,9 @@ from datetime import date
 import pytest
 
 from tests.conftest import synthetic_case
-from tracker.logic.deadlines import compute_deadlines
-from tracker.logic.validation import validate_case_fields
-from tracker.rules.deadlines import add_working_days
+from tracker import settings
+from tracker.rules.case_rules import validate_case_fields
+from tracker.rules.deadlines import add_working_days, compute_deadlines
 
 
 def test_working_days_skip_weekends_and_england_bank_holidays() -> None:
@@ -54,9 +54,20 @@ def test_dhr_and_sar_completion_due(fixed_today: None) -> None:
 
 
 def test_sar_months_configurable(fixed_today: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAR_COMPLETION_MONTHS", "9")
+    monkeypatch.setenv(settings.SAR_COMPLETION_MONTHS, "9")
+    settings.reload()
+    try:
+        sar = validate_case_fields(synthetic_case(reviewType="SAR", dateAdded="2026-02-28"))
+        assert compute_deadlines(sar, date(2026, 9, 1)).completion_due == date(2026, 11, 28)
+    finally:
+        monkeypatch.undo()
+        settings.reload()
+
+
+def test_sar_months_default_to_six(fixed_today: None) -> None:
+    assert settings.Settings.from_environ({}).sar_completion_months == 6
     sar = validate_case_fields(synthetic_case(reviewType="SAR", dateAdded="2026-02-28"))
-    assert compute_deadlines(sar, date(2026, 9, 1)).completion_due == date(2026, 11, 28)
+    assert compute_deadlines(sar, date(2026, 9, 1)).completion_due == date(2026, 8, 28)
 
 
 def test_recommendation_overdue_unless_complete(fixed_today: None) -> None:

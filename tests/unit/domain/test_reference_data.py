@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker import reference
+from tracker import composition, reference
 from tracker.reference import DEFAULT_REFERENCE_DIR, REFERENCE_DIR_ENV, load_reference_data, reference_data
 
 
@@ -31,9 +31,10 @@ def replaced_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     for source in DEFAULT_REFERENCE_DIR.glob("*.csv"):
         shutil.copy(source, tmp_path / source.name)
     monkeypatch.setenv(REFERENCE_DIR_ENV, str(tmp_path))
-    reference.reference_data.cache_clear()
+    composition.reset()
     yield tmp_path
-    reference.reference_data.cache_clear()
+    monkeypatch.undo()
+    composition.reset()
 
 
 def test_the_files_can_be_replaced_without_a_code_change(replaced_reference: Path) -> None:

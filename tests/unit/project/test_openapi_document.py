@@ -2,7 +2,8 @@
 
 import json
 
-from tracker.api.openapi_document import DOCUMENT_PATH, render_document
+from tools.openapi import render_document
+from tracker.api.openapi_document import DOCUMENT_PATH
 
 
 def test_committed_document_is_current() -> None:
@@ -31,3 +32,20 @@ def test_request_bodies_and_problems_are_described() -> None:
     assert set(patch["requestBody"]["content"]) == {"application/merge-patch+json", "application/json"}
     assert set(patch["responses"]) >= {"200", "401", "403", "404", "412", "422", "428"}
     assert "errors" in document["components"]["schemas"]["Problem"]["properties"]
+
+
+def test_if_match_is_declared_required_on_patch() -> None:
+    """The handler reads it itself (so 404 and 403 come first), but callers must send it."""
+    document = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
+    parameters = document["paths"]["/cases/{caseId}"]["patch"]["parameters"]
+    (if_match,) = [parameter for parameter in parameters if parameter["name"].lower() == "if-match"]
+    assert if_match["in"] == "header" and if_match["required"] is True
+
+
+def test_history_is_paged_like_lists() -> None:
+    document = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
+    history = document["paths"]["/cases/{caseId}/history"]["get"]
+    assert {parameter["name"] for parameter in history["parameters"]} >= {"limit", "cursor"}
+    for envelope in ("History", "CaseList"):
+        schema = document["components"]["schemas"][envelope]
+        assert {"items", "nextCursor"} <= set(schema["properties"]) and "nextCursor" in schema["required"]

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from tracker import config
-from tracker.dal.cases import CaseRepository
-from tracker.dal.items import case_item, history_item
+from tracker import settings
+from tracker.dal.cases import DynamoCaseStore
 from tracker.dal.schema import create_table_kwargs
 from tracker.extracts import runtime
+from tracker.logic.cases import history_entry
 from tracker.models.case import Case
 
 TABLE = "scrt-cases-test"
@@ -107,13 +107,13 @@ class Stack:
     dynamodb: Any
     streams: Any
     s3: Any
-    repository: CaseRepository
+    repository: DynamoCaseStore
     stream_arn: str
     _iterators: dict[str, str] = field(default_factory=dict)
 
     def create(self, case: Case) -> Case:
         record = record_of(case)
-        self.repository.create(case_item(record), history_item(record, sorted(record)))
+        self.repository.create(case, history_entry(case, sorted(record)))
         return case
 
     def update(self, case: Case, **changes: Any) -> Case:
@@ -124,10 +124,7 @@ class Stack:
             "updatedAt": (case.updated_at + timedelta(hours=1)).isoformat(),
         }
         updated = Case.model_validate({name: value for name, value in record.items() if value is not None})
-        new_record = record_of(updated)
-        self.repository.replace(
-            case_item(new_record), history_item(new_record, sorted(changes)), case.version
-        )
+        self.repository.replace(updated, history_entry(updated, sorted(changes)), case.version)
         return updated
 
     def remove(self, case: Case) -> None:
@@ -188,8 +185,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(config.CASES_TABLE_ENV, TABLE)
-    monkeypatch.setenv(config.REPORTING_BUCKET_ENV, BUCKET)
+    monkeypatch.setenv(settings.CASES_TABLE_NAME, TABLE)
+    monkeypatch.setenv(settings.REPORTING_BUCKET_NAME, BUCKET)
     import boto3
 
     with mock_aws():
@@ -203,7 +200,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             dynamodb=dynamodb,
             streams=boto3.client("dynamodbstreams", region_name=REGION),
             s3=s3,
-            repository=CaseRepository(dynamodb, TABLE),
+            repository=DynamoCaseStore(dynamodb, TABLE),
             stream_arn=table["LatestStreamArn"],
         )
         runtime.reset()

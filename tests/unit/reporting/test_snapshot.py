@@ -20,7 +20,8 @@ from tests.unit.reporting.reporting_support import (
     Stack,
     build_case,
 )
-from tracker.dal import clients, snapshot_reader
+from tracker import composition as clients
+from tracker.dal import snapshot_reader
 from tracker.dal.items import from_attribute_values, is_case_item
 from tracker.extracts import runtime
 from tracker.extracts.columns import Origin, snapshot_case_columns, snapshot_recommendation_columns

@@ -1,121 +1,14 @@
-"""The whole API's OpenAPI 3.1 document.
+"""The API's OpenAPI 3.1 document, served as committed: ``GET /openapi.json`` and ``GET /docs``.
 
-Each API function has its own resolver, so no single Lambda sees every route. ``make openapi``
-merges the three resolvers' schemas (Powertools ``OpenAPIMerge``), adds what the resolvers cannot
-know (request bodies, which the handlers validate themselves so that 404/403/428/412 come before
-422; the problem schema; the bearer scheme) and writes ``openapi.json`` beside this module, which
-ships in the layer. ``GET /openapi.json`` and ``GET /docs`` serve that file: no generation at run
-time, nothing added to cold start. A test fails when the committed file is stale.
+The document is generated from the API functions' resolvers by ``make openapi`` (``tools/openapi.py``,
+dev-only) and committed beside this module; a test fails when it is stale. Nothing is generated
+at run time, so serving it adds nothing to cold start.
 """
 
-import argparse
-import importlib
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.json")
-API_FUNCTIONS = ("submit_case", "update_case", "query_cases")
-TITLE = "Safeguarding Case Review Tracker API"
-VERSION = "1.0.0"
-DESCRIPTION = (
-    "NHS England's API for integrated care boards to record safeguarding case reviews and keep them up "
-    "to date until publication. JSON with camelCase names; dates `YYYY-MM-DD`; times ISO 8601 UTC. "
-    "Errors are RFC 9457 problem details (`application/problem+json`); `type` is a relative URI under "
-    "`/problems/`. No patient-identifiable data may be sent: free text holding an NHS number or a full "
-    "postcode is refused."
-)
-
-
-def _problem_schema() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string", "examples": ["/problems/validation-error"]},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "correlationId": {"type": "string", "description": "On 500 only: quote it to the service desk."},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["field", "in", "detail"],
-                    "properties": {
-                        "field": {"type": "string", "examples": ["recommendations[0].dueDate"]},
-                        "in": {"type": "string", "enum": ["body", "query", "header", "path"]},
-                        "pointer": {"type": "string", "examples": ["/recommendations/0/dueDate"]},
-                        "detail": {"type": "string"},
-                    },
-                },
-            },
-        },
-    }
-
-
-def build_document() -> dict[str, Any]:
-    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-
-    from tracker.models.case import CaseFields
-
-    merge = OpenAPIMerge(
-        title=TITLE,
-        version=VERSION,
-        description=DESCRIPTION,
-        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-        security=[{"bearer": []}],
-        on_conflict="error",
-    )
-    for name in API_FUNCTIONS:
-        app = importlib.import_module(f"functions.{name}.handler").app
-        merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-
-    components = document.setdefault("components", {}).setdefault("schemas", {})
-    fields_schema = CaseFields.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
-    for name, definition in fields_schema.pop("$defs", {}).items():
-        components.setdefault(name, definition)
-    components["CaseFields"] = fields_schema
-    components["Problem"] = _problem_schema()
-    merge_patch_schema = {
-        "description": "Any subset of the case fields; null removes an optional field (RFC 7396).",
-        "type": "object",
-        "properties": {
-            name: {"description": f"See CaseFields.{name}."} for name in fields_schema["properties"]
-        },
-        "additionalProperties": False,
-    }
-    paths = document["paths"]
-    # Powertools documents its own 422 body on every route; ours are problem+json, listed per route.
-    for item in paths.values():
-        for operation in item.values():
-            responses = operation.get("responses", {})
-            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
-                del responses["422"]
-    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
-        components.pop(unused, None)
-    paths["/cases"]["post"]["requestBody"] = {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseFields"}}},
-    }
-    paths["/cases/{caseId}"]["patch"]["requestBody"] = {
-        "required": True,
-        "content": {
-            "application/merge-patch+json": {"schema": merge_patch_schema},
-            "application/json": {"schema": merge_patch_schema},
-        },
-    }
-    for path in ("/health",):
-        for operation in paths[path].values():
-            operation["security"] = []
-    return document
-
-
-def render_document() -> str:
-    return json.dumps(build_document(), indent=2, sort_keys=True) + "\n"
 
 
 @lru_cache(maxsize=1)
@@ -137,19 +30,3 @@ def swagger_html() -> str:
         "",
         None,
     )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="write the document into the layer")
-    arguments = parser.parse_args()
-    document = render_document()
-    if arguments.write:
-        DOCUMENT_PATH.write_text(document, encoding="utf-8")
-        print(f"wrote {DOCUMENT_PATH}")
-    else:
-        print(document, end="")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,14 +1,50 @@
-"""RFC 9457 ``application/problem+json`` responses."""
+"""RFC 9457 ``application/problem+json`` responses, and the one table from domain errors to them.
+
+The order in which errors win (401, 404, 403, 428, 412, 400, 422) is the use cases' business; this
+module only says which status and title stand for each kind of error.
+"""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from tracker import errors
 from tracker.errors import DomainError, FieldError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"  # relative URI references; documented in the OpenAPI description
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    status: int
+    title: str
+    slug: str
+
+
+PROBLEM_KINDS: dict[type[DomainError], ProblemKind] = {
+    errors.Unauthenticated: ProblemKind(401, "Unauthorized", "unauthorized"),
+    errors.NotVisible: ProblemKind(404, "Not found", "not-found"),
+    errors.NotAllowed: ProblemKind(403, "Forbidden", "forbidden"),
+    errors.InProgress: ProblemKind(409, "Conflict", "conflict"),
+    errors.PreconditionMissing: ProblemKind(428, "Precondition required", "precondition-required"),
+    errors.VersionMismatch: ProblemKind(412, "Precondition failed", "precondition-failed"),
+    errors.UnreadableInput: ProblemKind(400, "Bad request", "bad-request"),
+    errors.TooLarge: ProblemKind(413, "Content too large", "content-too-large"),
+    errors.UnsupportedFormat: ProblemKind(415, "Unsupported media type", "unsupported-media-type"),
+    errors.InvalidInput: ProblemKind(422, "Validation failed", "validation-error"),
+    errors.LimitExceeded: ProblemKind(429, "Too many requests", "too-many-requests"),
+}
+INTERNAL = ProblemKind(500, "Internal error", "internal-error")
+
+
+def kind_of(error: DomainError) -> ProblemKind:
+    for error_type in type(error).__mro__:
+        if error_type in PROBLEM_KINDS:
+            return PROBLEM_KINDS[error_type]
+    return INTERNAL
 
 
 def problem(
@@ -38,4 +74,5 @@ def problem(
 
 
 def problem_from_error(error: DomainError) -> Response[str]:
-    return problem(error.status, error.title, error.detail, error.slug, error.errors)
+    kind = kind_of(error)
+    return problem(kind.status, kind.title, error.detail, kind.slug, error.errors)

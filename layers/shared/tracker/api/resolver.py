@@ -6,23 +6,19 @@ restricted text; the caller gets a 500 naming the correlation id and nothing int
 """
 
 import json
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from tracker import config
-from tracker.access import AccessPolicy, Caller, is_known_org
-from tracker.api.problems import problem, problem_from_error
-from tracker.errors import BadRequest, DomainError, FieldError, Unauthorized
-from tracker.logic.validation import field_errors_from_pydantic
+from tracker import composition
+from tracker.access import Caller, is_known_org
+from tracker.api.problems import INTERNAL, kind_of, problem, problem_from_error
+from tracker.errors import DomainError, FieldError, InvalidInput, Unauthenticated, UnreadableInput
 from tracker.models.enums import Role
 from tracker.observability import logger, metrics
-
-if TYPE_CHECKING:
-    from tracker.logic.cases import CaseService
+from tracker.rules.case_rules import field_errors_from_pydantic
 
 
 def correlation_id(app: APIGatewayRestResolver) -> str:
@@ -34,7 +30,8 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response[str]:
-        logger.info("request refused", extra={"status": error.status, "problem": error.slug})
+        kind = kind_of(error)
+        logger.info("request refused", extra={"status": kind.status, "problem": kind.slug})
         return problem_from_error(error)
 
     @app.exception_handler(RequestValidationError)
@@ -46,21 +43,19 @@ def create_resolver() -> APIGatewayRestResolver:
             place = str(location[0]) if location else "body"
             name = ".".join(str(part) for part in location[1:])
             errors.append(FieldError(name, str(item.get("msg", "is not valid")), place))
-        return problem_from_error(BadRequest("The request is not valid.", errors))
+        return problem_from_error(UnreadableInput("The request is not valid.", errors))
 
     @app.exception_handler(json.JSONDecodeError)
     def _malformed_json(_: json.JSONDecodeError) -> Response[str]:
         return problem_from_error(
-            BadRequest("The body is not valid JSON.", [FieldError("", "is not valid JSON")])
+            UnreadableInput("The body is not valid JSON.", [FieldError("", "is not valid JSON")])
         )
 
     @app.exception_handler(ValidationError)
     def _pydantic_error(error: ValidationError) -> Response[str]:
         # Only reached if a model is validated outside the domain's own checks: still a 422, never a 500.
-        from tracker.errors import Unprocessable
-
         return problem_from_error(
-            Unprocessable("The request is not valid.", field_errors_from_pydantic(error))
+            InvalidInput("The request is not valid.", field_errors_from_pydantic(error))
         )
 
     @app.exception_handler(Exception)
@@ -71,10 +66,10 @@ def create_resolver() -> APIGatewayRestResolver:
         )
         metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
         return problem(
-            500,
-            "Internal error",
+            INTERNAL.status,
+            INTERNAL.title,
             "Something went wrong on our side. Quote the correlation id if you contact the service desk.",
-            "internal-error",
+            INTERNAL.slug,
             correlationId=identifier,
         )
 
@@ -92,24 +87,7 @@ def current_caller(app: APIGatewayRestResolver) -> Caller:
     try:
         role = Role(str(role_name))
     except ValueError:
-        raise Unauthorized("A valid bearer token is required.") from None
-    if not isinstance(org, str) or not is_known_org(role, org):
-        raise Unauthorized("A valid bearer token is required.")
+        raise Unauthenticated("A valid bearer token is required.") from None
+    if not isinstance(org, str) or not is_known_org(role, org, composition.reference_data()):
+        raise Unauthenticated("A valid bearer token is required.")
     return Caller(role=role, org=org, sub=str(sub or "unknown"))
-
-
-@lru_cache(maxsize=1)
-def case_service() -> "CaseService":
-    """The case service, built once per container on first use (clients created then, not at import)."""
-    from tracker.dal.cases import CaseRepository
-    from tracker.dal.clients import dynamodb_client
-    from tracker.dal.secrets import cursor_codec
-    from tracker.logic.cases import CaseService
-    from tracker.reference import reference_data
-
-    return CaseService(
-        CaseRepository(dynamodb_client(), config.cases_table_name()),
-        AccessPolicy(reference_data()),
-        reference_data(),
-        cursor_codec,
-    )

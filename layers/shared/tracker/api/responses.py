@@ -50,6 +50,7 @@ PRECONDITIONS: dict[int, OpenAPIResponse] = {
 UNSUPPORTED_MEDIA_TYPE: dict[int, OpenAPIResponse] = {
     415: _problem("The patch is neither application/merge-patch+json nor application/json.")
 }
+TOO_LARGE: dict[int, OpenAPIResponse] = {413: _problem("The body is larger than the API accepts.")}
 CONFLICT: dict[int, OpenAPIResponse] = {
     409: _problem("A request with this Idempotency-Key is still in progress.")
 }

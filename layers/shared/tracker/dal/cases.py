@@ -1,25 +1,108 @@
-"""The cases table: case items, their history items, reference counters and list queries."""
+"""The cases table behind the ``CaseStore`` port: case items, history items, reference counters
+and list queries. Only this module (with ``items`` and ``schema``) knows item shapes and indexes.
+"""
 
+import heapq
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from tracker.access import ListScope
 from tracker.dal import schema
-from tracker.dal.items import from_attribute_values, to_attribute_values
+from tracker.dal.items import case_item, from_attribute_values, history_item, strip_keys, to_attribute_values
+from tracker.logic.ports import CaseFilters, VersionConflict
+from tracker.models.case import Case, HistoryEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
-class VersionConflict(Exception):
-    """The case changed (or was created) since the caller read it: nothing was written."""
+def _record(case: Case) -> dict[str, Any]:
+    return case.model_dump(mode="json", exclude_none=True, exclude={"deadlines"})
 
 
-class CaseRepository:
+class DynamoCaseStore:
+    """``CaseStore`` on the single-table design of ``tracker.dal.schema``."""
+
     def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def get_case(self, case_id: str) -> dict[str, Any] | None:
+    # -- the port --------------------------------------------------------------------------
+
+    def get(self, case_id: str) -> Case | None:
+        item = self.get_case_item(case_id)
+        return Case.model_validate(strip_keys(item)) if item is not None else None
+
+    def create(self, case: Case, entry: HistoryEntry) -> None:
+        record = _record(case)
+        self._write_version(case_item(record), history_item(record, entry.changed_fields), None)
+
+    def replace(self, case: Case, entry: HistoryEntry, expected_version: int) -> None:
+        record = _record(case)
+        self._write_version(case_item(record), history_item(record, entry.changed_fields), expected_version)
+
+    def versions(self, case_id: str, *, after_version: int, limit: int) -> list[HistoryEntry]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
+            "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY, "#sk": schema.SORT_KEY},
+            "ExpressionAttributeValues": to_attribute_values(
+                {
+                    ":pk": schema.case_pk(case_id),
+                    ":first": schema.history_sk(after_version + 1),
+                    ":last": schema.history_sk(schema.MAX_VERSION),
+                }
+            ),
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        entries: list[HistoryEntry] = []
+        while len(entries) < limit:
+            response = self._client.query(**request)
+            entries.extend(
+                HistoryEntry.model_validate(strip_keys(from_attribute_values(item)))
+                for item in response.get("Items", [])
+            )
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return entries[:limit]
+
+    def cases_in_scope(
+        self, scope: ListScope, filters: CaseFilters, *, before: str | None, page_size: int
+    ) -> Iterator[tuple[str, Case]]:
+        """Every partition of the scope, merged newest first by the indexes' shared sort key."""
+        partitions = [
+            (schema.BY_ICB_INDEX, f"{schema.BY_ICB_INDEX.partition_prefix}{code}") for code in scope.icb_codes
+        ] + [
+            (schema.BY_REGION_INDEX, f"{schema.BY_REGION_INDEX.partition_prefix}{code}")
+            for code in scope.region_codes
+        ]
+        equals = {
+            name: str(value)
+            for name, value in (
+                ("reviewType", filters.review_type),
+                ("status", filters.status),
+                ("stage", filters.stage),
+            )
+            if value is not None
+        }
+        streams = [
+            (
+                (item[index.sort_key], item)
+                for item in self.iter_partition(
+                    index, key, before=before, since=filters.updated_since, equals=equals, page_size=page_size
+                )
+            )
+            for index, key in partitions
+        ]
+        for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=True):
+            yield position, Case.model_validate(strip_keys(item))
+
+    # -- items -----------------------------------------------------------------------------
+
+    def get_case_item(self, case_id: str) -> dict[str, Any] | None:
+        """The raw case item (the extracts publisher compares it with stream images)."""
         response = self._client.get_item(
             TableName=self._table,
             Key=to_attribute_values(
@@ -29,14 +112,6 @@ class CaseRepository:
         )
         item = response.get("Item")
         return from_attribute_values(item) if item else None
-
-    def create(self, case_item: dict[str, Any], history_item: dict[str, Any]) -> None:
-        """Write a new case and its first history item together, or neither."""
-        self._write_version(case_item, history_item, expected_version=None)
-
-    def replace(self, case_item: dict[str, Any], history_item: dict[str, Any], expected_version: int) -> None:
-        """Replace the case if it is still at ``expected_version``, with its history item, or neither."""
-        self._write_version(case_item, history_item, expected_version=expected_version)
 
     def _write_version(
         self, case_item: dict[str, Any], history_item: dict[str, Any], expected_version: int | None
@@ -74,24 +149,6 @@ class CaseRepository:
             if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
                 raise VersionConflict from None
             raise
-
-    def history(self, case_id: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-            "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY, "#sk": schema.SORT_KEY},
-            "ExpressionAttributeValues": to_attribute_values(
-                {":pk": schema.case_pk(case_id), ":prefix": schema.HISTORY_SK_PREFIX}
-            ),
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self._client.query(**request)
-            items.extend(from_attribute_values(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def next_reference_number(self, icb_code: str, year: int) -> int:
         """Atomically allocate the next sequence number of an ICB's references for a year."""

@@ -28,6 +28,7 @@ def case_item(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def history_item(record: dict[str, Any], changed_fields: list[str]) -> dict[str, Any]:
+    """A history item: who changed which fields, and the whole case as it was after the change."""
     return {
         schema.PARTITION_KEY: schema.case_pk(record["caseId"]),
         schema.SORT_KEY: schema.history_sk(record["version"]),

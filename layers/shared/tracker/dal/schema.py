@@ -65,6 +65,9 @@ def case_pk(case_id: str) -> str:
     return f"{CASE_PK_PREFIX}{case_id}"
 
 
+MAX_VERSION = 999_999  # history sort keys are six digits wide
+
+
 def history_sk(version: int) -> str:
     return f"{HISTORY_SK_PREFIX}{version:06d}"
 

@@ -19,7 +19,7 @@ from tracker.extracts.columns import (
     Origin,
     snapshot_recommendation_columns,
 )
-from tracker.logic.deadlines import compute_deadlines
+from tracker.rules.deadlines import compute_deadlines
 from tracker.models.case import Case, restricted_fields
 
 

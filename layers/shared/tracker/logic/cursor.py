@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import json
 
-from tracker.errors import BadRequest, FieldError
+from tracker.errors import FieldError, UnreadableInput
 
 
 def _b64(data: bytes) -> str:
@@ -32,7 +32,7 @@ class CursorCodec:
         return f"{_b64(payload)}.{_b64(self._signature(payload))}"
 
     def decode(self, cursor: str, scope: str) -> str:
-        invalid = BadRequest(
+        invalid = UnreadableInput(
             "The cursor is not valid for this query.", [FieldError("cursor", "is not valid", "query")]
         )
         try:

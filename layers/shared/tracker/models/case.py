@@ -1,4 +1,4 @@
-"""The case record exactly as ``DESIGN.md`` lists it, camelCase on the wire.
+"""The case record: the domain object every entry point shares, camelCase on the wire.
 
 Models are strict where lax parsing would accept nonsense (``false`` for a number, ``"yes"`` for a
 boolean); dates are ``YYYY-MM-DD`` strings only. Fields carrying restricted free text are marked
@@ -7,8 +7,7 @@ with ``RESTRICTED`` in their JSON schema extra, which extracts and logs use to d
 
 import re
 from datetime import date, datetime
-from itertools import pairwise
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -17,16 +16,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
-    model_serializer,
 )
 from pydantic.alias_generators import to_camel
 
 from tracker import clock
 from tracker.models.enums import (
-    DHR_REVIEW_TYPES,
     AssuranceAnswer,
     CaseStatus,
     DesignatedProfessional,
@@ -213,65 +209,6 @@ class CaseFields(WireModel):
     )
 
 
-DHR_ONLY_FIELDS = ("icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs")
-REGIONAL_ONLY_FIELDS = frozenset({"regionalChiefNurseContentToAcceptDhrHealthRecs"})
-
-
-def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
-    """Cross-field rules a safeguarding lead would expect, as (camelCase field, message) pairs.
-
-    Kept out of a model validator so that every broken rule is named with its own field.
-    """
-    problems: list[tuple[str, str]] = []
-    today = clock.today_london()
-    for field in ("incident_date", "date_added", "report_signed_off_date", "converted_date"):
-        value = getattr(case, field)
-        if value is not None and value > today:
-            problems.append((to_camel(field), "must not be in the future"))
-
-    ordered = [
-        ("incidentDate", case.incident_date),
-        ("dateAdded", case.date_added),
-        ("reportSignedOffDate", case.report_signed_off_date),
-        ("publicationDate", case.publication_date),
-    ]
-    present = [(name, value) for name, value in ordered if value is not None]
-    for (earlier_name, earlier), (later_name, later) in pairwise(present):
-        if later < earlier:
-            problems.append((later_name, f"must not be before {earlier_name}"))
-
-    if case.status is CaseStatus.CLOSED and not (
-        case.report_signed_off_date or case.publication_date or case.embargoed
-    ):
-        problems.append(("status", "CLOSED needs reportSignedOffDate, publicationDate or embargoed"))
-
-    if case.review_type is ReviewType.OTHER and not case.review_type_other:
-        problems.append(("reviewTypeOther", "is required when reviewType is OTHER"))
-    if case.review_type is not ReviewType.OTHER and case.review_type_other:
-        problems.append(("reviewTypeOther", "is only for reviewType OTHER"))
-
-    if case.review_type not in DHR_REVIEW_TYPES:
-        if case.icb_chief_nurse_assured_dhr_health_recs is not None:
-            problems.append(("icbChiefNurseAssuredDhrHealthRecs", "is only for DHR and DHR_CHILD reviews"))
-        if case.regional_chief_nurse_content_to_accept_dhr_health_recs is not None:
-            problems.append(
-                ("regionalChiefNurseContentToAcceptDhrHealthRecs", "is only for DHR and DHR_CHILD reviews")
-            )
-
-    if (case.converted_from_case_id is None) != (case.converted_date is None):
-        problems.append(("convertedDate", "convertedFromCaseId and convertedDate go together"))
-    if case.converted_date is not None and case.converted_date < case.date_added:
-        problems.append(("convertedDate", "must not be before dateAdded"))
-
-    if len(set(case.themes)) != len(case.themes):
-        problems.append(("themes", "must not repeat a theme"))
-    if case.recommendations:
-        ids = [recommendation.recommendation_id for recommendation in case.recommendations]
-        if len(set(ids)) != len(ids):
-            problems.append(("recommendations", "recommendationId must be unique within the case"))
-    return problems
-
-
 class Deadlines(WireModel):
     """Derived from the record and today's date; never set by a client."""
 
@@ -320,43 +257,9 @@ def restricted_fields(model: type[BaseModel] = Case) -> frozenset[str]:
     return frozenset(names)
 
 
-class CaseList(WireModel):
-    items: list[Case]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-    @model_serializer(mode="wrap")
-    def _always_name_next_cursor(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Responses omit absent optional fields, but callers page until nextCursor is null.
-        data: dict[str, Any] = handler(self)
-        data.setdefault("nextCursor", None)
-        return data
-
-
 class HistoryEntry(WireModel):
     version: int
     changed_at: Timestamp
     changed_by: str
     changed_fields: list[str]
     case: Case
-
-
-class History(WireModel):
-    items: list[HistoryEntry]
-
-
-class IcbReference(WireModel):
-    icb_code: str
-    icb_name: str
-    region_code: str
-    region_name: str
-    current: bool
-    successor_icb_codes: list[str] = Field(default_factory=list)
-    predecessor_icb_codes: list[str] = Field(default_factory=list)
-
-
-class IcbReferenceList(WireModel):
-    items: list[IcbReference]
-
-
-class Health(WireModel):
-    status: Literal["ok"]

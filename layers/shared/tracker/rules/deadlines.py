@@ -1,16 +1,19 @@
-"""Statutory deadlines of a review, counted in England and Wales working days where they are."""
+"""Statutory deadlines of a review and its overdue flags, counted in England and Wales working days
+where the law counts them so. One home for every deadline rule.
+"""
 
-import os
 from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from tracker import settings
+from tracker.models.case import CaseFields, Deadlines
+from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, RecommendationStatus, ReviewType, Stage
+
 RAPID_REVIEW_WORKING_DAYS = 15
 CSPR_PUBLICATION_MONTHS = 6
 DHR_COMPLETION_MONTHS = 6
-DEFAULT_SAR_COMPLETION_MONTHS = 6
-SAR_COMPLETION_MONTHS_ENV = "SAR_COMPLETION_MONTHS"
 
 
 @lru_cache(maxsize=1)
@@ -43,4 +46,49 @@ def add_months(start: date, months: int) -> date:
 
 
 def sar_completion_months() -> int:
-    return int(os.environ.get(SAR_COMPLETION_MONTHS_ENV, DEFAULT_SAR_COMPLETION_MONTHS))
+    """Configurable (``SAR_COMPLETION_MONTHS``): local safeguarding adults boards set their own."""
+    return settings.settings().sar_completion_months
+
+
+# A rapid review is finished once the case has moved past these stages.
+_RAPID_REVIEW_STAGES = frozenset({Stage.NOTIFIED, Stage.RAPID_REVIEW})
+
+
+def compute_deadlines(case: CaseFields, today: date) -> Deadlines:
+    is_open = case.status is CaseStatus.OPEN
+    rapid_due = publication_due = completion_due = None
+    rapid_overdue = publication_overdue = completion_overdue = False
+
+    if case.review_type is ReviewType.RAPID_REVIEW:
+        rapid_due = add_working_days(case.date_added, RAPID_REVIEW_WORKING_DAYS)
+        rapid_overdue = is_open and case.stage in _RAPID_REVIEW_STAGES and today > rapid_due
+    elif case.review_type is ReviewType.CSPR:
+        publication_due = add_months(case.date_added, CSPR_PUBLICATION_MONTHS)
+        publication_overdue = (
+            is_open and case.publication_date is None and not case.embargoed and today > publication_due
+        )
+    elif case.review_type in DHR_REVIEW_TYPES or case.review_type is ReviewType.SAR:
+        months = sar_completion_months() if case.review_type is ReviewType.SAR else DHR_COMPLETION_MONTHS
+        completion_due = add_months(case.date_added, months)
+        completion_overdue = is_open and case.report_signed_off_date is None and today > completion_due
+
+    overdue_recommendations = [
+        recommendation.recommendation_id
+        for recommendation in case.recommendations or ()
+        if recommendation.status is not RecommendationStatus.COMPLETE and today > recommendation.due_date
+    ]
+    return Deadlines.model_validate(
+        {
+            "rapidReviewDue": rapid_due,
+            "rapidReviewOverdue": rapid_overdue,
+            "publicationDue": publication_due,
+            "publicationOverdue": publication_overdue,
+            "completionDue": completion_due,
+            "completionOverdue": completion_overdue,
+            "overdueRecommendationIds": overdue_recommendations,
+            "overdue": rapid_overdue
+            or publication_overdue
+            or completion_overdue
+            or bool(overdue_recommendations),
+        }
+    )

@@ -1,0 +1,180 @@
+"""The JSON API's edge: headers, query strings and bodies become typed commands.
+
+Nothing here decides; it only reads. What cannot be read becomes ``Unreadable`` inside the command,
+so the use case still answers in the contract's order.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from tracker import clock
+from tracker.errors import FieldError, TooLarge, UnreadableInput, UnsupportedFormat
+from tracker.logic.commands import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ListCases,
+    ReadHistory,
+    SubmitCase,
+    Unreadable,
+    UpdateCase,
+    VersionCondition,
+)
+from tracker.models.enums import CaseStatus, ReviewType, Stage
+from tracker.reference import ReferenceData
+
+MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
+PATCH_MEDIA_TYPES = frozenset({MERGE_PATCH_MEDIA_TYPE, "application/json"})
+MAX_BODY_BYTES = 512 * 1024
+"""Larger bodies are refused (413) before they are parsed; a case is at most 256 KiB stored."""
+LIST_PARAMETERS = frozenset(
+    {"reviewType", "status", "stage", "icbCode", "overdue", "updatedSince", "limit", "cursor"}
+)
+HISTORY_PARAMETERS = frozenset({"limit", "cursor"})
+
+
+def _malformed() -> Unreadable:
+    return Unreadable(UnreadableInput("The body is not valid JSON.", [FieldError("", "is not valid JSON")]))
+
+
+def read_json_body(raw_body: str | None) -> Any:
+    """The parsed body (None when empty), or ``Unreadable``: never raises on bad input."""
+    if not raw_body:
+        return None
+    if len(raw_body.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
+        return Unreadable(
+            TooLarge(
+                f"The body is larger than the {MAX_BODY_BYTES // 1024} KiB this API accepts.",
+                [FieldError("", f"must not be larger than {MAX_BODY_BYTES} bytes")],
+            )
+        )
+    try:
+        return json.loads(raw_body)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting is malformed too
+        return _malformed()
+
+
+def submit_command(raw_body: str | None, idempotency_key: str | None) -> SubmitCase:
+    return SubmitCase(document=read_json_body(raw_body), idempotency_key=idempotency_key)
+
+
+def version_condition(if_match: str | None) -> VersionCondition | None:
+    """If-Match (RFC 9110) as the versions a change may apply to; None when the header is absent.
+
+    Comparison is strong, so a weak ``W/"3"`` never matches; what is not an ETag matches nothing.
+    """
+    if if_match is None:
+        return None
+    versions = set()
+    tags = {tag.strip() for tag in if_match.split(",")}
+    for tag in tags:
+        inner = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
+        if inner.isdigit() and inner.isascii():
+            versions.add(int(inner))
+    return VersionCondition(versions=frozenset(versions), any_version="*" in tags)
+
+
+def update_command(
+    case_id: str, raw_body: str | None, if_match: str | None, content_type: str | None
+) -> UpdateCase:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    patch: Any
+    if media_type not in PATCH_MEDIA_TYPES:
+        patch = Unreadable(
+            UnsupportedFormat(
+                f"Send the patch as {' or '.join(sorted(PATCH_MEDIA_TYPES))}.",
+                [FieldError("Content-Type", "is not a supported media type", "header")],
+            )
+        )
+    elif raw_body is None or raw_body == "":
+        patch = Unreadable(
+            UnreadableInput("The body is not valid JSON.", [FieldError("", "must be a JSON object")])
+        )
+    else:
+        patch = read_json_body(raw_body)
+    return UpdateCase(case_id=case_id, patch=patch, expected=version_condition(if_match))
+
+
+class _QueryProblems:
+    def __init__(self, parameters: Mapping[str, str], allowed: frozenset[str]) -> None:
+        self.parameters = parameters
+        self.found: list[FieldError] = [
+            FieldError(name, "is not a parameter of this resource", "query")
+            for name in sorted(parameters.keys() - allowed)
+        ]
+
+    def bad(self, name: str, detail: str) -> None:
+        self.found.append(FieldError(name, detail, "query"))
+
+    def enum_value(self, name: str, enum: type[Any]) -> Any:
+        raw = self.parameters.get(name)
+        if raw is None:
+            return None
+        try:
+            return enum(raw)
+        except ValueError:
+            self.bad(name, f"must be one of {', '.join(member.value for member in enum)}")
+            return None
+
+    def limit(self) -> int:
+        raw = self.parameters.get("limit")
+        if raw is None:
+            return DEFAULT_PAGE_SIZE
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            self.bad("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+            return DEFAULT_PAGE_SIZE
+        return int(raw)
+
+    def raise_if_any(self, detail: str) -> None:
+        if self.found:
+            raise UnreadableInput(detail, self.found)
+
+
+def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> ListCases:
+    """Query-string parameters into ``ListCases``; a bad or unknown value is unreadable (400)."""
+    problems = _QueryProblems(parameters, LIST_PARAMETERS)
+    review_type = problems.enum_value("reviewType", ReviewType)
+    status = problems.enum_value("status", CaseStatus)
+    stage = problems.enum_value("stage", Stage)
+    icb_code = parameters.get("icbCode")
+    if icb_code is not None and reference.icb(icb_code) is None:
+        problems.bad("icbCode", "is not a known ICB code")
+    overdue = None
+    if "overdue" in parameters:
+        if parameters["overdue"] not in ("true", "false"):
+            problems.bad("overdue", "must be true or false")
+        overdue = parameters["overdue"] == "true"
+    updated_since = None
+    if "updatedSince" in parameters:
+        raw = parameters["updatedSince"]
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if moment.tzinfo is None and "T" in raw:
+                raise ValueError("naive")
+            updated_since = (
+                clock.format_timestamp(moment) if "T" in raw else date.fromisoformat(raw).isoformat()
+            )
+        except ValueError:
+            problems.bad("updatedSince", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)")
+    limit = problems.limit()
+    problems.raise_if_any("The list query is not valid.")
+    return ListCases(
+        review_type=review_type,
+        status=status,
+        stage=stage,
+        icb_code=icb_code,
+        overdue=overdue,
+        updated_since=updated_since,
+        limit=limit,
+        cursor=parameters.get("cursor"),
+    )
+
+
+def history_command(case_id: str, parameters: Mapping[str, str]) -> ReadHistory:
+    """A bad parameter is unreadable, raised only once the case is known to be visible (404 first)."""
+    problems = _QueryProblems(parameters, HISTORY_PARAMETERS)
+    limit: int | Unreadable = problems.limit()
+    if problems.found:
+        limit = Unreadable(UnreadableInput("The history query is not valid.", problems.found))
+    return ReadHistory(case_id=case_id, limit=limit, cursor=parameters.get("cursor"))

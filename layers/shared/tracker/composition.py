@@ -1,0 +1,125 @@
+"""The composition root: every service, client and adapter is built here, once per container, on
+first use (so nothing is created at import and cold start stays small).
+
+Handlers, the local stack and jobs ask this module for what they need; nothing else constructs
+clients or reads settings. ``reset()`` forgets everything (tests and the local stack switch
+endpoints and environments between runs).
+"""
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from tracker import settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+    from tracker.access import AccessPolicy
+    from tracker.dal.cases import DynamoCaseStore
+    from tracker.dal.extract_store import ExtractStore
+    from tracker.dal.idempotency import DynamoSubmissionLedger
+    from tracker.extracts.publisher import ChangePublisher
+    from tracker.logic.cases import CaseService
+    from tracker.logic.cursor import CursorCodec
+    from tracker.reference import ReferenceData
+
+
+@lru_cache(maxsize=1)
+def _boto3_session() -> Any:
+    import boto3
+
+    return boto3.session.Session()
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> "DynamoDBClient":
+    # Endpoints come from the standard AWS_ENDPOINT_URL_<SERVICE> variables (the local stack's way).
+    return _boto3_session().client("dynamodb")
+
+
+@lru_cache(maxsize=1)
+def s3_client() -> "S3Client":
+    return _boto3_session().client("s3")
+
+
+def reference_data() -> "ReferenceData":
+    from tracker.reference import reference_data as loaded
+
+    return loaded()
+
+
+@lru_cache(maxsize=1)
+def access_policy() -> "AccessPolicy":
+    from tracker.access import AccessPolicy
+
+    return AccessPolicy(reference_data())
+
+
+@lru_cache(maxsize=1)
+def case_store() -> "DynamoCaseStore":
+    from tracker.dal.cases import DynamoCaseStore
+
+    return DynamoCaseStore(dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME))
+
+
+@lru_cache(maxsize=1)
+def cursor_codec() -> "CursorCodec":
+    from tracker.dal.secrets import load_cursor_codec
+
+    return load_cursor_codec(settings.settings())
+
+
+@lru_cache(maxsize=1)
+def submission_ledger() -> "DynamoSubmissionLedger":
+    from tracker.dal.idempotency import DynamoSubmissionLedger
+
+    config = settings.settings()
+    return DynamoSubmissionLedger(
+        dynamodb_client(), config.require(settings.IDEMPOTENCY_TABLE_NAME), config.idempotency_ttl_seconds
+    )
+
+
+@lru_cache(maxsize=1)
+def case_service() -> "CaseService":
+    from tracker.logic.cases import CaseService
+
+    return CaseService(case_store(), access_policy(), reference_data(), cursor_codec, submission_ledger)
+
+
+@lru_cache(maxsize=1)
+def extract_store() -> "ExtractStore":
+    from tracker.dal.extract_store import ExtractStore
+
+    return ExtractStore(s3_client(), settings.settings().require(settings.REPORTING_BUCKET_NAME))
+
+
+@lru_cache(maxsize=1)
+def change_publisher() -> "ChangePublisher":
+    from tracker.extracts.publisher import ChangePublisher
+
+    return ChangePublisher(extract_store(), case_store().get_case_item)
+
+
+_BUILT = (
+    _boto3_session,
+    dynamodb_client,
+    s3_client,
+    access_policy,
+    case_store,
+    cursor_codec,
+    submission_ledger,
+    case_service,
+    extract_store,
+    change_publisher,
+)
+
+
+def reset() -> None:
+    """Forget every built object and re-read settings and reference data on next use."""
+    from tracker.reference import reference_data as loaded
+
+    for built in _BUILT:
+        built.cache_clear()
+    loaded.cache_clear()
+    settings.settings.cache_clear()

@@ -1,0 +1,112 @@
+"""The typed commands and queries the use cases take, and the pages they return.
+
+Entry points (the JSON API, the web app, jobs) build these from whatever they receive; the use cases
+never see a raw body, a header, a query string or a media type. Input an entry point could not read
+arrives as ``Unreadable``, so that the use case still answers in the contract's order (who may see
+and do this first, then whether the input could be read, then whether it is valid).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from tracker.errors import DomainError
+from tracker.models.case import Case, HistoryEntry
+from tracker.models.enums import CaseStatus, ReviewType, Stage
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Input the entry point could not read; ``error`` is raised in its turn."""
+
+    error: DomainError
+
+
+def read(value: T | Unreadable) -> T:
+    """The value, or the error that stands for it when it could not be read."""
+    if isinstance(value, Unreadable):
+        raise value.error
+    return value
+
+
+def field_names(document: Any) -> frozenset[str]:
+    """The top-level field names of a document (none when it is unreadable or not an object)."""
+    return frozenset(document) if isinstance(document, Mapping) else frozenset()
+
+
+ANY_VERSION = "*"
+
+
+@dataclass(frozen=True)
+class VersionCondition:
+    """The versions a change may apply to: those listed, or any (``*``)."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+
+    def allows(self, version: int) -> bool:
+        return self.any_version or version in self.versions
+
+
+@dataclass(frozen=True)
+class SubmitCase:
+    document: Any | Unreadable  # the case record as the client wrote it (JSON types)
+    idempotency_key: str | Unreadable | None = None
+
+
+@dataclass(frozen=True)
+class UpdateCase:
+    case_id: str
+    patch: Any | Unreadable  # a JSON merge patch (RFC 7396)
+    expected: VersionCondition | None  # None: the client did not say which version it read
+
+
+@dataclass(frozen=True)
+class ListCases:
+    review_type: ReviewType | None = None
+    status: CaseStatus | None = None
+    stage: Stage | None = None
+    icb_code: str | None = None
+    overdue: bool | None = None
+    updated_since: str | None = None  # an ISO timestamp or date prefix: cases updated at or after it
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+    def cursor_scope(self, caller_name: str) -> str:
+        """What a cursor is bound to: the caller and every filter, but not the page position."""
+        return repr(
+            (
+                caller_name,
+                self.review_type,
+                self.status,
+                self.stage,
+                self.icb_code,
+                self.overdue,
+                self.updated_since,
+                self.limit,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ReadHistory:
+    case_id: str
+    limit: int | Unreadable = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[Case]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[HistoryEntry] = field(default_factory=list)
+    next_cursor: str | None = None

@@ -1,0 +1,69 @@
+"""What the use cases need from storage, in domain terms: cases, versions and pages.
+
+The DynamoDB implementation (``tracker.dal.cases``) owns keys, item shapes and index choice;
+an in-memory implementation (``tests/support/memory.py``) makes the logic's tests fast.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tracker.access import ListScope
+from tracker.models.case import Case, HistoryEntry
+from tracker.models.enums import CaseStatus, ReviewType, Stage
+
+
+class VersionConflict(Exception):
+    """The case changed (or was created) since the caller read it: nothing was written."""
+
+
+class KeyReused(Exception):
+    """An idempotency key came back with a different payload."""
+
+
+class KeyInProgress(Exception):
+    """The first request with this idempotency key has not finished yet."""
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """Filters a store applies within a scope (equality on fields, updated at or after a time)."""
+
+    review_type: ReviewType | None = None
+    status: CaseStatus | None = None
+    stage: Stage | None = None
+    updated_since: str | None = None
+
+
+class CaseStore(Protocol):
+    def get(self, case_id: str) -> Case | None:
+        """The case's current version (without derived deadlines), or None."""
+
+    def create(self, case: Case, entry: HistoryEntry) -> None:
+        """Write a new case and its first history entry together, or neither."""
+
+    def replace(self, case: Case, entry: HistoryEntry, expected_version: int) -> None:
+        """Replace the case if still at ``expected_version``, with its history entry; else VersionConflict."""
+
+    def versions(self, case_id: str, *, after_version: int, limit: int) -> list[HistoryEntry]:
+        """Up to ``limit`` history entries after ``after_version``, oldest first."""
+
+    def cases_in_scope(
+        self, scope: ListScope, filters: CaseFilters, *, before: str | None, page_size: int
+    ) -> Iterator[tuple[str, Case]]:
+        """(position, case) pairs in the scope, newest update first, strictly before ``before``.
+
+        Positions are opaque, ordered strings; the store reads ``page_size`` items a request.
+        """
+
+    def next_reference_number(self, icb_code: str, year: int) -> int:
+        """Atomically allocate the next number of an ICB's case references for a year."""
+
+
+class SubmissionLedger(Protocol):
+    def submit_once(self, key: str, payload: Any, submit: Callable[[], str]) -> str:
+        """Run ``submit`` at most once per key and return its case id (the first one on a replay).
+
+        Raises KeyReused when the key comes back with another payload, KeyInProgress while the
+        first request is still running.
+        """

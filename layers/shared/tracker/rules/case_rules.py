@@ -1,0 +1,122 @@
+"""The rules of a case record: turning a client's document into valid ``CaseFields``, or naming
+every field that breaks a rule.
+
+Field-level rules live in the model (``tracker.models.case``); the cross-field rules a safeguarding
+lead would expect live here, kept out of a model validator so each is named with its own field.
+"""
+
+from itertools import pairwise
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
+
+from tracker import clock
+from tracker.errors import FieldError, InvalidInput
+from tracker.models.case import SERVER_OWNED_FIELDS, CaseFields
+from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType
+
+DHR_ONLY_FIELDS = ("icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs")
+REGIONAL_ONLY_FIELDS = frozenset({"regionalChiefNurseContentToAcceptDhrHealthRecs"})
+
+_VALUE_ERROR_PREFIX = "Value error, "
+
+
+def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
+    """Cross-field rules, as (camelCase field, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    today = clock.today_london()
+    for field in ("incident_date", "date_added", "report_signed_off_date", "converted_date"):
+        value = getattr(case, field)
+        if value is not None and value > today:
+            problems.append((to_camel(field), "must not be in the future"))
+
+    ordered = [
+        ("incidentDate", case.incident_date),
+        ("dateAdded", case.date_added),
+        ("reportSignedOffDate", case.report_signed_off_date),
+        ("publicationDate", case.publication_date),
+    ]
+    present = [(name, value) for name, value in ordered if value is not None]
+    for (earlier_name, earlier), (later_name, later) in pairwise(present):
+        if later < earlier:
+            problems.append((later_name, f"must not be before {earlier_name}"))
+
+    if case.status is CaseStatus.CLOSED and not (
+        case.report_signed_off_date or case.publication_date or case.embargoed
+    ):
+        problems.append(("status", "CLOSED needs reportSignedOffDate, publicationDate or embargoed"))
+
+    if case.review_type is ReviewType.OTHER and not case.review_type_other:
+        problems.append(("reviewTypeOther", "is required when reviewType is OTHER"))
+    if case.review_type is not ReviewType.OTHER and case.review_type_other:
+        problems.append(("reviewTypeOther", "is only for reviewType OTHER"))
+
+    if case.review_type not in DHR_REVIEW_TYPES:
+        if case.icb_chief_nurse_assured_dhr_health_recs is not None:
+            problems.append(("icbChiefNurseAssuredDhrHealthRecs", "is only for DHR and DHR_CHILD reviews"))
+        if case.regional_chief_nurse_content_to_accept_dhr_health_recs is not None:
+            problems.append(
+                ("regionalChiefNurseContentToAcceptDhrHealthRecs", "is only for DHR and DHR_CHILD reviews")
+            )
+
+    if (case.converted_from_case_id is None) != (case.converted_date is None):
+        problems.append(("convertedDate", "convertedFromCaseId and convertedDate go together"))
+    if case.converted_date is not None and case.converted_date < case.date_added:
+        problems.append(("convertedDate", "must not be before dateAdded"))
+
+    if len(set(case.themes)) != len(case.themes):
+        problems.append(("themes", "must not repeat a theme"))
+    if case.recommendations:
+        ids = [recommendation.recommendation_id for recommendation in case.recommendations]
+        if len(set(ids)) != len(ids):
+            problems.append(("recommendations", "recommendationId must be unique within the case"))
+    return problems
+
+
+def field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def field_errors_from_pydantic(error: ValidationError, location: str = "body") -> list[FieldError]:
+    """Field errors without the rejected input: it may be restricted text or an identifier."""
+    found = []
+    for item in error.errors(include_input=False, include_url=False, include_context=False):
+        message = item["msg"].removeprefix(_VALUE_ERROR_PREFIX)
+        if item["type"] == "extra_forbidden":
+            message = "is not a field of the case record"
+        parts = tuple(item["loc"])
+        found.append(FieldError(field_path(parts), message, location, path=parts))
+    return found
+
+
+def reject_server_owned(document: dict[str, Any]) -> None:
+    owned = sorted(SERVER_OWNED_FIELDS & document.keys())
+    if owned:
+        raise InvalidInput(
+            "Server-owned fields cannot be set by a client.",
+            [FieldError(name, "is owned by the server and cannot be set") for name in owned],
+        )
+
+
+def validate_case_fields(document: Any) -> CaseFields:
+    """A client's document as valid ``CaseFields``, or ``InvalidInput`` naming every bad field."""
+    if not isinstance(document, dict):
+        raise InvalidInput("The body must be a JSON object.", [FieldError("", "must be a JSON object")])
+    reject_server_owned(document)
+    try:
+        fields = CaseFields.model_validate(document)
+    except ValidationError as error:
+        raise InvalidInput("The case record is not valid.", field_errors_from_pydantic(error)) from None
+    problems = case_rule_problems(fields)
+    if problems:
+        raise InvalidInput(
+            "The case record breaks a rule.", [FieldError(name, message) for name, message in problems]
+        )
+    return fields

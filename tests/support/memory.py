@@ -1,0 +1,91 @@
+"""In-memory implementations of the storage ports, for fast tests of the use cases.
+
+They keep the same promises as the DynamoDB implementations (conditional writes, newest-first
+positions, one run per idempotency key) so the logic's tests need neither moto nor an engine.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tracker.access import ListScope
+from tracker.logic.ports import CaseFilters, KeyReused, VersionConflict
+from tracker.models.case import Case, HistoryEntry
+
+
+def _position(case: Case) -> str:
+    return f"{case.model_dump(mode='json')['updatedAt']}#{case.case_id}"
+
+
+class InMemoryCaseStore:
+    def __init__(self) -> None:
+        self.cases: dict[str, Case] = {}
+        self.history: dict[str, list[HistoryEntry]] = {}
+        self.counters: dict[tuple[str, int], int] = {}
+        self.reads = 0  # cases handed out by cases_in_scope, to check bounded reads
+
+    def get(self, case_id: str) -> Case | None:
+        return self.cases.get(case_id)
+
+    def create(self, case: Case, entry: HistoryEntry) -> None:
+        if case.case_id in self.cases:
+            raise VersionConflict
+        self.cases[case.case_id] = case
+        self.history[case.case_id] = [entry]
+
+    def replace(self, case: Case, entry: HistoryEntry, expected_version: int) -> None:
+        current = self.cases.get(case.case_id)
+        if current is None or current.version != expected_version:
+            raise VersionConflict
+        self.cases[case.case_id] = case
+        self.history[case.case_id].append(entry)
+
+    def versions(self, case_id: str, *, after_version: int, limit: int) -> list[HistoryEntry]:
+        return [entry for entry in self.history.get(case_id, []) if entry.version > after_version][:limit]
+
+    def cases_in_scope(
+        self, scope: ListScope, filters: CaseFilters, *, before: str | None, page_size: int
+    ) -> Iterator[tuple[str, Case]]:
+        matching = []
+        for case in self.cases.values():
+            if case.icb_code not in scope.icb_codes and case.region_code not in scope.region_codes:
+                continue
+            if any(
+                wanted is not None and wanted != actual
+                for wanted, actual in (
+                    (filters.review_type, case.review_type),
+                    (filters.status, case.status),
+                    (filters.stage, case.stage),
+                )
+            ):
+                continue
+            position = _position(case)
+            if filters.updated_since is not None and position < filters.updated_since:
+                continue
+            if before is not None and position >= before:
+                continue
+            matching.append((position, case))
+        for pair in sorted(matching, key=lambda pair: pair[0], reverse=True):
+            self.reads += 1
+            yield pair
+
+    def next_reference_number(self, icb_code: str, year: int) -> int:
+        number = self.counters.get((icb_code, year), 0) + 1
+        self.counters[(icb_code, year)] = number
+        return number
+
+
+class InMemoryLedger:
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[str, str]] = {}
+
+    def submit_once(self, key: str, payload: Any, submit: Callable[[], str]) -> str:
+        fingerprint = json.dumps(payload, sort_keys=True)
+        if key in self.entries:
+            seen, case_id = self.entries[key]
+            if seen != fingerprint:
+                raise KeyReused
+            return case_id
+        case_id = submit()
+        self.entries[key] = (fingerprint, case_id)
+        return case_id

@@ -1,0 +1,1 @@
+"""Dev-only tools of the project (never shipped to Lambda)."""

@@ -1,0 +1,147 @@
+"""Generates the API's OpenAPI 3.1 document (dev-only: never shipped to Lambda).
+
+Each API function has its own resolver, so no single Lambda sees every route. This merges the
+resolvers' schemas (Powertools ``OpenAPIMerge``), adds what the resolvers cannot know (request
+bodies, which the handlers read themselves so that 404/403/428/412 come before 422; the problem
+schema; the bearer scheme; required headers) and writes ``tracker/api/openapi.json``, which ships
+in the layer and is served as it is.
+
+    python -m tools.openapi --write      (``make openapi``)
+"""
+
+import argparse
+import importlib
+import json
+from typing import Any
+
+from tracker.api.openapi_document import DOCUMENT_PATH
+
+API_FUNCTIONS = ("submit_case", "update_case", "query_cases")
+TITLE = "Safeguarding Case Review Tracker API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "NHS England's API for integrated care boards to record safeguarding case reviews and keep them up "
+    "to date until publication. JSON with camelCase names; dates `YYYY-MM-DD`; times ISO 8601 UTC. "
+    "Errors are RFC 9457 problem details (`application/problem+json`); `type` is a relative URI under "
+    "`/problems/`. No patient-identifiable data may be sent: free text holding an NHS number or a full "
+    "postcode is refused."
+)
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "examples": ["/problems/validation-error"]},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "correlationId": {"type": "string", "description": "On 500 only: quote it to the service desk."},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "in", "detail"],
+                    "properties": {
+                        "field": {"type": "string", "examples": ["recommendations[0].dueDate"]},
+                        "in": {"type": "string", "enum": ["body", "query", "header", "path"]},
+                        "pointer": {"type": "string", "examples": ["/recommendations/0/dueDate"]},
+                        "detail": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+
+
+def build_document() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    from tracker.api.schemas import CaseList, History
+    from tracker.models.case import CaseFields
+
+    merge = OpenAPIMerge(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+        security=[{"bearer": []}],
+        on_conflict="error",
+    )
+    for name in API_FUNCTIONS:
+        app = importlib.import_module(f"functions.{name}.handler").app
+        merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
+    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    fields_schema = CaseFields.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+    for name, definition in fields_schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components["CaseFields"] = fields_schema
+    components["Problem"] = _problem_schema()
+    merge_patch_schema = {
+        "description": "Any subset of the case fields; null removes an optional field (RFC 7396).",
+        "type": "object",
+        "properties": {
+            name: {"description": f"See CaseFields.{name}."} for name in fields_schema["properties"]
+        },
+        "additionalProperties": False,
+    }
+    paths = document["paths"]
+    # Powertools documents its own 422 body on every route; ours are problem+json, listed per route.
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        components.pop(unused, None)
+    paths["/cases"]["post"]["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseFields"}}},
+    }
+    paths["/cases/{caseId}"]["patch"]["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/merge-patch+json": {"schema": merge_patch_schema},
+            "application/json": {"schema": merge_patch_schema},
+        },
+    }
+    # The page envelopes always name nextCursor (a wrap serializer adds it), which hides their
+    # fields from the serialization schema: describe them by their fields instead.
+    for name, model in (("CaseList", CaseList), ("History", History)):
+        envelope = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+        for inner_name, definition in envelope.pop("$defs", {}).items():
+            components.setdefault(inner_name, definition)
+        envelope["required"] = sorted({*envelope.get("required", []), "nextCursor"})
+        components[name] = envelope
+    for parameter in paths["/cases/{caseId}"]["patch"].get("parameters", []):
+        if parameter["name"].lower() == "if-match":
+            # Read by the handler itself so that 404 and 403 win over 428, but always needed.
+            parameter["required"] = True
+    for path in ("/health",):
+        for operation in paths[path].values():
+            operation["security"] = []
+    return document
+
+
+def render_document() -> str:
+    return json.dumps(build_document(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="write the document into the layer")
+    arguments = parser.parse_args()
+    document = render_document()
+    if arguments.write:
+        DOCUMENT_PATH.write_text(document, encoding="utf-8")
+        print(f"wrote {DOCUMENT_PATH}")
+    else:
+        print(document, end="")
+
+
+if __name__ == "__main__":
+    main()
