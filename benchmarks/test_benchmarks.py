@@ -13,15 +13,15 @@ from typing import Any
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from tests.conftest import synthetic_case
-from tracker.access import AccessPolicy, Caller
 from tests.support.memory import InMemoryCaseStore
+from tracker.access import AccessPolicy, Caller
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import ListCases
 from tracker.logic.cursor import CursorCodec
 from tracker.models.case import Case
 from tracker.models.enums import Role
-from tracker.rules.case_rules import validate_case_fields
 from tracker.reference import reference_data
+from tracker.rules.case_rules import validate_case_fields
 
 VALIDATION_TARGET_SECONDS = 0.002
 LIST_PAGE_TARGET_SECONDS = 0.100

@@ -19,8 +19,8 @@ from tracker.extracts.columns import (
     Origin,
     snapshot_recommendation_columns,
 )
-from tracker.rules.deadlines import compute_deadlines
 from tracker.models.case import Case, restricted_fields
+from tracker.rules.deadlines import compute_deadlines
 
 
 def parse_case(item: Mapping[str, Any]) -> Case:
