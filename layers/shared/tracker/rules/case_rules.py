@@ -42,10 +42,12 @@ def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
         if later < earlier:
             problems.append((later_name, f"must not be before {earlier_name}"))
 
-    if case.status is CaseStatus.CLOSED and not (
-        case.report_signed_off_date or case.publication_date or case.embargoed
-    ):
-        problems.append(("status", "CLOSED needs reportSignedOffDate, publicationDate or embargoed"))
+    # A planned (future) publication date does not close a review: only a publication that happened.
+    published = case.publication_date is not None and case.publication_date <= today
+    if case.status is CaseStatus.CLOSED and not (case.report_signed_off_date or published or case.embargoed):
+        problems.append(
+            ("status", "CLOSED needs reportSignedOffDate, a publicationDate not in the future, or embargoed")
+        )
 
     if case.review_type is ReviewType.OTHER and not case.review_type_other:
         problems.append(("reviewTypeOther", "is required when reviewType is OTHER"))

@@ -64,9 +64,9 @@ def compute_deadlines(case: CaseFields, today: date) -> Deadlines:
         rapid_overdue = is_open and case.stage in _RAPID_REVIEW_STAGES and today > rapid_due
     elif case.review_type is ReviewType.CSPR:
         publication_due = add_months(case.date_added, CSPR_PUBLICATION_MONTHS)
-        publication_overdue = (
-            is_open and case.publication_date is None and not case.embargoed and today > publication_due
-        )
+        # A publication date in the future is a plan, not a publication.
+        published = case.publication_date is not None and case.publication_date <= today
+        publication_overdue = is_open and not published and not case.embargoed and today > publication_due
     elif case.review_type in DHR_REVIEW_TYPES or case.review_type is ReviewType.SAR:
         months = sar_completion_months() if case.review_type is ReviewType.SAR else DHR_COMPLETION_MONTHS
         completion_due = add_months(case.date_added, months)

@@ -1,0 +1,85 @@
+"""What each layer of the code may import, checked on the source (see docs/architecture.md)."""
+
+import ast
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+LAYER = ROOT / "layers" / "shared" / "tracker"
+
+# The domain: use cases, models, rules and the access policy speak neither HTTP nor DynamoDB.
+DOMAIN = [LAYER / "logic", LAYER / "models", LAYER / "rules", LAYER / "access.py", LAYER / "errors.py"]
+DOMAIN_MAY_NOT_IMPORT = (
+    "boto3",
+    "botocore",
+    "mypy_boto3",
+    "aws_lambda_powertools.event_handler",
+    "tracker.dal",
+    "tracker.api",
+    "tracker.composition",
+    "tracker.extracts",
+)
+SHIPPED_MAY_NOT_IMPORT = ("functions", "infra", "local_stack", "tools", "tests")
+
+
+def _modules(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _breaks(imported: str, forbidden: tuple[str, ...]) -> bool:
+    return any(imported == name or imported.startswith(f"{name}.") for name in forbidden)
+
+
+@pytest.mark.parametrize("module", _modules(DOMAIN), ids=lambda path: str(path.relative_to(LAYER)))
+def test_the_domain_speaks_neither_http_nor_dynamodb(module: Path) -> None:
+    assert not {name for name in _imports(module) if _breaks(name, DOMAIN_MAY_NOT_IMPORT)}
+
+
+@pytest.mark.parametrize("module", _modules([LAYER]), ids=lambda path: str(path.relative_to(LAYER)))
+def test_the_shipped_layer_imports_nothing_from_outside_it(module: Path) -> None:
+    assert not {name for name in _imports(module) if _breaks(name, SHIPPED_MAY_NOT_IMPORT)}
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    readers = [
+        str(path.relative_to(LAYER))
+        for path in _modules([LAYER])
+        if "os.environ" in path.read_text(encoding="utf-8") or "getenv" in path.read_text(encoding="utf-8")
+    ]
+    assert readers == ["settings.py"]
+
+
+def test_the_repository_refers_to_nothing_outside_it() -> None:
+    """A user who clones the project has only the project: no pointers to files beyond it."""
+    needles = ["DESIGN" + ".md", "../" + "shared", "the " + "brief"]
+    tracked = subprocess.run(
+        ["git", "ls-files"],  # noqa: S607 - git from PATH, as developers run it
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    offenders = []
+    for name in tracked:
+        path = ROOT / name
+        if not path.is_file() or path.suffix in {".lock", ".png", ".woff2"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        offenders += [f"{name}: {needle}" for needle in needles if needle.lower() in text.lower()]
+    assert offenders == []
