@@ -1,4 +1,4 @@
-"""One access policy for the four roles (ICB editor and viewer, regional, national), enforced on every operation.
+"""One access policy for the roles (ICB editor and viewer, regional, national), on every operation.
 
 Object-level: every read and write asks this module about the very case it touches. List queries
 ask it for the caller's scope (which ICBs, which regions), so a list never reads outside it; the
