@@ -1,4 +1,8 @@
-"""A local API Gateway: HTTP on loopback → route table → real authorizer (cached) → real handler."""
+"""A local API Gateway: HTTP on loopback → route table → real authorizer → real handler.
+
+The authorizer result cache follows ``AUTHORIZER_CACHE_SECONDS`` (0, no cache, by default); with a
+TTL above 0 an entry never outlives the token's ``exp``.
+"""
 
 import base64
 import json
@@ -11,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
+
 from infra.routes import AUTHORIZER
 from local_stack import events
 from local_stack.identity import jwks_json
@@ -18,6 +24,7 @@ from local_stack.lambdas import Functions
 from local_stack.state import ISSUER, JWKS_PATH, LocalState
 from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
+from tracker.auth.tokens import InvalidToken, bearer_token
 
 log = logging.getLogger("scrt.gateway")
 
@@ -60,8 +67,25 @@ def policy_allows(result: dict[str, Any], arn: str) -> bool:
     return allowed
 
 
+def token_expiry(identity: str) -> float | None:
+    """The bearer token's ``exp`` (epoch seconds), or None. Read without verifying: it only bounds
+    how long a result the authorizer has just given for this very token may be reused."""
+    try:
+        claims = jwt.decode(bearer_token(identity), options={"verify_signature": False})
+    except (InvalidToken, jwt.PyJWTError):
+        return None
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        return None
+    return float(exp)
+
+
 class AuthorizerCache:
-    """API Gateway's authorizer result cache: keyed by the identity source, TTL 300 s."""
+    """API Gateway's authorizer result cache, keyed by the identity source.
+
+    TTL 0 (``AUTHORIZER_CACHE_SECONDS``): nothing is kept. Above 0, an entry lasts the TTL or until
+    the token's ``exp``, whichever comes first, and a token without a readable ``exp`` is not kept.
+    """
 
     def __init__(self, ttl_seconds: float = AUTHORIZER_CACHE_SECONDS) -> None:
         self.ttl_seconds = ttl_seconds
@@ -71,7 +95,7 @@ class AuthorizerCache:
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] < time.monotonic():
+            if entry is None or entry[0] <= time.monotonic():
                 self._entries.pop(key, None)
                 return None
             return entry[1]
@@ -79,8 +103,14 @@ class AuthorizerCache:
     def put(self, key: str, result: dict[str, Any]) -> None:
         if self.ttl_seconds <= 0:
             return
+        expiry = token_expiry(key)
+        if expiry is None:
+            return
+        lifetime = min(self.ttl_seconds, expiry - time.time())
+        if lifetime <= 0:
+            return
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl_seconds, result)
+            self._entries[key] = (time.monotonic() + lifetime, result)
 
     def clear(self) -> None:
         with self._lock:

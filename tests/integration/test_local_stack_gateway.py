@@ -12,8 +12,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from local_stack.gateway import Gateway
 from local_stack.identity import key_id
 from local_stack.stack import LocalStack
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWT_LEEWAY_ENV
 
 from .conftest import Recorder, TokenFactory
 
@@ -100,23 +102,83 @@ def test_every_refused_token_is_answered_by_the_gateway_and_no_handler_runs(
     assert recorder.handler_calls() == before
 
 
-def test_a_good_token_reaches_the_handler_and_the_result_is_cached(
+def test_the_authorizer_cache_is_off_so_every_request_is_authorised(
     api: httpx.Client, token: TokenFactory, recorder: Recorder
 ) -> None:
+    assert AUTHORIZER_CACHE_SECONDS == 0  # what the CDK app deploys and the local gateway mimics
     headers = {"Authorization": f"Bearer {token(role='icb_viewer', org='QE1')}"}
     authorizer_before, handlers_before = recorder.calls["authorizer"], recorder.handler_calls()
     for _ in range(3):
         response = api.get("/cases", headers=headers)
         assert response.status_code == 200, response.text
-    assert recorder.calls["authorizer"] == authorizer_before + 1  # cached for 300 s, like API Gateway
+    assert recorder.calls["authorizer"] == authorizer_before + 3
     assert recorder.handler_calls() == handlers_before + 3
 
 
-def test_a_denied_token_is_cached_too(api: httpx.Client, token: TokenFactory, recorder: Recorder) -> None:
+def test_a_denied_token_is_denied_on_every_request(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
     headers = {"Authorization": f"Bearer {token(org='NOPE')}"}
     before = recorder.calls["authorizer"]
     assert [api.get("/cases", headers=headers).status_code for _ in range(2)] == [403, 403]
+    assert recorder.calls["authorizer"] == before + 2
+
+
+@pytest.fixture
+def no_leeway(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The authorizer without its clock-skew leeway, so a token is refused the moment it expires."""
+    from functions.authorizer import handler
+
+    monkeypatch.setenv(JWT_LEEWAY_ENV, "0")
+    handler.reset()
+    yield
+    monkeypatch.undo()
+    handler.reset()
+
+
+def _wait_past(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.time()) + 0.3)
+
+
+@pytest.mark.usefixtures("no_leeway")
+def test_a_token_accepted_a_moment_ago_is_refused_once_past_its_exp(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
+    issued = time.time()
+    headers = {"Authorization": f"Bearer {token(ttl_seconds=2, now=issued)}"}
+    assert api.get("/cases", headers=headers).status_code == 200
+    _wait_past(int(issued) + 2)
+    before = recorder.handler_calls()
+    response = api.get("/cases", headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert recorder.handler_calls() == before
+
+
+@pytest.mark.usefixtures("no_leeway")
+def test_a_cache_above_zero_never_keeps_a_result_past_the_tokens_exp(
+    stack: LocalStack, token: TokenFactory, recorder: Recorder
+) -> None:
+    assert stack.functions is not None
+    gateway = Gateway(stack.functions, stack.state, authorizer_cache_seconds=300)
+
+    def get_cases(bearer: str) -> int:
+        headers = [("Authorization", f"Bearer {bearer}"), ("Host", "127.0.0.1")]
+        return gateway.handle("GET", "/cases", headers, b"", "127.0.0.1", "127.0.0.1").status
+
+    long_lived = token(role="icb_viewer", org="QE1")
+    before = recorder.calls["authorizer"]
+    assert [get_cases(long_lived) for _ in range(3)] == [200, 200, 200]
+    assert recorder.calls["authorizer"] == before + 1  # cached: the TTL is honoured
+
+    issued = time.time()
+    short_lived = token(ttl_seconds=2, now=issued)
+    before = recorder.calls["authorizer"]
+    assert [get_cases(short_lived) for _ in range(2)] == [200, 200]
     assert recorder.calls["authorizer"] == before + 1
+    _wait_past(int(issued) + 2)
+    assert get_cases(short_lived) == 401  # not the cached Allow: the entry ended at exp
+    assert recorder.calls["authorizer"] == before + 2
 
 
 def test_health_needs_no_token_and_unknown_routes_are_404(api: httpx.Client, recorder: Recorder) -> None:

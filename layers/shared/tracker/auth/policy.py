@@ -14,8 +14,9 @@ CONTEXT_SUB = "sub"
 def api_wide_resource(method_arn: str) -> str:
     """``arn:...:apiId/stage/*/*`` from a method ARN.
 
-    API Gateway caches the result per token for every route, so the policy must cover the whole
-    API, not only the method that happened to be called first.
+    Were API Gateway to cache results (``AUTHORIZER_CACHE_SECONDS`` above 0), a cached result
+    would answer every route, so the policy covers the whole API, not only the method that
+    happened to be called first.
     """
     parts = method_arn.split("/")
     if len(parts) < 2:

@@ -43,8 +43,14 @@ DEFAULT_ORG_CLAIM = "org"
 DEFAULT_SUB_CLAIM = "sub"
 DEFAULT_LEEWAY_SECONDS = 30
 DEFAULT_JWKS_CACHE_SECONDS = 300
-AUTHORIZER_CACHE_SECONDS = 300
-"""API Gateway's authorizer result cache TTL (CDK ``results_cache_ttl``; the local stack mimics it)."""
+AUTHORIZER_CACHE_SECONDS = 0
+"""API Gateway's authorizer result cache TTL (CDK ``results_cache_ttl``; the local stack mimics it).
+
+0: no cache, the authorizer runs on every request. API Gateway's TTL is one number per authorizer,
+not per token, so any TTL above 0 would keep accepting a token for up to that long after its
+``exp`` (and after its key was withdrawn); for special-category data that is not acceptable. The
+cost is one authorizer run per request, cheap while the JWKS document is cached in the container.
+"""
 IDENTITY_HEADER = "Authorization"
 """The authorizer's identity source: API Gateway answers 401 itself when this header is missing."""
 
