@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -172,6 +173,9 @@ class Gateway:
             if isinstance(outcome, Response):
                 return outcome
             authorizer_context = outcome
+        if match.route.function is None:  # an API Gateway mock integration: no function runs
+            mock_body = getattr(match.route, "mock_response", None) or ""
+            return Response(200, [("Content-Type", "application/json")], mock_body.encode())
         event = events.proxy_event(
             match, method, path, split.query, raw_headers, body, context, authorizer_context
         )
@@ -272,7 +276,34 @@ class _RequestHandler(BaseHTTPRequestHandler):
             (time.monotonic() - started) * 1000,
         )
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        # BaseHTTPRequestHandler answers a method without a do_<METHOD> with its own 501 HTML page;
+        # every method (TRACE, PROPFIND, anything) goes to the gateway, which answers a method or
+        # route the API does not declare as API Gateway does.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Requests refused before they reach the gateway (malformed request line, oversized
+        headers, ...): a problem+json body like every other answer, never an HTML page."""
+        try:
+            title = HTTPStatus(code).phrase
+        except ValueError:
+            title = "Error"
+        body = json.dumps({"type": "about:blank", "title": title, "status": code}).encode()
+        self.log_error("code %d, message %s", code, message)
+        # A request line too broken to name its version leaves HTTP/0.9, which gets no status line
+        # or headers at all; API Gateway answers every client in HTTP/1.1.
+        self.request_version = self.protocol_version
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", PROBLEM_JSON)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def version_string(self) -> str:
         return self.server_version

@@ -3,6 +3,7 @@ for a refused token, and handlers get API Gateway REST proxy events."""
 
 import base64
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from local_stack.gateway import Gateway
 from local_stack.identity import key_id
 from local_stack.stack import LocalStack
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWT_LEEWAY_ENV
 
 from .conftest import Recorder, TokenFactory
@@ -189,6 +191,65 @@ def test_health_needs_no_token_and_unknown_routes_are_404(api: httpx.Client, rec
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
     assert recorder.handler_calls() == before
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "CONNECT", "FOO", "OPTIONS", "HEAD"])
+@pytest.mark.parametrize("path", ["/cases", "/health", "/nowhere"])
+def test_undeclared_methods_get_the_deployed_apis_problem_not_an_html_page(
+    stack: LocalStack, recorder: Recorder, method: str, path: str
+) -> None:
+    before = recorder.handler_calls()
+    status, headers, body = raw_request(
+        stack.config.http_port, f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    assert status == 404
+    assert headers["content-type"] == "application/problem+json"
+    if method != "HEAD":
+        assert json.loads(body) == json.loads(GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"][1])
+    assert recorder.handler_calls() == before
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        "GET /cases HTTP/9.9\r\nHost: x\r\n\r\n",  # version not supported
+        "GET\r\n\r\n",  # no request target
+        "GET /cases HTTP/1.1\r\nHost: x\r\n" + "X-Long: y\r\n" * 120 + "\r\n",  # too many headers
+    ],
+)
+def test_malformed_requests_get_a_problem_too(stack: LocalStack, request_head: str) -> None:
+    status, headers, body = raw_request(stack.config.http_port, request_head)
+    assert 400 <= status < 600
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == status
+    assert b"<html" not in body.lower()
+
+
+def raw_request(port: int, head: str) -> tuple[int, dict[str, str], bytes]:
+    """One request written byte for byte (httpx would refuse to send some of these)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(head.encode())
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        header_block, _, body = received.partition(b"\r\n\r\n")
+        lines = header_block.decode("iso-8859-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in lines[1:])
+        }
+        length = int(headers.get("content-length", "0"))
+        if not head.startswith("HEAD"):
+            while len(body) < length:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+    return status, headers, body
 
 
 def test_the_jwks_is_served_for_the_authorizer(api: httpx.Client, stack: LocalStack) -> None:
