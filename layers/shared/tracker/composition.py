@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tracker.access import AccessPolicy
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.extract_store import ExtractStore
+    from tracker.dal.failure_inbox import S3FailureInbox
     from tracker.dal.idempotency import DynamoSubmissionLedger
     from tracker.extracts.publisher import ChangePublisher
     from tracker.logic.cases import CaseService
@@ -101,6 +102,13 @@ def change_publisher() -> "ChangePublisher":
     return ChangePublisher(extract_store(), case_store().get_case_item)
 
 
+@lru_cache(maxsize=1)
+def failure_inbox() -> "S3FailureInbox":
+    from tracker.dal.failure_inbox import S3FailureInbox
+
+    return S3FailureInbox(s3_client(), settings.settings().require(settings.FAILED_RECORDS_BUCKET_NAME))
+
+
 _BUILT = (
     _boto3_session,
     dynamodb_client,
@@ -112,6 +120,7 @@ _BUILT = (
     case_service,
     extract_store,
     change_publisher,
+    failure_inbox,
 )
 
 

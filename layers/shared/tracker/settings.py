@@ -20,6 +20,7 @@ CASES_TABLE_NAME = "CASES_TABLE_NAME"
 IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 REPORTING_BUCKET_NAME = "REPORTING_BUCKET_NAME"
+FAILED_RECORDS_BUCKET_NAME = "FAILED_RECORDS_BUCKET_NAME"
 CURSOR_SIGNING_KEY = "CURSOR_SIGNING_KEY"  # local stack and tests only
 CURSOR_SIGNING_KEY_SECRET_ARN = "CURSOR_SIGNING_KEY_SECRET_ARN"  # noqa: S105 - a variable name
 SAR_COMPLETION_MONTHS = "SAR_COMPLETION_MONTHS"
@@ -62,6 +63,11 @@ class Settings(BaseModel):
     )
     reporting_bucket_name: str | None = Field(
         None, alias=REPORTING_BUCKET_NAME, description="The reporting extracts bucket."
+    )
+    failed_records_bucket_name: str | None = Field(
+        None,
+        alias=FAILED_RECORDS_BUCKET_NAME,
+        description="The stream consumer's on-failure destination (read by the redrive).",
     )
     cursor_signing_key: SecretStr | None = Field(
         None, alias=CURSOR_SIGNING_KEY, description="Cursor HMAC key itself (local stack and tests)."

@@ -1,0 +1,105 @@
+"""Redrive: republish the cases of stream batches that exhausted their retries.
+
+A failed batch leaves a record in the stream's on-failure destination (the failure bucket on AWS,
+``failed-batches/`` in the local stack's state folder). Stream records expire after 24 hours, so
+the redrive does not replay them: it republishes each named case from the table, whose history
+holds every version. Every version's ``changes/`` object is written again under its fixed key (so
+nothing is duplicated) and ``current/`` is set from the latest state, with copies left at an ICB
+the case has moved away from deleted. Running it twice changes nothing; a failure record is marked
+done only once all its cases are republished.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tracker.dal.extract_store import ExtractStore
+from tracker.dal.schema import CASE_PK_PREFIX, PARTITION_KEY
+from tracker.extracts.columns import ChangeType
+from tracker.extracts.publisher import DeleteObject, Operation, apply, change_object, current_object
+from tracker.logic.ports import CaseStore
+from tracker.models.case import Case
+
+VERSIONS_PER_READ = 100
+
+
+class FailureInbox(Protocol):
+    def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(id, failure record) pairs still to redrive."""
+
+    def done(self, record_id: str) -> None:
+        """Mark a failure record as redriven, so it is not redriven again."""
+
+
+def _case_id_of_keys(keys: Any) -> str | None:
+    if not isinstance(keys, dict):
+        return None
+    value = keys.get(PARTITION_KEY, {})
+    text = value.get("S") if isinstance(value, dict) else value
+    if isinstance(text, str) and text.startswith(CASE_PK_PREFIX):
+        return text[len(CASE_PK_PREFIX) :]
+    return None
+
+
+def case_ids_of_failure(record: dict[str, Any]) -> set[str]:
+    """The cases a failure record names: Lambda's (``payload.Records``) or the local stack's (``records``)."""
+    named: list[Any] = []
+    payload = record.get("payload")
+    if isinstance(payload, dict):
+        named += [item.get("dynamodb", {}).get("Keys") for item in payload.get("Records", [])]
+    named += [item.get("keys") for item in record.get("records", []) if isinstance(item, dict)]
+    return {case_id for keys in named if (case_id := _case_id_of_keys(keys)) is not None}
+
+
+def republish_operations(store: CaseStore, case_id: str) -> list[Operation]:
+    """Every version's ``changes/`` object and the ``current/`` object of one case, from the table."""
+    operations: list[Operation] = []
+    locations: set[str] = set()
+    after = 0
+    while True:
+        entries = store.versions(case_id, after_version=after, limit=VERSIONS_PER_READ)
+        for entry in entries:
+            change_type = ChangeType.CREATED if entry.version == 1 else ChangeType.UPDATED
+            operations.append(change_object(entry.case, change_type, entry.case.updated_at))
+            locations.add(current_object(entry.case).key)
+        if len(entries) < VERSIONS_PER_READ:
+            break
+        after = entries[-1].version
+    latest: Case | None = store.get(case_id)
+    if latest is not None:
+        current = current_object(latest)
+        operations.append(current)
+        locations.discard(current.key)
+        operations.extend(DeleteObject(key) for key in sorted(locations))
+    return operations
+
+
+@dataclass
+class RedriveReport:
+    records: int = 0
+    cases: int = 0
+    objects_written: int = 0
+    records_without_cases: list[str] = field(default_factory=list)
+
+
+def redrive(inbox: FailureInbox, store: CaseStore, extracts: ExtractStore) -> RedriveReport:
+    """Republish the cases of every failure record, then mark the record done."""
+    report = RedriveReport()
+    republished: set[str] = set()
+    for record_id, record in inbox.records():
+        report.records += 1
+        case_ids = case_ids_of_failure(record)
+        if not case_ids:
+            # Metadata only (no keys): nothing to republish from; kept for an operator to read.
+            report.records_without_cases.append(record_id)
+            continue
+        for case_id in sorted(case_ids - republished):
+            operations = republish_operations(store, case_id)
+            apply(extracts, operations)
+            report.objects_written += sum(
+                1 for operation in operations if not isinstance(operation, DeleteObject)
+            )
+            republished.add(case_id)
+        inbox.done(record_id)
+    report.cases = len(republished)
+    return report
