@@ -4,8 +4,6 @@ A row holds exactly the columns of its extract (``tracker.extracts.columns``), i
 rendering is deterministic, so the same case version always gives the same bytes.
 """
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -96,11 +94,41 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+NUMERIC_COLUMN_TYPES = frozenset({"tinyint", "smallint", "int", "integer", "bigint", "float", "double"})
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""Leading characters a spreadsheet may read as a formula (OWASP, CSV injection); the fullwidth forms
+of the first four too, as escaping them costs nothing and a reader that folds Unicode compatibility
+forms would see the ASCII sign."""
+
+
+def csv_cell(value: Any, column: Column) -> str:
+    """A value as a CSV cell that no spreadsheet runs as a formula.
+
+    Text starting with a formula trigger gets a leading ``'`` (OWASP's advice): a spreadsheet shows
+    it as text, and the ``'`` tells a reader of the raw file the cell was escaped. A number in a
+    numeric column is written as the number (``-3`` stays ``-3``), since a number cannot carry a
+    formula and escaping it would turn it into text.
+    """
+    text = _cell(value)
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and column.type in NUMERIC_COLUMN_TYPES:
+        return text
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _quoted(cell: str) -> str:
+    # RFC 4180: a cell holding a comma, a quote or a line break is quoted. csv.writer (before
+    # Python 3.13) leaves a lone CR unquoted when rows end in LF, and a reader that takes CR as a
+    # line end would split the row there, starting a new row (and a cell that escaped the check).
+    if any(char in cell for char in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def encode_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """A header row of column names, then one line per row; RFC 4180 quoting, ``\\n`` line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([column.name for column in columns])
-    for row in rows:
-        writer.writerow([_cell(row[column.name]) for column in columns])
-    return buffer.getvalue().encode("utf-8")
+    """A header row of column names, then one line per row; RFC 4180 quoting, ``\\n`` line ends;
+    every cell through ``csv_cell``."""
+    lines = [",".join(_quoted(column.name) for column in columns)]
+    lines.extend(",".join(_quoted(csv_cell(row[column.name], column)) for column in columns) for row in rows)
+    # A row of one empty cell is written "" so that it is not read as a blank line.
+    return "".join((line or '""') + "\n" for line in lines).encode("utf-8")

@@ -1,4 +1,8 @@
-"""The daily whole-collection snapshot: one CSV of cases and one of recommendations."""
+"""The daily whole-collection snapshot: one CSV of cases and one of recommendations.
+
+People open these in spreadsheets, so every cell goes through ``rows.csv_cell``: text that a
+spreadsheet would run as a formula is written with a leading ``'``.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
