@@ -111,7 +111,7 @@ def test_the_snapshot_escapes_free_text_from_cases_and_recommendations() -> None
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet=st.characters(blacklist_characters="\r", blacklist_categories=("Cs",))),
+        st.text(alphabet=st.characters(exclude_characters="\r", exclude_categories=["Cs"])),
         min_size=1,
         max_size=4,
     )
