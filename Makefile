@@ -29,7 +29,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 .PHONY: help install run test test-lowest lint typecheck unit fmt openapi docs synth bench lock requirements hooks clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # pip bootstraps uv into .venv; uv then makes .venv exactly uv.lock's dev environment, with the
 # project installed editable (tracker, functions, local_stack, infra importable; `scrt` in .venv/bin).
