@@ -1,8 +1,9 @@
 """Every name and tunable of the CDK app, defined once.
 
 Table keys and indexes come from ``tracker.dal.schema``, environment variable names from
-``tracker.config`` and ``tracker.auth.settings``, routes from ``infra.routes``: this module only holds
-what is the infrastructure's own.
+``tracker.settings``, routes from ``infra.routes``: this module only holds what is the
+infrastructure's own. Figures an operator may change per deployment are also context values
+(``CONTEXT_*``, read by ``infra.deployment``); the defaults live here.
 """
 
 from pathlib import Path
@@ -14,6 +15,7 @@ FUNCTIONS_ROOT = PROJECT_ROOT / "functions"
 LAYER_SOURCE = PROJECT_ROOT / "layers" / "shared"
 LAYER_REQUIREMENTS = LAYER_SOURCE / "requirements.txt"
 LAYER_PACKAGE = "tracker"
+ROTATION_SOURCE = Path(__file__).resolve().parent / "rotation"
 
 # UK-only hosting: London is the only UK region, so nothing is replicated elsewhere.
 REGION = "eu-west-2"
@@ -23,6 +25,9 @@ APP_TAGS = {
     "data-classification": "special-category",
 }
 
+# Stacks. The account-setup stack holds the account-wide settings a second copy of the app must
+# not fight over; it is deployed once per account and region.
+ACCOUNT_SETUP_STACK_ID = "ScrtAccountSetup"
 STATEFUL_STACK_ID = "ScrtData"
 STATELESS_STACK_ID = "ScrtService"
 
@@ -31,7 +36,6 @@ RUNTIME = aws_lambda.Runtime.PYTHON_3_13
 RUNTIME_PYTHON_VERSION = "3.13"
 ARCHITECTURE = aws_lambda.Architecture.ARM_64
 PIP_PLATFORM = "manylinux2014_aarch64"
-LOG_RETENTION = aws_logs.RetentionDays.ONE_YEAR
 LOG_LEVEL = "INFO"
 DEFAULT_MEMORY_MB = 512
 DEFAULT_TIMEOUT = Duration.seconds(15)
@@ -39,10 +43,12 @@ DEFAULT_TIMEOUT = Duration.seconds(15)
 # Context keys (cdk.json or `cdk synth -c key=value`).
 CONTEXT_FUNCTIONS_ROOT = "tracker:functionsRoot"
 """Folder holding one sub-folder per function; tests point it at stubs so they need no real code."""
-CONTEXT_API_CLOUDWATCH_ROLE = "tracker:apiGatewayCloudWatchRole"
-"""Whether the stack sets API Gateway's account-wide CloudWatch role (execution logging needs one)."""
 CONTEXT_ALARM_EMAIL = "tracker:alarmEmail"
 """Optional e-mail address subscribed to the alarm topic."""
+CONTEXT_SAR_COMPLETION_MONTHS = "tracker:sarCompletionMonths"
+"""Months after dateAdded a safeguarding adult review is due (SAR_COMPLETION_MONTHS)."""
+CONTEXT_RESERVED_CONCURRENCY = "tracker:reservedConcurrency"
+"""JSON object overriding RESERVED_CONCURRENCY per function, e.g. '{"query_cases": 60}'."""
 
 # Deploy-time parameters of the service stack: how the identity provider is reached.
 PARAM_JWT_ISSUER = "JwtIssuer"
@@ -52,21 +58,46 @@ PARAM_ROLE_CLAIM = "RoleClaim"
 PARAM_ORG_CLAIM = "OrgClaim"
 PARAM_SUB_CLAIM = "SubClaim"
 
+# Business rule the functions read; the CDK app always sets it (SAR_COMPLETION_MONTHS).
+SAR_COMPLETION_MONTHS = 6
+
 # API Gateway.
+API_NAME = "safeguarding-case-review-tracker"
 API_STAGE = "v1"
 API_THROTTLE_RATE = 50  # requests per second, steady state, for the whole stage
 API_THROTTLE_BURST = 100
-WAF_RATE_LIMIT_PER_5_MIN = 1000  # per source IP
+# A regional REST API's own endpoint defaults to TLS_1_0. This enhanced policy accepts TLS 1.3 and
+# TLS 1.2 with forward-secret AEAD ciphers only; API Gateway takes an enhanced policy only with an
+# endpoint access mode, and STRICT refuses requests whose SNI host is not this API's endpoint.
+API_SECURITY_POLICY = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09"
+API_ENDPOINT_ACCESS_MODE = "STRICT"
+
+# WAF: limits per caller (bearer token) and a generous ceiling per source address. The forms
+# platform sends every user's requests from a few addresses, so the IP limit only stops floods.
+WAF_RATE_WINDOW_SECONDS = 300
+WAF_RATE_LIMIT_PER_CALLER = 600  # requests per window per Authorization header: 2/s sustained
+WAF_RATE_LIMIT_PER_IP = 20_000  # requests per window per source address: above the stage limit
+WAF_RETRY_AFTER_SECONDS = WAF_RATE_WINDOW_SECONDS
+WAF_LOG_GROUP_NAME = "aws-waf-logs-safeguarding-case-review-tracker"
+"""Fixed (WAF only logs to groups named aws-waf-logs-*): so it lives in the stateful stack."""
+# The API's case routes, as WAF sees the URI path: /<stage>/cases... on the execute-api endpoint,
+# /cases... (or /<base path>/cases...) behind a custom domain.
+WAF_CASE_PATH_REGEX = r"^(/[^/]+)?/cases(/|$)"
 
 # Reserved concurrency caps each function so one runaway caller cannot starve the others.
+# Override per deployment with -c tracker:reservedConcurrency='{"name": n}'.
 RESERVED_CONCURRENCY: dict[str, int] = {
     "submit_case": 20,
     "update_case": 20,
     "query_cases": 40,
+    "api_docs": 5,
     "authorizer": 40,
     "publish_changes": 10,
     "snapshot_extract": 1,
 }
+ROTATION_RESERVED_CONCURRENCY = 1
+LAMBDA_MIN_UNRESERVED_CONCURRENCY = 100
+"""Lambda refuses a reservation that would leave fewer than 100 unreserved executions."""
 
 # The stream consumer (publish_changes).
 STREAM_BATCH_SIZE = 25
@@ -81,19 +112,41 @@ SNAPSHOT_SCHEDULE_HOUR = "2"
 SNAPSHOT_SCHEDULE_MINUTE = "0"
 SNAPSHOT_TIMEOUT = Duration.minutes(10)
 SNAPSHOT_MEMORY_MB = 1024
+SNAPSHOT_SCHEDULE_RETRIES = 2
+SNAPSHOT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
+SNAPSHOT_METRIC = "SnapshotsWritten"
+SNAPSHOT_MAX_SILENCE_HOURS = 26
+"""A day plus two hours' grace: the alarm fires when no snapshot was written for this long."""
+DEAD_LETTER_RETENTION = Duration.days(14)
 
 # Reporting buckets (the extracts' own prefixes and columns live in tracker.extracts).
 FAILED_RECORDS_METRICS_ID = "FailedStreamRecords"
 ATHENA_RESULTS_PREFIX = "athena-results/"
 
 # Retention.
+#
+# Audit trails (API access logs, WAF logs, S3 server access logs) are kept as long as the records
+# whose use they evidence. Source: NHS England, Records Management Code of Practice for Health and
+# Social Care (first published August 2021, updated 7 August 2023), Appendix II retention schedule:
+# periods are minimums, starting when the record closes; adult health and social care records are
+# kept 8 years. docs/deploy.md says how these figures were chosen and who confirms them.
+AUDIT_TRAIL_RETENTION_DAYS = 2922  # 8 years; CloudWatch Logs accepts exactly this value
+AUDIT_LOG_RETENTION = aws_logs.RetentionDays.EIGHT_YEARS
+OPERATIONAL_LOG_RETENTION = aws_logs.RetentionDays.ONE_YEAR  # function logs: no case data
+ACCESS_LOG_LANDING_EXPIRY = Duration.days(90)  # S3 logs' landing bucket; the locked copy stays
 NONCURRENT_VERSION_EXPIRY = Duration.days(90)
-ACCESS_LOG_EXPIRY = Duration.days(400)
 ATHENA_RESULTS_EXPIRY = Duration.days(30)
 FAILED_RECORDS_EXPIRY = Duration.days(90)
 INFREQUENT_ACCESS_AFTER = Duration.days(90)
+# Backups are copies for recovery, not records: their periods are operational. The vault lock's
+# bounds are exactly the shortest and longest rule, so no rule can be shortened or lengthened past
+# them once the lock is fixed.
 BACKUP_DAILY_RETENTION = Duration.days(35)
 BACKUP_MONTHLY_RETENTION = Duration.days(365)
+BACKUP_VAULT_LOCK_MIN_RETENTION = BACKUP_DAILY_RETENTION
+BACKUP_VAULT_LOCK_MAX_RETENTION = BACKUP_MONTHLY_RETENTION
+BACKUP_VAULT_LOCK_GRACE = Duration.days(3)
+"""Compliance mode: after these days nobody (root included) can remove or change the lock."""
 
 # Glue and Athena.
 GLUE_DATABASE = "safeguarding_case_reviews"
@@ -106,15 +159,25 @@ ATHENA_WORKGROUP = "safeguarding-case-reviews"
 ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024**3
 
 # Alarms.
+ALARM_PERIOD = Duration.minutes(5)
 API_5XX_MAX_COUNT = 5
+API_4XX_MAX_COUNT = 100  # per 5 minutes: well above honest validation errors, below a scan
+API_401_MAX_COUNT = 25  # per 5 minutes: expired tokens happen; a burst is credential stuffing
 API_P90_LATENCY = Duration.seconds(2)
+WAF_MAX_BLOCKED = 50  # per 5 minutes
 LAMBDA_MAX_ERRORS = 5
 LAMBDA_MAX_THROTTLES = 1
+TABLE_MAX_THROTTLED_EVENTS = 0
+TABLE_MAX_SYSTEM_ERRORS = 0
 STREAM_MAX_ITERATOR_AGE = Duration.minutes(15)
+STREAM_ITERATOR_AGE_PERIOD = Duration.hours(1)
+"""Missing data is breaching: a consumer that stopped reading reports nothing at all."""
 DASHBOARD_NAME = "SafeguardingCaseReviewTracker"
+UNAUTHORIZED_METRIC = "UnauthorizedRequests"
 
-# The cursor signing key: a generated string in Secrets Manager.
+# The cursor signing key: a generated string in Secrets Manager, rotated by a small function.
 CURSOR_KEY_LENGTH = 64
+CURSOR_KEY_ROTATION = Duration.days(30)
 
 # Explicit cross-stack exports: their names appear in cdk-nag finding ids (IAM5 on object prefixes),
 # so they are fixed here rather than generated.

@@ -1,20 +1,45 @@
-"""The REST API, built from the route table ``infra.routes.ROUTES`` (the local stack serves the same)."""
+"""The case API, end to end: the functions behind it, the JWT authorizer, the REST API built from
+the route table ``infra.routes.ROUTES`` (the local stack serves the same), the web ACL in front,
+their grants, logs, alarms and acknowledgements.
+"""
 
 import json
 import re
 from collections.abc import Mapping
+from typing import cast
 
-from aws_cdk import Duration, RemovalPolicy, aws_apigateway, aws_kms, aws_lambda, aws_wafv2
+import cdk_monitoring_constructs as mon
+from aws_cdk import (
+    CfnParameter,
+    CfnResource,
+    Duration,
+    Stack,
+    aws_apigateway,
+    aws_cloudwatch,
+    aws_kms,
+    aws_lambda,
+    aws_logs,
+    aws_wafv2,
+)
 from constructs import Construct
 
 from infra import constants
-from infra.constructs.security import audit_log_group
+from infra.checkov import API_METHOD_WITHOUT_AUTH, API_STAGE_WITHOUT_CACHE, acknowledge_checkov
+from infra.constructs import permissions
+from infra.constructs.case_store import CaseStore
+from infra.constructs.function import TrackerFunction, app_function_code
+from infra.constructs.logs import audit_log_group
+from infra.constructs.monitoring import ALARM, Monitoring
+from infra.constructs.web_acl import WebAcl
+from infra.deployment import DeploymentConfig
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
-from infra.routes import ROUTES, Route
+from infra.routes import API_DOCS, AUTHORIZER, QUERY_CASES, ROUTES, SUBMIT_CASE, UPDATE_CASE, Route
+from tracker import settings
+from tracker.auth.policy import CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
+from tracker.dal import schema
 
 PROBLEM_JSON = "application/problem+json"
-# Bodies the case API accepts (PATCH takes JSON merge patch as well as plain JSON).
 
 # API Gateway's own errors, answered as RFC 9457 problems like the handlers' (status, title).
 GATEWAY_PROBLEMS: Mapping[aws_apigateway.ResponseType, tuple[str | None, str]] = {
@@ -37,17 +62,23 @@ GATEWAY_PROBLEMS: Mapping[aws_apigateway.ResponseType, tuple[str | None, str]] =
     aws_apigateway.ResponseType.DEFAULT_5_XX: (None, "Server Error"),
 }
 
+# Who did what: the request, the path actually called (not the resource template), the caller's
+# role, organisation and user as the authorizer resolved them, and the outcome.
 ACCESS_LOG_FIELDS = {
     "requestId": aws_apigateway.AccessLogField.context_request_id(),
     "requestTime": aws_apigateway.AccessLogField.context_request_time(),
     "sourceIp": aws_apigateway.AccessLogField.context_identity_source_ip(),
     "httpMethod": aws_apigateway.AccessLogField.context_http_method(),
+    "path": aws_apigateway.AccessLogField.context_path(),
     "resourcePath": aws_apigateway.AccessLogField.context_resource_path(),
     "protocol": aws_apigateway.AccessLogField.context_protocol(),
     "status": aws_apigateway.AccessLogField.context_status(),
     "responseLength": aws_apigateway.AccessLogField.context_response_length(),
     "responseLatency": aws_apigateway.AccessLogField.context_response_latency(),
     "integrationLatency": aws_apigateway.AccessLogField.context_integration_latency(),
+    "callerRole": aws_apigateway.AccessLogField.context_authorizer(CONTEXT_ROLE),
+    "callerOrg": aws_apigateway.AccessLogField.context_authorizer(CONTEXT_ORG),
+    "callerSub": aws_apigateway.AccessLogField.context_authorizer(CONTEXT_SUB),
     "principalId": aws_apigateway.AccessLogField.context_authorizer_principal_id(),
     "authorizerError": aws_apigateway.AccessLogField.context_authorizer_error(),
     "wafResponseCode": aws_apigateway.AccessLogField.context_waf_response_code(),
@@ -69,32 +100,156 @@ def _problem_template(status: str | None, title: str) -> str:
     return "{" + ",".join(fields) + "}"
 
 
-class Api(Construct):
+def execution_log_group_name(rest_api: aws_apigateway.IRestApi, stage: str) -> str:
+    """The group API Gateway writes execution logs to (it would create it, unencrypted, forever)."""
+    return f"API-Gateway-Execution-Logs_{rest_api.rest_api_id}/{stage}"
+
+
+class CaseApi(Construct):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        handlers: Mapping[str, aws_lambda.IFunction],
-        authorizer_function: aws_lambda.IFunction,
+        store: CaseStore,
+        data_key: aws_kms.IKey,
         log_key: aws_kms.IKey,
-        web_acl: aws_wafv2.CfnWebACL,
-        cloud_watch_role: bool,
+        layer: aws_lambda.ILayerVersion,
+        config: DeploymentConfig,
+        monitoring: Monitoring,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = audit_log_group(self, "AccessLogs", log_key)
+        self._config = config
+        self._layer = layer
+        self._log_key = log_key
+        self._functions(store, data_key)
+        self.web_acl = WebAcl(self, "Waf")
+        self._rest_api()
+        self._alarms(monitoring)
+
+    # -- Functions ----------------------------------------------------------------------------
+
+    def _function(self, name: str, description: str, environment: Mapping[str, str]) -> TrackerFunction:
+        function = TrackerFunction(
+            self,
+            name=name,
+            description=description,
+            code=app_function_code(self._config.functions_root, name),
+            layer=self._layer,
+            log_key=self._log_key,
+            reserved_concurrency=self._config.reserved_concurrency[name],
+            environment=environment,
+        )
+        function.acknowledge_synchronous("synchronously by API Gateway")
+        return function
+
+    def _functions(self, store: CaseStore, data_key: aws_kms.IKey) -> None:
+        cases = store.cases_table
+        business = {
+            settings.CASES_TABLE_NAME: cases.table_name,
+            settings.SAR_COMPLETION_MONTHS: str(self._config.sar_completion_months),
+        }
+        self.submit = self._function(
+            SUBMIT_CASE,
+            "POST /cases",
+            {**business, settings.IDEMPOTENCY_TABLE_NAME: store.idempotency_table.table_name},
+        )
+        permissions.grant_table_read_write(self.submit.role, cases, data_key, schema.INDEXES)
+        permissions.grant_table_read_write(self.submit.role, store.idempotency_table, data_key)
+
+        self.update = self._function(UPDATE_CASE, "PATCH /cases/{caseId}", business)
+        permissions.grant_table_read_write(self.update.role, cases, data_key, schema.INDEXES)
+
+        self.query = self._function(
+            QUERY_CASES,
+            "GET routes over case data: cases, case, history, reference ICBs",
+            {**business, settings.CURSOR_SIGNING_KEY_SECRET_ARN: store.cursor_secret.secret_arn},
+        )
+        permissions.grant_table_read(self.query.role, cases, data_key, schema.INDEXES)
+        permissions.grant_secret_read(self.query.role, store.cursor_secret, data_key)
+
+        # The public documents: no table, bucket or secret, and a concurrency of their own.
+        self.api_docs = self._function(API_DOCS, "GET /openapi.json and GET /docs (public, no data)", {})
+
+        self.authorizer_function = self._function(
+            AUTHORIZER, "Verifies bearer JWTs against the identity provider's JWKS", self._identity_provider()
+        )
+        self.functions = {
+            function.name: function
+            for function in (self.submit, self.update, self.query, self.api_docs, self.authorizer_function)
+        }
+
+    def _identity_provider(self) -> dict[str, str]:
+        """CloudFormation parameters describing the identity provider, as the authorizer's environment.
+
+        Stack-level parameters (``ScrtService:JwtIssuer`` and so on), so deploy commands stay short."""
+        stack = Stack.of(self)
+        defaults = settings.Settings.model_fields
+        issuer = CfnParameter(
+            stack,
+            constants.PARAM_JWT_ISSUER,
+            type="String",
+            min_length=1,
+            description="Expected iss claim, exactly",
+        )
+        audience = CfnParameter(
+            stack,
+            constants.PARAM_JWT_AUDIENCE,
+            type="String",
+            min_length=1,
+            description="Expected aud claim (comma-separated to accept several)",
+        )
+        jwks_url = CfnParameter(
+            stack,
+            constants.PARAM_JWKS_URL,
+            type="String",
+            allowed_pattern=r"^https://\S+$",
+            description="The identity provider's JWKS document (https)",
+        )
+        claims = {
+            constants.PARAM_ROLE_CLAIM: (settings.ROLE_CLAIM, defaults["role_claim"].default, "role"),
+            constants.PARAM_ORG_CLAIM: (
+                settings.ORG_CLAIM,
+                defaults["org_claim"].default,
+                "organisation code",
+            ),
+            constants.PARAM_SUB_CLAIM: (settings.SUB_CLAIM, defaults["sub_claim"].default, "user identifier"),
+        }
+        environment = {
+            settings.JWT_ISSUER: issuer.value_as_string,
+            settings.JWT_AUDIENCE: audience.value_as_string,
+            settings.JWKS_URL: jwks_url.value_as_string,
+        }
+        for parameter_id, (env_name, default, meaning) in claims.items():
+            parameter = CfnParameter(
+                stack,
+                parameter_id,
+                type="String",
+                default=default,
+                min_length=1,
+                description=f"Name of the claim carrying the {meaning} (dotted path for a nested claim)",
+            )
+            environment[env_name] = parameter.value_as_string
+        return environment
+
+    # -- REST API -----------------------------------------------------------------------------
+
+    def _rest_api(self) -> None:
+        self.access_logs = audit_log_group(self, "AccessLogs", self._log_key)
         self.rest_api = aws_apigateway.RestApi(
             self,
             "RestApi",
+            rest_api_name=constants.API_NAME,
             description="Safeguarding Case Review Tracker API",
             endpoint_types=[aws_apigateway.EndpointType.REGIONAL],
-            cloud_watch_role=cloud_watch_role,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            # The account-wide CloudWatch role is the account-setup stack's, never this stack's.
+            cloud_watch_role=False,
             deploy_options=aws_apigateway.StageOptions(
                 stage_name=constants.API_STAGE,
                 throttling_rate_limit=constants.API_THROTTLE_RATE,
                 throttling_burst_limit=constants.API_THROTTLE_BURST,
-                # Execution logs at ERROR, never data trace: request bodies hold special category data.
+                # Execution logs at ERROR, never data trace: request bodies hold special category
+                # data. Their group is created below, encrypted and expiring, before the stage.
                 logging_level=aws_apigateway.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 metrics_enabled=True,
@@ -103,15 +258,15 @@ class Api(Construct):
                 access_log_format=aws_apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
             ),
         )
+        cfn_rest_api = cast(aws_apigateway.CfnRestApi, self.rest_api.node.default_child)
+        # TLS on the execute-api endpoint itself (there is no custom domain).
+        cfn_rest_api.add_property_override("SecurityPolicy", constants.API_SECURITY_POLICY)
+        cfn_rest_api.add_property_override("EndpointAccessMode", constants.API_ENDPOINT_ACCESS_MODE)
         self.stage = self.rest_api.deployment_stage
-        if cloud_watch_role:
-            acknowledge(
-                self.rest_api,
-                "API Gateway's account-level CloudWatch role uses the AWS managed policy "
-                "AmazonAPIGatewayPushToCloudWatchLogs, the form API Gateway documents for execution logging.",
-                f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AmazonAPIGatewayPushToCloudWatchLogs]",
-            )
+        self.execution_logs = audit_log_group(
+            self, "ExecutionLogs", self._log_key, execution_log_group_name(self.rest_api, constants.API_STAGE)
+        )
+        self.stage.node.add_dependency(self.execution_logs)
         acknowledge(
             self.stage,
             "Responses are per-caller and carry special category data: an API cache would hold them "
@@ -119,10 +274,11 @@ class Api(Construct):
             f"{HIPAA}-APIGWCacheEnabledAndEncrypted",
             f"{NIST}-APIGWCacheEnabledAndEncrypted",
         )
+        acknowledge_checkov(cast(CfnResource, self.stage.node.default_child), API_STAGE_WITHOUT_CACHE)
         acknowledge(
             self.stage,
-            "The only backends are Lambda proxy integrations invoked by API Gateway over AWS's "
-            "signed internal channel; client certificates authenticate HTTP backends.",
+            "The backends are Lambda proxy integrations invoked by API Gateway over AWS's signed "
+            "internal channel, and one mock integration; client certificates authenticate HTTP backends.",
             f"{HIPAA}-APIGWSSLEnabled",
             f"{NIST}-APIGWSSLEnabled",
         )
@@ -130,7 +286,7 @@ class Api(Construct):
         self.authorizer = aws_apigateway.RequestAuthorizer(
             self,
             "JwtAuthorizer",
-            handler=authorizer_function,
+            handler=self.authorizer_function.function,
             identity_sources=[aws_apigateway.IdentitySource.header(IDENTITY_HEADER)],
             results_cache_ttl=Duration.seconds(AUTHORIZER_CACHE_SECONDS),
         )
@@ -159,20 +315,54 @@ class Api(Construct):
                 templates={"application/json": _problem_template(status, title)},
             )
 
-        integrations: dict[str, aws_apigateway.LambdaIntegration] = {}
+        integrations: dict[str, aws_apigateway.Integration] = {}
         for route in ROUTES:
-            function = handlers[route.function]
-            integration = integrations.setdefault(
-                route.function, aws_apigateway.LambdaIntegration(function, allow_test_invoke=False)
-            )
+            if route.function is None:
+                integration: aws_apigateway.Integration = self._mock(route)
+            else:
+                integration = integrations.setdefault(
+                    route.function,
+                    aws_apigateway.LambdaIntegration(
+                        self.functions[route.function].function, allow_test_invoke=False
+                    ),
+                )
             self._add_route(route, integration)
 
         aws_wafv2.CfnWebACLAssociation(
-            self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=web_acl.attr_arn
+            self,
+            "WebAclAssociation",
+            resource_arn=self.stage.stage_arn,
+            web_acl_arn=self.web_acl.web_acl.attr_arn,
         )
 
-    def _add_route(self, route: Route, integration: aws_apigateway.LambdaIntegration) -> None:
+    @staticmethod
+    def _mock(route: Route) -> aws_apigateway.MockIntegration:
+        """The gateway answers by itself: no function, no concurrency used."""
+        return aws_apigateway.MockIntegration(
+            request_templates={"application/json": '{"statusCode": 200}'},
+            passthrough_behavior=aws_apigateway.PassthroughBehavior.NEVER,
+            integration_responses=[
+                aws_apigateway.IntegrationResponse(
+                    status_code="200",
+                    response_templates={"application/json": route.mock_response or "{}"},
+                    response_parameters={"method.response.header.Cache-Control": "'no-store'"},
+                )
+            ],
+        )
+
+    def _add_route(self, route: Route, integration: aws_apigateway.Integration) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)
+        method_responses = (
+            [
+                aws_apigateway.MethodResponse(
+                    status_code="200",
+                    response_parameters={"method.response.header.Cache-Control": True},
+                    response_models={"application/json": aws_apigateway.Model.EMPTY_MODEL},
+                )
+            ]
+            if route.function is None
+            else None
+        )
         method = resource.add_method(
             route.method,
             integration,
@@ -184,6 +374,7 @@ class Api(Construct):
             ),
             request_validator=self.validator,
             request_parameters={f"method.request.path.{name}": True for name in _path_parameters(route.path)},
+            method_responses=method_responses,
         )
         if not route.authorized:
             acknowledge(
@@ -193,6 +384,7 @@ class Api(Construct):
                 f"{AWS_SOLUTIONS}-APIG4",
                 f"{AWS_SOLUTIONS}-COG4",
             )
+            acknowledge_checkov(cast(CfnResource, method.node.default_child), API_METHOD_WITHOUT_AUTH)
         else:
             acknowledge(
                 method,
@@ -200,3 +392,57 @@ class Api(Construct):
                 "REQUEST authorizer against its JWKS; a Cognito user pool is not the identity provider.",
                 f"{AWS_SOLUTIONS}-COG4",
             )
+
+    # -- Alarms -------------------------------------------------------------------------------
+
+    def _alarms(self, monitoring: Monitoring) -> None:
+        monitoring.facade.monitor_api_gateway(
+            api=self.rest_api,
+            api_stage=self.stage.stage_name,
+            human_readable_name="Case API",
+            alarm_friendly_name="Api",
+            add5_xx_fault_count_alarm={
+                ALARM: mon.ErrorCountThreshold(max_error_count=constants.API_5XX_MAX_COUNT)
+            },
+            add4_xx_error_count_alarm={
+                ALARM: mon.ErrorCountThreshold(max_error_count=constants.API_4XX_MAX_COUNT)
+            },
+            add_latency_p90_alarm={ALARM: mon.LatencyThreshold(max_latency=constants.API_P90_LATENCY)},
+        )
+        for function in self.functions.values():
+            monitoring.watch_function(function)
+
+        # API Gateway has no metric per status code: count 401s from the access log.
+        unauthorized = aws_logs.MetricFilter(
+            self,
+            "UnauthorizedFilter",
+            log_group=self.access_logs,
+            filter_pattern=aws_logs.FilterPattern.string_value("$.status", "=", "401"),
+            metric_namespace=settings.METRICS_NAMESPACE,
+            metric_name=constants.UNAUTHORIZED_METRIC,
+            metric_value="1",
+        )
+        monitoring.alarm(
+            self,
+            "Unauthorized",
+            metric=unauthorized.metric(statistic="Sum", period=constants.ALARM_PERIOD),
+            threshold=constants.API_401_MAX_COUNT,
+            description="A burst of 401s: expired tokens en masse, or someone trying stolen ones.",
+        )
+        monitoring.alarm(
+            self,
+            "WafBlocked",
+            metric=aws_cloudwatch.Metric(
+                namespace="AWS/WAFV2",
+                metric_name="BlockedRequests",
+                dimensions_map={
+                    "WebACL": self.web_acl.name,
+                    "Region": Stack.of(self).region,
+                    "Rule": "ALL",
+                },
+                statistic="Sum",
+                period=constants.ALARM_PERIOD,
+            ),
+            threshold=constants.WAF_MAX_BLOCKED,
+            description="WAF blocked many requests: an attack, or a rule misreading real traffic.",
+        )

@@ -1,22 +1,45 @@
-"""The cases table, the idempotency table, their backup plan and the cursor signing secret (stateful)."""
+"""Where cases live (stateful): the cases and idempotency tables, their locked backups, and the
+cursor signing secret with its rotation."""
 
-from aws_cdk import RemovalPolicy, aws_backup, aws_dynamodb, aws_events, aws_kms, aws_secretsmanager
+from aws_cdk import (
+    Duration,
+    RemovalPolicy,
+    Stack,
+    aws_backup,
+    aws_dynamodb,
+    aws_events,
+    aws_iam,
+    aws_kms,
+    aws_lambda,
+    aws_secretsmanager,
+)
 from constructs import Construct
 
 from infra import constants
+from infra.constructs import permissions
+from infra.constructs.function import TrackerFunction
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from tracker.dal import schema
+
+ROTATION_FUNCTION = "rotate_cursor_key"
+ROTATION_HANDLER = "cursor_key.handler"
 
 
 def _string_attribute(name: str) -> aws_dynamodb.Attribute:
     return aws_dynamodb.Attribute(name=name, type=aws_dynamodb.AttributeType.STRING)
 
 
-class Data(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, key: aws_kms.IKey) -> None:
+class CaseStore(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, key: aws_kms.IKey, log_key: aws_kms.IKey
+    ) -> None:
         super().__init__(scope, construct_id)
-        encryption = aws_dynamodb.TableEncryptionV2.customer_managed_key(key)
+        self._tables(key)
+        self._backups(key)
+        self._cursor_secret(key, log_key)
 
+    def _tables(self, key: aws_kms.IKey) -> None:
+        encryption = aws_dynamodb.TableEncryptionV2.customer_managed_key(key)
         # Keys, indexes and stream type come from the layer's schema: the DAL, the local stack and
         # this table are built from the same definition.
         self.cases_table = aws_dynamodb.TableV2(
@@ -66,8 +89,21 @@ class Data(Construct):
             f"{NIST}-DynamoDBInBackupPlan",
         )
 
+    def _backups(self, key: aws_kms.IKey) -> None:
+        # Compliance-mode vault lock: once the grace period ends, no one (root included) can delete
+        # a recovery point before its minimum retention, shorten it, or remove the lock. The access
+        # policy denies deleting recovery points on top, from the first day.
         self.backup_vault = aws_backup.BackupVault(
-            self, "BackupVault", encryption_key=key, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "BackupVault",
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
+            lock_configuration=aws_backup.LockConfiguration(
+                min_retention=constants.BACKUP_VAULT_LOCK_MIN_RETENTION,
+                max_retention=constants.BACKUP_VAULT_LOCK_MAX_RETENTION,
+                changeable_for=constants.BACKUP_VAULT_LOCK_GRACE,
+            ),
+            block_recovery_point_deletion=True,
         )
         plan = aws_backup.BackupPlan(self, "BackupPlan", backup_vault=self.backup_vault)
         plan.add_rule(
@@ -94,7 +130,13 @@ class Data(Construct):
             "AWSBackupServiceRolePolicyForBackup]",
         )
 
-        # The HMAC key that makes list cursors tamper-evident. Generated, never seen by a person.
+    def _cursor_secret(self, key: aws_kms.IKey, log_key: aws_kms.IKey) -> None:
+        """The HMAC key that makes list cursors tamper-evident. Generated, never seen by a person.
+
+        The secret string is the key itself. A rotation puts a new random value as AWSCURRENT
+        (signs new cursors); Secrets Manager moves the one before to AWSPREVIOUS, which still
+        verifies cursors issued before the rotation, so paging in flight survives one rotation.
+        """
         self.cursor_secret = aws_secretsmanager.Secret(
             self,
             "CursorSigningKey",
@@ -105,12 +147,51 @@ class Data(Construct):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
-        acknowledge(
-            self.cursor_secret,
-            "The cursor key only signs opaque paging cursors (no data is encrypted with it); rotating "
-            "it invalidates cursors in flight, so it is rotated by operators on a planned change "
-            "instead of by a rotation Lambda.",
-            f"{AWS_SOLUTIONS}-SMG4",
-            f"{HIPAA}-SecretsManagerRotationEnabled",
-            f"{NIST}-SecretsManagerRotationEnabled",
+        rotation = TrackerFunction(
+            self,
+            name=ROTATION_FUNCTION,
+            description="Rotates the cursor signing key: a new random value each rotation",
+            code=aws_lambda.Code.from_asset(
+                str(constants.ROTATION_SOURCE), exclude=["**/__pycache__", "**/*.pyc"]
+            ),
+            handler=ROTATION_HANDLER,
+            layer=None,
+            log_key=log_key,
+            reserved_concurrency=constants.ROTATION_RESERVED_CONCURRENCY,
+            timeout=Duration.seconds(30),
         )
+        rotation.acknowledge_synchronous("synchronously by Secrets Manager, once per rotation step")
+        rotation.role.add_to_principal_policy(
+            aws_iam.PolicyStatement(
+                actions=[
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                ],
+                resources=[self.cursor_secret.secret_arn],
+            )
+        )
+        permissions.grant_key(rotation.role, key, "secretsmanager", "kms:Decrypt", "kms:GenerateDataKey")
+        rotation.function.add_permission(
+            "SecretsManagerRotates",
+            principal=aws_iam.ServicePrincipal("secretsmanager.amazonaws.com"),
+            source_account=Stack.of(self).account,
+            source_arn=self.cursor_secret.secret_arn,
+        )
+        # The L1 schedule, not Secret.add_rotation_schedule: that one also grants
+        # secretsmanager:GetRandomPassword on "*", which this function never calls.
+        schedule = aws_secretsmanager.CfnRotationSchedule(
+            self,
+            "CursorSigningKeyRotation",
+            secret_id=self.cursor_secret.secret_arn,
+            rotation_lambda_arn=rotation.function.function_arn,
+            rotation_rules=aws_secretsmanager.CfnRotationSchedule.RotationRulesProperty(
+                schedule_expression=f"rate({int(constants.CURSOR_KEY_ROTATION.to_days())} days)"
+            ),
+            rotate_immediately_on_update=False,
+        )
+        # After the function, its role's policy and the invoke permission: a first rotation must
+        # not start before the function may run and read the secret.
+        schedule.node.add_dependency(rotation)
+        self.rotation_function = rotation

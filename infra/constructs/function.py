@@ -1,4 +1,4 @@
-"""One Lambda function: its own role, log group, the shared layer, JSON logs and X-Ray.
+"""One Lambda function of the app: its own role, log group, the shared layer, JSON logs and X-Ray.
 
 Every role starts empty (no managed policy) and is granted only what its function does; an explicit
 deny on ``dynamodb:Scan`` keeps list queries on the partition-scoped indexes whatever else is granted.
@@ -6,21 +6,29 @@ deny on ``dynamodb:Scan`` keeps list queries on the partition-scoped indexes wha
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import Duration, aws_iam, aws_kms, aws_lambda, aws_sqs
+from aws_cdk import CfnResource, Duration, aws_iam, aws_kms, aws_lambda, aws_sqs
 from constructs import Construct
 
 from infra import constants
-from infra.constructs.security import audit_log_group
+from infra.checkov import (
+    LAMBDA_ENVIRONMENT_NOT_CMK_ENCRYPTED,
+    LAMBDA_OUTSIDE_VPC,
+    LAMBDA_WITHOUT_DLQ,
+    acknowledge_checkov,
+)
+from infra.constructs import permissions
+from infra.constructs.logs import operational_log_group
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from infra.routes import HANDLER
-from tracker import config
+from tracker import settings
 
 # Powertools settings: X-Ray must never receive case data (special category), so responses and
 # error messages are not captured into traces.
 POWERTOOLS_ENVIRONMENT = {
-    "POWERTOOLS_SERVICE_NAME": config.SERVICE_NAME,
-    "POWERTOOLS_METRICS_NAMESPACE": config.METRICS_NAMESPACE,
+    "POWERTOOLS_SERVICE_NAME": settings.SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": settings.METRICS_NAMESPACE,
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
     "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
     "POWERTOOLS_LOGGER_LOG_EVENT": "false",
@@ -37,30 +45,45 @@ def function_code_path(functions_root: Path, name: str) -> Path:
     return path
 
 
+def app_function_code(functions_root: Path, name: str) -> aws_lambda.Code:
+    """The code of one of the app's functions: its folder under functions/."""
+    return aws_lambda.Code.from_asset(
+        str(function_code_path(functions_root, name)), exclude=["**/__pycache__", "**/*.pyc"]
+    )
+
+
+def construct_id(name: str) -> str:
+    """``submit_case`` -> ``SubmitCase``: a function's construct id (and its logical ids' prefix)."""
+    return "".join(part.title() for part in name.split("_"))
+
+
 class TrackerFunction(Construct):
     def __init__(
         self,
         scope: Construct,
-        construct_id: str,
         *,
         name: str,
         description: str,
-        functions_root: Path,
-        layer: aws_lambda.ILayerVersion,
+        code: aws_lambda.Code,
+        layer: aws_lambda.ILayerVersion | None,
         log_key: aws_kms.IKey,
+        reserved_concurrency: int,
         environment: Mapping[str, str] | None = None,
         timeout: Duration = constants.DEFAULT_TIMEOUT,
         memory_size: int = constants.DEFAULT_MEMORY_MB,
         dead_letter_queue: aws_sqs.IQueue | None = None,
+        dead_letter_key: aws_kms.IKey | None = None,
+        handler: str = HANDLER,
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id(name))
+        self.name = name
         self.role = aws_iam.Role(
             self,
             "Role",
             assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of {name} (least privilege)",
         )
-        self.log_group = audit_log_group(self, "Logs", log_key)
+        self.log_group = operational_log_group(self, "Logs", log_key)
         self.role.add_to_policy(
             aws_iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -74,22 +97,24 @@ class TrackerFunction(Construct):
                 resources=["*"],
             )
         )
+        if dead_letter_queue is not None:
+            if dead_letter_key is None:
+                raise ValueError(f"{name}: a dead-letter queue needs the key it is encrypted with")
+            permissions.grant_queue_send(self.role, dead_letter_queue, dead_letter_key)
         self.function = aws_lambda.Function(
             self,
             "Function",
             description=description,
             runtime=constants.RUNTIME,
             architecture=constants.ARCHITECTURE,
-            handler=HANDLER,
-            code=aws_lambda.Code.from_asset(
-                str(function_code_path(functions_root, name)), exclude=["**/__pycache__", "**/*.pyc"]
-            ),
-            layers=[layer],
+            handler=handler,
+            code=code,
+            layers=[layer] if layer else None,
             role=self.role,
             environment={**POWERTOOLS_ENVIRONMENT, **(environment or {})},
             timeout=timeout,
             memory_size=memory_size,
-            reserved_concurrent_executions=constants.RESERVED_CONCURRENCY[name],
+            reserved_concurrent_executions=reserved_concurrency,
             tracing=aws_lambda.Tracing.ACTIVE,
             logging_format=aws_lambda.LoggingFormat.JSON,
             application_log_level_v2=aws_lambda.ApplicationLogLevel[constants.LOG_LEVEL],
@@ -125,12 +150,15 @@ class TrackerFunction(Construct):
             f"{HIPAA}-LambdaInsideVPC",
             f"{NIST}-LambdaInsideVPC",
         )
-        if dead_letter_queue is None:
-            acknowledge(
-                self.function,
-                "Invoked synchronously (API Gateway) or by a stream event source mapping, which has "
-                "its own on-failure destination; a dead-letter queue only serves asynchronous "
-                "invocations.",
-                f"{HIPAA}-LambdaDLQ",
-                f"{NIST}-LambdaDLQ",
-            )
+        self.cfn_function = cast(CfnResource, self.function.node.default_child)
+        acknowledge_checkov(self.cfn_function, LAMBDA_OUTSIDE_VPC, LAMBDA_ENVIRONMENT_NOT_CMK_ENCRYPTED)
+
+    def acknowledge_synchronous(self, invoked_by: str) -> None:
+        """No dead-letter queue: nothing invokes this function asynchronously."""
+        acknowledge(
+            self.function,
+            f"Invoked {invoked_by}; a dead-letter queue only serves asynchronous invocations.",
+            f"{HIPAA}-LambdaDLQ",
+            f"{NIST}-LambdaDLQ",
+        )
+        acknowledge_checkov(self.cfn_function, LAMBDA_WITHOUT_DLQ)

@@ -1,9 +1,10 @@
 """The shared Lambda layer (package ``tracker`` and its third-party wheels), built without Docker.
 
-pip resolves wheels for Lambda's platform (manylinux aarch64, the runtime's CPython) on the
-build machine, so no container is needed. The asset hash is the folder's fingerprint (CDK's
-``SOURCE`` hash, which covers requirements.txt and the package source) plus the bundling
-options: while neither changes, the bundle already in ``cdk.out`` is reused and pip does not run.
+pip installs the locked, hashed requirements (``--require-hashes``) as wheels for Lambda's platform
+(manylinux aarch64, the runtime's CPython) on the build machine, so no container is needed. The
+asset hash is the folder's fingerprint (CDK's ``SOURCE`` hash, which covers requirements.txt and
+the package source) plus the bundling options: while neither changes, the bundle already in
+``cdk.out`` is reused and pip does not run.
 """
 
 import shutil
@@ -39,6 +40,9 @@ def pip_command(output_dir: Path) -> list[str]:
         "--python-version",
         constants.RUNTIME_PYTHON_VERSION,
         "--only-binary=:all:",
+        # Supply chain: requirements.txt is exported from uv.lock with every wheel's hash; pip
+        # refuses any package (transitive ones included) that is unpinned or hashes differently.
+        "--require-hashes",
         "--target",
         str(output_dir),
         "-r",

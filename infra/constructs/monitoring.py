@@ -1,37 +1,36 @@
-"""Dashboard and alarms (cdk-monitoring-constructs), sent to an encrypted SNS topic."""
+"""The alarm topic, the dashboard, and the ways a feature asks to be watched.
 
-from collections.abc import Mapping
+Features own their alarms: ``CaseApi`` and ``Reporting`` call ``watch_function``, ``alarm`` and
+friends with their own metrics and thresholds; this construct only makes every alarm look alike
+(name prefix, one evaluation rule, notifications to the encrypted topic, on the dashboard).
+Platform-wide watches (the tables, AWS Backup jobs) are here.
+"""
 
 import cdk_monitoring_constructs as mon
 from aws_cdk import (
-    Duration,
-    aws_apigateway,
     aws_cloudwatch,
+    aws_cloudwatch_actions,
+    aws_dynamodb,
+    aws_events,
+    aws_events_targets,
     aws_kms,
-    aws_lambda,
-    aws_s3,
     aws_sns,
     aws_sns_subscriptions,
 )
 from constructs import Construct
 
 from infra import constants
+from infra.constructs.function import TrackerFunction
 
-ALARM = "Critical"  # the disambiguator every alarm here uses
+ALARM = "Critical"  # the disambiguator every facade alarm here uses
+ALARM_NAME_PREFIX = "Scrt"
+BACKUP_FAILURE_STATES = ["FAILED", "ABORTED", "EXPIRED"]
+GREATER_THAN = aws_cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 
 
 class Monitoring(Construct):
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        api: aws_apigateway.RestApi,
-        functions: Mapping[str, aws_lambda.IFunction],
-        stream_consumer: str,
-        failed_records: aws_s3.IBucket,
-        key: aws_kms.IKey,
-        alarm_email: str | None,
+        self, scope: Construct, construct_id: str, *, key: aws_kms.IKey, alarm_email: str | None
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = aws_sns.Topic(
@@ -43,12 +42,13 @@ class Monitoring(Construct):
         )
         if alarm_email:
             self.topic.add_subscription(aws_sns_subscriptions.EmailSubscription(alarm_email))
+        self._action = aws_cloudwatch_actions.SnsAction(self.topic)
 
         self.facade = mon.MonitoringFacade(
             self,
             "Facade",
             alarm_factory_defaults=mon.AlarmFactoryDefaults(
-                alarm_name_prefix="Scrt",
+                alarm_name_prefix=ALARM_NAME_PREFIX,
                 actions_enabled=True,
                 action=mon.SnsAlarmActionStrategy(on_alarm_topic=self.topic, on_ok_topic=self.topic),
                 datapoints_to_alarm=1,
@@ -63,70 +63,113 @@ class Monitoring(Construct):
             ),
         )
         self.facade.add_large_header("Safeguarding Case Review Tracker")
-        self.facade.monitor_api_gateway(
-            api=api,
-            api_stage=api.deployment_stage.stage_name,
-            human_readable_name="Case API",
-            alarm_friendly_name="Api",
-            add5_xx_fault_count_alarm={
-                ALARM: mon.ErrorCountThreshold(max_error_count=constants.API_5XX_MAX_COUNT)
-            },
-            add_latency_p90_alarm={ALARM: mon.LatencyThreshold(max_latency=constants.API_P90_LATENCY)},
-        )
-        for name, function in functions.items():
-            iterator_age = (
-                {
-                    ALARM: mon.MaxAgeThreshold(
-                        max_age_in_millis=constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds()
-                    )
-                }
-                if name == stream_consumer
-                else None
-            )
-            self.facade.monitor_lambda_function(
-                lambda_function=function,
-                human_readable_name=name,
-                alarm_friendly_name=name,
-                add_fault_count_alarm={
-                    ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_ERRORS)
-                },
-                add_throttles_count_alarm={
-                    ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_THROTTLES)
-                },
-                add_max_iterator_age_alarm=iterator_age,
-            )
 
-        # Every object in the failed-records bucket is a batch the publisher gave up on.
-        failed_puts = aws_cloudwatch.Metric(
-            namespace="AWS/S3",
-            metric_name="PutRequests",
-            dimensions_map={
-                "BucketName": failed_records.bucket_name,
-                "FilterId": constants.FAILED_RECORDS_METRICS_ID,
-            },
-            statistic="Sum",
-            period=Duration.minutes(5),
-            label="Failed stream batches written",
+    def watch_function(
+        self,
+        function: TrackerFunction,
+        *,
+        max_errors: int = constants.LAMBDA_MAX_ERRORS,
+        watch_iterator_age: bool = False,
+    ) -> None:
+        """Errors above ``max_errors`` and any throttle in 5 minutes; for a stream consumer, the
+        iterator age (missing data breaching: a consumer that stopped reading reports nothing)."""
+        iterator_age = (
+            {
+                ALARM: mon.MaxAgeThreshold(
+                    max_age_in_millis=constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds(),
+                    period=constants.STREAM_ITERATOR_AGE_PERIOD,
+                    treat_missing_data_override=aws_cloudwatch.TreatMissingData.BREACHING,
+                )
+            }
+            if watch_iterator_age
+            else None
         )
+        self.facade.monitor_lambda_function(
+            lambda_function=function.function,
+            human_readable_name=function.name,
+            alarm_friendly_name=function.name,
+            add_fault_count_alarm={ALARM: mon.ErrorCountThreshold(max_error_count=max_errors)},
+            add_throttles_count_alarm={
+                ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_THROTTLES)
+            },
+            add_max_iterator_age_alarm=iterator_age,
+        )
+
+    def alarm(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        metric: aws_cloudwatch.Metric,
+        threshold: float,
+        comparison: aws_cloudwatch.ComparisonOperator = GREATER_THAN,
+        evaluation_periods: int = 1,
+        missing_data: aws_cloudwatch.TreatMissingData = aws_cloudwatch.TreatMissingData.NOT_BREACHING,
+        description: str,
+    ) -> aws_cloudwatch.Alarm:
+        """An alarm that fires when every one of ``evaluation_periods`` datapoints breaches."""
+        alarm = aws_cloudwatch.Alarm(
+            scope,
+            f"{construct_id}Alarm",
+            alarm_name=f"{ALARM_NAME_PREFIX}-{construct_id}",
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=evaluation_periods,
+            treat_missing_data=missing_data,
+        )
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
         self.facade.monitor_custom(
-            human_readable_name="Stream failure destination",
-            alarm_friendly_name="StreamFailures",
-            metric_groups=[
-                mon.CustomMetricGroup(
-                    title="Failed stream records",
-                    metrics=[
-                        mon.CustomMetricWithAlarm(
-                            metric=failed_puts,
-                            alarm_friendly_name="FailedStreamRecords",
-                            add_alarm={
-                                ALARM: mon.CustomThreshold(
-                                    threshold=0,
-                                    comparison_operator=aws_cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                                    treat_missing_data_override=aws_cloudwatch.TreatMissingData.NOT_BREACHING,
-                                )
-                            },
-                        )
-                    ],
+            human_readable_name=construct_id,
+            alarm_friendly_name=construct_id,
+            metric_groups=[mon.CustomMetricGroup(title=construct_id, metrics=[metric])],
+        )
+        return alarm
+
+    def watch_table(self, table: aws_dynamodb.ITableV2, name: str) -> None:
+        """Any throttled request or DynamoDB system error on the table."""
+        self.facade.monitor_dynamo_table(
+            table=table,
+            human_readable_name=name,
+            alarm_friendly_name=name,
+            add_read_throttled_events_count_alarm={
+                ALARM: mon.ThrottledEventsThreshold(
+                    max_throttled_events_threshold=constants.TABLE_MAX_THROTTLED_EVENTS
+                )
+            },
+            add_write_throttled_events_count_alarm={
+                ALARM: mon.ThrottledEventsThreshold(
+                    max_throttled_events_threshold=constants.TABLE_MAX_THROTTLED_EVENTS
+                )
+            },
+            add_system_error_count_alarm={
+                ALARM: mon.ErrorCountThreshold(max_error_count=constants.TABLE_MAX_SYSTEM_ERRORS)
+            },
+        )
+
+    def watch_backup_jobs(self) -> aws_events.Rule:
+        """AWS Backup reports each job's end as an event; a failed, aborted or expired job is sent
+        to the alarm topic as it happens (there is no job metric to alarm on per vault)."""
+        return aws_events.Rule(
+            self,
+            "BackupJobFailures",
+            description="AWS Backup jobs that failed, were aborted or expired",
+            event_pattern=aws_events.EventPattern(
+                source=["aws.backup"],
+                detail_type=["Backup Job State Change"],
+                detail={"state": BACKUP_FAILURE_STATES},
+            ),
+            targets=[
+                aws_events_targets.SnsTopic(
+                    self.topic,
+                    message=aws_events.RuleTargetInput.from_text(
+                        f"AWS Backup job {aws_events.EventField.from_path('$.detail.backupJobId')} "
+                        f"{aws_events.EventField.from_path('$.detail.state')} for "
+                        f"{aws_events.EventField.from_path('$.detail.resourceArn')}"
+                    ),
                 )
             ],
         )

@@ -1,5 +1,5 @@
-"""Reporting: the extract buckets, Glue tables and Athena workgroup (stateful), and the stream
-consumer and daily snapshot schedule (stateless).
+"""Where reporting data lives (stateful): the extracts bucket, the failed stream records bucket,
+Athena results, the Glue catalogue and the Athena workgroup.
 
 Object keys, prefixes and columns come from ``tracker.extracts``: the publisher, the snapshot and
 these tables share one definition.
@@ -7,75 +7,19 @@ these tables share one definition.
 
 from collections.abc import Sequence
 
-from aws_cdk import (
-    Duration,
-    RemovalPolicy,
-    Stack,
-    aws_athena,
-    aws_dynamodb,
-    aws_events,
-    aws_events_targets,
-    aws_glue,
-    aws_kms,
-    aws_lambda,
-    aws_lambda_event_sources,
-    aws_s3,
-)
+from aws_cdk import Duration, Stack, aws_athena, aws_glue, aws_kms, aws_s3
 from constructs import Construct
 
 from infra import constants
-from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
+from infra.constructs.buckets import private_bucket
 from tracker.extracts import columns as extract_columns
 from tracker.extracts import keys as extract_keys
-from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.reference import reference_data
 
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
 CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
 TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"
 TEXT_OUTPUT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-
-REPLICATION_REASON = (
-    "UK-only hosting: eu-west-2 is AWS's only UK region, so cross-region replication would move "
-    "special category data out of the UK. Versioning, KMS and (for the tables) PITR and AWS Backup "
-    "cover recovery inside the region."
-)
-
-
-def _bucket(
-    scope: Construct,
-    construct_id: str,
-    *,
-    key: aws_kms.IKey | None,
-    access_logs: aws_s3.IBucket | None,
-    log_prefix: str,
-    lifecycle_rules: Sequence[aws_s3.LifecycleRule],
-    metrics: Sequence[aws_s3.BucketMetrics] = (),
-) -> aws_s3.Bucket:
-    bucket = aws_s3.Bucket(
-        scope,
-        construct_id,
-        encryption=aws_s3.BucketEncryption.KMS if key else aws_s3.BucketEncryption.S3_MANAGED,
-        encryption_key=key,
-        bucket_key_enabled=key is not None,
-        block_public_access=aws_s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=aws_s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        enforce_ssl=True,
-        minimum_tls_version=1.2,
-        versioned=True,
-        server_access_logs_bucket=access_logs,
-        server_access_logs_prefix=log_prefix if access_logs else None,
-        lifecycle_rules=list(lifecycle_rules),
-        metrics=list(metrics) or None,
-        removal_policy=RemovalPolicy.RETAIN,
-    )
-    acknowledge(
-        bucket,
-        REPLICATION_REASON,
-        f"{HIPAA}-S3BucketReplicationEnabled",
-        f"{NIST}-S3BucketReplicationEnabled",
-    )
-    return bucket
 
 
 def _glue_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.CfnTable.ColumnProperty]:
@@ -95,42 +39,21 @@ def _csv_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.Cfn
     ]
 
 
-class ReportingStorage(Construct):
+class ReportingStore(Construct):
     """Buckets, Glue catalogue and Athena workgroup: everything that holds or describes data."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, reporting_key: aws_kms.IKey, data_key: aws_kms.IKey
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        reporting_key: aws_kms.IKey,
+        data_key: aws_kms.IKey,
+        access_logs: aws_s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        # S3 server access logs can only be delivered to an SSE-S3 bucket.
-        self.access_logs = _bucket(
-            self,
-            "AccessLogs",
-            key=None,
-            access_logs=None,
-            log_prefix="",
-            lifecycle_rules=[
-                aws_s3.LifecycleRule(
-                    expiration=constants.ACCESS_LOG_EXPIRY,
-                    noncurrent_version_expiration=Duration.days(1),
-                )
-            ],
-        )
-        acknowledge(
-            self.access_logs,
-            "This is the server access log bucket itself; logging it into itself would loop.",
-            f"{AWS_SOLUTIONS}-S1",
-            f"{HIPAA}-S3BucketLoggingEnabled",
-            f"{NIST}-S3BucketLoggingEnabled",
-        )
-        acknowledge(
-            self.access_logs,
-            "S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS.",
-            f"{HIPAA}-S3DefaultEncryptionKMS",
-            f"{NIST}-S3DefaultEncryptionKMS",
-        )
-
-        self.bucket = _bucket(
+        self.access_logs = access_logs
+        self.bucket = private_bucket(
             self,
             "Extracts",
             key=reporting_key,
@@ -157,7 +80,7 @@ class ReportingStorage(Construct):
 
         # Stream records that failed every retry: whole records (case images, restricted free text
         # included), so they sit under the data key, apart from the extracts dashboards read.
-        self.failed_records = _bucket(
+        self.failed_records = private_bucket(
             self,
             "FailedStreamRecords",
             key=data_key,
@@ -173,7 +96,7 @@ class ReportingStorage(Construct):
             metrics=[aws_s3.BucketMetrics(id=constants.FAILED_RECORDS_METRICS_ID)],
         )
 
-        self.athena_results = _bucket(
+        self.athena_results = private_bucket(
             self,
             "AthenaResults",
             key=reporting_key,
@@ -324,45 +247,3 @@ class ReportingStorage(Construct):
         )
         table.add_resource_dependency(self.database)
         return table
-
-
-class ReportingPipeline(Construct):
-    """Wires publish_changes to the table stream and snapshot_extract to a daily schedule."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        table: aws_dynamodb.ITableV2,
-        publish_changes: aws_lambda.IFunction,
-        snapshot_extract: aws_lambda.IFunction,
-        failed_records: aws_s3.IBucket,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.event_source = aws_lambda_event_sources.DynamoEventSource(
-            table,
-            starting_position=aws_lambda.StartingPosition.TRIM_HORIZON,
-            batch_size=constants.STREAM_BATCH_SIZE,
-            max_batching_window=constants.STREAM_MAX_BATCHING_WINDOW,
-            bisect_batch_on_error=True,
-            report_batch_item_failures=True,
-            retry_attempts=constants.STREAM_RETRY_ATTEMPTS,
-            max_record_age=constants.STREAM_MAX_RECORD_AGE,
-            parallelization_factor=constants.STREAM_PARALLELIZATION,
-            on_failure=aws_lambda_event_sources.S3OnFailureDestination(failed_records),
-            # Only case items reach the publisher: the one pattern the publisher's tests check
-            # against real stream records (history items and counters never cost an invocation).
-            filters=[aws_lambda.FilterCriteria.filter(EVENT_SOURCE_FILTER_PATTERN)],
-        )
-        publish_changes.add_event_source(self.event_source)
-
-        self.schedule = aws_events.Rule(
-            self,
-            "DailySnapshot",
-            description="Daily whole-collection snapshot of the case reviews",
-            schedule=aws_events.Schedule.cron(
-                hour=constants.SNAPSHOT_SCHEDULE_HOUR, minute=constants.SNAPSHOT_SCHEDULE_MINUTE
-            ),
-            targets=[aws_events_targets.LambdaFunction(snapshot_extract, retry_attempts=2)],
-        )

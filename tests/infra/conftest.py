@@ -10,6 +10,8 @@ from infra import constants
 from infra.routes import FUNCTIONS
 from tests.infra.infra_support import Synthesized, synthesize
 
+STACKS = (constants.ACCOUNT_SETUP_STACK_ID, constants.STATEFUL_STACK_ID, constants.STATELESS_STACK_ID)
+
 
 @pytest.fixture(scope="session")
 def stub_functions(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -31,7 +33,6 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, stub_functions: Path) 
         {"aws:cdk:bundling-stacks": [], constants.CONTEXT_FUNCTIONS_ROOT: str(stub_functions)},
     )
     templates = {
-        stack_id: json.loads((outdir / f"{stack_id}.template.json").read_text())
-        for stack_id in (constants.STATEFUL_STACK_ID, constants.STATELESS_STACK_ID)
+        stack_id: json.loads((outdir / f"{stack_id}.template.json").read_text()) for stack_id in STACKS
     }
     yield Synthesized(outdir=outdir, templates=templates, findings=findings)

@@ -43,7 +43,9 @@ def test_acknowledgements_need_a_reason() -> None:
         acknowledge(Stack(App(), "S"), " ", f"{AWS_SOLUTIONS}-S1")
 
 
-@pytest.mark.parametrize("stack_id", [constants.STATEFUL_STACK_ID, constants.STATELESS_STACK_ID])
+@pytest.mark.parametrize(
+    "stack_id", [constants.ACCOUNT_SETUP_STACK_ID, constants.STATEFUL_STACK_ID, constants.STATELESS_STACK_ID]
+)
 def test_cfn_lint_passes(synthesized: Synthesized, stack_id: str) -> None:
     matches = lint_file(
         synthesized.outdir / f"{stack_id}.template.json",

@@ -1,0 +1,241 @@
+"""The API's web ACL: AWS managed rules fitted to safeguarding free text, and rate limits that fit
+the callers (a forms platform sending every user's requests from a few addresses).
+
+Rule order (priority):
+
+0. AWS IP reputation list.
+1. Core rule set, with its body and user-agent rules in count mode: they only label requests.
+2. Known bad inputs.
+3. SQL database rule set, with its body rules in count mode: they only label requests.
+4. ``BodyAttacksOutsideCaseRoutes``: blocks what those labels mark, except on the case routes. Case
+   reviews are safeguarding narratives (up to several 4,000-character fields): quoted messages,
+   "<" and ">", words like "select", "drop", "union" or "script", file paths and web addresses are
+   everyday content there, and a false 403 loses a submission. The case routes validate their bodies
+   themselves (pydantic, identifier guards), store them as DynamoDB attribute values (no SQL, no
+   query built from text) and serve JSON only (nothing rendered as HTML). Servers calling with no
+   User-Agent are normal for a forms platform back end, so that rule is relaxed there too.
+5. ``RateLimitPerCaller``: per Authorization header value (each user's bearer token).
+6. ``RateLimitPerIp``: a generous ceiling per source address, against floods.
+
+Throttled requests get 429 with a problem+json body and Retry-After. Logs go to the stateful
+stack's ``aws-waf-logs-*`` group, with the Authorization and Cookie headers redacted.
+"""
+
+import json
+
+from aws_cdk import ArnFormat, Stack, aws_wafv2
+from constructs import Construct
+
+from infra import constants
+
+CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
+SQLI_RULE_SET = "AWSManagedRulesSQLiRuleSet"
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesAmazonIpReputationList",
+    CORE_RULE_SET,
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    SQLI_RULE_SET,
+)
+# Managed rules that would misread case narratives (rule name -> the label it adds on a match).
+RELAXED_ON_CASE_ROUTES: dict[str, dict[str, str]] = {
+    CORE_RULE_SET: {
+        "NoUserAgent_HEADER": "awswaf:managed:aws:core-rule-set:NoUserAgent_Header",
+        "SizeRestrictions_BODY": "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body",
+        "CrossSiteScripting_BODY": "awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body",
+        "GenericLFI_BODY": "awswaf:managed:aws:core-rule-set:GenericLFI_Body",
+        "GenericRFI_BODY": "awswaf:managed:aws:core-rule-set:GenericRFI_Body",
+        "EC2MetaDataSSRF_BODY": "awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body",
+    },
+    SQLI_RULE_SET: {
+        "SQLi_BODY": "awswaf:managed:aws:sql-database:SQLi_Body",
+        "SQLiExtendedPatterns_BODY": "awswaf:managed:aws:sql-database:SQLiExtendedPatterns_Body",
+    },
+}
+BODY_RULE = "BodyAttacksOutsideCaseRoutes"
+CALLER_RATE_RULE = "RateLimitPerCaller"
+IP_RATE_RULE = "RateLimitPerIp"
+TOO_MANY_REQUESTS_BODY = "TooManyRequests"
+TOO_MANY_REQUESTS_PROBLEM = {
+    "type": "about:blank",
+    "title": "Too Many Requests",
+    "status": 429,
+    "detail": "Too many requests from this caller: wait for the number of seconds in Retry-After.",
+}
+REDACTED_HEADERS = ("authorization", "cookie")
+
+
+def _count() -> aws_wafv2.CfnWebACL.RuleActionProperty:
+    return aws_wafv2.CfnWebACL.RuleActionProperty(count={})
+
+
+def _visibility(name: str) -> aws_wafv2.CfnWebACL.VisibilityConfigProperty:
+    return aws_wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
+
+
+def _case_route() -> aws_wafv2.CfnWebACL.StatementProperty:
+    return aws_wafv2.CfnWebACL.StatementProperty(
+        regex_match_statement=aws_wafv2.CfnWebACL.RegexMatchStatementProperty(
+            regex_string=constants.WAF_CASE_PATH_REGEX,
+            field_to_match=aws_wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+            text_transformations=[aws_wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
+
+
+def _throttle() -> aws_wafv2.CfnWebACL.RuleActionProperty:
+    return aws_wafv2.CfnWebACL.RuleActionProperty(
+        block=aws_wafv2.CfnWebACL.BlockActionProperty(
+            custom_response=aws_wafv2.CfnWebACL.CustomResponseProperty(
+                response_code=429,
+                custom_response_body_key=TOO_MANY_REQUESTS_BODY,
+                response_headers=[
+                    aws_wafv2.CfnWebACL.CustomHTTPHeaderProperty(
+                        name="Retry-After", value=str(constants.WAF_RETRY_AFTER_SECONDS)
+                    )
+                ],
+            )
+        )
+    )
+
+
+class WebAcl(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.name = f"{stack.stack_name}-api"
+        rules: list[aws_wafv2.CfnWebACL.RuleProperty] = []
+        for group in MANAGED_RULE_GROUPS:
+            relaxed = RELAXED_ON_CASE_ROUTES.get(group, {})
+            rules.append(
+                aws_wafv2.CfnWebACL.RuleProperty(
+                    name=group,
+                    priority=len(rules),
+                    statement=aws_wafv2.CfnWebACL.StatementProperty(
+                        managed_rule_group_statement=aws_wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                            vendor_name="AWS",
+                            name=group,
+                            rule_action_overrides=[
+                                aws_wafv2.CfnWebACL.RuleActionOverrideProperty(
+                                    name=rule, action_to_use=_count()
+                                )
+                                for rule in relaxed
+                            ]
+                            or None,
+                        )
+                    ),
+                    override_action=aws_wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                    visibility_config=_visibility(group),
+                )
+            )
+        labels = [label for relaxed in RELAXED_ON_CASE_ROUTES.values() for label in relaxed.values()]
+        rules.append(
+            aws_wafv2.CfnWebACL.RuleProperty(
+                name=BODY_RULE,
+                priority=len(rules),
+                statement=aws_wafv2.CfnWebACL.StatementProperty(
+                    and_statement=aws_wafv2.CfnWebACL.AndStatementProperty(
+                        statements=[
+                            aws_wafv2.CfnWebACL.StatementProperty(
+                                or_statement=aws_wafv2.CfnWebACL.OrStatementProperty(
+                                    statements=[
+                                        aws_wafv2.CfnWebACL.StatementProperty(
+                                            label_match_statement=aws_wafv2.CfnWebACL.LabelMatchStatementProperty(
+                                                key=label, scope="LABEL"
+                                            )
+                                        )
+                                        for label in labels
+                                    ]
+                                )
+                            ),
+                            aws_wafv2.CfnWebACL.StatementProperty(
+                                not_statement=aws_wafv2.CfnWebACL.NotStatementProperty(
+                                    statement=_case_route()
+                                )
+                            ),
+                        ]
+                    )
+                ),
+                action=aws_wafv2.CfnWebACL.RuleActionProperty(block={}),
+                visibility_config=_visibility(BODY_RULE),
+            )
+        )
+        rules.append(
+            aws_wafv2.CfnWebACL.RuleProperty(
+                name=CALLER_RATE_RULE,
+                priority=len(rules),
+                statement=aws_wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=aws_wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=constants.WAF_RATE_LIMIT_PER_CALLER,
+                        evaluation_window_sec=constants.WAF_RATE_WINDOW_SECONDS,
+                        aggregate_key_type="CUSTOM_KEYS",
+                        custom_keys=[
+                            aws_wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+                                header=aws_wafv2.CfnWebACL.RateLimitHeaderProperty(
+                                    name="authorization",
+                                    text_transformations=[
+                                        aws_wafv2.CfnWebACL.TextTransformationProperty(
+                                            priority=0, type="NONE"
+                                        )
+                                    ],
+                                )
+                            )
+                        ],
+                    )
+                ),
+                action=_throttle(),
+                visibility_config=_visibility(CALLER_RATE_RULE),
+            )
+        )
+        rules.append(
+            aws_wafv2.CfnWebACL.RuleProperty(
+                name=IP_RATE_RULE,
+                priority=len(rules),
+                statement=aws_wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=aws_wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=constants.WAF_RATE_LIMIT_PER_IP,
+                        evaluation_window_sec=constants.WAF_RATE_WINDOW_SECONDS,
+                        aggregate_key_type="IP",
+                    )
+                ),
+                action=_throttle(),
+                visibility_config=_visibility(IP_RATE_RULE),
+            )
+        )
+        self.web_acl = aws_wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            name=self.name,
+            scope="REGIONAL",
+            default_action=aws_wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=rules,
+            custom_response_bodies={
+                TOO_MANY_REQUESTS_BODY: aws_wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    # WAF's content types are fixed (JSON, HTML, text); the body is an RFC 9457 problem.
+                    content_type="APPLICATION_JSON",
+                    content=json.dumps(TOO_MANY_REQUESTS_PROBLEM, separators=(",", ":")),
+                )
+            },
+            visibility_config=_visibility("ScrtWebAcl"),
+        )
+        # WAF logging wants the bare log-group ARN (no ":*") of a group named aws-waf-logs-*; the
+        # group is the stateful stack's, so it outlives this one.
+        aws_wafv2.CfnLoggingConfiguration(
+            self,
+            "Logging",
+            resource_arn=self.web_acl.attr_arn,
+            log_destination_configs=[
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=constants.WAF_LOG_GROUP_NAME,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            # Bearer tokens and cookies never reach the logs.
+            redacted_fields=[
+                aws_wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+                for header in REDACTED_HEADERS
+            ],
+        )

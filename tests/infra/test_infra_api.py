@@ -1,0 +1,195 @@
+"""The REST API: the route table, who may call what, what is logged, TLS, and public routes that
+cannot starve the case routes."""
+
+import json
+from typing import Any
+
+from infra import constants
+from infra.routes import API_DOCS, QUERY_CASES, ROUTES
+from tests.infra.infra_support import Synthesized, resolve
+from tests.infra.test_infra_functions import function_of, role_statements
+from tracker.auth import settings as auth
+
+SERVICE = constants.STATELESS_STACK_ID
+# The issue's expectation, stated independently of the route table it checks.
+PUBLIC_PATHS = ("/health", "/openapi.json", "/docs")
+
+
+def _resource_paths(synthesized: Synthesized) -> dict[str, str]:
+    """Logical id of each API Gateway resource (and of the root, via the RestApi) -> its path."""
+    resources = synthesized.resources(SERVICE, "AWS::ApiGateway::Resource")
+    (api_id,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            properties = resources[logical_id]["Properties"]
+            parent = properties["ParentId"]
+            parent_path = (
+                "" if "Fn::GetAtt" in parent and parent["Fn::GetAtt"][0] == api_id else path_of(parent["Ref"])
+            )
+            paths[logical_id] = f"{parent_path}/{properties['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def methods(synthesized: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = _resource_paths(synthesized)
+    return {
+        (method["Properties"]["HttpMethod"], paths[method["Properties"]["ResourceId"]["Ref"]]): method[
+            "Properties"
+        ]
+        for method in synthesized.resources(SERVICE, "AWS::ApiGateway::Method").values()
+    }
+
+
+def _integrated_function(method: dict[str, Any]) -> str | None:
+    """The logical id of the function a Lambda proxy integration invokes (None for a mock)."""
+    integration = method["Integration"]
+    if integration["Type"] != "AWS_PROXY":
+        return None
+    return next(
+        part["Fn::GetAtt"][0]
+        for part in integration["Uri"]["Fn::Join"][1]
+        if isinstance(part, dict) and "Fn::GetAtt" in part
+    )
+
+
+def _stage(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
+    (stage,) = synthesized.resources(SERVICE, "AWS::ApiGateway::Stage").items()
+    return stage
+
+
+def test_api_serves_exactly_the_route_table(synthesized: Synthesized) -> None:
+    assert set(methods(synthesized)) == {(route.method, route.path) for route in ROUTES}
+
+
+def test_api_has_an_explicit_name(synthesized: Synthesized) -> None:
+    (api,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["Name"] == constants.API_NAME
+
+
+def test_authorizer_guards_every_route_but_the_public_three(synthesized: Synthesized) -> None:
+    (authorizer_id,) = synthesized.resources(SERVICE, "AWS::ApiGateway::Authorizer")
+    for (method, path), properties in methods(synthesized).items():
+        if path in PUBLIC_PATHS:
+            assert properties["AuthorizationType"] == "NONE", path
+        else:
+            assert properties["AuthorizationType"] == "CUSTOM", (method, path)
+            assert properties["AuthorizerId"] == {"Ref": authorizer_id}
+        assert "RequestValidatorId" in properties
+    synthesized.template(SERVICE).has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        {"Type": "REQUEST", "IdentitySource": f"method.request.header.{auth.IDENTITY_HEADER}"},
+    )
+
+
+def test_health_is_answered_by_the_gateway_without_a_function(synthesized: Synthesized) -> None:
+    health = methods(synthesized)[("GET", "/health")]
+    integration = health["Integration"]
+    assert integration["Type"] == "MOCK"
+    (response,) = integration["IntegrationResponses"]
+    assert response["StatusCode"] == "200"
+    assert json.loads(response["ResponseTemplates"]["application/json"]) == {"status": "ok"}
+    assert json.loads(integration["RequestTemplates"]["application/json"]) == {"statusCode": 200}
+    (route,) = [route for route in ROUTES if route.path == "/health"]
+    assert route.function is None
+    assert route.mock_response is not None and json.loads(route.mock_response) == {"status": "ok"}
+
+
+def test_public_documents_have_their_own_function_and_never_reach_case_data(synthesized: Synthesized) -> None:
+    api_docs_id, _ = function_of(synthesized, API_DOCS)
+    query_id, _ = function_of(synthesized, QUERY_CASES)
+    routes = methods(synthesized)
+    for path in ("/openapi.json", "/docs"):
+        assert _integrated_function(routes[("GET", path)]) == api_docs_id
+    assert all(
+        _integrated_function(properties) != query_id
+        for (_, path), properties in routes.items()
+        if path in PUBLIC_PATHS
+    )
+    data_actions = {
+        action
+        for statement in role_statements(synthesized, API_DOCS)
+        if statement["Effect"] == "Allow"
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        if action.split(":")[0] in {"dynamodb", "s3", "secretsmanager", "kms"}
+    }
+    assert data_actions == set()
+
+
+def test_gateway_validates_parameters_but_leaves_bodies_to_the_handlers(synthesized: Synthesized) -> None:
+    """A gateway body check would answer 400 before the contract's 404/403/428/412 and 422."""
+    (validator,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RequestValidator").values()
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    assert validator["Properties"]["ValidateRequestBody"] is False
+    for properties in methods(synthesized).values():
+        assert "RequestModels" not in properties
+
+
+def test_stage_throttles_and_traces(synthesized: Synthesized) -> None:
+    _, stage = _stage(synthesized)
+    properties = stage["Properties"]
+    assert properties["TracingEnabled"] is True
+    (settings,) = properties["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == constants.API_THROTTLE_RATE
+    assert settings["ThrottlingBurstLimit"] == constants.API_THROTTLE_BURST
+    assert settings["LoggingLevel"] in {"ERROR", "INFO"}
+    assert settings["DataTraceEnabled"] is False
+
+
+def test_access_log_records_who_called_which_path(synthesized: Synthesized) -> None:
+    _, stage = _stage(synthesized)
+    access_log = json.loads(stage["Properties"]["AccessLogSetting"]["Format"])
+    assert access_log["requestId"] == "$context.requestId"
+    assert access_log["path"] == "$context.path"  # the path called, not the resource template
+    assert access_log["callerRole"] == "$context.authorizer.role"
+    assert access_log["callerOrg"] == "$context.authorizer.org"
+    assert access_log["callerSub"] == "$context.authorizer.sub"
+    assert {"status", "sourceIp", "httpMethod"} <= set(access_log)
+    group_id = stage["Properties"]["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    group = synthesized.templates[SERVICE]["Resources"][group_id]
+    assert group["Properties"]["RetentionInDays"] == constants.AUDIT_TRAIL_RETENTION_DAYS
+    assert "KmsKeyId" in group["Properties"]
+
+
+def test_execution_logs_go_to_an_encrypted_expiring_group_made_before_the_stage(
+    synthesized: Synthesized,
+) -> None:
+    """Left to API Gateway, the group would be created unencrypted and never expire."""
+    _, stage = _stage(synthesized)
+    (api_id,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi")
+    expected_name = f"API-Gateway-Execution-Logs_<{api_id}>/{constants.API_STAGE}"
+    ((group_id, group),) = [
+        (logical_id, group)
+        for logical_id, group in synthesized.resources(SERVICE, "AWS::Logs::LogGroup").items()
+        if resolve(group["Properties"].get("LogGroupName")) == expected_name
+    ]
+    assert "KmsKeyId" in group["Properties"]
+    assert group["Properties"]["RetentionInDays"] == constants.AUDIT_TRAIL_RETENTION_DAYS
+    assert group_id in stage.get("DependsOn", [])
+
+
+def test_endpoint_accepts_tls_1_2_and_above_only(synthesized: Synthesized) -> None:
+    """No custom domain: the policy is the REST API's own; enhanced policies need an access mode."""
+    (api,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi").values()
+    policy = api["Properties"]["SecurityPolicy"]
+    assert policy in {"TLS_1_2"} or policy.startswith(
+        ("SecurityPolicy_TLS13_1_2", "SecurityPolicy_TLS13_1_3")
+    )
+    if policy.startswith("SecurityPolicy_"):
+        assert api["Properties"]["EndpointAccessMode"] in {"STRICT", "BASIC"}
+
+
+def test_api_errors_are_problem_json(synthesized: Synthesized) -> None:
+    responses = synthesized.resources(SERVICE, "AWS::ApiGateway::GatewayResponse")
+    assert responses
+    for response in responses.values():
+        properties = response["Properties"]
+        assert (
+            properties["ResponseParameters"]["gatewayresponse.header.Content-Type"]
+            == "'application/problem+json'"
+        )

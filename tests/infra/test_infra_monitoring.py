@@ -1,0 +1,165 @@
+"""Monitoring: what the alarms watch, that each can fire, that CloudWatch would accept it, and
+that every one reaches the encrypted alarm topic.
+
+``fires`` evaluates an alarm as CloudWatch does for the most recent ``EvaluationPeriods``
+datapoints (``None`` is a period with no data, treated as the alarm's ``TreatMissingData`` says).
+"""
+
+import json
+from typing import Any
+
+from infra import constants
+from tests.infra.infra_support import Synthesized, resolve
+
+SERVICE = constants.STATELESS_STACK_ID
+COMPARE = {
+    "GreaterThanThreshold": lambda value, threshold: value > threshold,
+    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+    "LessThanThreshold": lambda value, threshold: value < threshold,
+    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
+}
+
+
+def _metrics_of(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    if "MetricName" in alarm:
+        return [alarm]
+    return [query["MetricStat"]["Metric"] for query in alarm.get("Metrics", []) if "MetricStat" in query]
+
+
+def alarms_on(
+    synthesized: Synthesized, namespace: str, metric_name: str, dimensions: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Alarms of the service stack on this metric (plain or inside a metric expression) whose
+    dimensions include ``dimensions``."""
+    found = []
+    for alarm in synthesized.resources(SERVICE, "AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        for metric in _metrics_of(properties):
+            if metric["Namespace"] != namespace or metric["MetricName"] != metric_name:
+                continue
+            present = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+            if all(present.get(name) == value for name, value in (dimensions or {}).items()):
+                found.append(properties)
+                break
+    return found
+
+
+def fires(alarm: dict[str, Any], values: list[float | None]) -> bool:
+    periods = alarm["EvaluationPeriods"]
+    needed = alarm.get("DatapointsToAlarm", periods)
+    recent = ([None] * periods + list(values))[-periods:]
+    missing = alarm.get("TreatMissingData", "missing")
+    compare = COMPARE[alarm["ComparisonOperator"]]
+    breaching = 0
+    for value in recent:
+        if value is None:
+            breaching += missing == "breaching"
+        else:
+            breaching += compare(value, alarm["Threshold"])
+    return breaching >= needed
+
+
+def _period(alarm: dict[str, Any]) -> int:
+    if "Period" in alarm:
+        return int(alarm["Period"])
+    return max(int(q["MetricStat"]["Period"]) for q in alarm["Metrics"] if "MetricStat" in q)
+
+
+def test_every_alarm_is_one_cloudwatch_accepts(synthesized: Synthesized) -> None:
+    """PutMetricAlarm: Period x EvaluationPeriods at most a day below one-hour periods, at most
+    seven days otherwise; DatapointsToAlarm no more than EvaluationPeriods."""
+    alarms = synthesized.resources(SERVICE, "AWS::CloudWatch::Alarm")
+    assert alarms
+    for logical_id, alarm in alarms.items():
+        properties = alarm["Properties"]
+        window = _period(properties) * properties["EvaluationPeriods"]
+        limit = 86_400 if _period(properties) < 3_600 else 604_800
+        assert window <= limit, logical_id
+        assert properties.get("DatapointsToAlarm", 1) <= properties["EvaluationPeriods"], logical_id
+
+
+def test_every_alarm_notifies_the_encrypted_topic(synthesized: Synthesized) -> None:
+    (topic_id, topic) = next(iter(synthesized.resources(SERVICE, "AWS::SNS::Topic").items()))
+    assert "KmsMasterKeyId" in topic["Properties"]
+    for logical_id, alarm in synthesized.resources(SERVICE, "AWS::CloudWatch::Alarm").items():
+        assert {"Ref": topic_id} in alarm["Properties"]["AlarmActions"], logical_id
+    assert synthesized.resources(SERVICE, "AWS::CloudWatch::Dashboard")
+
+
+def test_api_and_lambda_alarms_cover_every_function(synthesized: Synthesized) -> None:
+    assert alarms_on(synthesized, "AWS/ApiGateway", "5XXError")
+    assert alarms_on(synthesized, "AWS/ApiGateway", "Latency")
+    functions = synthesized.resources(SERVICE, "AWS::Lambda::Function")
+    for metric in ("Errors", "Throttles"):
+        for function_id in functions:
+            assert alarms_on(synthesized, "AWS/Lambda", metric, {"FunctionName": {"Ref": function_id}}), (
+                metric,
+                function_id,
+            )
+
+
+def test_client_error_spikes_fire(synthesized: Synthesized) -> None:
+    (four_xx,) = alarms_on(synthesized, "AWS/ApiGateway", "4XXError", {"ApiName": constants.API_NAME})
+    assert fires(four_xx, [float(constants.API_4XX_MAX_COUNT + 1)])
+    assert not fires(four_xx, [float(constants.API_4XX_MAX_COUNT)])
+
+
+def test_unauthorized_spikes_are_counted_from_the_access_log_and_fire(synthesized: Synthesized) -> None:
+    (metric_filter,) = synthesized.resources(SERVICE, "AWS::Logs::MetricFilter").values()
+    properties = metric_filter["Properties"]
+    (stage,) = synthesized.resources(SERVICE, "AWS::ApiGateway::Stage").values()
+    access_logs = stage["Properties"]["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert properties["LogGroupName"] == {"Ref": access_logs}
+    assert properties["FilterPattern"].replace(" ", "") == '{$.status="401"}'
+    (transformation,) = properties["MetricTransformations"]
+    (unauthorized,) = alarms_on(synthesized, transformation["MetricNamespace"], transformation["MetricName"])
+    assert transformation["MetricName"] == constants.UNAUTHORIZED_METRIC
+    assert fires(unauthorized, [float(constants.API_401_MAX_COUNT + 1)])
+
+
+def test_waf_blocks_fire(synthesized: Synthesized) -> None:
+    (acl,) = synthesized.resources(SERVICE, "AWS::WAFv2::WebACL").values()
+    (blocked,) = alarms_on(
+        synthesized,
+        "AWS/WAFV2",
+        "BlockedRequests",
+        {"WebACL": acl["Properties"]["Name"], "Rule": "ALL", "Region": constants.REGION},
+    )
+    assert fires(blocked, [float(constants.WAF_MAX_BLOCKED + 1)])
+
+
+def test_table_throttles_and_system_errors_fire(synthesized: Synthesized) -> None:
+    cases_table_name = {"Fn::ImportValue": _cases_table_name_export(synthesized)}
+    for metric in ("ReadThrottleEvents", "WriteThrottleEvents", "SystemErrors"):
+        (alarm,) = alarms_on(synthesized, "AWS/DynamoDB", metric, {"TableName": cases_table_name})
+        assert fires(alarm, [1.0]), metric
+
+
+def _cases_table_name_export(synthesized: Synthesized) -> str:
+    (submit,) = [
+        f
+        for logical_id, f in synthesized.resources(SERVICE, "AWS::Lambda::Function").items()
+        if logical_id.startswith("CaseApiSubmitCaseFunction")
+    ]
+    name: str = submit["Properties"]["Environment"]["Variables"]["CASES_TABLE_NAME"]["Fn::ImportValue"]
+    return name
+
+
+def test_failed_backup_jobs_reach_the_alarm_topic(synthesized: Synthesized) -> None:
+    (topic_id,) = synthesized.resources(SERVICE, "AWS::SNS::Topic")
+    (rule,) = [
+        rule["Properties"]
+        for rule in synthesized.resources(SERVICE, "AWS::Events::Rule").values()
+        if "aws.backup" in json.dumps(rule["Properties"].get("EventPattern", {}))
+    ]
+    pattern = rule["EventPattern"]
+    assert pattern["detail-type"] == ["Backup Job State Change"]
+    assert set(pattern["detail"]["state"]) >= {"FAILED", "ABORTED", "EXPIRED"}
+    assert {"Ref": topic_id} in [target["Arn"] for target in rule["Targets"]]
+    (topic_policy,) = synthesized.resources(SERVICE, "AWS::SNS::TopicPolicy").values()
+    publishers = [
+        statement["Principal"]
+        for statement in resolve(topic_policy["Properties"]["PolicyDocument"])["Statement"]
+        if statement["Effect"] == "Allow" and statement["Action"] == "sns:Publish"
+    ]
+    assert {"Service": "events.amazonaws.com"} in publishers
