@@ -1,0 +1,145 @@
+"""Deploying, destroying and redeploying: what could make a deployment fail or collide, the
+per-deployment configuration, and what docs/deploy.md must state."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+from infra import constants, deployment
+from tests.infra.infra_support import Synthesized
+
+SERVICE = constants.STATELESS_STACK_ID
+DATA = constants.STATEFUL_STACK_ID
+ACCOUNT_SETUP = constants.ACCOUNT_SETUP_STACK_ID
+DEPLOY_DOC = constants.PROJECT_ROOT / "docs" / "deploy.md"
+# Properties that name a resource (two copies with the same name collide, in one account).
+NAME_PROPERTIES = (
+    "LogGroupName",
+    "BucketName",
+    "TableName",
+    "QueueName",
+    "TopicName",
+    "RoleName",
+    "FunctionName",
+    "Name",
+    "SecretName",
+    "AlarmName",
+    "DashboardName",
+    "BackupVaultName",
+)
+
+
+def _is_fixed(value: Any, template: dict[str, Any]) -> bool:
+    """A name is fixed unless it is built from something this stack creates (a Ref or GetAtt of
+    one of its own resources): pseudo parameters and literals are the same on every deploy."""
+    text = json.dumps(value)
+    own = [logical_id for logical_id in template["Resources"] if f'"{logical_id}"' in text]
+    return not own
+
+
+def test_stateless_stack_holds_no_retained_resource_with_a_fixed_name(synthesized: Synthesized) -> None:
+    """Destroying ScrtService leaves retained resources behind; one with a fixed name would make
+    the next deploy fail with "already exists"."""
+    template = synthesized.templates[SERVICE]
+    retained = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if "Retain" in {resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")}
+    }
+    assert retained  # the log groups are retained on purpose
+    fixed = [
+        f"{logical_id}.{name}"
+        for logical_id, resource in retained.items()
+        for name in NAME_PROPERTIES
+        if name in resource.get("Properties", {}) and _is_fixed(resource["Properties"][name], template)
+    ]
+    assert fixed == []
+
+
+def test_account_wide_settings_live_only_in_the_account_setup_stack(synthesized: Synthesized) -> None:
+    for stack_id in (SERVICE, DATA):
+        assert synthesized.resources(stack_id, "AWS::ApiGateway::Account") == {}, stack_id
+    (account,) = synthesized.resources(ACCOUNT_SETUP, "AWS::ApiGateway::Account").values()
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = synthesized.templates[ACCOUNT_SETUP]["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    (api,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi").values()
+    assert "CloudWatchRoleArn" not in json.dumps(synthesized.templates[SERVICE])
+    assert api["Properties"]["Name"] == constants.API_NAME
+
+
+def test_the_stateless_stack_reads_like_the_architecture(synthesized: Synthesized) -> None:
+    """Its top-level constructs are the features (and the layer they share), not AWS services."""
+    tree = json.loads((synthesized.outdir / "tree.json").read_text())
+    children = set(tree["tree"]["children"][SERVICE]["children"])
+    features = {"SharedLayer", "Monitoring", "CaseApi", "Reporting"}
+    assert features <= children
+    cloudformation_only = {
+        "CDKMetadata",
+        "BootstrapVersion",
+        "CheckBootstrapVersion",
+        "ApiUrl",
+        "AlarmTopicArn",
+    }
+    parameters = set(synthesized.templates[SERVICE]["Parameters"])
+    assert children - features - cloudformation_only - parameters == set()
+
+
+def test_reserved_concurrency_is_configuration(synthesized: Synthesized) -> None:
+    config = deployment.from_context(App().node)
+    assert dict(config.reserved_concurrency) == constants.RESERVED_CONCURRENCY
+    reserved = [
+        function["Properties"]["ReservedConcurrentExecutions"]
+        for stack_id in (SERVICE, DATA)
+        for function in synthesized.resources(stack_id, "AWS::Lambda::Function").values()
+    ]
+    assert sum(reserved) == config.total_reserved_concurrency
+    overridden = deployment.from_context(
+        App(context={constants.CONTEXT_RESERVED_CONCURRENCY: '{"query_cases": 60}'}).node
+    )
+    assert overridden.reserved_concurrency["query_cases"] == 60
+    assert overridden.account_concurrency_needed == config.account_concurrency_needed + 20
+
+
+@pytest.mark.parametrize(
+    "value", ['{"no_such_function": 1}', '{"query_cases": 0}', '{"query_cases": "many"}', "[1]"]
+)
+def test_bad_reserved_concurrency_stops_the_synth(value: str) -> None:
+    with pytest.raises(deployment.DeploymentConfigError, match=constants.CONTEXT_RESERVED_CONCURRENCY):
+        deployment.from_context(App(context={constants.CONTEXT_RESERVED_CONCURRENCY: value}).node)
+
+
+def test_sar_completion_months_is_configuration_checked_by_the_settings_model() -> None:
+    assert deployment.from_context(App().node).sar_completion_months == constants.SAR_COMPLETION_MONTHS == 6
+    months = deployment.from_context(App(context={constants.CONTEXT_SAR_COMPLETION_MONTHS: "9"}).node)
+    assert months.sar_completion_months == 9
+    with pytest.raises(deployment.DeploymentConfigError, match=constants.CONTEXT_SAR_COMPLETION_MONTHS):
+        deployment.from_context(App(context={constants.CONTEXT_SAR_COMPLETION_MONTHS: "0"}).node)
+
+
+def test_deploy_doc_states_the_concurrency_quota_the_defaults_need() -> None:
+    needed = deployment.from_context(App().node).account_concurrency_needed
+    text = DEPLOY_DOC.read_text()
+    assert re.search(rf"\*\*{needed}\*\*", text), f"docs/deploy.md should state {needed}"
+    for name, count in constants.RESERVED_CONCURRENCY.items():
+        assert re.search(rf"`{name}` \| {count} \|", text), name
+
+
+def test_deploy_doc_lists_every_cross_stack_import(synthesized: Synthesized) -> None:
+    """An import blocks replacing what it names: each is documented with how to change it."""
+    imports = set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(synthesized.templates[SERVICE])))
+    assert imports
+    text = DEPLOY_DOC.read_text()
+    assert sorted(name for name in imports if f"`{name}`" not in text) == []
+    assert "export_value" in text
+
+
+def test_deploy_doc_names_the_retention_source_and_figure() -> None:
+    text = DEPLOY_DOC.read_text()
+    assert "Records Management Code of Practice" in text
+    assert f"{constants.AUDIT_TRAIL_RETENTION_DAYS:,}" in text
