@@ -25,7 +25,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "cases": report.cases,
         "objectsWritten": report.objects_written,
         "recordsWithoutCases": report.records_without_cases,
+        "casesFailed": report.cases_failed,  # ids only: an error's text could quote a case
     }
-    logger.info("redrive finished", extra=summary)
+    if report.cases_failed:
+        logger.error("redrive left cases it could not republish", extra=summary)
+    else:
+        logger.info("redrive finished", extra=summary)
     metrics.add_metric(name="StreamFailuresRedriven", unit=MetricUnit.Count, value=report.records)
     return summary

@@ -324,3 +324,10 @@ def test_patch_with_another_media_type_is_415(api: Api) -> None:
 def test_malformed_case_ids_are_404(api: Api, case_id: str) -> None:
     assert api.get(case_id).status == 404
     assert api.patch(case_id, {"localReference": "X"}, '"1"').status == 404
+
+
+def test_an_empty_submit_body_is_400_like_an_empty_patch(api: Api) -> None:
+    assert api.submit(None, raw_body="").status == 400
+    case = api.submit(synthetic_case()).body
+    assert api.patch(case["caseId"], None, '"1"', raw_body="").status == 400
+    assert len(api.table_items()) == 3  # the case, its first version and its reference counter

@@ -217,3 +217,45 @@ def test_recommendation_id_refuses_nhs_numbers() -> None:
 def test_converted_from_case_id_must_be_a_case_id() -> None:
     body = synthetic_case(convertedFromCaseId="ZZ1 1ZZ 9434765919", convertedDate="2026-03-01")
     assert fields_at_fault(body) == {"convertedFromCaseId"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/report?nhs=9434765919",
+        "https://example.org/reports/943-476-5919.pdf",
+        "https://example.org/report?postcode=ZZ99%203VZ",
+    ],
+)
+def test_a_report_url_carrying_an_identifier_is_refused(fixed_today: None, url: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        validate_case_fields(synthetic_case(reportUrl=url))
+    assert [error.field for error in raised.value.errors] == ["reportUrl"]
+
+
+def test_an_ordinary_report_url_is_kept(fixed_today: None) -> None:
+    url = "https://example.org/reviews/2026/cspr-summary.pdf?version=2"
+    assert validate_case_fields(synthetic_case(reportUrl=url)).report_url == url
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x85", "\u202e", "\u2066"])
+def test_control_and_direction_override_characters_are_refused_in_free_text(
+    fixed_today: None, character: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        validate_case_fields(synthetic_case(comments=f"synthetic{character}text"))
+    assert raised.value.errors[0].field == "comments"
+
+
+def test_tabs_newlines_and_ordinary_unicode_are_kept(fixed_today: None) -> None:
+    text = "Café, Ŵŷ Llŷn — line one\r\n\tline two 😀"
+    assert validate_case_fields(synthetic_case(comments=text)).comments == text
+
+
+def test_a_flood_of_unknown_fields_is_refused_naming_only_the_first(fixed_today: None) -> None:
+    document = {**synthetic_case(), **{f"unknown{number:05d}": 1 for number in range(5000)}}
+    with pytest.raises(InvalidInput) as raised:
+        validate_case_fields(document)
+    errors = raised.value.errors
+    assert len(errors) == 21
+    assert errors[0].field == "unknown00000" and "4980 more" in errors[-1].detail

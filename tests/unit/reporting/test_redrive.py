@@ -95,3 +95,23 @@ def test_the_local_stacks_failure_records_name_their_cases() -> None:
     record = {"records": [{"eventName": "MODIFY", "keys": {"pk": {"S": "CASE#abc"}, "sk": {"S": "CASE"}}}]}
     assert case_ids_of_failure(record) == {"abc"}
     assert case_ids_of_failure({"records": [{"keys": {"pk": {"S": "REFCOUNTER#QE1#2026"}}}]}) == set()
+
+
+def test_a_case_that_cannot_be_read_does_not_hold_back_the_others(stack: Stack, failures: Any) -> None:
+    """GIVEN a failure record naming a good case and a poison item WHEN redriven THEN the good one is out."""
+    good = stack.create(build_case())
+    records = stack.read_stream()
+    poison_id = "00000000-0000-4000-8000-00000000dead"
+    stack.dynamodb.put_item(
+        TableName="scrt-cases-test",
+        Item={"pk": {"S": f"CASE#{poison_id}"}, "sk": {"S": "CASE"}, "version": {"S": "not a number"}},
+    )
+    poison_keys = {"Keys": {"pk": {"S": f"CASE#{poison_id}"}, "sk": {"S": "CASE"}}}
+    record = lambda_failure_record(records)
+    record["payload"]["Records"].append({"dynamodb": poison_keys})
+    failures.put_object(Bucket=FAILED_BUCKET, Key="mixed.json", Body=json.dumps(record))
+
+    report = redrive_handler.lambda_handler({}, FakeContext())
+    assert report["casesFailed"] == [poison_id]
+    assert list(stack.objects("current/")) == [current_key(good.region_code, good.icb_code, good.case_id)]
+    assert failures.list_objects_v2(Bucket=FAILED_BUCKET)["KeyCount"] == 1  # kept for the next run

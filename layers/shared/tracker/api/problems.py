@@ -38,6 +38,8 @@ PROBLEM_KINDS: dict[type[DomainError], ProblemKind] = {
     errors.LimitExceeded: ProblemKind(429, "Too many requests", "too-many-requests"),
 }
 INTERNAL = ProblemKind(500, "Internal error", "internal-error")
+MAX_ERRORS_LISTED = 100
+"""However many fields are wrong, a problem names at most this many: the body stays small."""
 
 
 def kind_of(error: DomainError) -> ProblemKind:
@@ -63,7 +65,10 @@ def problem(
         "detail": detail,
     }
     if errors:
-        body["errors"] = [error.as_dict() for error in errors]
+        listed = errors[:MAX_ERRORS_LISTED]
+        if len(errors) > MAX_ERRORS_LISTED:
+            listed = [*listed, FieldError("", f"and {len(errors) - MAX_ERRORS_LISTED} more errors")]
+        body["errors"] = [error.as_dict() for error in listed]
     body.update(extensions)
     return Response(
         status_code=status,

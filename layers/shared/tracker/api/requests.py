@@ -56,7 +56,12 @@ def read_json_body(raw_body: str | None) -> Any:
 
 
 def submit_command(raw_body: str | None, idempotency_key: str | None) -> SubmitCase:
-    return SubmitCase(document=read_json_body(raw_body), idempotency_key=idempotency_key)
+    document = read_json_body(raw_body) if raw_body else _empty()
+    return SubmitCase(document=document, idempotency_key=idempotency_key)
+
+
+def _empty() -> Unreadable:
+    return Unreadable(UnreadableInput("The body is empty.", [FieldError("", "must be a JSON object")]))
 
 
 def version_condition(if_match: str | None) -> VersionCondition | None:
@@ -87,10 +92,8 @@ def update_command(
                 [FieldError("Content-Type", "is not a supported media type", "header")],
             )
         )
-    elif raw_body is None or raw_body == "":
-        patch = Unreadable(
-            UnreadableInput("The body is not valid JSON.", [FieldError("", "must be a JSON object")])
-        )
+    elif not raw_body:
+        patch = _empty()
     else:
         patch = read_json_body(raw_body)
     return UpdateCase(case_id=case_id, patch=patch, expected=version_condition(if_match))

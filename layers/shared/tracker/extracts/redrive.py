@@ -80,12 +80,14 @@ class RedriveReport:
     cases: int = 0
     objects_written: int = 0
     records_without_cases: list[str] = field(default_factory=list)
+    cases_failed: list[str] = field(default_factory=list)  # kept with their records for the next run
 
 
 def redrive(inbox: FailureInbox, store: CaseStore, extracts: ExtractStore) -> RedriveReport:
     """Republish the cases of every failure record, then mark the record done."""
     report = RedriveReport()
     republished: set[str] = set()
+    failed: set[str] = set()
     for record_id, record in inbox.records():
         report.records += 1
         case_ids = case_ids_of_failure(record)
@@ -93,13 +95,19 @@ def redrive(inbox: FailureInbox, store: CaseStore, extracts: ExtractStore) -> Re
             # Metadata only (no keys): nothing to republish from; kept for an operator to read.
             report.records_without_cases.append(record_id)
             continue
-        for case_id in sorted(case_ids - republished):
-            operations = republish_operations(store, case_id)
-            apply(extracts, operations)
+        for case_id in sorted(case_ids - republished - failed):
+            try:
+                operations = republish_operations(store, case_id)
+                apply(extracts, operations)
+            except Exception:  # one unreadable case must not hold back the others
+                failed.add(case_id)
+                continue
             report.objects_written += sum(
                 1 for operation in operations if not isinstance(operation, DeleteObject)
             )
             republished.add(case_id)
-        inbox.done(record_id)
+        if not case_ids & failed:
+            inbox.done(record_id)
     report.cases = len(republished)
+    report.cases_failed = sorted(failed)
     return report

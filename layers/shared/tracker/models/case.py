@@ -33,7 +33,7 @@ from tracker.models.enums import (
     Stage,
     Theme,
 )
-from tracker.rules.pii import patient_identifier_problem
+from tracker.rules.pii import patient_identifier_problem, url_identifier_problem
 
 RESTRICTED = "x-restricted"
 """JSON schema extra key marking restricted free text: never in extracts, never in logs."""
@@ -59,7 +59,14 @@ def _iso_date_only(value: Any) -> Any:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
+# Characters no one types into a form: C0 controls other than tab, newline and carriage return, DEL,
+# C1 controls, and the bidirectional overrides and isolates that make text display other than it reads.
+_INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _no_patient_identifiers(value: str) -> str:
+    if _INVISIBLE_CONTROLS.search(value):
+        raise ValueError("must not contain control characters")
     problem = patient_identifier_problem(value)
     if problem:
         raise ValueError(problem)
@@ -69,6 +76,10 @@ def _no_patient_identifiers(value: str) -> str:
 def _https_only(value: str) -> str:
     if not re.match(r"^https://[^\s/$.?#][^\s]*$", value):
         raise ValueError("must be an https:// URL")
+    # A URL is free text too: its path or query string could carry an identifier into the extracts.
+    problem = url_identifier_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -216,7 +227,10 @@ class Deadlines(WireModel):
     rapid_review_overdue: bool = False
     publication_due: IsoDate | None = Field(default=None, description="CSPR: 6 months after dateAdded.")
     publication_overdue: bool = False
-    completion_due: IsoDate | None = Field(default=None, description="DHR and SAR: 6 months after dateAdded.")
+    completion_due: IsoDate | None = Field(
+        default=None,
+        description="DHR: 6 months after dateAdded; SAR: SAR_COMPLETION_MONTHS (default 6) after dateAdded.",
+    )
     completion_overdue: bool = False
     overdue_recommendation_ids: list[str] = Field(default_factory=list)
     overdue: bool = False

@@ -13,13 +13,16 @@ from pydantic.alias_generators import to_camel
 
 from tracker import clock
 from tracker.errors import FieldError, InvalidInput
-from tracker.models.case import SERVER_OWNED_FIELDS, CaseFields
+from tracker.models.case import CLIENT_FIELDS, SERVER_OWNED_FIELDS, CaseFields
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType
 
 DHR_ONLY_FIELDS = ("icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs")
 REGIONAL_ONLY_FIELDS = frozenset({"regionalChiefNurseContentToAcceptDhrHealthRecs"})
 
 _VALUE_ERROR_PREFIX = "Value error, "
+MAX_UNKNOWN_FIELDS_NAMED = 20
+"""A document with more unknown fields than this is refused at once, naming only the first ones:
+validating tens of thousands of them would take seconds and answer with a body too big to send."""
 
 
 def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
@@ -112,6 +115,16 @@ def validate_case_fields(document: Any) -> CaseFields:
     if not isinstance(document, dict):
         raise InvalidInput("The body must be a JSON object.", [FieldError("", "must be a JSON object")])
     reject_server_owned(document)
+    unknown = sorted(document.keys() - CLIENT_FIELDS)
+    if len(unknown) > MAX_UNKNOWN_FIELDS_NAMED:
+        named = [
+            FieldError(name, "is not a field of the case record")
+            for name in unknown[:MAX_UNKNOWN_FIELDS_NAMED]
+        ]
+        more = FieldError(
+            "", f"and {len(unknown) - MAX_UNKNOWN_FIELDS_NAMED} more fields that are not case fields"
+        )
+        raise InvalidInput("The case record is not valid.", [*named, more])
     try:
         fields = CaseFields.model_validate(document)
     except ValidationError as error:
