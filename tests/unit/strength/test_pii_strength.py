@@ -1,0 +1,166 @@
+"""The identifier guard's parts, each pinned on its own: the check digit, the candidates, the
+normalised text, URL decoding, and which answer wins.
+
+NHS numbers here are made up (943 476 5919 is the NHS's published test number; the others are
+built from it by the modulus 11 rule); postcodes are ``ZZ``-area test postcodes.
+"""
+
+from urllib.parse import quote
+
+import pytest
+
+from tracker.rules import pii
+
+NHS_TEST_NUMBER = "9434765919"
+REFUSED_NHS = "must not contain an NHS number: this collection takes no patient-identifiable data"
+REFUSED_POSTCODE = "must not contain a full postcode: this collection takes no patient-identifiable data"
+
+
+def weighted_check_digit(nine: str) -> int:
+    """Written out independently of the code under test: 11 - (sum of digit x (10..2)) mod 11."""
+    total = 0
+    for position, digit in enumerate(nine):
+        total += int(digit) * (10 - position)
+    check = 11 - total % 11
+    return 0 if check == 11 else check
+
+
+def _one_number_per_check_digit() -> dict[int, str]:
+    """Made-up numbers 9434765xx<check>: the first one found for each check digit 0..9."""
+    found: dict[int, str] = {}
+    for suffix in range(100):
+        nine = f"9434765{suffix:02d}"
+        check = weighted_check_digit(nine)
+        if check != 10:  # a check digit of 10 has no valid number
+            found.setdefault(check, nine + str(check))
+    return found
+
+
+VALID_BY_CHECK_DIGIT = _one_number_per_check_digit()
+
+
+def test_the_made_up_numbers_cover_every_check_digit() -> None:
+    assert weighted_check_digit(NHS_TEST_NUMBER[:9]) == 9
+    assert sorted(VALID_BY_CHECK_DIGIT) == list(range(10))
+
+
+@pytest.mark.parametrize("check", range(10))
+def test_a_number_is_valid_with_its_check_digit_and_no_other(check: int) -> None:
+    number = VALID_BY_CHECK_DIGIT[check]
+    assert pii.is_valid_nhs_number(number)
+    for wrong in "0123456789":
+        if wrong != number[9]:
+            assert not pii.is_valid_nhs_number(number[:9] + wrong), wrong
+
+
+def test_every_position_carries_its_own_weight() -> None:
+    # Swapping two different neighbouring digits changes the weighted sum, so the check fails.
+    for index in range(8):
+        digits = list(NHS_TEST_NUMBER)
+        if digits[index] != digits[index + 1]:
+            digits[index], digits[index + 1] = digits[index + 1], digits[index]
+            assert not pii.is_valid_nhs_number("".join(digits)), index
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "943476591",  # 9 digits
+        "94347659190",  # 11 digits, the first 10 of them valid
+        "09434765919",
+        "943 476 5919",  # only bare digits are read here; the guard finds the groups
+        "943476591X",
+        "",
+        "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19",  # fullwidth: normalise first
+        "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669",  # Arabic-Indic
+        "943476591\u00b9",  # a superscript one is a digit to str.isdigit but not to int()
+    ],
+)
+def test_only_ten_ascii_digits_can_be_an_nhs_number(text: str) -> None:
+    assert pii.is_valid_nhs_number(text) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [
+        ("9434765919", ["9434765919"]),
+        ("943 476 5919", ["9434765919"]),
+        ("1 943 476 5919 2", ["9434765919"]),  # groups that reach exactly 10 digits, from each start
+        ("12 943 476 5919", ["9434765919"]),  # 2 + 3 + 3 + 4 is never exactly 10
+        ("943 476 5919 943", ["9434765919", "4765919943"]),
+        ("943 476 59190", []),  # 3 + 3 + 5 jumps past 10: no digits are cut from a group
+        ("0943476591900", []),
+        ("943476591", []),
+        ("943 476 AB 5919", []),  # letters split the run
+        ("NHS9434765919X", ["9434765919"]),
+        ("2026-01-10 14:30 943 476 5919", ["9434765919"]),
+        ("9434 2026-01-10 765919", []),  # a date never joins its neighbours
+        ("", []),
+    ],
+)
+def test_candidates_are_ten_digits_of_whole_consecutive_groups(text: str, candidates: list[str]) -> None:
+    assert pii.nhs_number_candidates(text) == candidates
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("  Zz99-3vZ  ", "ZZ99 3VZ"),
+        ("gir\t0aa", "GIR 0AA"),
+        ("caf\u00e9 \u00df", "CAFA A"),  # letters outside ASCII are each an A
+        ("\u0416\u0436 12", "AA 12"),  # letters of another script are letters, each an A
+        ("\uff21\uff42\uff13", "AB3"),  # fullwidth: NFKC
+        ("\u0669\u0664 \u0966\u0967", "94 01"),  # Arabic-Indic and Devanagari digits
+        ("(943)\u200b476-5919.", "943 476 5919"),
+        ("--", ""),
+    ],
+)
+def test_the_text_as_the_guard_reads_it(text: str, normalised: str) -> None:
+    assert pii.normalise(text) == normalised
+
+
+def test_an_nhs_number_is_reported_before_a_postcode() -> None:
+    assert pii.patient_identifier_problem("ZZ99 3VZ and 943 476 5919") == REFUSED_NHS
+    assert pii.patient_identifier_problem("943 476 5919 at ZZ99 3VZ") == REFUSED_NHS
+    assert pii.patient_identifier_problem("ZZ99 3VZ, 943 476 5918") == REFUSED_POSTCODE
+
+
+def test_the_guard_reads_postcodes_whatever_their_letters() -> None:
+    assert pii.contains_full_postcode("GIR 0AA")
+    assert pii.contains_full_postcode("zz1a 1zz")
+    assert not pii.contains_full_postcode("GIR")
+    assert not pii.contains_full_postcode("ZZ99 3V")
+    assert pii.contains_nhs_number("NHS 943-476-5919") and not pii.contains_nhs_number("QE1-2026-0007")
+
+
+def encoded(text: str, times: int) -> str:
+    """``text`` percent-encoded ``times`` times (the digits themselves too)."""
+    result = "".join(f"%{ord(char):02X}" for char in text)
+    for _ in range(times - 1):
+        result = quote(result, safe="")
+    return result
+
+
+def test_a_url_is_decoded_as_often_as_it_was_encoded_up_to_five_times() -> None:
+    for times in range(1, 6):
+        assert pii.url_text(encoded("943 476 5919", times)) == "943 476 5919", times
+        assert pii.url_identifier_problem(
+            "https://reports.example.org/r?n=" + encoded(NHS_TEST_NUMBER, times)
+        )
+    # The decoding is bounded: the sixth layer is left as it is.
+    assert pii.url_text(encoded("943 476 5919", 6)) == encoded("943 476 5919", 1)
+
+
+def test_url_text_turns_plus_into_space_and_keeps_what_is_not_an_escape() -> None:
+    assert pii.url_text("a+b") == "a b"
+    assert pii.url_text("a%2Bb") == "a b"  # decoded again: the + it decoded to is a space too
+    assert pii.url_text("100%") == "100%"
+    assert pii.url_text("%zz%41") == "%zzA"
+    assert pii.url_text("%FF") == "\ufffd"  # not UTF-8: replaced, never an error
+    assert pii.url_text("") == ""
+
+
+def test_url_answers_are_the_free_text_answers() -> None:
+    assert pii.url_identifier_problem("https://reports.example.org/r?n=943+476+5919") == REFUSED_NHS
+    assert pii.url_identifier_problem("https://reports.example.org/r?p=ZZ99%2B3VZ") == REFUSED_POSTCODE
+    assert pii.url_identifier_problem("https://reports.example.org/r?ref=QE1-2026-0007") is None
