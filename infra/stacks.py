@@ -122,7 +122,7 @@ class StatelessStack(Stack):
         )
         self.monitoring.watch_table(stateful.case_store.cases_table, "CasesTable")
         self.monitoring.watch_table(stateful.case_store.idempotency_table, "IdempotencyTable")
-        self.monitoring.watch_backup_jobs()
+        self.monitoring.watch_backup_jobs(keys.operations)
         CfnOutput(
             self, "ApiUrl", value=self.case_api.rest_api.url, description="Base URL the forms platform calls"
         )

@@ -47,10 +47,17 @@ class Keys(Construct):
         self.operations.add_to_resource_policy(
             self._service_statement("CloudWatchAlarmsPublishToTheAlarmTopic", "cloudwatch", "alarm:*")
         )
-        # EventBridge rules publish to the alarm topic (AWS Backup job failures) and send the
-        # snapshot schedule's undeliverable events to its dead-letter queue.
+        # EventBridge sends the snapshot schedule's undeliverable events to its encrypted dead-letter
+        # queue. No aws:SourceArn/SourceAccount condition: EventBridge's KMS requests for target
+        # delivery do not carry them (AWS documents them as unsupported there), so a condition would
+        # drop every dead letter silently. The queue's own policy admits only the schedule's rule.
         self.operations.add_to_resource_policy(
-            self._service_statement("EventBridgeRulesSendToTopicAndQueues", "events", "rule/*")
+            aws_iam.PolicyStatement(
+                sid="EventBridgeSendsToEncryptedDeadLetterQueues",
+                principals=[aws_iam.ServicePrincipal("events.amazonaws.com")],
+                actions=SERVICE_ENCRYPT_ACTIONS,
+                resources=["*"],
+            )
         )
 
     def _service_statement(self, sid: str, service: str, source_resource: str) -> aws_iam.PolicyStatement:

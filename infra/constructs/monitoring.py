@@ -7,20 +7,25 @@ Platform-wide watches (the tables, AWS Backup jobs) are here.
 """
 
 import cdk_monitoring_constructs as mon
+import jsii
 from aws_cdk import (
+    Stack,
     aws_cloudwatch,
     aws_cloudwatch_actions,
     aws_dynamodb,
     aws_events,
-    aws_events_targets,
+    aws_iam,
     aws_kms,
     aws_sns,
     aws_sns_subscriptions,
 )
+from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from infra import constants
+from infra.constructs import permissions
 from infra.constructs.function import TrackerFunction
+from infra.nag import HIPAA, NIST, acknowledge
 
 ALARM = "Critical"  # the disambiguator every facade alarm here uses
 ALARM_NAME_PREFIX = "Scrt"
@@ -150,9 +155,31 @@ class Monitoring(Construct):
             },
         )
 
-    def watch_backup_jobs(self) -> aws_events.Rule:
+    def watch_backup_jobs(self, key: aws_kms.IKey) -> aws_events.Rule:
         """AWS Backup reports each job's end as an event; a failed, aborted or expired job is sent
-        to the alarm topic as it happens (there is no job metric to alarm on per vault)."""
+        to the alarm topic as it happens (there is no job metric to alarm on per vault).
+
+        EventBridge publishes with a role of its own (not as the service principal): the topic
+        needs no policy for EventBridge at large, and the role uses the topic's key through SNS."""
+        publisher = aws_iam.Role(
+            self,
+            "BackupJobFailuresPublisher",
+            assumed_by=aws_iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description="EventBridge publishes AWS Backup job failures to the alarm topic",
+        )
+        publisher.add_to_principal_policy(
+            aws_iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        )
+        permissions.grant_key(publisher, key, "sns", "kms:GenerateDataKey", "kms:Decrypt")
+        acknowledge(
+            publisher,
+            "This role is EventBridge's for one rule and its policy is that role's alone.",
+            f"{HIPAA}-IAMNoInlinePolicy",
+            f"{NIST}-IAMNoInlinePolicy",
+        )
         return aws_events.Rule(
             self,
             "BackupJobFailures",
@@ -163,9 +190,10 @@ class Monitoring(Construct):
                 detail={"state": BACKUP_FAILURE_STATES},
             ),
             targets=[
-                aws_events_targets.SnsTopic(
+                _TopicWithRole(
                     self.topic,
-                    message=aws_events.RuleTargetInput.from_text(
+                    publisher,
+                    aws_events.RuleTargetInput.from_text(
                         f"AWS Backup job {aws_events.EventField.from_path('$.detail.backupJobId')} "
                         f"{aws_events.EventField.from_path('$.detail.state')} for "
                         f"{aws_events.EventField.from_path('$.detail.resourceArn')}"
@@ -173,3 +201,18 @@ class Monitoring(Construct):
                 )
             ],
         )
+
+
+@jsii.implements(aws_events.IRuleTarget)
+class _TopicWithRole:
+    """An SNS target published with a given role, granted nothing more (CDK's SnsTopic target
+    would also grant the role the topic's key directly, not only through SNS)."""
+
+    def __init__(
+        self, topic: aws_sns.ITopic, role: aws_iam.IRole, message: aws_events.RuleTargetInput
+    ) -> None:
+        self.topic, self.role, self.message = topic, role, message
+
+    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> aws_events.RuleTargetConfig:
+        del rule, id  # the target is the same whichever rule binds it
+        return aws_events.RuleTargetConfig(arn=self.topic.topic_arn, role=self.role, input=self.message)

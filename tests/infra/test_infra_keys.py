@@ -1,9 +1,9 @@
 """Key policies, evaluated against the requests AWS services will make with each key.
 
 For every resource encrypted with a key by a service acting on our behalf (CloudWatch Logs for
-each log group, CloudWatch alarms and EventBridge rules publishing to the encrypted topic,
-EventBridge sending to an encrypted dead-letter queue), the test builds the request context the
-service presents (ARNs in the form the service writes them) and checks the key policy allows it.
+each log group, CloudWatch alarms publishing to the encrypted topic, EventBridge sending to an
+encrypted dead-letter queue), the test builds the request context the service presents (ARNs in
+the form the service writes them) and checks the key policy allows it.
 """
 
 from typing import Any
@@ -70,7 +70,8 @@ def _publisher_uses(synthesized: Synthesized) -> list[Use]:
             elif resource["Type"] == "AWS::Events::Rule":
                 service = "events.amazonaws.com"
                 source_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/ScrtService-{logical_id}-AbC123"
-                targets = [t["Arn"] for t in properties.get("Targets", [])] + [
+                # A target with a role is reached with that role's IAM grants, not the service's.
+                targets = [t["Arn"] for t in properties.get("Targets", []) if "RoleArn" not in t] + [
                     t["DeadLetterConfig"]["Arn"]
                     for t in properties.get("Targets", [])
                     if "DeadLetterConfig" in t

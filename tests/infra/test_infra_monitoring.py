@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from infra import constants
-from tests.infra.infra_support import Synthesized, resolve
+from tests.infra.infra_support import ACCOUNT, Synthesized, actions_of, resolve, statements_of_role
 
 SERVICE = constants.STATELESS_STACK_ID
 COMPARE = {
@@ -155,11 +155,24 @@ def test_failed_backup_jobs_reach_the_alarm_topic(synthesized: Synthesized) -> N
     pattern = rule["EventPattern"]
     assert pattern["detail-type"] == ["Backup Job State Change"]
     assert set(pattern["detail"]["state"]) >= {"FAILED", "ABORTED", "EXPIRED"}
-    assert {"Ref": topic_id} in [target["Arn"] for target in rule["Targets"]]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": topic_id}
+    # EventBridge publishes with its own role: trusted by EventBridge for this account only,
+    # allowed to publish to the topic and to use the topic's key through SNS.
+    role_id = target["RoleArn"]["Fn::GetAtt"][0]
+    role = synthesized.templates[SERVICE]["Resources"][role_id]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    assert resolve(trust["Condition"]) == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    statements = statements_of_role(synthesized.templates[SERVICE], role_id)
+    assert any(s["Action"] == "sns:Publish" and s["Resource"] == {"Ref": topic_id} for s in statements)
+    topic_key = synthesized.templates[SERVICE]["Resources"][topic_id]["Properties"]["KmsMasterKeyId"]
+    assert any(
+        "kms:GenerateDataKey" in actions_of(s)
+        and s["Resource"] == topic_key
+        and s["Condition"] == {"StringEquals": {"kms:ViaService": f"sns.{constants.REGION}.amazonaws.com"}}
+        for s in statements
+    )
+    # No one else is let in: the topic policy only refuses plain HTTP.
     (topic_policy,) = synthesized.resources(SERVICE, "AWS::SNS::TopicPolicy").values()
-    publishers = [
-        statement["Principal"]
-        for statement in resolve(topic_policy["Properties"]["PolicyDocument"])["Statement"]
-        if statement["Effect"] == "Allow" and statement["Action"] == "sns:Publish"
-    ]
-    assert {"Service": "events.amazonaws.com"} in publishers
+    assert [s["Effect"] for s in topic_policy["Properties"]["PolicyDocument"]["Statement"]] == ["Deny"]
