@@ -17,8 +17,8 @@ CHECKOV := $(TOOLS_VENV)/bin/checkov
 LOWEST_VENV := .venv-lowest
 LAYER_REQUIREMENTS := layers/shared/requirements.txt
 # Coverage (lines and branches) of `make test`, unit, integration and infra tests together, must not
-# fall below this: 89.3% when it was set.
-COVERAGE_FLOOR := 86
+# fall below this: 90.5% measured when it was set (89.3% a few commits before).
+COVERAGE_FLOOR := 87
 
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
