@@ -22,7 +22,7 @@ import uuid
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from local_stack import engines
 from local_stack.identity import DEFAULT_TTL_SECONDS, issue_token
@@ -127,9 +127,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
+    def interrupt_start(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # start() stops whatever it had started, then re-raises
+
     stack = LocalStack(config)
     engine_names = "moto server" if config.backend == BACKEND_MOTO else "DynamoDB Local and SeaweedFS"
     print(f"scrt: starting {engine_names} (state in {stack.state.root}) ...", flush=True)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt_start)  # like Ctrl-C: no engine is left behind
     try:
         stack.start()
     except engines.EngineError as error:
@@ -158,7 +163,7 @@ AWS clients: eval "$(.venv/bin/scrt env)"      Stop: Ctrl-C
         flush=True,
     )
     try:
-        while not stopping.wait(0.5):
+        while not stopping.wait(0.1):
             pass
     finally:
         print("scrt: stopping ...", flush=True)
@@ -414,7 +419,20 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `scrt extracts | head`
         sys.stderr.close()
         return 0
+    if argv is None and args.command == "serve":
+        _exit_at_once(code)
     return code
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """End ``scrt serve`` run as a program as soon as the stack has stopped. Tearing the interpreter
+    down (every module the handlers loaded) took up to another second, with nothing left to clean
+    up: the engines have exited, and the output is flushed here. Callers of ``main([...])`` in
+    the same process (tests) get the code returned instead."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

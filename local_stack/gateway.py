@@ -5,8 +5,10 @@ TTL above 0 an entry never outlives the token's ``exp``.
 """
 
 import base64
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -312,18 +314,66 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass  # one access line per request is logged by _dispatch
 
 
+KEEP_ALIVE_IDLE_SECONDS = 60.0
+"""A connection idle this long is closed (browsers keep connections open between requests)."""
+
+
+class _TrackingHttpServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that knows its open connections, so ``stop`` can close them: a browser's
+    keep-alive connection would otherwise keep being served by a stack that has stopped."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.stopping = False
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # its handler thread reads EOF and ends
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not self.stopping:  # a connection cut by stop() is not an error worth a traceback
+            super().handle_error(request, client_address)
+
+
 class HttpServer:
     def __init__(self, gateway: Gateway, port: int) -> None:
-        handler = type("BoundRequestHandler", (_RequestHandler,), {"gateway": gateway})
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.server.daemon_threads = True
+        handler = type(
+            "BoundRequestHandler",
+            (_RequestHandler,),
+            {"gateway": gateway, "timeout": KEEP_ALIVE_IDLE_SECONDS},
+        )
+        self.server = _TrackingHttpServer(("127.0.0.1", port), handler)
         self.port = int(self.server.server_address[1])
-        self._thread = threading.Thread(target=self.server.serve_forever, name="scrt-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="scrt-http", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        """Stop accepting, close every open connection (idle keep-alive ones included), and return:
+        handler threads are daemons, and one still running a request finds its connection closed."""
+        self.server.stopping = True
+        if self._thread.is_alive():
+            self.server.shutdown()  # waits for serve_forever's loop: at most its 0.1 s poll interval
+        self.server.close_connections()
         self.server.server_close()

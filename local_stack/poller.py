@@ -246,7 +246,8 @@ class StreamPoller:
                 self._checkpoint(shard_id, pending[-1]["dynamodb"]["SequenceNumber"])
                 return
             self.stats.retries += 1
-            time.sleep(min(self.retry_delay_seconds * 2 ** (attempts - 1), 5.0))
+            if self._stop.wait(min(self.retry_delay_seconds * 2 ** (attempts - 1), 5.0)):
+                return  # stopping: not checkpointed, so the next run delivers these records again
 
     def _give_up(self, shard_id: str, records: list[dict[str, Any]], reason: str, attempts: int) -> None:
         first = records[0]["dynamodb"]
@@ -295,7 +296,9 @@ class StreamPoller:
             if handed == 0:
                 self._stop.wait(self.poll_interval_seconds)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """Ask the thread to stop and wait at most ``timeout``: a call in flight to a stalled engine
+        must not hold up the stack's stop (the thread is a daemon and ends with the process)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=timeout)

@@ -4,6 +4,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -55,7 +56,9 @@ class _Engine(Protocol):
 
     def alive(self) -> bool: ...
 
-    def stop(self, timeout: float = 10.0) -> None: ...
+    def terminate(self) -> None: ...
+
+    def stop(self, timeout: float = engines.ENGINE_STOP_GRACE_SECONDS) -> None: ...
 
 
 @dataclass
@@ -74,6 +77,7 @@ class StackConfig:
     poll_interval_seconds: float = 0.5
     poller_max_retries: int = 3
     poller: bool = True
+    engine_stop_grace_seconds: float = engines.ENGINE_STOP_GRACE_SECONDS
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -173,10 +177,15 @@ class LocalStack:
     def start(self) -> "LocalStack":
         config = self.config
         self.state.ensure()
+        leftovers = engines.stop_leftover_engines(self.state, config.engine_stop_grace_seconds)
+        for leftover in leftovers:
+            log.warning(
+                "stopped %s (pid %d), left running by a run that was killed", leftover.name, leftover.pid
+            )
         if config.fresh:
             self.state.wipe_data()
             self.state.ensure()
-        engines.ensure_ports_free(self._ports())
+        engines.ensure_ports_free(self._ports(), wait_seconds=5.0 if leftovers else 0.0)
         credentials = self.state.credentials()
         try:
             self._start_engines(credentials)
@@ -254,16 +263,22 @@ class LocalStack:
             raise errors[0]
 
     def stop(self) -> None:
+        """Within about ``engine_stop_grace_seconds`` plus a few tenths, whatever connections are open:
+        the poller and the HTTP server stop at once (open connections are closed), then every engine
+        gets SIGTERM at the same time and a shared grace period before SIGKILL."""
         if self.poller is not None:
             self.poller.stop()
             self.poller = None
         if self.http is not None:
             self.http.stop()
             self.http = None
-        while self.engines:
-            engine = self.engines.pop()
+        stopping, self.engines = list(reversed(self.engines)), []
+        for engine in stopping:
+            engine.terminate()
+        deadline = time.monotonic() + self.config.engine_stop_grace_seconds
+        for engine in stopping:
             try:
-                engine.stop()
+                engine.stop(timeout=deadline - time.monotonic())
             except Exception:
                 log.exception("stopping %s", engine.name)
         self.state.clear_stack(os.getpid())

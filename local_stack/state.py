@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,19 @@ class Credentials:
     secret_access_key: str
 
 
+@dataclass(frozen=True)
+class EngineRecord:
+    """An engine process a ``scrt serve`` started, kept on disk until it is stopped, so that a run
+    that was killed can be cleaned up by the next one. Commands are kept to recognise the processes:
+    a pid alone may have been reused by anything."""
+
+    name: str
+    pid: int
+    command: str  # arguments joined by spaces, as ps shows them
+    owner_pid: int  # the scrt process that started it
+    owner_command: str
+
+
 @dataclass
 class StackInfo:
     """What a running ``scrt serve`` listens on, for ``scrt env``/``token``/``seed``/``extracts``."""
@@ -65,6 +79,7 @@ class StackInfo:
 class LocalState:
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = state_dir(root)
+        self._engines_lock = threading.Lock()  # the engines start on two threads
 
     # --- layout -----------------------------------------------------------------------------
     @property
@@ -82,6 +97,10 @@ class LocalState:
     @property
     def stack_file(self) -> Path:
         return self.root / "stack.json"
+
+    @property
+    def engines_file(self) -> Path:
+        return self.root / "engines.json"
 
     @property
     def checkpoints_file(self) -> Path:
@@ -171,3 +190,27 @@ class LocalState:
         info = self.read_stack()
         if info is not None and info.pid == pid:
             self.stack_file.unlink(missing_ok=True)
+
+    # --- engine processes ---------------------------------------------------------------------
+    def recorded_engines(self) -> list[EngineRecord]:
+        try:
+            data = json.loads(self.engines_file.read_text())
+            return [EngineRecord(**entry) for entry in data]
+        except (OSError, ValueError, TypeError):
+            return []
+
+    def _write_engines(self, records: list[EngineRecord]) -> None:
+        if records:
+            self._write_private(
+                self.engines_file, json.dumps([asdict(r) for r in records], indent=2).encode()
+            )
+        else:
+            self.engines_file.unlink(missing_ok=True)
+
+    def record_engine(self, record: EngineRecord) -> None:
+        with self._engines_lock:
+            self._write_engines([*(r for r in self.recorded_engines() if r.pid != record.pid), record])
+
+    def forget_engines(self, pids: set[int]) -> None:
+        with self._engines_lock:
+            self._write_engines([r for r in self.recorded_engines() if r.pid not in pids])
