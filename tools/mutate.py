@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import attrs
 import cosmic_ray.commands
 import cosmic_ray.plugins
 from cosmic_ray.mutating import mutate_code
@@ -188,12 +187,24 @@ def _work_items(module_file: Path, relative_path: str) -> list[WorkItem]:
     return [
         WorkItem(
             job_id=item.job_id,
-            mutations=tuple(attrs.evolve(spec, module_path=Path(relative_path)) for spec in item.mutations),
+            mutations=tuple(_relative(spec, relative_path) for spec in item.mutations),
         )
         for item in sorted(
             items, key=lambda item: (item.mutations[0].start_pos, item.mutations[0].operator_name)
         )
     ]
+
+
+def _relative(spec: MutationSpec, relative_path: str) -> MutationSpec:
+    return MutationSpec(
+        module_path=Path(relative_path),
+        operator_name=spec.operator_name,
+        operator_args=spec.operator_args,
+        occurrence=spec.occurrence,
+        start_pos=spec.start_pos,
+        end_pos=spec.end_pos,
+        definition_name=spec.definition_name,
+    )
 
 
 def _cosmic_ray() -> str:
