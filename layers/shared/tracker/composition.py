@@ -14,12 +14,14 @@ from tracker import settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
     from tracker.access import AccessPolicy
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.extract_store import ExtractStore
     from tracker.dal.failure_inbox import S3FailureInbox
     from tracker.dal.idempotency import DynamoSubmissionLedger
+    from tracker.dal.secrets import ExpiringCodec
     from tracker.extracts.publisher import ChangePublisher
     from tracker.logic.cases import CaseService
     from tracker.logic.cursor import CursorCodec
@@ -65,10 +67,20 @@ def case_store() -> "DynamoCaseStore":
 
 
 @lru_cache(maxsize=1)
-def cursor_codec() -> "CursorCodec":
-    from tracker.dal.secrets import load_cursor_codec
+def secrets_client() -> "SecretsManagerClient":
+    return _boto3_session().client("secretsmanager")
 
-    return load_cursor_codec(settings.settings())
+
+@lru_cache(maxsize=1)
+def _cursor_codecs() -> "ExpiringCodec":
+    from tracker.dal.secrets import ExpiringCodec, load_cursor_codec
+
+    return ExpiringCodec(lambda: load_cursor_codec(settings.settings(), secrets_client))
+
+
+def cursor_codec() -> "CursorCodec":
+    """The codec of the signing secret's current and previous versions (reloaded hourly)."""
+    return _cursor_codecs()()
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +127,8 @@ _BUILT = (
     s3_client,
     access_policy,
     case_store,
-    cursor_codec,
+    secrets_client,
+    _cursor_codecs,
     submission_ledger,
     case_service,
     extract_store,

@@ -356,6 +356,6 @@ def test_the_problem_body_lists_at_most_a_hundred_errors() -> None:
     from tracker.api.problems import MAX_ERRORS_LISTED, problem_from_error
 
     errors = [FieldError(f"field{number}", "is wrong") for number in range(500)]
-    body = json.loads(problem_from_error(InvalidInput("bad", errors)).body)
+    body = json.loads(str(problem_from_error(InvalidInput("bad", errors)).body))
     assert len(body["errors"]) == MAX_ERRORS_LISTED + 1
     assert body["errors"][-1]["detail"] == "and 400 more errors"

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 
 from tracker.errors import FieldError, UnreadableInput
 
@@ -17,15 +18,21 @@ def _unb64(text: str) -> bytes:
 
 
 class CursorCodec:
-    """``scope`` binds a cursor to one caller and one set of filters: it is refused anywhere else."""
+    """``scope`` binds a cursor to one caller and one set of filters: it is refused anywhere else.
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) < 16:
-            raise ValueError("the cursor signing key must be at least 16 bytes")
+    New cursors are signed with ``key``; ``previous_keys`` still verify, so a cursor handed out just
+    before the signing secret rotated keeps working.
+    """
+
+    def __init__(self, key: bytes, previous_keys: Sequence[bytes] = ()) -> None:
+        for candidate in (key, *previous_keys):
+            if len(candidate) < 16:
+                raise ValueError("the cursor signing key must be at least 16 bytes")
         self._key = key
+        self._verifying_keys = (key, *previous_keys)
 
-    def _signature(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()
+    def _signature(self, payload: bytes, key: bytes | None = None) -> bytes:
+        return hmac.new(key or self._key, payload, hashlib.sha256).digest()
 
     def encode(self, position: str, scope: str) -> str:
         payload = json.dumps({"p": position, "s": hashlib.sha256(scope.encode()).hexdigest()[:32]}).encode()
@@ -41,7 +48,9 @@ class CursorCodec:
             signature = _unb64(encoded_signature)
         except ValueError:
             raise invalid from None
-        if not hmac.compare_digest(signature, self._signature(payload)):
+        if not any(
+            hmac.compare_digest(signature, self._signature(payload, key)) for key in self._verifying_keys
+        ):
             raise invalid
         try:
             decoded = json.loads(payload)
