@@ -122,7 +122,6 @@ class SigningKeys:
         self._keys: dict[str, PyJWK] | None = None
         self._fetched_at = 0.0
         self._lock = threading.Lock()  # the local stack's gateway verifies on several threads
-        self.fetches = 0
 
     def _refresh(self) -> dict[str, PyJWK]:
         try:
@@ -132,7 +131,6 @@ class SigningKeys:
             raise JwksUnavailable(str(error)) from error
         except jwt.PyJWTError as error:
             raise JwksUnavailable(f"the JWKS document is not usable: {error}") from error
-        self.fetches += 1
         self._fetched_at = self._clock()
         self._keys = {
             key.key_id: key for key in key_set.keys if key.key_id and key.public_key_use in ("sig", None)
