@@ -94,6 +94,7 @@ RESERVED_CONCURRENCY: dict[str, int] = {
     "authorizer": 40,
     "publish_changes": 10,
     "snapshot_extract": 1,
+    "redrive_stream_failures": 1,
 }
 ROTATION_RESERVED_CONCURRENCY = 1
 LAMBDA_MIN_UNRESERVED_CONCURRENCY = 100
@@ -115,6 +116,8 @@ SNAPSHOT_MEMORY_MB = 1024
 SNAPSHOT_SCHEDULE_RETRIES = 2
 SNAPSHOT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
 SNAPSHOT_METRIC = "SnapshotsWritten"
+SNAPSHOT_REJECTED_METRIC = "SnapshotCasesRejected"
+REDRIVE_TIMEOUT = Duration.minutes(15)
 SNAPSHOT_MAX_SILENCE_HOURS = 26
 """A day plus two hours' grace: the alarm fires when no snapshot was written for this long."""
 DEAD_LETTER_RETENTION = Duration.days(14)

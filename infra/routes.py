@@ -13,9 +13,19 @@ API_DOCS = "api_docs"
 AUTHORIZER = "authorizer"
 PUBLISH_CHANGES = "publish_changes"
 SNAPSHOT_EXTRACT = "snapshot_extract"
+REDRIVE_STREAM_FAILURES = "redrive_stream_failures"
 
 # Every Lambda's folder under functions/; each has handler.py with lambda_handler(event, context).
-FUNCTIONS = (SUBMIT_CASE, UPDATE_CASE, QUERY_CASES, API_DOCS, AUTHORIZER, PUBLISH_CHANGES, SNAPSHOT_EXTRACT)
+FUNCTIONS = (
+    SUBMIT_CASE,
+    UPDATE_CASE,
+    QUERY_CASES,
+    API_DOCS,
+    AUTHORIZER,
+    PUBLISH_CHANGES,
+    SNAPSHOT_EXTRACT,
+    REDRIVE_STREAM_FAILURES,
+)
 HANDLER = "handler.lambda_handler"
 
 HEALTH_BODY = '{"status":"ok"}'

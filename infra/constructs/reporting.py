@@ -1,6 +1,7 @@
 """Reporting, end to end (stateless): publish_changes on the table stream with its failure
-destination, snapshot_extract on a daily schedule with its dead-letter queue, their grants,
-alarms and acknowledgements. The buckets and catalogue they write to are ``ReportingStore``'s.
+destination, snapshot_extract on a daily schedule with its dead-letter queue, the operator's
+redrive_stream_failures over that failure destination, their grants, alarms and acknowledgements.
+The buckets and catalogue they write to are ``ReportingStore``'s.
 """
 
 import jsii
@@ -25,7 +26,7 @@ from infra.constructs.function import TrackerFunction, app_function_code
 from infra.constructs.monitoring import Monitoring
 from infra.deployment import DeploymentConfig
 from infra.nag import AWS_SOLUTIONS, acknowledge, iam5_resource
-from infra.routes import PUBLISH_CHANGES, SNAPSHOT_EXTRACT
+from infra.routes import PUBLISH_CHANGES, REDRIVE_STREAM_FAILURES, SNAPSHOT_EXTRACT
 from tracker import settings
 from tracker.dal import schema
 from tracker.extracts import keys as extract_keys
@@ -96,6 +97,7 @@ class Reporting(Construct):
         }
         self._publisher(store, data_key, reporting_key, log_key, layer, config, environment)
         self._snapshot(store, data_key, reporting_key, log_key, layer, config, environment)
+        self._redrive(store, data_key, reporting_key, log_key, layer, config, environment)
         self._alarms(monitoring)
 
     def _publisher(
@@ -254,10 +256,63 @@ class Reporting(Construct):
             ],
         )
 
+    def _redrive(
+        self,
+        store: CaseStore,
+        data_key: aws_kms.IKey,
+        reporting_key: aws_kms.IKey,
+        log_key: aws_kms.IKey,
+        layer: aws_lambda.ILayerVersion,
+        config: DeploymentConfig,
+        environment: dict[str, str],
+    ) -> None:
+        """Run by an operator after the StreamFailedRecords alarm: republishes the named cases."""
+        self.redrive = TrackerFunction(
+            self,
+            name=REDRIVE_STREAM_FAILURES,
+            description="Operator-invoked: republishes the cases of stream batches that failed for good",
+            code=app_function_code(config.functions_root, REDRIVE_STREAM_FAILURES),
+            layer=layer,
+            log_key=log_key,
+            reserved_concurrency=config.reserved_concurrency[REDRIVE_STREAM_FAILURES],
+            environment={**environment, settings.FAILED_RECORDS_BUCKET_NAME: self.failed_records.bucket_name},
+            timeout=constants.REDRIVE_TIMEOUT,
+        )
+        self.redrive.acknowledge_synchronous("by an operator, who reads its answer and its logs")
+        role = self.redrive.role
+        permissions.grant_table_read(role, store.cases_table, data_key)
+        permissions.grant_objects_put(
+            role, self.extracts, reporting_key, extract_keys.CHANGES_PREFIX, extract_keys.CURRENT_PREFIX
+        )
+        permissions.grant_objects_delete(role, self.extracts, extract_keys.CURRENT_PREFIX)
+        # It reads each failure record and deletes it once its cases are republished: the records
+        # hold whole case images, which should not outlive their use.
+        role.add_to_principal_policy(
+            aws_iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:DeleteObject"],
+                resources=[self.failed_records.arn_for_objects("*")],
+            )
+        )
+        role.add_to_principal_policy(
+            aws_iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.failed_records.bucket_arn])
+        )
+        permissions.grant_key(role, data_key, "s3", "kms:Decrypt")
+        acknowledge(
+            role,
+            "redrive_stream_failures reads and deletes the failure records Lambda names at run time, and "
+            "rewrites extracts under changes/ and current/ only, like publish_changes.",
+            iam5_resource(f"{constants.EXPORT_FAILED_RECORDS_BUCKET_ARN}/*"),
+            *(
+                iam5_resource(f"{constants.EXPORT_REPORTING_BUCKET_ARN}/{prefix}*")
+                for prefix in (extract_keys.CHANGES_PREFIX, extract_keys.CURRENT_PREFIX)
+            ),
+        )
+
     def _alarms(self, monitoring: Monitoring) -> None:
         monitoring.watch_function(self.publish, watch_iterator_age=True)
         # A once-a-day job: one error is the day's snapshot failing.
         monitoring.watch_function(self.snapshot, max_errors=0)
+        monitoring.watch_function(self.redrive, max_errors=0)
 
         def lambda_metric(function: TrackerFunction, name: str) -> aws_cloudwatch.Metric:
             return aws_cloudwatch.Metric(
@@ -307,6 +362,19 @@ class Reporting(Construct):
             ),
             threshold=0,
             description="A snapshot invocation or schedule event failed for good: see the dead-letter queue.",
+        )
+        monitoring.alarm(
+            self,
+            "SnapshotCasesRejected",
+            metric=aws_cloudwatch.Metric(
+                namespace=settings.METRICS_NAMESPACE,
+                metric_name=constants.SNAPSHOT_REJECTED_METRIC,
+                dimensions_map={"service": settings.SERVICE_NAME},
+                statistic="Sum",
+                period=Duration.hours(1),
+            ),
+            threshold=0,
+            description="The snapshot left out case items the model rejects: the dashboards miss them.",
         )
         monitoring.alarm(
             self,

@@ -15,6 +15,7 @@ from infra.routes import (
     FUNCTIONS,
     PUBLISH_CHANGES,
     QUERY_CASES,
+    REDRIVE_STREAM_FAILURES,
     SNAPSHOT_EXTRACT,
     SUBMIT_CASE,
     UPDATE_CASE,
@@ -34,6 +35,7 @@ FEATURE_OF = {
     AUTHORIZER: (SERVICE, "CaseApi"),
     PUBLISH_CHANGES: (SERVICE, "Reporting"),
     SNAPSHOT_EXTRACT: (SERVICE, "Reporting"),
+    REDRIVE_STREAM_FAILURES: (SERVICE, "Reporting"),
     ROTATION: (DATA, "Data"),
 }
 WRITE_ACTIONS = {

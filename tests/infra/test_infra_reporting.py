@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from infra import constants
-from infra.routes import PUBLISH_CHANGES, SNAPSHOT_EXTRACT
+from infra.routes import PUBLISH_CHANGES, REDRIVE_STREAM_FAILURES, SNAPSHOT_EXTRACT
 from tests.infra.infra_support import Synthesized, actions_of, resolve
 from tests.infra.test_infra_functions import function_of, role_statements
 from tests.infra.test_infra_monitoring import alarms_on, fires
@@ -190,3 +190,29 @@ def test_iterator_age_alarm_treats_missing_data_as_breaching(synthesized: Synthe
     assert age["TreatMissingData"] == "breaching"
     assert fires(age, [float(constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds() + 1)])
     assert fires(age, [None])
+
+
+def test_the_redrive_reads_and_clears_failure_records_and_writes_only_extract_prefixes(
+    synthesized: Synthesized,
+) -> None:
+    statements = role_statements(synthesized, REDRIVE_STREAM_FAILURES)
+    assert _granted_on(statements, FAILED_RECORDS) == {"s3:GetObject", "s3:DeleteObject", "s3:ListBucket"}
+    deletes = [
+        resource
+        for statement in statements
+        if statement["Effect"] == "Allow" and "s3:DeleteObject" in actions_of(statement)
+        for resource in _resources(statement)
+        if resource.startswith(EXTRACTS)
+    ]
+    assert deletes == [f"{EXTRACTS}/{extract_keys.CURRENT_PREFIX}*"]
+
+
+def test_rejected_snapshot_rows_fire_an_alarm(synthesized: Synthesized) -> None:
+    (rejected,) = alarms_on(
+        synthesized,
+        settings.METRICS_NAMESPACE,
+        constants.SNAPSHOT_REJECTED_METRIC,
+        {"service": settings.SERVICE_NAME},
+    )
+    assert fires(rejected, [1.0])
+    assert not fires(rejected, [0.0])
