@@ -1,6 +1,6 @@
 # Safeguarding Case Review Tracker: every habit of the project is a target here.
 # `make run` and `make test` work on a fresh machine with Python 3.11+, pip and Node.js: they install
-# what they need first, from the locks (uv.lock, devtools/uv.lock, package-lock.json), and again only
+# what they need first, from the locks (uv.lock, tools/checkov/uv.lock, package-lock.json), and again only
 # when a lock or pyproject.toml changes.
 
 SHELL := /bin/bash
@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 # One pin for uv: the version pyproject.toml's dev extra holds (so `uv sync` keeps it in .venv).
 UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)".*/\1/p' pyproject.toml)
-# checkov lives in its own locked environment (devtools/pyproject.toml says why); run it as $(CHECKOV).
+# checkov lives in its own locked environment (tools/checkov/pyproject.toml says why); run it as $(CHECKOV).
 TOOLS_VENV := .venv-tools
 CHECKOV := $(TOOLS_VENV)/bin/checkov
 # Unit tests against the oldest runtime dependencies pyproject.toml allows (`make test-lowest`).
@@ -39,8 +39,8 @@ $(BIN)/.installed: pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --extra dev --quiet
 	touch $@
 
-$(TOOLS_VENV)/.installed: devtools/pyproject.toml devtools/uv.lock | $(BIN)/.installed
-	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(TOOLS_VENV) $(UV) sync --locked --quiet --project devtools --python $(PYTHON)
+$(TOOLS_VENV)/.installed: tools/checkov/pyproject.toml tools/checkov/uv.lock | $(BIN)/.installed
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(TOOLS_VENV) $(UV) sync --locked --quiet --project tools/checkov --python $(PYTHON)
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -81,9 +81,9 @@ fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lock: $(BIN)/.installed ## Re-resolve uv.lock and devtools/uv.lock after a change to a pyproject.toml; re-export the layer's requirements
+lock: $(BIN)/.installed ## Re-resolve uv.lock and tools/checkov/uv.lock after a change to a pyproject.toml; re-export the layer's requirements
 	$(UV) lock
-	$(UV) lock --project devtools
+	$(UV) lock --project tools/checkov
 	$(MAKE) --no-print-directory requirements
 
 # The layer's third-party packages, pinned and hashed from uv.lock (pip builds the layer in hash-checking
@@ -96,8 +96,8 @@ requirements: $(BIN)/.installed ## Export layers/shared/requirements.txt (runtim
 hooks: install ## Install the git pre-commit hooks (ruff, ruff format, mypy from .venv)
 	$(BIN)/pre-commit install
 
-openapi: install ## Write the OpenAPI document from the code (layers/shared/tracker/openapi.json)
-	$(BIN)/python -m tracker.api.openapi_document --write
+openapi: install ## Write the OpenAPI document from the code (layers/shared/tracker/api/openapi.json)
+	$(BIN)/python -m tools.openapi --write
 
 docs: install ## Regenerate docs/extracts.md, the extracts' data dictionary, from the models
 	$(BIN)/python -m tracker.extracts.dictionary > docs/extracts.md
