@@ -293,9 +293,9 @@ def _s3(state: LocalState) -> tuple[Any, str]:
 
     env = _client_env(state)
     creds = Credentials(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
-    from tracker.config import REPORTING_BUCKET_ENV
+    from tracker.settings import REPORTING_BUCKET_NAME
 
-    return aws.client("s3", env["AWS_ENDPOINT_URL_S3"], creds), env[REPORTING_BUCKET_ENV]
+    return aws.client("s3", env["AWS_ENDPOINT_URL_S3"], creds), env[REPORTING_BUCKET_NAME]
 
 
 def cmd_extracts(args: argparse.Namespace) -> int:
@@ -346,6 +346,35 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     result = import_handler(SNAPSHOT_EXTRACT)(event, LambdaContext(SNAPSHOT_EXTRACT, timeout_seconds=900))
     print(json.dumps(result, indent=2, default=str))
     return 0
+
+
+def cmd_redrive(args: argparse.Namespace) -> int:
+    """Republish the cases of the batches the stream poller gave up on (as the AWS function does)."""
+    from local_stack.failures import DirectoryFailureInbox
+    from tracker import composition
+    from tracker.extracts.redrive import redrive
+
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    os.environ.update(_client_env(state))
+    composition.reset()
+    report = redrive(
+        DirectoryFailureInbox(state.failed_batches_dir), composition.case_store(), composition.extract_store()
+    )
+    print(
+        json.dumps(
+            {
+                "records": report.records,
+                "cases": report.cases,
+                "objectsWritten": report.objects_written,
+                "recordsWithoutCases": report.records_without_cases,
+                "casesFailed": report.cases_failed,
+            },
+            indent=2,
+        )
+    )
+    return 1 if report.cases_failed else 0
 
 
 # --- entry point -------------------------------------------------------------------------------------------
@@ -405,6 +434,11 @@ def parser() -> argparse.ArgumentParser:
 
     snapshot = commands.add_parser("snapshot", help="run the daily snapshot extract now")
     snapshot.set_defaults(run=cmd_snapshot)
+
+    redrive = commands.add_parser(
+        "redrive", help="republish the cases of stream batches that failed for good (failed-batches/)"
+    )
+    redrive.set_defaults(run=cmd_redrive)
     return root
 
 

@@ -2,7 +2,6 @@
 
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,14 +28,8 @@ from local_stack.state import (
     LocalState,
     StackInfo,
 )
-from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWKS_URL_ENV, JWT_AUDIENCE_ENV, JWT_ISSUER_ENV
-from tracker.config import (
-    CASES_TABLE_ENV,
-    CURSOR_KEY_ENV,
-    IDEMPOTENCY_TABLE_ENV,
-    REPORTING_BUCKET_ENV,
-    SERVICE_NAME,
-)
+from tracker import composition, settings
+from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS
 
 log = logging.getLogger("scrt.stack")
 
@@ -44,11 +37,9 @@ BACKEND_LOCAL = "local"
 BACKEND_MOTO = "moto"
 
 
-def _reset_authorizer() -> None:
-    """The authorizer caches its settings and keys per container; a new stack is a new deployment."""
-    authorizer = sys.modules.get("functions.authorizer.handler")
-    if authorizer is not None and hasattr(authorizer, "reset"):
-        authorizer.reset()
+def _reset_containers() -> None:
+    """A new stack is a new deployment: the functions' clients, settings and keys are built again."""
+    composition.reset()
 
 
 class _Engine(Protocol):
@@ -101,9 +92,9 @@ def client_environment(
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        CASES_TABLE_ENV: config.cases_table,
-        IDEMPOTENCY_TABLE_ENV: config.idempotency_table,
-        REPORTING_BUCKET_ENV: config.bucket,
+        settings.CASES_TABLE_NAME: config.cases_table,
+        settings.IDEMPOTENCY_TABLE_NAME: config.idempotency_table,
+        settings.REPORTING_BUCKET_NAME: config.bucket,
     }
 
 
@@ -143,11 +134,11 @@ class LocalStack:
         env = client_environment(dynamodb_endpoint, s3_endpoint, self.state.credentials(), self.config)
         env.update(
             {
-                CURSOR_KEY_ENV: self.state.cursor_key(),
-                JWKS_URL_ENV: f"{self.api_url}{JWKS_PATH}",
-                JWT_ISSUER_ENV: ISSUER,
-                JWT_AUDIENCE_ENV: AUDIENCE,
-                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                settings.CURSOR_SIGNING_KEY: self.state.cursor_key(),
+                settings.JWKS_URL: f"{self.api_url}{JWKS_PATH}",
+                settings.JWT_ISSUER: ISSUER,
+                settings.JWT_AUDIENCE: AUDIENCE,
+                "POWERTOOLS_SERVICE_NAME": settings.SERVICE_NAME,
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
@@ -162,7 +153,7 @@ class LocalStack:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.pop("AWS_PROFILE", None)
         os.environ.update(env)
-        _reset_authorizer()
+        _reset_containers()
 
     def _restore_environment(self) -> None:
         for name, value in self._previous_env.items():
@@ -171,7 +162,7 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._previous_env.clear()
-        _reset_authorizer()
+        _reset_containers()
 
     # --- life cycle ----------------------------------------------------------------------------
     def start(self) -> "LocalStack":

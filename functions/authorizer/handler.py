@@ -5,40 +5,32 @@
 - a genuine token with an unknown role or organisation: an explicit Deny (403);
 - otherwise an Allow for the whole API with the caller in the context.
 
-Configuration is ``tracker.auth.settings`` (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, ROLE_CLAIM, ...).
+Configuration is ``tracker.settings`` (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, ROLE_CLAIM, ...), checked
+by ``tracker.auth.settings``; the verifier comes from the composition root.
 The verifier lives as long as the container and keeps the JWKS document for JWKS_CACHE_SECONDS,
 so keys are fetched once in that time, not per request, and a key the identity provider removed
 stops verifying within it.
 """
 
-from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
+from tracker import composition
 from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
-from tracker.auth.settings import IDENTITY_HEADER, AuthSettings
+from tracker.auth.settings import IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, JwksUnavailable, NotAllowed, TokenVerifier, bearer_token
-from tracker.config import SERVICE_NAME
-
-logger = Logger(service=SERVICE_NAME)
+from tracker.observability import logger
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
 
 
-@lru_cache(maxsize=1)
-def _container_verifier() -> TokenVerifier:
-    return TokenVerifier(AuthSettings.from_env())
-
-
 def verifier() -> TokenVerifier:
     """One verifier (settings and the signing keys it has fetched) per container."""
-    return _container_verifier()
+    return composition.token_verifier()
 
 
 def reset() -> None:
     """Forget settings and cached keys (tests, and the local stack's restarts)."""
-    _container_verifier.cache_clear()
+    composition.reset()
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:

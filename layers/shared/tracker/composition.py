@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
     from tracker.access import AccessPolicy
+    from tracker.auth.tokens import TokenVerifier
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.extract_store import ExtractStore
     from tracker.dal.failure_inbox import S3FailureInbox
@@ -115,6 +116,15 @@ def change_publisher() -> "ChangePublisher":
 
 
 @lru_cache(maxsize=1)
+def token_verifier() -> "TokenVerifier":
+    """The authorizer's verifier: its settings and the signing keys it has fetched, per container."""
+    from tracker.auth.settings import AuthSettings
+    from tracker.auth.tokens import TokenVerifier
+
+    return TokenVerifier(AuthSettings.from_settings(settings.settings()))
+
+
+@lru_cache(maxsize=1)
 def failure_inbox() -> "S3FailureInbox":
     from tracker.dal.failure_inbox import S3FailureInbox
 
@@ -134,6 +144,7 @@ _BUILT = (
     extract_store,
     change_publisher,
     failure_inbox,
+    token_verifier,
 )
 
 

@@ -39,6 +39,11 @@ PLATFORM_PREFIXES = ("POWERTOOLS_", "AWS_")
 PLATFORM_NAMES = frozenset({"LOG_LEVEL"})
 
 DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+DEFAULT_ROLE_CLAIM = "role"
+DEFAULT_ORG_CLAIM = "org"
+DEFAULT_SUB_CLAIM = "sub"
+DEFAULT_JWT_LEEWAY_SECONDS = 30
+DEFAULT_JWKS_CACHE_SECONDS = 300
 DEFAULT_SAR_COMPLETION_MONTHS = 6
 
 
@@ -92,11 +97,25 @@ class Settings(BaseModel):
     jwt_audience: str | None = Field(
         None, alias=JWT_AUDIENCE, description="Expected aud claim (comma-separated for several)."
     )
-    role_claim: str = Field("role", alias=ROLE_CLAIM, min_length=1, description="Claim carrying the role.")
-    org_claim: str = Field("org", alias=ORG_CLAIM, min_length=1, description="Claim carrying the org code.")
-    sub_claim: str = Field("sub", alias=SUB_CLAIM, min_length=1, description="Claim naming the user.")
-    jwt_leeway_seconds: int = Field(30, alias=JWT_LEEWAY_SECONDS, ge=0, le=300)
-    jwks_cache_seconds: int = Field(300, alias=JWKS_CACHE_SECONDS, ge=0, le=3600)
+    role_claim: str = Field(
+        DEFAULT_ROLE_CLAIM, alias=ROLE_CLAIM, min_length=1, description="Claim carrying the role."
+    )
+    org_claim: str = Field(
+        DEFAULT_ORG_CLAIM, alias=ORG_CLAIM, min_length=1, description="Claim carrying the org code."
+    )
+    sub_claim: str = Field(
+        DEFAULT_SUB_CLAIM, alias=SUB_CLAIM, min_length=1, description="Claim naming the user."
+    )
+    jwt_leeway_seconds: int = Field(
+        DEFAULT_JWT_LEEWAY_SECONDS, alias=JWT_LEEWAY_SECONDS, ge=0, le=300, description="Clock skew allowed."
+    )
+    jwks_cache_seconds: int = Field(
+        DEFAULT_JWKS_CACHE_SECONDS,
+        alias=JWKS_CACHE_SECONDS,
+        ge=0,
+        le=3600,
+        description="How long the JWKS document is kept before it is fetched again.",
+    )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -1,29 +1,33 @@
-"""The authorizer's configuration, read from the environment: every variable name defined once.
+"""The authorizer's configuration, checked: built from the one settings model (``tracker.settings``).
 
-The CDK app sets these on the authorizer function (importing the names from here); the local
-stack sets them on its own process.
+The CDK app sets the variables on the authorizer function; the local stack sets them on its own
+process. The names below are ``tracker.settings``' own, kept here under the authorizer's words.
 """
 
 import ipaddress
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-JWKS_URL_ENV = "JWKS_URL"
+from pydantic import ValidationError
+
+from tracker import settings
+
+JWKS_URL_ENV = settings.JWKS_URL
 """The identity provider's JWKS document (https; plain http only on loopback for the local stack)."""
-JWT_ISSUER_ENV = "JWT_ISSUER"
+JWT_ISSUER_ENV = settings.JWT_ISSUER
 """Expected ``iss`` claim, exactly."""
-JWT_AUDIENCE_ENV = "JWT_AUDIENCE"
+JWT_AUDIENCE_ENV = settings.JWT_AUDIENCE
 """Expected ``aud`` claim (comma-separated to accept several)."""
-ROLE_CLAIM_ENV = "ROLE_CLAIM"
+ROLE_CLAIM_ENV = settings.ROLE_CLAIM
 """Name of the claim carrying the role (default ``role``); a dotted path reaches a nested claim."""
-ORG_CLAIM_ENV = "ORG_CLAIM"
+ORG_CLAIM_ENV = settings.ORG_CLAIM
 """Name of the claim carrying the organisation code (default ``org``); dotted paths allowed."""
-SUB_CLAIM_ENV = "SUB_CLAIM"
+SUB_CLAIM_ENV = settings.SUB_CLAIM
 """Name of the claim identifying the user (default ``sub``)."""
-JWT_LEEWAY_ENV = "JWT_LEEWAY_SECONDS"
+JWT_LEEWAY_ENV = settings.JWT_LEEWAY_SECONDS
 """Clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (default 30 seconds)."""
-JWKS_CACHE_SECONDS_ENV = "JWKS_CACHE_SECONDS"
+JWKS_CACHE_SECONDS_ENV = settings.JWKS_CACHE_SECONDS
 """How long the fetched JWKS is kept in the container before it is fetched again (default 300)."""
 
 ALL_ENV_NAMES: tuple[str, ...] = (
@@ -38,11 +42,11 @@ ALL_ENV_NAMES: tuple[str, ...] = (
 )
 
 ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
-DEFAULT_ROLE_CLAIM = "role"
-DEFAULT_ORG_CLAIM = "org"
-DEFAULT_SUB_CLAIM = "sub"
-DEFAULT_LEEWAY_SECONDS = 30
-DEFAULT_JWKS_CACHE_SECONDS = 300
+DEFAULT_ROLE_CLAIM = settings.DEFAULT_ROLE_CLAIM
+DEFAULT_ORG_CLAIM = settings.DEFAULT_ORG_CLAIM
+DEFAULT_SUB_CLAIM = settings.DEFAULT_SUB_CLAIM
+DEFAULT_LEEWAY_SECONDS = settings.DEFAULT_JWT_LEEWAY_SECONDS
+DEFAULT_JWKS_CACHE_SECONDS = settings.DEFAULT_JWKS_CACHE_SECONDS
 AUTHORIZER_CACHE_SECONDS = 0
 """API Gateway's authorizer result cache TTL (CDK ``results_cache_ttl``; the local stack mimics it).
 
@@ -55,7 +59,7 @@ IDENTITY_HEADER = "Authorization"
 """The authorizer's identity source: API Gateway answers 401 itself when this header is missing."""
 
 
-class AuthConfigurationError(RuntimeError):
+class AuthConfigurationError(settings.ConfigurationError):
     """The authorizer is misconfigured (a deployment fault, not a caller fault)."""
 
 
@@ -83,25 +87,33 @@ class AuthSettings:
             raise AuthConfigurationError(f"{JWT_AUDIENCE_ENV} is empty")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "AuthSettings":
-        env = dict(os.environ) if environ is None else environ
-
+    def from_settings(cls, config: settings.Settings) -> "AuthSettings":
         def required(name: str) -> str:
-            value = env.get(name, "").strip()
-            if not value:
-                raise AuthConfigurationError(f"environment variable {name} is not set")
-            return value
+            try:
+                return config.require(name).strip()
+            except settings.ConfigurationError as missing:
+                raise AuthConfigurationError(str(missing)) from None
 
         return cls(
             jwks_url=required(JWKS_URL_ENV),
             issuer=required(JWT_ISSUER_ENV),
             audiences=tuple(a.strip() for a in required(JWT_AUDIENCE_ENV).split(",") if a.strip()),
-            role_claim=env.get(ROLE_CLAIM_ENV, "").strip() or DEFAULT_ROLE_CLAIM,
-            org_claim=env.get(ORG_CLAIM_ENV, "").strip() or DEFAULT_ORG_CLAIM,
-            sub_claim=env.get(SUB_CLAIM_ENV, "").strip() or DEFAULT_SUB_CLAIM,
-            leeway_seconds=int(env.get(JWT_LEEWAY_ENV, "").strip() or DEFAULT_LEEWAY_SECONDS),
-            jwks_cache_seconds=int(env.get(JWKS_CACHE_SECONDS_ENV, "").strip() or DEFAULT_JWKS_CACHE_SECONDS),
+            role_claim=config.role_claim,
+            org_claim=config.org_claim,
+            sub_claim=config.sub_claim,
+            leeway_seconds=config.jwt_leeway_seconds,
+            jwks_cache_seconds=config.jwks_cache_seconds,
         )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "AuthSettings":
+        """From an environment (this process's when None), through the settings model."""
+        try:
+            config = settings.Settings.from_environ(environ)
+        except ValidationError as invalid:
+            names = ", ".join(str(error["loc"][0]) for error in invalid.errors())
+            raise AuthConfigurationError(f"invalid setting: {names}") from None
+        return cls.from_settings(config)
 
 
 def _host(url: str, scheme: str) -> str | None:
