@@ -1,4 +1,8 @@
-"""Read-only routes: case lists, a case, its history, ICB reference data, health and API docs."""
+"""Read-only routes: case lists, a case, its history, ICB reference data.
+
+The public routes live elsewhere: /health is answered by API Gateway itself and the API documents
+by functions/api_docs, so nothing anonymous reaches the function that holds the table's keys.
+"""
 
 from typing import Annotated, Any
 
@@ -11,7 +15,7 @@ from tracker import clock, composition
 from tracker.api.requests import history_command, list_command
 from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import BAD_REQUEST, NOT_VISIBLE, UNAUTHORIZED, case_response, json_response, ok
-from tracker.api.schemas import CaseList, Health, History, IcbReferenceList, icb_reference_list
+from tracker.api.schemas import CaseList, History, IcbReferenceList, icb_reference_list
 from tracker.models.case import Case
 from tracker.observability import logger, metrics, tracer
 
@@ -87,27 +91,6 @@ def list_icbs() -> Response[str]:
     current_caller(app)
     listing = icb_reference_list(composition.reference_data(), clock.today_london())
     return json_response(200, listing, {"Cache-Control": "private, max-age=3600"})
-
-
-@app.get("/health", summary="Liveness", tags=["Service"], responses={200: ok("The service is up.", Health)})
-def health() -> Response[str]:
-    return json_response(200, Health(status="ok"))
-
-
-@app.get(
-    "/openapi.json", summary="This API's OpenAPI 3.1 document", tags=["Service"], include_in_schema=False
-)
-def openapi_document() -> Response[str]:
-    from tracker.api.openapi_document import committed_document
-
-    return Response(200, "application/json", committed_document(), headers={"Cache-Control": "max-age=300"})
-
-
-@app.get("/docs", summary="Swagger UI", tags=["Service"], include_in_schema=False)
-def swagger_ui() -> Response[str]:
-    from tracker.api.openapi_document import swagger_html
-
-    return Response(200, "text/html", swagger_html(), headers={"Cache-Control": "max-age=300"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

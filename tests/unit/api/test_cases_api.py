@@ -261,10 +261,12 @@ def test_reference_icbs_lists_current_and_former_with_successors(api: Api) -> No
     assert by_code["S1Y5D"]["regionCode"] == "Y61"
 
 
-def test_health_needs_no_identity(api: Api) -> None:
+def test_health_needs_no_identity_and_answers_as_documented(api: Api) -> None:
+    from tracker.api.schemas import Health
+
     response = api.get_path("/health", identity=None)
     assert response.status == 200
-    assert response.body == {"status": "ok"}
+    assert Health.model_validate(response.body) == Health(status="ok")
 
 
 def test_openapi_and_docs_are_served(api: Api) -> None:
