@@ -169,3 +169,24 @@ def test_padding_sent_by_a_client_is_tolerated(codec: CursorCodec) -> None:
     payload, signature = codec.encode("ab", SCOPE).split(".")
     with_padding = f"{payload}{'=' * (-len(payload) % 4)}.{signature}="
     assert codec.decode(with_padding, SCOPE) == "ab"
+
+
+def test_after_a_rotation_cursors_of_the_previous_key_still_verify() -> None:
+    old, new = secrets.token_bytes(32), secrets.token_bytes(32)
+    issued_before = CursorCodec(old).encode("before", SCOPE)
+    rotated = CursorCodec(new, previous_keys=[old])
+    assert rotated.decode(issued_before, SCOPE) == "before"
+    assert_refused(rotated, issued_before, "another query")
+    # New cursors are signed with the current key alone.
+    issued_after = rotated.encode("after", SCOPE)
+    assert CursorCodec(new).decode(issued_after, SCOPE) == "after"
+    assert_refused(CursorCodec(old), issued_after)
+    # Once the previous key is dropped, its cursors are refused; a key never held verifies nothing.
+    assert_refused(CursorCodec(new), issued_before)
+    assert_refused(rotated, CursorCodec(secrets.token_bytes(32)).encode("other", SCOPE))
+
+
+def test_a_previous_key_needs_16_bytes_too() -> None:
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        CursorCodec(secrets.token_bytes(32), previous_keys=[secrets.token_bytes(32), secrets.token_bytes(15)])
+    CursorCodec(secrets.token_bytes(32), previous_keys=[secrets.token_bytes(16)])
