@@ -4,6 +4,7 @@ Imported by the CDK app (API Gateway resources and methods) and by the local sta
 both serve exactly the same API. Plain data: no CDK import, cheap to load.
 """
 
+import re
 from dataclasses import dataclass
 
 SUBMIT_CASE = "submit_case"
@@ -54,3 +55,32 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/openapi.json", API_DOCS, authorized=False),
     Route("GET", "/docs", API_DOCS, authorized=False),
 )
+
+
+# What a path parameter may be. Anything else is no route at all: it is refused before any log
+# records the path (so an identifier typed into a URL never reaches a log).
+PATH_PARAMETER_PATTERNS = {
+    "caseId": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+}
+
+
+def served_path_patterns(stage: str | None = None) -> list[str]:
+    """Regular expressions, one a path shape, that together match every path the API serves (with
+    ``/<stage>`` in front, if given, as the WAF sees paths) and nothing else. One a shape keeps each
+    within WAF's 200 characters. Used by the WAF and the local gateway."""
+    prefix = f"(/{re.escape(stage)})?" if stage else ""
+    patterns = []
+    for path in sorted({route.path for route in ROUTES}):
+        parts = re.split(r"(\{[^}]+\})", path)
+        shape = "".join(
+            PATH_PARAMETER_PATTERNS[part[1:-1]] if part.startswith("{") else re.escape(part) for part in parts
+        )
+        patterns.append(f"^{prefix}{shape}/?$")
+    return patterns
+
+
+_SERVED_PATHS = [re.compile(pattern) for pattern in served_path_patterns()]
+
+
+def is_served_path(path: str) -> bool:
+    return any(pattern.match(path) for pattern in _SERVED_PATHS)

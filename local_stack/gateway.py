@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from infra.routes import AUTHORIZER
+from infra.routes import AUTHORIZER, is_served_path
 from local_stack import events
 from local_stack.identity import jwks_json
 from local_stack.lambdas import Functions
@@ -164,8 +164,8 @@ class Gateway:
             return Response(200, [("Content-Type", "application/json")], self._jwks)
         if method == "GET" and path == "/.well-known/openid-configuration":
             return _json(200, {"issuer": ISSUER, "jwks_uri": f"http://{host}{JWKS_PATH}"})
-        match = events.match_route(method, path)
-        if match is None:
+        match = events.match_route(method, path) if is_served_path(path) else None
+        if match is None:  # as the WAF's first rule and API Gateway answer a path or method not served
             return gateway_response("MISSING_AUTHENTICATION_TOKEN")
         user_agent = next((v for k, v in raw_headers if k.lower() == "user-agent"), None)
         context = events.request_context(match, method, path, source_ip, user_agent, host)
@@ -270,10 +270,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+        path = self.path.split("?", 1)[0]
         log.info(
             "%s %s %d %.0f ms",
             self.command,
-            self.path.split("?", 1)[0],
+            # A path the API does not serve may be an identifier someone typed: it is not logged.
+            path if is_served_path(path) else "(a path the API does not serve)",
             response.status,
             (time.monotonic() - started) * 1000,
         )

@@ -3,19 +3,22 @@ the callers (a forms platform sending every user's requests from a few addresses
 
 Rule order (priority):
 
-0. AWS IP reputation list.
-1. Core rule set, with its body and user-agent rules in count mode: they only label requests.
-2. Known bad inputs.
-3. SQL database rule set, with its body rules in count mode: they only label requests.
-4. ``BodyAttacksOutsideCaseRoutes``: blocks what those labels mark, except on the case routes. Case
+0. ``OnlyServedPaths``: a path that is none of the API's (``infra.routes.served_path_patterns``, case
+   ids as UUIDs) gets the gateway's 404 at once, and its log record is dropped: a person who types an
+   NHS number or a postcode into a URL leaves it in no log, no sampled request and no access log.
+1. AWS IP reputation list.
+2. Core rule set, with its body and user-agent rules in count mode: they only label requests.
+3. Known bad inputs.
+4. SQL database rule set, with its body rules in count mode: they only label requests.
+5. ``BodyAttacksOutsideCaseRoutes``: blocks what those labels mark, except on the case routes. Case
    reviews are safeguarding narratives (up to several 4,000-character fields): quoted messages,
    "<" and ">", words like "select", "drop", "union" or "script", file paths and web addresses are
    everyday content there, and a false 403 loses a submission. The case routes validate their bodies
    themselves (pydantic, identifier guards), store them as DynamoDB attribute values (no SQL, no
    query built from text) and serve JSON only (nothing rendered as HTML). Servers calling with no
    User-Agent are normal for a forms platform back end, so that rule is relaxed there too.
-5. ``RateLimitPerCaller``: per Authorization header value (each user's bearer token).
-6. ``RateLimitPerIp``: a generous ceiling per source address, against floods.
+6. ``RateLimitPerCaller``: per Authorization header value (each user's bearer token).
+7. ``RateLimitPerIp``: a generous ceiling per source address, against floods.
 
 Throttled requests get 429 with a problem+json body and Retry-After. Logs go to the stateful
 stack's ``aws-waf-logs-*`` group, with the Authorization and Cookie headers redacted.
@@ -23,10 +26,12 @@ stack's ``aws-waf-logs-*`` group, with the Authorization and Cookie headers reda
 
 import json
 
-from aws_cdk import ArnFormat, Stack, aws_wafv2
+from aws_cdk import ArnFormat, Fn, Stack, aws_wafv2
 from constructs import Construct
 
 from infra import constants
+from infra.routes import served_path_patterns
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES
 
 CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
 SQLI_RULE_SET = "AWSManagedRulesSQLiRuleSet"
@@ -51,6 +56,9 @@ RELAXED_ON_CASE_ROUTES: dict[str, dict[str, str]] = {
         "SQLiExtendedPatterns_BODY": "awswaf:managed:aws:sql-database:SQLiExtendedPatterns_Body",
     },
 }
+PATH_RULE = "OnlyServedPaths"
+PATH_RULE_LABEL = "scrt:not-a-served-path"
+NOT_FOUND_BODY = "NotFound"
 BODY_RULE = "BodyAttacksOutsideCaseRoutes"
 CALLER_RATE_RULE = "RateLimitPerCaller"
 IP_RATE_RULE = "RateLimitPerIp"
@@ -105,7 +113,45 @@ class WebAcl(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.name = f"{stack.stack_name}-api"
-        rules: list[aws_wafv2.CfnWebACL.RuleProperty] = []
+        served_paths = aws_wafv2.CfnRegexPatternSet(
+            self,
+            "ServedPaths",
+            scope="REGIONAL",
+            description="Every path shape the API serves, case ids as UUIDs",
+            regular_expression_list=served_path_patterns(constants.API_STAGE),
+        )
+        not_found_status, _ = GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"]
+        rules: list[aws_wafv2.CfnWebACL.RuleProperty] = [
+            aws_wafv2.CfnWebACL.RuleProperty(
+                name=PATH_RULE,
+                priority=0,
+                statement=aws_wafv2.CfnWebACL.StatementProperty(
+                    not_statement=aws_wafv2.CfnWebACL.NotStatementProperty(
+                        statement=aws_wafv2.CfnWebACL.StatementProperty(
+                            regex_pattern_set_reference_statement=aws_wafv2.CfnWebACL.RegexPatternSetReferenceStatementProperty(
+                                arn=served_paths.attr_arn,
+                                field_to_match=aws_wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                                text_transformations=[
+                                    aws_wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                                ],
+                            )
+                        )
+                    )
+                ),
+                action=aws_wafv2.CfnWebACL.RuleActionProperty(
+                    block=aws_wafv2.CfnWebACL.BlockActionProperty(
+                        custom_response=aws_wafv2.CfnWebACL.CustomResponseProperty(
+                            response_code=not_found_status, custom_response_body_key=NOT_FOUND_BODY
+                        )
+                    )
+                ),
+                rule_labels=[aws_wafv2.CfnWebACL.LabelProperty(name=PATH_RULE_LABEL)],
+                # No sampled requests either: a sample shows the path.
+                visibility_config=aws_wafv2.CfnWebACL.VisibilityConfigProperty(
+                    cloud_watch_metrics_enabled=True, metric_name=PATH_RULE, sampled_requests_enabled=False
+                ),
+            )
+        ]
         for group in MANAGED_RULE_GROUPS:
             relaxed = RELAXED_ON_CASE_ROUTES.get(group, {})
             rules.append(
@@ -211,14 +257,20 @@ class WebAcl(Construct):
             default_action=aws_wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,
             custom_response_bodies={
+                NOT_FOUND_BODY: aws_wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    content_type="APPLICATION_JSON",
+                    content=GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"][1],
+                ),
                 TOO_MANY_REQUESTS_BODY: aws_wafv2.CfnWebACL.CustomResponseBodyProperty(
                     # WAF's content types are fixed (JSON, HTML, text); the body is an RFC 9457 problem.
                     content_type="APPLICATION_JSON",
                     content=json.dumps(TOO_MANY_REQUESTS_PROBLEM, separators=(",", ":")),
-                )
+                ),
             },
             visibility_config=_visibility("ScrtWebAcl"),
         )
+        # Labels a rule adds are qualified by the web ACL's namespace.
+        self.path_rule_label = Fn.join(":", ["awswaf", stack.account, "webacl", self.name, PATH_RULE_LABEL])
         # WAF logging wants the bare log-group ARN (no ":*") of a group named aws-waf-logs-*; the
         # group is the stateful stack's, so it outlives this one.
         aws_wafv2.CfnLoggingConfiguration(
@@ -238,4 +290,16 @@ class WebAcl(Construct):
                 aws_wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
                 for header in REDACTED_HEADERS
             ],
+            # Requests for paths the API does not serve are not logged: their path may be an identifier.
+            # (A plain mapping: the L1 property is untyped JSON, so CDK would not rename a struct's keys.)
+            logging_filter={
+                "DefaultBehavior": "KEEP",
+                "Filters": [
+                    {
+                        "Behavior": "DROP",
+                        "Requirement": "MEETS_ANY",
+                        "Conditions": [{"LabelNameCondition": {"LabelName": self.path_rule_label}}],
+                    }
+                ],
+            },
         )

@@ -24,12 +24,15 @@ SYNTHETIC_NARRATIVE = (
     'Mother said <he\'d "drop" the kids at school> -- then select union rep called at 3; see '
     "../notes/2024 and http://192.0.2.10/referral; child's message: '<script>' was a game name."
 )
-CASE_PATHS = (f"/{STAGE}/cases", f"/{STAGE}/cases/SCR-2026-000123", "/cases", "/cases/SCR-2026-000123")
+CASE_ID = "0b9e1c1e-1d1f-4a1b-8c1d-1e1f1a1b1c1d"
+CASE_PATHS = (f"/{STAGE}/cases", f"/{STAGE}/cases/{CASE_ID}", "/cases", f"/cases/{CASE_ID}/history")
 OTHER_PATHS = (f"/{STAGE}/reference/icbs", f"/{STAGE}/docs", f"/{STAGE}/casesx", "/reference/icbs")
 ALL_RELAXED_LABELS = frozenset(label for rules in RELAXED_ON_CASE_ROUTES.values() for label in rules.values())
 
 
 def _web_acl(synthesized: Synthesized) -> dict[str, Any]:
+    for logical_id, pattern_set in synthesized.resources(SERVICE, "AWS::WAFv2::RegexPatternSet").items():
+        PATTERN_SETS[logical_id] = list(pattern_set["Properties"]["RegularExpressionList"])
     (acl,) = synthesized.resources(SERVICE, "AWS::WAFv2::WebACL").values()
     properties: dict[str, Any] = acl["Properties"]
     return properties
@@ -38,6 +41,9 @@ def _web_acl(synthesized: Synthesized) -> dict[str, Any]:
 def _rule(acl: dict[str, Any], name: str) -> dict[str, Any]:
     (rule,) = [rule for rule in acl["Rules"] if rule["Name"] == name]
     return rule
+
+
+PATTERN_SETS: dict[str, list[str]] = {}  # logical id -> regular expressions, filled per synthesis
 
 
 def _matches(statement: dict[str, Any], path: str, labels: frozenset[str]) -> bool:
@@ -54,6 +60,11 @@ def _matches(statement: dict[str, Any], path: str, labels: frozenset[str]) -> bo
     if "RegexMatchStatement" in statement:
         assert "UriPath" in statement["RegexMatchStatement"]["FieldToMatch"]
         return re.search(statement["RegexMatchStatement"]["RegexString"], path) is not None
+    if "RegexPatternSetReferenceStatement" in statement:
+        reference = statement["RegexPatternSetReferenceStatement"]
+        assert "UriPath" in reference["FieldToMatch"]
+        (logical_id, _) = reference["Arn"]["Fn::GetAtt"]
+        return any(re.search(pattern, path) for pattern in PATTERN_SETS[logical_id])
     raise AssertionError(f"statement kind not evaluated here: {sorted(statement)}")
 
 
@@ -176,3 +187,34 @@ def test_web_acl_guards_the_stage(synthesized: Synthesized) -> None:
     (association,) = synthesized.resources(SERVICE, "AWS::WAFv2::WebACLAssociation").values()
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     assert stage_id in json.dumps(association["Properties"]["ResourceArn"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/{STAGE}/cases/9434765919", f"/{STAGE}/cases/943%20476%205919/history", f"/{STAGE}/ZZ99-3VZ", "/x"],
+)
+def test_a_path_the_api_does_not_serve_is_refused_first_and_never_logged(
+    synthesized: Synthesized, path: str
+) -> None:
+    """An identifier typed into a URL must reach no log: the first rule refuses the path and the
+    logging filter drops what that rule labels (and the rule keeps no sampled requests)."""
+    acl = _web_acl(synthesized)
+    first = min(acl["Rules"], key=lambda rule: rule["Priority"])
+    assert first["Name"] == "OnlyServedPaths"
+    assert _matches(first["Statement"], path, frozenset())
+    assert first["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 404
+    assert first["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    (logging,) = synthesized.resources(SERVICE, "AWS::WAFv2::LoggingConfiguration").values()
+    (dropped,) = logging["Properties"]["LoggingFilter"]["Filters"]
+    assert dropped["Behavior"] == "DROP"
+    label = json.dumps(dropped["Conditions"][0]["LabelNameCondition"]["LabelName"])
+    assert first["RuleLabels"][0]["Name"] in label
+
+
+@pytest.mark.parametrize(
+    "path", [*CASE_PATHS, f"/{STAGE}/health", f"/{STAGE}/openapi.json", f"/{STAGE}/docs"]
+)
+def test_every_served_path_passes_the_first_rule(synthesized: Synthesized, path: str) -> None:
+    acl = _web_acl(synthesized)
+    first = min(acl["Rules"], key=lambda rule: rule["Priority"])
+    assert not _matches(first["Statement"], path, frozenset())

@@ -296,17 +296,25 @@ def test_read_case_and_history(matrix: Matrix, who: Identity) -> None:
     missing = missing_id()
     cells = [(icb, variant) for icb in CASE_ICBS for variant in READ_VARIANTS]
     absent_variants = list(READ_VARIANTS)
-    # Ids that are not case ids (or no case's) answer like a missing one too.
-    odd_ids = ["abc", matrix.cases["QE1"]["caseId"].upper(), "00000000-0000-0000-0000-000000000000"]
+    # An id that is no case's answers like a missing one; one that cannot be a case id at all (not a
+    # lower-case UUID) is a path the API does not serve: a 404 from the gateway (WAF on AWS) before
+    # any handler or log sees it.
+    odd_ids = ["00000000-0000-0000-0000-000000000000"]
+    not_ids = ["abc", matrix.cases["QE1"]["caseId"].upper()]
     responses = matrix.send_all(
         [_read_call(who, variant, matrix.cases[icb]["caseId"]) for icb, variant in cells]
         + [_read_call(who, variant, missing) for variant in absent_variants]
         + [_read_call(who, "case", odd) for odd in odd_ids]
+        + [_read_call(who, "case", not_id) for not_id in not_ids]
     )
     answers = dict(zip(cells, responses, strict=False))
     absent = dict(zip(absent_variants, responses[len(cells) :], strict=False))
-    for odd_response in responses[len(cells) + len(absent_variants) :]:
+    first_odd = len(cells) + len(absent_variants)
+    for odd_response in responses[first_odd : first_odd + len(odd_ids)]:
         assert comparable(odd_response) == comparable(absent["case"])
+    for not_id_response in responses[first_odd + len(odd_ids) :]:
+        assert not_id_response.status_code == 404
+        assert not_id_response.headers["content-type"] == "application/problem+json"
     for icb in CASE_ICBS:
         matrix.coverage.relations.add((who.label, icb, relation(who, icb)))
         case_id = matrix.cases[icb]["caseId"]

@@ -246,12 +246,6 @@ def test_identifiers_typed_into_urls_are_refused_without_being_quoted(traffic: T
         assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an identifier typed into a URL path (GET /cases/9990000018) is written to the access log: "
-    "the local gateway logs the request path (local_stack/gateway.py _RequestHandler._dispatch) and the "
-    "deployed access log records $context.path (infra/constructs/case_api.py ACCESS_LOG_FIELDS['path'])",
-)
 def test_identifiers_typed_into_a_url_path_stay_out_of_the_logs(traffic: Traffic, logs: Capture) -> None:
     mark = logs.mark()
     _send_identifiers_in_urls(traffic)

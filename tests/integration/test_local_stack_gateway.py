@@ -21,6 +21,10 @@ from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWT_LEEWAY_ENV
 
 from .conftest import Recorder, TokenFactory
 
+# Case ids are UUIDs: any other id is a path the API does not serve.
+SOME_CASE_ID = "0b9e1c1e-1d1f-4a1b-8c1d-1e1f1a1b1c1d"
+OTHER_CASE_ID = "5d0c4a8e-2b7f-4c3a-9e1d-6f2a8b4c0d1e"
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -83,7 +87,12 @@ REFUSALS = {
 @pytest.mark.parametrize("kind", list(REFUSALS))
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/cases"), ("POST", "/cases"), ("PATCH", "/cases/abc"), ("GET", "/cases/abc")],
+    [
+        ("GET", "/cases"),
+        ("POST", "/cases"),
+        ("PATCH", f"/cases/{SOME_CASE_ID}"),
+        ("GET", f"/cases/{SOME_CASE_ID}"),
+    ],
 )
 def test_every_refused_token_is_answered_by_the_gateway_and_no_handler_runs(
     stack: LocalStack,
@@ -186,7 +195,12 @@ def test_a_cache_above_zero_never_keeps_a_result_past_the_tokens_exp(
 def test_health_needs_no_token_and_unknown_routes_are_404(api: httpx.Client, recorder: Recorder) -> None:
     assert api.get("/health").status_code == 200
     before = recorder.handler_calls()
-    for method, path in [("GET", "/nowhere"), ("DELETE", "/cases/abc"), ("PUT", "/cases")]:
+    for method, path in [
+        ("GET", "/nowhere"),
+        ("DELETE", f"/cases/{SOME_CASE_ID}"),
+        ("GET", "/cases/9434765919"),
+        ("PUT", "/cases"),
+    ]:
         response = api.request(method, path)
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
@@ -279,7 +293,7 @@ def test_handlers_get_api_gateway_rest_proxy_events(
     recorder.overrides["update_case"] = fake
     try:
         response = api.patch(
-            "/cases/c-123?x=1&status=OPEN&status=CLOSED",
+            f"/cases/{SOME_CASE_ID}?x=1&status=OPEN&status=CLOSED",
             headers=[
                 ("Authorization", f"Bearer {token(role='regional', org='Y62', sub='someone')}"),
                 ("If-Match", '"3"'),
@@ -297,9 +311,9 @@ def test_handlers_get_api_gateway_rest_proxy_events(
     assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
     (event,) = captured
     assert event["resource"] == "/cases/{caseId}"
-    assert event["path"] == "/cases/c-123"
+    assert event["path"] == f"/cases/{SOME_CASE_ID}"
     assert event["httpMethod"] == "PATCH"
-    assert event["pathParameters"] == {"caseId": "c-123"}
+    assert event["pathParameters"] == {"caseId": SOME_CASE_ID}
     assert event["queryStringParameters"] == {"x": "1", "status": "CLOSED"}
     assert event["multiValueQueryStringParameters"] == {"x": ["1"], "status": ["OPEN", "CLOSED"]}
     assert event["headers"]["If-Match"] == '"3"'
@@ -351,7 +365,7 @@ def test_a_chunked_body_reaches_the_handler_whole(
     recorder.overrides["update_case"] = fake
     try:
         response = api.patch(
-            "/cases/c-124",
+            f"/cases/{OTHER_CASE_ID}",
             headers={"Authorization": f"Bearer {token()}", "If-Match": '"1"'},
             content=chunks(),  # an iterator body is sent with Transfer-Encoding: chunked
         )
