@@ -384,8 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"mutating {target.path} against {' '.join(target.tests)}", flush=True)
                 result = run_module(target, equivalents, workspace_root, jobs, shard_pool)
                 print(
-                    f"  {result.total} mutants, {result.killed} killed, {len(result.survivors)} survived, "
-                    f"{len(result.equivalents)} equivalent ({result.seconds:.0f} s)",
+                    f"  {result.total} mutants, {result.killed} killed ({result.timeouts} by the timeout), "
+                    f"{len(result.survivors)} survived, {len(result.equivalents)} equivalent "
+                    f"({result.seconds:.0f} s)",
                     flush=True,
                 )
                 results.append(result)
