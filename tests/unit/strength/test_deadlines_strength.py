@@ -23,12 +23,19 @@ def _today(fixed_today: None) -> None:
     """Validation refuses dates in the future: "today" is 2026-11-26 for building the cases."""
 
 
-@pytest.fixture
-def sar_months_nine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(settings.SAR_COMPLETION_MONTHS, "9")
+@pytest.fixture(autouse=True)
+def _shipped_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The SAR period as shipped, whatever the shell holds; settings read again afterwards."""
+    monkeypatch.delenv(settings.SAR_COMPLETION_MONTHS, raising=False)
     settings.reload()
     yield
     monkeypatch.undo()
+    settings.reload()
+
+
+@pytest.fixture
+def sar_months_nine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(settings.SAR_COMPLETION_MONTHS, "9")
     settings.reload()
 
 
