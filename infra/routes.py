@@ -57,6 +57,14 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+def methods_by_path() -> dict[str, list[str]]:
+    """The methods each path serves: another method there is answered 405 with these in Allow."""
+    methods: dict[str, list[str]] = {}
+    for route in ROUTES:
+        methods.setdefault(route.path, []).append(route.method)
+    return {path: sorted(found) for path, found in methods.items()}
+
+
 # What a path parameter may be. Anything else is no route at all: it is refused before any log
 # records the path (so an identifier typed into a URL never reaches a log).
 PATH_PARAMETER_PATTERNS = {

@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from infra.routes import AUTHORIZER, is_served_path
+from infra.routes import AUTHORIZER, ROUTES, is_served_path
 from local_stack import events
 from local_stack.identity import jwks_json
 from local_stack.lambdas import Functions
 from local_stack.state import ISSUER, JWKS_PATH, LocalState
-from tracker.auth.gateway_responses import GATEWAY_RESPONSES, PROBLEM_JSON
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, PROBLEM_JSON
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, bearer_token
 
@@ -164,9 +164,16 @@ class Gateway:
             return Response(200, [("Content-Type", "application/json")], self._jwks)
         if method == "GET" and path == "/.well-known/openid-configuration":
             return _json(200, {"issuer": ISSUER, "jwks_uri": f"http://{host}{JWKS_PATH}"})
-        match = events.match_route(method, path) if is_served_path(path) else None
-        if match is None:  # as the WAF's first rule and API Gateway answer a path or method not served
+        if not is_served_path(path):  # as the WAF's first rule answers a path the API does not serve
             return gateway_response("MISSING_AUTHENTICATION_TOKEN")
+        match = events.match_route(method, path)
+        if match is None:  # a served path, another method: the resource's ANY mock answers 405
+            status, problem = METHOD_NOT_ALLOWED
+            allowed = ", ".join(
+                sorted({route.method for route in ROUTES if events.match_route(route.method, path)})
+            )
+            headers = [("Content-Type", PROBLEM_JSON), ("Allow", allowed), ("Cache-Control", "no-store")]
+            return Response(status, headers, problem.encode())
         user_agent = next((v for k, v in raw_headers if k.lower() == "user-agent"), None)
         context = events.request_context(match, method, path, source_ip, user_agent, host)
         authorizer_context: dict[str, Any] | None = None

@@ -15,6 +15,8 @@ import json
 from typing import Any
 
 from tracker.api.openapi_document import DOCUMENT_PATH
+from tracker.logic.cases import MAX_IDEMPOTENCY_KEY_LENGTH
+from tracker.logic.commands import MAX_PAGE_SIZE
 
 API_FUNCTIONS = ("submit_case", "update_case", "query_cases")
 TITLE = "Safeguarding Case Review Tracker API"
@@ -55,6 +57,46 @@ def _problem_schema() -> dict[str, Any]:
     }
 
 
+def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """What each query parameter accepts. The handlers read them as plain strings (so a bad value
+    is a 400 naming it, after the caller is known); the document states what they accept."""
+    from tracker.reference import reference_data
+
+    page_size = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+    icb_codes = sorted(reference_data().icbs)  # former ICBs too: any known code filters
+    return {
+        ("/cases", "reviewType"): {"$ref": "#/components/schemas/ReviewType"},
+        ("/cases", "status"): {"$ref": "#/components/schemas/CaseStatus"},
+        ("/cases", "stage"): {"$ref": "#/components/schemas/Stage"},
+        ("/cases", "icbCode"): {"type": "string", "enum": icb_codes},
+        ("/cases", "overdue"): {"type": "string", "enum": ["true", "false"]},
+        ("/cases", "updatedSince"): {
+            "anyOf": [
+                {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                {
+                    "type": "string",
+                    "format": "date-time",
+                    "pattern": (
+                        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                        r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+                    ),
+                },
+            ]
+        },
+        ("/cases", "limit"): page_size,
+        ("/cases", "cursor"): {"type": "string", "minLength": 1},
+        ("/cases/{caseId}/history", "limit"): page_size,
+        ("/cases/{caseId}/history", "cursor"): {"type": "string", "minLength": 1},
+    }
+
+
+def _type_query_parameters(paths: dict[str, Any]) -> None:
+    for (path, name), schema in _query_schemas().items():
+        for parameter in paths[path]["get"].get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] == name:
+                parameter["schema"] = schema
+
+
 def build_document() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
@@ -82,11 +124,14 @@ def build_document() -> dict[str, Any]:
         components.setdefault(name, definition)
     components["CaseFields"] = fields_schema
     components["Problem"] = _problem_schema()
+    required_fields = set(fields_schema.get("required", []))
     merge_patch_schema = {
         "description": "Any subset of the case fields; null removes an optional field (RFC 7396).",
         "type": "object",
         "properties": {
-            name: {"description": f"See CaseFields.{name}."} for name in fields_schema["properties"]
+            # A required field can be changed but not removed; an optional one may be null.
+            name: definition if name in required_fields else {"anyOf": [definition, {"type": "null"}]}
+            for name, definition in fields_schema["properties"].items()
         },
         "additionalProperties": False,
     }
@@ -118,6 +163,10 @@ def build_document() -> dict[str, Any]:
             components.setdefault(inner_name, definition)
         envelope["required"] = sorted({*envelope.get("required", []), "nextCursor"})
         components[name] = envelope
+    _type_query_parameters(paths)
+    for parameter in paths["/cases"]["post"].get("parameters", []):
+        if parameter["name"].lower() == "idempotency-key":
+            parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH}
     for parameter in paths["/cases/{caseId}"]["patch"].get("parameters", []):
         if parameter["name"].lower() == "if-match":
             # Read by the handler itself so that 404 and 403 win over 428, but always needed.

@@ -33,8 +33,18 @@ from infra.constructs.monitoring import ALARM, Monitoring
 from infra.constructs.web_acl import WebAcl
 from infra.deployment import DeploymentConfig
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
-from infra.routes import API_DOCS, AUTHORIZER, QUERY_CASES, ROUTES, SUBMIT_CASE, UPDATE_CASE, Route
+from infra.routes import (
+    API_DOCS,
+    AUTHORIZER,
+    QUERY_CASES,
+    ROUTES,
+    SUBMIT_CASE,
+    UPDATE_CASE,
+    Route,
+    methods_by_path,
+)
 from tracker import settings
+from tracker.auth.gateway_responses import METHOD_NOT_ALLOWED
 from tracker.auth.policy import CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.dal import schema
@@ -327,6 +337,8 @@ class CaseApi(Construct):
                     ),
                 )
             self._add_route(route, integration)
+        for path, allowed in methods_by_path().items():
+            self._refuse_other_methods(path, allowed)
 
         aws_wafv2.CfnWebACLAssociation(
             self,
@@ -349,6 +361,43 @@ class CaseApi(Construct):
                 )
             ],
         )
+
+    def _refuse_other_methods(self, path: str, allowed: list[str]) -> None:
+        """ANY on a resource catches the methods it does not declare: 405 with Allow, no function."""
+        status, body = METHOD_NOT_ALLOWED
+        headers = {
+            "method.response.header.Allow": f"'{', '.join(allowed)}'",
+            "method.response.header.Content-Type": f"'{PROBLEM_JSON}'",
+            "method.response.header.Cache-Control": "'no-store'",
+        }
+        method = self.rest_api.root.resource_for_path(path).add_method(
+            "ANY",
+            aws_apigateway.MockIntegration(
+                request_templates={"application/json": f'{{"statusCode": {status}}}'},
+                passthrough_behavior=aws_apigateway.PassthroughBehavior.NEVER,
+                integration_responses=[
+                    aws_apigateway.IntegrationResponse(
+                        status_code=str(status),
+                        response_templates={"application/json": body},
+                        response_parameters=headers,
+                    )
+                ],
+            ),
+            authorization_type=aws_apigateway.AuthorizationType.NONE,
+            method_responses=[
+                aws_apigateway.MethodResponse(
+                    status_code=str(status), response_parameters=dict.fromkeys(headers, True)
+                )
+            ],
+        )
+        acknowledge(
+            method,
+            f"ANY on {path} only answers 405 for the methods the resource does not serve (a mock: no "
+            "function runs, nothing is read); a token would add nothing to a refusal.",
+            f"{AWS_SOLUTIONS}-APIG4",
+            f"{AWS_SOLUTIONS}-COG4",
+        )
+        acknowledge_checkov(cast(CfnResource, method.node.default_child), API_METHOD_WITHOUT_AUTH)
 
     def _add_route(self, route: Route, integration: aws_apigateway.Integration) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from infra import constants
-from infra.routes import API_DOCS, QUERY_CASES, ROUTES
+from infra.routes import API_DOCS, QUERY_CASES, ROUTES, methods_by_path
 from tests.infra.infra_support import Synthesized, resolve
 from tests.infra.test_infra_functions import function_of, role_statements
 from tracker.auth import settings as auth
@@ -64,7 +64,24 @@ def _stage(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
 
 
 def test_api_serves_exactly_the_route_table(synthesized: Synthesized) -> None:
-    assert set(methods(synthesized)) == {(route.method, route.path) for route in ROUTES}
+    served = {key for key in methods(synthesized) if key[0] != "ANY"}
+    assert served == {(route.method, route.path) for route in ROUTES}
+
+
+def test_every_other_method_is_answered_405_with_allow_and_runs_nothing(synthesized: Synthesized) -> None:
+    refusals = {
+        path: properties for (method, path), properties in methods(synthesized).items() if method == "ANY"
+    }
+    assert set(refusals) == set(methods_by_path())
+    for path, properties in refusals.items():
+        integration = properties["Integration"]
+        assert integration["Type"] == "MOCK"
+        (response,) = integration["IntegrationResponses"]
+        assert response["StatusCode"] == "405"
+        assert json.loads(response["ResponseTemplates"]["application/json"])["status"] == 405
+        allow = response["ResponseParameters"]["method.response.header.Allow"]
+        assert allow == "'" + ", ".join(methods_by_path()[path]) + "'"
+        assert properties["AuthorizationType"] == "NONE"
 
 
 def test_api_has_an_explicit_name(synthesized: Synthesized) -> None:
@@ -75,6 +92,8 @@ def test_api_has_an_explicit_name(synthesized: Synthesized) -> None:
 def test_authorizer_guards_every_route_but_the_public_three(synthesized: Synthesized) -> None:
     (authorizer_id,) = synthesized.resources(SERVICE, "AWS::ApiGateway::Authorizer")
     for (method, path), properties in methods(synthesized).items():
+        if method == "ANY":
+            continue  # the 405 refusals: see the test above
         if path in PUBLIC_PATHS:
             assert properties["AuthorizationType"] == "NONE", path
         else:

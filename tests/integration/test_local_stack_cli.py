@@ -64,7 +64,9 @@ def test_a_taken_port_is_a_clear_message(tmp_path: Path, capsys: pytest.CaptureF
 def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        assert process.poll() is None, "scrt serve exited during start-up"
+        if process.poll() is not None:
+            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            raise AssertionError(f"scrt serve exited during start-up:\n{output[-3000:]}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return time.monotonic() - started

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from local_stack.gateway import Gateway
 from local_stack.identity import key_id
 from local_stack.stack import LocalStack
-from tracker.auth.gateway_responses import GATEWAY_RESPONSES
+from tracker.auth.gateway_responses import GATEWAY_RESPONSES, METHOD_NOT_ALLOWED
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWT_LEEWAY_ENV
 
 from .conftest import Recorder, TokenFactory
@@ -192,18 +192,21 @@ def test_a_cache_above_zero_never_keeps_a_result_past_the_tokens_exp(
     assert recorder.calls["authorizer"] == before + 2
 
 
-def test_health_needs_no_token_and_unknown_routes_are_404(api: httpx.Client, recorder: Recorder) -> None:
+def test_health_needs_no_token_unknown_paths_are_404_and_other_methods_405(
+    api: httpx.Client, recorder: Recorder
+) -> None:
     assert api.get("/health").status_code == 200
     before = recorder.handler_calls()
-    for method, path in [
-        ("GET", "/nowhere"),
-        ("DELETE", f"/cases/{SOME_CASE_ID}"),
-        ("GET", "/cases/9434765919"),
-        ("PUT", "/cases"),
+    for method, path, status, allow in [
+        ("GET", "/nowhere", 404, None),
+        ("GET", "/cases/9434765919", 404, None),
+        ("DELETE", f"/cases/{SOME_CASE_ID}", 405, "GET, PATCH"),
+        ("PUT", "/cases", 405, "GET, POST"),
     ]:
         response = api.request(method, path)
-        assert response.status_code == 404
+        assert response.status_code == status
         assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers.get("allow") == allow
     assert recorder.handler_calls() == before
 
 
@@ -212,14 +215,18 @@ def test_health_needs_no_token_and_unknown_routes_are_404(api: httpx.Client, rec
 def test_undeclared_methods_get_the_deployed_apis_problem_not_an_html_page(
     stack: LocalStack, recorder: Recorder, method: str, path: str
 ) -> None:
+    """A path the API serves answers 405 (its ANY mock on AWS); any other path 404."""
     before = recorder.handler_calls()
     status, headers, body = raw_request(
         stack.config.http_port, f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n"
     )
-    assert status == 404
+    expected_status, expected_body = (
+        METHOD_NOT_ALLOWED if path != "/nowhere" else GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"]
+    )
+    assert status == expected_status
     assert headers["content-type"] == "application/problem+json"
     if method != "HEAD":
-        assert json.loads(body) == json.loads(GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"][1])
+        assert json.loads(body) == json.loads(expected_body)
     assert recorder.handler_calls() == before
 
 

@@ -395,13 +395,6 @@ def _current_etag(client: httpx.Client, case_id: str) -> str:
     return response.headers["etag"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PATCH /cases/{id} with a JSON array or object as reviewType answers 500: TypeError "
-    "'unhashable type' in tracker/logic/cases.py CaseService.update, at "
-    "`merged.get('reviewType') not in DHR_REVIEW_TYPE_VALUES` (a frozenset), reached before the "
-    "merged record is validated; expected 422 naming reviewType",
-)
 def test_finding_a_patch_with_a_non_string_review_type_is_422() -> None:
     with _client() as client:
         case_id = _Session.case_ids[0]
@@ -431,7 +424,6 @@ QUERY_SAMPLES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=f"{UNTYPED_QUERY}: {KNOWN_GAPS_REASON[UNTYPED_QUERY]}")
 def test_finding_every_query_value_the_document_admits_is_accepted() -> None:
     refused = []
     with _client() as client:
@@ -454,7 +446,6 @@ PATCH_SAMPLES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=f"{UNTYPED_PATCH}: {KNOWN_GAPS_REASON[UNTYPED_PATCH]}")
 def test_finding_every_patch_the_document_admits_is_read() -> None:
     body_schema = DOCUMENT_JSON["paths"]["/cases/{caseId}"]["patch"]["requestBody"]["content"][
         "application/merge-patch+json"
@@ -485,7 +476,6 @@ FIELD_SAMPLES: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=f"{FIELD_RULES_MISSING}: {KNOWN_GAPS_REASON[FIELD_RULES_MISSING]}")
 def test_finding_every_submission_the_document_admits_is_accepted() -> None:
     body_schema = DOCUMENT_JSON["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"][
         "schema"
@@ -509,7 +499,6 @@ def test_finding_every_submission_the_document_admits_is_accepted() -> None:
     assert refused == []
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NO_405}: {KNOWN_GAPS_REASON[NO_405]}")
 def test_finding_undeclared_methods_answer_405_with_allow() -> None:
     wrong = []
     with _client() as client:

@@ -128,3 +128,9 @@ def test_lists_never_scan(
     monkeypatch.setattr(client, "scan", refuse_scan)
     for identity in (("icb_editor", "QE1"), ("regional", "Y62"), ("national", "X24")):
         assert len(api.list_cases(identity=identity).body["items"]) == 12
+
+
+def test_an_empty_cursor_is_400_naming_it(api: Api) -> None:
+    response = api.list_cases(cursor="")
+    assert response.status == 400
+    assert [error["field"] for error in response.body["errors"]] == ["cursor"]

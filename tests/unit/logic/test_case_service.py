@@ -359,3 +359,13 @@ def test_the_problem_body_lists_at_most_a_hundred_errors() -> None:
     body = json.loads(str(problem_from_error(InvalidInput("bad", errors)).body))
     assert len(body["errors"]) == MAX_ERRORS_LISTED + 1
     assert body["errors"][-1]["detail"] == "and 400 more errors"
+
+
+@pytest.mark.parametrize("review_type", [["DHR"], {"type": "DHR"}, 7, None])
+def test_a_review_type_of_the_wrong_json_type_is_invalid_not_an_error(
+    service: CaseService, review_type: Any
+) -> None:
+    case = submit(service, reviewType="DHR")
+    with pytest.raises(InvalidInput) as refused:
+        patch(service, case.case_id, {"reviewType": review_type})
+    assert refused.value.errors[0].field == "reviewType"

@@ -129,6 +129,12 @@ class _QueryProblems:
             return DEFAULT_PAGE_SIZE
         return int(raw)
 
+    def cursor(self) -> str | None:
+        raw = self.parameters.get("cursor")
+        if raw == "":
+            self.bad("cursor", "must not be empty: leave it out for the first page")
+        return raw or None
+
     def raise_if_any(self, detail: str) -> None:
         if self.found:
             raise UnreadableInput(detail, self.found)
@@ -161,6 +167,7 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
         except ValueError:
             problems.bad("updatedSince", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)")
     limit = problems.limit()
+    cursor = problems.cursor()
     problems.raise_if_any("The list query is not valid.")
     return ListCases(
         review_type=review_type,
@@ -170,7 +177,7 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
         overdue=overdue,
         updated_since=updated_since,
         limit=limit,
-        cursor=parameters.get("cursor"),
+        cursor=cursor,
     )
 
 
@@ -178,6 +185,7 @@ def history_command(case_id: str, parameters: Mapping[str, str]) -> ReadHistory:
     """A bad parameter is unreadable, raised only once the case is known to be visible (404 first)."""
     problems = _QueryProblems(parameters, HISTORY_PARAMETERS)
     limit: int | Unreadable = problems.limit()
+    cursor = problems.cursor()
     if problems.found:
         limit = Unreadable(UnreadableInput("The history query is not valid.", problems.found))
-    return ReadHistory(case_id=case_id, limit=limit, cursor=parameters.get("cursor"))
+    return ReadHistory(case_id=case_id, limit=limit, cursor=cursor)

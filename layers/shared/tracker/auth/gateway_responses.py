@@ -30,3 +30,10 @@ GATEWAY_RESPONSES: dict[str, tuple[int, str]] = {
         _problem(500, "Internal Server Error", "The request could not be authorised."),
     ),
 }
+
+
+METHOD_NOT_ALLOWED = (
+    405,
+    _problem(405, "Method Not Allowed", "This resource does not take this method: see the Allow header."),
+)
+"""Answered by a mock integration on each resource for a method it does not serve (RFC 9110)."""

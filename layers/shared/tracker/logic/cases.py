@@ -317,7 +317,9 @@ class CaseService:
         if (
             isinstance(merged, dict)
             and "reviewType" in changing
-            and merged.get("reviewType") not in DHR_REVIEW_TYPE_VALUES
+            and not (
+                isinstance(merged.get("reviewType"), str) and merged["reviewType"] in DHR_REVIEW_TYPE_VALUES
+            )
         ):
             for name in DHR_ONLY_FIELDS:
                 merged.pop(name, None)

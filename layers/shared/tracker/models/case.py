@@ -64,6 +64,13 @@ def _iso_date_only(value: Any) -> Any:
 _INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# The same rule as a JSON Schema pattern, so the OpenAPI document states it (the validator above
+# words the refusal; a pattern's own message would quote the expression).
+_CONTROL_CLASS = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069"
+NO_CONTROLS_PATTERN = f"^[^{_CONTROL_CLASS}]*$"
+SOME_TEXT_PATTERN = f"^[^{_CONTROL_CLASS}]*[^\\s{_CONTROL_CLASS}][^{_CONTROL_CLASS}]*$"
+
+
 def _no_patient_identifiers(value: str) -> str:
     if _INVISIBLE_CONTROLS.search(value):
         raise ValueError("must not contain control characters")
@@ -90,13 +97,19 @@ def _serialize_timestamp(moment: datetime) -> str:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 Timestamp = Annotated[datetime, PlainSerializer(_serialize_timestamp, return_type=str)]
 ShortText = Annotated[
-    str, Field(min_length=1, max_length=SHORT_TEXT_MAX), AfterValidator(_no_patient_identifiers)
+    str,
+    Field(min_length=1, max_length=SHORT_TEXT_MAX, json_schema_extra={"pattern": SOME_TEXT_PATTERN}),
+    AfterValidator(_no_patient_identifiers),
 ]
 LongText = Annotated[
-    str, Field(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(_no_patient_identifiers)
+    str,
+    Field(min_length=1, max_length=LONG_TEXT_MAX, json_schema_extra={"pattern": SOME_TEXT_PATTERN}),
+    AfterValidator(_no_patient_identifiers),
 ]
 RestrictedText = Annotated[
-    str, Field(max_length=RESTRICTED_TEXT_MAX), AfterValidator(_no_patient_identifiers)
+    str,
+    Field(max_length=RESTRICTED_TEXT_MAX, json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
+    AfterValidator(_no_patient_identifiers),
 ]
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 OdsCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["QE1"])]
@@ -160,9 +173,9 @@ class CaseFields(WireModel):
     safeguarding_partnership: ShortText = Field(
         description="Children's safeguarding partnership, adults board or community safety partnership."
     )
-    themes: Annotated[list[Theme], Field(min_length=1, max_length=3)] = Field(
-        description="One to three abuse or vulnerability themes."
-    )
+    themes: Annotated[
+        list[Theme], Field(min_length=1, max_length=3, json_schema_extra={"uniqueItems": True})
+    ] = Field(description="One to three abuse or vulnerability themes.")
     steis_number: (
         Annotated[
             str,
@@ -195,9 +208,14 @@ class CaseFields(WireModel):
     publication_date: IsoDate | None = Field(
         default=None, description="When the report was (or will be) published."
     )
-    report_url: Annotated[str, Field(max_length=2048), AfterValidator(_https_only)] | None = Field(
-        default=None, description="Where the published report is (https only)."
-    )
+    report_url: (
+        Annotated[
+            str,
+            Field(max_length=2048, json_schema_extra={"pattern": r"^https://\S+$"}),
+            AfterValidator(_https_only),
+        ]
+        | None
+    ) = Field(default=None, description="Where the published report is (https only).")
     embargoed: StrictBool | None = Field(
         default=None, description="The report is complete but under embargo."
     )
