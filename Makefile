@@ -26,7 +26,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install run test test-lowest lint typecheck unit fmt openapi docs synth bench lock requirements hooks clean
+.PHONY: help install run test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -104,6 +104,12 @@ docs: install ## Regenerate docs/extracts.md, the extracts' data dictionary, fro
 
 synth: install ## Synthesize the CloudFormation template offline into cdk.out
 	npx cdk synth --no-notices --quiet
+
+fuzz: install ## Long randomised runs: Schemathesis, access, bodies, races, faults (SCRT_FUZZ_EXAMPLES, _STEPS, _ROUNDS, _SEED)
+	SCRT_FUZZ=1 $(BIN)/pytest tests/fuzz -p no:cacheprovider
+
+mutate: install ## Mutation testing (cosmic-ray) of access, PII guard, deadlines, cursor, merge patch: each module >= 95 %
+	$(BIN)/python -m tools.mutate
 
 bench: install ## Speed and memory benchmarks
 	$(BIN)/pytest benchmarks --benchmark-only -p no:cacheprovider

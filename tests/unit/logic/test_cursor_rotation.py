@@ -53,3 +53,26 @@ def test_the_secret_versions_feed_the_codec_and_a_rotation_is_picked_up_within_t
         rotated = codecs()
         assert rotated.decode(before, "scope") == "position-1"
         assert CursorCodec(NEW).decode(rotated.encode("p", "scope"), "scope") == "p"
+
+
+def test_a_signed_payload_that_is_not_an_object_is_a_bad_cursor_not_an_error() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    payload = b"[1]"
+    signature = hmac.new(NEW, payload, hashlib.sha256).digest()
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    with pytest.raises(UnreadableInput):
+        CursorCodec(NEW).decode(f"{b64(payload)}.{b64(signature)}", "scope")
+
+
+def test_a_cursor_has_one_spelling() -> None:
+    cursor = CursorCodec(NEW).encode("position", "scope")
+    payload, signature = cursor.split(".")
+    with pytest.raises(UnreadableInput):
+        CursorCodec(NEW).decode(f"{payload}=.{signature}", "scope")
+    assert CursorCodec(NEW).decode(cursor, "scope") == "position"

@@ -358,3 +358,14 @@ def test_property_an_nhs_number_in_a_query_string_is_refused(data: st.DataObject
     text = data.draw(typed(number, USUAL_LAYOUTS, separators))
     url = "https://reports.example.org/r?id=" + quote(text, safe="")
     assert pii.url_identifier_problem(url) == REFUSED_NHS, url
+
+
+def test_an_identifier_encoded_many_times_in_a_url_is_still_found() -> None:
+    from urllib.parse import quote
+
+    from tracker.rules.pii import url_identifier_problem
+
+    hidden = "943 476 5919"
+    for _ in range(8):
+        hidden = quote(hidden, safe="")
+    assert url_identifier_problem(f"https://example.org/report?ref={hidden}") is not None

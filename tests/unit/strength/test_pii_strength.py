@@ -141,14 +141,12 @@ def encoded(text: str, times: int) -> str:
     return result
 
 
-def test_a_url_is_decoded_as_often_as_it_was_encoded_up_to_five_times() -> None:
-    for times in range(1, 6):
+def test_a_url_is_decoded_as_often_as_it_was_encoded() -> None:
+    for times in range(1, 9):
         assert pii.url_text(encoded("943 476 5919", times)) == "943 476 5919", times
         assert pii.url_identifier_problem(
             "https://reports.example.org/r?n=" + encoded(NHS_TEST_NUMBER, times)
         )
-    # The decoding is bounded: the sixth layer is left as it is.
-    assert pii.url_text(encoded("943 476 5919", 6)) == encoded("943 476 5919", 1)
 
 
 def test_url_text_turns_plus_into_space_and_keeps_what_is_not_an_escape() -> None:

@@ -48,6 +48,9 @@ class CursorCodec:
             signature = _unb64(encoded_signature)
         except ValueError:
             raise invalid from None
+        # One spelling per cursor: the decoder tolerates stray padding, the cursor does not.
+        if _b64(payload) != encoded_payload or _b64(signature) != encoded_signature:
+            raise invalid
         if not any(
             hmac.compare_digest(signature, self._signature(payload, key)) for key in self._verifying_keys
         ):
@@ -56,8 +59,10 @@ class CursorCodec:
             decoded = json.loads(payload)
         except ValueError:
             raise invalid from None
-        if decoded.get("s") != hashlib.sha256(scope.encode()).hexdigest()[:32] or not isinstance(
-            decoded.get("p"), str
+        if (
+            not isinstance(decoded, dict)
+            or decoded.get("s") != hashlib.sha256(scope.encode()).hexdigest()[:32]
+            or not isinstance(decoded.get("p"), str)
         ):
             raise invalid
         return str(decoded["p"])

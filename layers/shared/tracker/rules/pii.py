@@ -45,7 +45,6 @@ import unicodedata
 from urllib.parse import unquote
 
 NHS_NUMBER_DIGITS = 10
-_MAX_URL_DECODE_ROUNDS = 5
 
 _DAY_OR_MONTH = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
@@ -132,11 +131,10 @@ def patient_identifier_problem(text: str) -> str | None:
 
 def url_text(url: str) -> str:
     """A URL as a person reads it: percent-decoded (repeatedly, for double encoding), ``+`` as space."""
+    # Until nothing changes, however many times it was encoded: a round that changes the text
+    # either shortens it (a %XX becomes one character) or only turns + into spaces, so this ends.
     text = url
-    for _ in range(_MAX_URL_DECODE_ROUNDS):
-        decoded = unquote(text.replace("+", " "), errors="replace")
-        if decoded == text:
-            break
+    while (decoded := unquote(text.replace("+", " "), errors="replace")) != text:
         text = decoded
     return text
 
