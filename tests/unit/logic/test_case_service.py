@@ -369,3 +369,11 @@ def test_a_review_type_of_the_wrong_json_type_is_invalid_not_an_error(
     with pytest.raises(InvalidInput) as refused:
         patch(service, case.case_id, {"reviewType": review_type})
     assert refused.value.errors[0].field == "reviewType"
+
+
+def test_error_pointers_are_escaped_as_rfc_6901_requires(service: CaseService) -> None:
+    assert FieldError("x", "bad", path=("a/b", 0, "c~d")).pointer == "/a~1b/0/c~0d"
+    case = submit(service)
+    with pytest.raises(InvalidInput) as refused:
+        patch(service, case.case_id, {"odd/name~1": "x"})
+    assert refused.value.errors[0].as_dict()["pointer"] == "/odd~1name~01"
