@@ -222,40 +222,10 @@ FIELD_RULES_BEYOND_JSON_SCHEMA = (
     "was used with a different body",  # an Idempotency-Key reused: state, not shape
 )
 RECORD_RULES = "The case record breaks a rule."  # the cross-field rules (dates against today, ...)
-# Known findings: the document is looser than the API's validation, or the API fails. Each has a
-# strict xfail test at the end of this module.
-UNTYPED_QUERY = "list and history query parameters typed as free strings"
-UNTYPED_PATCH = "merge patch fields untyped"
-FIELD_RULES_MISSING = "field and header rules missing from the document"
-NO_405 = "undeclared methods answer 404"
-REVIEW_TYPE_500 = "a non-string reviewType in a patch is a server error"
-KNOWN_GAPS_REASON = {
-    UNTYPED_QUERY: "functions/query_cases/handler.py types every filter as `str | None`, so the "
-    "document admits any string for reviewType, status, stage, icbCode, overdue, updatedSince and "
-    "limit (history: limit) while the API answers 400 to all but the enums, a known ICB code, "
-    "true/false, a date or UTC time and 1-100",
-    UNTYPED_PATCH: "the PATCH /cases/{caseId} body schema gives each field a description only "
-    "(`See CaseFields.x`), so the document admits any JSON value for every field; the API answers 422",
-    FIELD_RULES_MISSING: "the document states no pattern for control and direction characters or an "
-    "https-only reportUrl, no uniqueItems for themes, nothing against whitespace-only text (stripped "
-    "to empty) and no length for Idempotency-Key (1-128, in prose only); the API refuses them",
-    NO_405: "a method the document does not declare answers 404 (API Gateway's missing-resource "
-    "response, as local_stack/gateway.py and tracker/auth/gateway_responses.py mimic it), where RFC 9110 "
-    "and Schemathesis's unsupported_method check expect 405 with Allow",
-}
 BEYOND = "rule beyond JSON Schema"
 PRECONDITION_REQUIRED = "428 for a missing If-Match (RFC 6585)"
-FIELD_RULES_THE_DOCUMENT_COULD_STATE = (
-    "must not contain control characters",  # a pattern
-    "must be an https:// URL",  # a pattern
-    "must not repeat a theme",  # uniqueItems
-    "String should have at least 1 character",  # text is stripped first: whitespace alone is empty
-    "must be 1 to 128 characters",  # Idempotency-Key: minLength and maxLength
-)
 MATCHED: Counter[str] = Counter()
 """How many failures each known signature (or a rule beyond JSON Schema) accounted for."""
-KNOWN_SERVER_ERRORS: set[str] = set()
-"""Ids of the cases whose server error is a known finding (the figures subtract them)."""
 
 
 def _problem(response: Response) -> dict[str, Any]:
@@ -271,35 +241,26 @@ def _rejection_signature(case: Case, response: Response) -> str | None:
     errors = problem.get("errors")
     if not isinstance(errors, list) or not errors:
         return None
-    found = set()
+    # Only a rule JSON Schema cannot state explains a refusal of data the document admits; anything
+    # else is the document being looser than the API: a finding.
     for error in errors:
         detail = str(error.get("detail", ""))
-        if error.get("in") == "query":
-            found.add(UNTYPED_QUERY)
-        elif any(detail.startswith(rule) for rule in FIELD_RULES_THE_DOCUMENT_COULD_STATE):
-            found.add(FIELD_RULES_MISSING)
-        elif problem.get("detail") == RECORD_RULES or detail.startswith(FIELD_RULES_BEYOND_JSON_SCHEMA):
-            found.add(BEYOND)
-        elif case.method.upper() == "PATCH" and error.get("in") == "body":
-            found.add(UNTYPED_PATCH)
-        else:
+        # A cursor is a signed token: no schema can say which strings the server signed.
+        signed_cursor = error.get("field") == "cursor" and error.get("in") == "query"
+        if not (
+            signed_cursor
+            or problem.get("detail") == RECORD_RULES
+            or detail.startswith(FIELD_RULES_BEYOND_JSON_SCHEMA)
+        ):
             return None
-    gaps = sorted(found - {BEYOND})
-    return gaps[0] if gaps else BEYOND
+    return BEYOND
 
 
 def known_signature(failure: Failure, case: Case, response: Response) -> str | None:
     """Which known finding (or rule beyond JSON Schema) explains a failure; None for a new one."""
-    if isinstance(failure, openapi_failures.UnsupportedMethodResponse) and failure.status_code == 404:
-        return NO_405
     if isinstance(failure, openapi_failures.MissingHeaderNotRejected) and response.status_code == 428:
         # The check expects 400-style answers; RFC 6585 made 428 for exactly this header missing.
         return PRECONDITION_REQUIRED
-    if response.status_code == 500 and case.method.upper() == "PATCH":
-        body = case.body if isinstance(case.body, dict) else {}
-        if isinstance(body.get("reviewType"), list | dict):
-            KNOWN_SERVER_ERRORS.add(case.id)
-            return REVIEW_TYPE_500
     if isinstance(failure, openapi_failures.RejectedPositiveData):
         return _rejection_signature(case, response)
     return None
@@ -529,9 +490,8 @@ def test_zz_figures(capsys: pytest.CaptureFixture[str]) -> None:
         print(
             f"\nschemathesis: {sum(ANSWERS.values())} requests, "
             f"{len({operation for operation, _ in ANSWERS})} method x path pairs, "
-            f"statuses {dict(sorted(by_status.items()))}, server errors {server_errors} "
-            f"({len(KNOWN_SERVER_ERRORS)} of them the known finding: {REVIEW_TYPE_500}); "
-            f"failures explained by a known gap or a rule beyond JSON Schema: {dict(MATCHED)}; "
+            f"statuses {dict(sorted(by_status.items()))}, server errors {server_errors}; "
+            f"failures explained by a rule beyond JSON Schema: {dict(MATCHED)}; "
             f"stateful steps: {dict(sorted(STATEFUL.items()))}"
         )
-    assert server_errors == len(KNOWN_SERVER_ERRORS)  # every other server error fails its own test
+    assert server_errors == 0

@@ -80,8 +80,16 @@ def _no_patient_identifiers(value: str) -> str:
     return value
 
 
+# No whitespace (in any script), control or direction characters in a URL; one pattern for the
+# check and the OpenAPI document, so both engines read the same class.
+_NOT_IN_URL = (
+    r"\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200B\u2028\u2029\u202A-\u202F\u205F\u2066-\u2069\u3000\uFEFF"
+)
+HTTPS_URL_PATTERN = f"^https://[^{_NOT_IN_URL}/$.?#][^{_NOT_IN_URL}]*$"
+
+
 def _https_only(value: str) -> str:
-    if not re.match(r"^https://[^\s/$.?#][^\s]*$", value):
+    if not re.match(HTTPS_URL_PATTERN, value):
         raise ValueError("must be an https:// URL")
     # A URL is free text too: its path or query string could carry an identifier into the extracts.
     problem = url_identifier_problem(value)
@@ -211,7 +219,7 @@ class CaseFields(WireModel):
     report_url: (
         Annotated[
             str,
-            Field(max_length=2048, json_schema_extra={"pattern": r"^https://\S+$"}),
+            Field(max_length=2048, json_schema_extra={"pattern": HTTPS_URL_PATTERN}),
             AfterValidator(_https_only),
         ]
         | None
