@@ -13,13 +13,18 @@ def _escape_pointer_token(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+COMMAND = "command"
+"""Where an error sits when it names a part of a command rather than of the document (an entry
+point says where that part came from: the JSON API maps it onto its header)."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One bad field. ``path`` holds the parts of its place in the document (names and indexes)."""
 
     field: str  # dotted camelCase path, e.g. "recommendations[0].dueDate"; "" for the whole input
     detail: str
-    location: str = "body"  # body, query, header, path
+    location: str = "body"  # body, query, header, path; or COMMAND, which an entry point places
     path: tuple[str | int, ...] | None = None
 
     @property

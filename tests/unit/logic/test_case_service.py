@@ -25,6 +25,7 @@ from tracker.errors import (
 from tracker.logic import cases as cases_module
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import (
+    IDEMPOTENCY_KEY,
     ListCases,
     ReadHistory,
     SubmitCase,
@@ -118,7 +119,7 @@ def test_submit_is_refused_before_its_body_or_key_is_read(
         service.submit(VIEWER, SubmitCase(synthetic_case(), idempotency_key="k" * 200))
     with pytest.raises(UnreadableInput) as raised:
         service.submit(EDITOR, SubmitCase(synthetic_case(), idempotency_key="k" * 200))
-    assert raised.value.errors[0].field == "Idempotency-Key"
+    assert raised.value.errors[0].field == IDEMPOTENCY_KEY
     assert store.cases == {}
 
 
@@ -318,7 +319,7 @@ def test_a_replay_returns_the_first_version(service: CaseService) -> None:
     assert (replay.case_id, replay.version, replay.local_reference) == (first.case_id, 1, None)
     with pytest.raises(InvalidInput) as reused:
         service.submit(EDITOR, SubmitCase(synthetic_case(localReference="other"), idempotency_key="form-1"))
-    assert reused.value.errors[0].field == "Idempotency-Key"
+    assert reused.value.errors[0].field == IDEMPOTENCY_KEY
 
 
 # -- planned dates are not facts -----------------------------------------------------------------

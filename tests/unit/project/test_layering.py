@@ -83,3 +83,19 @@ def test_the_repository_refers_to_nothing_outside_it() -> None:
         text = path.read_text(encoding="utf-8", errors="ignore")
         offenders += [f"{name}: {needle}" for needle in needles if needle.lower() in text.lower()]
     assert offenders == []
+
+
+HTTP_WORDS = ("If-Match", "Idempotency-Key", "Content-Type", "application/json", "header", "status_code")
+
+
+@pytest.mark.parametrize("module", _modules(DOMAIN), ids=lambda path: str(path.relative_to(LAYER)))
+def test_the_domain_names_no_header_media_type_or_status(module: Path) -> None:
+    """Entry points say where a command's parts came from; the domain names them in its own words."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+    strings = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+    assert [text for text in strings if any(word in text for word in HTTP_WORDS)] == []

@@ -11,7 +11,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from tracker import errors
-from tracker.errors import DomainError, FieldError
+from tracker.errors import COMMAND, DomainError, FieldError
+from tracker.logic.commands import EXPECTED_VERSION, IDEMPOTENCY_KEY
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"  # relative URI references; documented in the OpenAPI description
@@ -38,6 +39,11 @@ PROBLEM_KINDS: dict[type[DomainError], ProblemKind] = {
     errors.LimitExceeded: ProblemKind(429, "Too many requests", "too-many-requests"),
 }
 INTERNAL = ProblemKind(500, "Internal error", "internal-error")
+# Where the JSON API carries the parts of a command that are not the document.
+COMMAND_PARTS_ON_THE_WIRE: dict[str, tuple[str, str]] = {
+    EXPECTED_VERSION: ("If-Match", "header"),
+    IDEMPOTENCY_KEY: ("Idempotency-Key", "header"),
+}
 MAX_ERRORS_LISTED = 100
 """However many fields are wrong, a problem names at most this many: the body stays small."""
 
@@ -78,6 +84,13 @@ def problem(
     )
 
 
+def _on_the_wire(error: FieldError) -> FieldError:
+    if error.location != COMMAND or error.field not in COMMAND_PARTS_ON_THE_WIRE:
+        return error
+    name, location = COMMAND_PARTS_ON_THE_WIRE[error.field]
+    return FieldError(name, error.detail, location)
+
+
 def problem_from_error(error: DomainError) -> Response[str]:
     kind = kind_of(error)
-    return problem(kind.status, kind.title, error.detail, kind.slug, error.errors)
+    return problem(kind.status, kind.title, error.detail, kind.slug, [_on_the_wire(e) for e in error.errors])

@@ -14,6 +14,7 @@ from typing import Any
 from tracker import clock
 from tracker.access import AccessDenied, AccessPolicy, Caller, Refusal
 from tracker.errors import (
+    COMMAND,
     FieldError,
     InProgress,
     InvalidInput,
@@ -24,6 +25,8 @@ from tracker.errors import (
     VersionMismatch,
 )
 from tracker.logic.commands import (
+    EXPECTED_VERSION,
+    IDEMPOTENCY_KEY,
     CasePage,
     HistoryPage,
     ListCases,
@@ -79,7 +82,7 @@ def _is_case_id(text: str) -> bool:
 def _stale() -> VersionMismatch:
     return VersionMismatch(
         "The case has changed since you read it: fetch it again and reapply your change.",
-        [FieldError("If-Match", "does not match the current version", "header")],
+        [FieldError(EXPECTED_VERSION, "does not match the current version", COMMAND)],
     )
 
 
@@ -223,10 +226,10 @@ class CaseService:
             return self._record(caller, document)
         if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
             raise UnreadableInput(
-                "The Idempotency-Key is not valid.",
+                "The idempotency key is not valid.",
                 [
                     FieldError(
-                        "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters", "header"
+                        IDEMPOTENCY_KEY, f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters", COMMAND
                     )
                 ],
             )
@@ -240,13 +243,13 @@ class CaseService:
             )
         except KeyReused:
             raise InvalidInput(
-                "This Idempotency-Key was already used with a different body.",
-                [FieldError("Idempotency-Key", "was used with a different body", "header")],
+                "This idempotency key was already used with a different case.",
+                [FieldError(IDEMPOTENCY_KEY, "was used with a different body", COMMAND)],
             ) from None
         except KeyInProgress:
             raise InProgress(
-                "A request with this Idempotency-Key is still in progress: retry shortly.",
-                [FieldError("Idempotency-Key", "is in progress", "header")],
+                "A submission with this idempotency key is still in progress: retry shortly.",
+                [FieldError(IDEMPOTENCY_KEY, "is in progress", COMMAND)],
             ) from None
         return self.first_version(caller, case_id)
 
@@ -299,8 +302,8 @@ class CaseService:
             raise _as_domain_error(denied) from None
         if command.expected is None:
             raise PreconditionMissing(
-                "Send If-Match with the case's ETag to update it.",
-                [FieldError("If-Match", "is required", "header")],
+                "Say which version of the case the change is based on.",
+                [FieldError(EXPECTED_VERSION, "is required", COMMAND)],
             )
         if not command.expected.allows(current.version):
             raise _stale()

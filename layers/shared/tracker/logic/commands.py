@@ -39,7 +39,9 @@ def field_names(document: Any) -> frozenset[str]:
     return frozenset(document) if isinstance(document, Mapping) else frozenset()
 
 
-ANY_VERSION = "*"
+# The parts of commands that are not the case document, as errors name them.
+EXPECTED_VERSION = "expectedVersion"
+IDEMPOTENCY_KEY = "idempotencyKey"
 
 
 @dataclass(frozen=True)
