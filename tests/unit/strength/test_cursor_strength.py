@@ -192,3 +192,35 @@ def test_a_previous_key_needs_16_bytes_too() -> None:
     with pytest.raises(ValueError, match="at least 16 bytes"):
         CursorCodec(secrets.token_bytes(32), previous_keys=[secrets.token_bytes(32), secrets.token_bytes(15)])
     CursorCodec(secrets.token_bytes(32), previous_keys=[secrets.token_bytes(16)])
+
+
+def _other_spellings(text: str) -> list[str]:
+    """Other base64 spellings of the same bytes: the last character's unused bits set differently."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return [
+        text[:-1] + letter
+        for letter in alphabet
+        if letter != text[-1]
+        and base64.urlsafe_b64decode(text[:-1] + letter + "=" * (-len(text) % 4)) == decoded
+    ]
+
+
+def test_a_cursor_respelt_with_other_unused_bits_is_refused(codec: CursorCodec) -> None:
+    """Other spellings of the same signed bytes are refused, whether they sort before or after the
+    genuine one. (A payload ends with the bytes '"}', whose spelling has no variant sorting before it;
+    a signature may end anywhere, so both orders occur.)"""
+    seen = {"payload higher": False, "signature lower": False, "signature higher": False}
+    for number in range(2000):
+        payload, signature = codec.encode(f"p{number}", SCOPE).split(".")
+        for part, text in (("payload", payload), ("signature", signature)):
+            for respelt in _other_spellings(text):
+                order = "lower" if respelt < text else "higher"
+                if seen.get(f"{part} {order}", True):
+                    continue
+                seen[f"{part} {order}"] = True
+                cursor = f"{respelt}.{signature}" if part == "payload" else f"{payload}.{respelt}"
+                assert_refused(codec, cursor)
+        if all(seen.values()):
+            break
+    assert all(seen.values()), seen

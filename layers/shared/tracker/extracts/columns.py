@@ -13,8 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from tracker.models.case import (
+    HTTPS_URL_PATTERN,
+    NO_CONTROLS_PATTERN,
     RESTRICTED,
     SERVER_OWNED_FIELDS,
+    SOME_TEXT_PATTERN,
     Case,
     Deadlines,
     Recommendation,
@@ -65,6 +68,9 @@ def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+TEXT_PATTERNS = frozenset({NO_CONTROLS_PATTERN, SOME_TEXT_PATTERN})
+
+
 def _type_of(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, str, tuple[str, ...]]:
     """(Glue type, note for the dictionary, struct field names) of one JSON schema property."""
     resolved = _resolve(schema, defs)
@@ -84,8 +90,11 @@ def _type_of(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, str, tu
         return f"struct<{members}>", "", fields
     if kind == "string":
         fmt = resolved.get("format")
-        if "pattern" in resolved:
-            return "string", f"Matches `{resolved['pattern']}`.", ()
+        pattern = resolved.get("pattern")
+        if pattern == HTTPS_URL_PATTERN:
+            return "string", f"An https:// address, up to {resolved['maxLength']} characters.", ()
+        if pattern is not None and pattern not in TEXT_PATTERNS:  # text rules are the API's, not a format
+            return "string", f"Matches `{pattern}`.", ()
         if "maxLength" in resolved:
             return "string", f"Up to {resolved['maxLength']} characters.", ()
         if fmt == "date":
