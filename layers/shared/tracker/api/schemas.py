@@ -9,8 +9,9 @@ from tracker.models.case import Case, HistoryEntry, WireModel
 from tracker.reference import REGION_NAMES, ReferenceData
 
 
-class CaseList(WireModel):
-    items: list[Case]
+class Page(WireModel):
+    """A page of a paged resource: its items, and where the next page starts."""
+
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
     @model_serializer(mode="wrap")
@@ -21,15 +22,12 @@ class CaseList(WireModel):
         return data
 
 
-class History(WireModel):
-    items: list[HistoryEntry]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+class CaseList(Page):
+    items: list[Case]
 
-    @model_serializer(mode="wrap")
-    def _always_name_next_cursor(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        data.setdefault("nextCursor", None)
-        return data
+
+class History(Page):
+    items: list[HistoryEntry]
 
 
 class IcbReference(WireModel):
