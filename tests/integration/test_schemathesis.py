@@ -12,9 +12,9 @@ before sending: a submitted ICB code becomes the caller's own, a case id one of 
 an If-Match that case's current ETag. Invalid values are left as generated.
 
 Every check stays on. A failure is only left out when it has a known signature: either a rule of
-the API that JSON Schema cannot state (relative to today, across fields, the meaning of text), which
-is the contract, or a known finding, which has its own strict xfail test at the end of this module
-stating the right behaviour; each left-out failure is counted in the figures. Anything else fails.
+the API that JSON Schema cannot state (relative to today, across fields, the meaning of text, a
+signed cursor), which is the contract; each left-out failure is counted in the figures. Anything
+else fails. The tests at the end of this module pin what it found (each fixed).
 
 The number of examples is bounded for ``make test``; ``SCRT_FUZZ=1`` (``make fuzz``) runs the same
 tests far longer (``SCRT_FUZZ_EXAMPLES``, ``SCRT_FUZZ_STEPS``) with fresh randomness.
@@ -327,7 +327,7 @@ def test_stateful_sequences_through_inferred_links() -> None:
     )
 
 
-# --- known findings, each stated as the right behaviour (strict xfail until fixed) ------------------------
+# --- what it found, each fixed and stated as the right behaviour ------------------------------------------
 
 DOCUMENT_JSON: dict[str, Any] = json.loads(DOCUMENT.read_text())
 
