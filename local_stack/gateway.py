@@ -284,7 +284,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             "%s %s %d %.0f ms",
             self.command,
             # A path the API does not serve may be an identifier someone typed: it is not logged.
-            path if is_served_path(path) else "(a path the API does not serve)",
+            path
+            if is_served_path(path) or path.startswith("/.well-known/")
+            else "(a path the API does not serve)",
             response.status,
             (time.monotonic() - started) * 1000,
         )
