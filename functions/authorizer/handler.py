@@ -14,7 +14,7 @@ stops verifying within it.
 
 from typing import Any
 
-from tracker import composition
+from tracker import composition, settings
 from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
 from tracker.auth.settings import IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, JwksUnavailable, NotAllowed, TokenVerifier, bearer_token
@@ -29,8 +29,9 @@ def verifier() -> TokenVerifier:
 
 
 def reset() -> None:
-    """Forget settings and cached keys (tests, and the local stack's restarts)."""
-    composition.reset()
+    """Forget the settings, the verifier and the keys it fetched, as a new container would (tests)."""
+    settings.settings.cache_clear()
+    composition.token_verifier.cache_clear()
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:

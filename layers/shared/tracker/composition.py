@@ -6,10 +6,41 @@ clients or reads settings. ``reset()`` forgets everything (tests and the local s
 endpoints and environments between runs).
 """
 
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from tracker import settings
+
+T = TypeVar("T")
+# Builders call one another, hence a re-entrant lock. Lambda runs one request at a time; the local
+# stack runs the functions on several threads, which must still share one object of each kind.
+_BUILDING = threading.RLock()
+
+
+class _Once(Generic[T]):
+    """``builder``'s object, built on first use and then shared by every thread until cleared."""
+
+    def __init__(self, builder: Callable[[], T]) -> None:
+        self._builder = builder
+        self._built: list[T] = []  # empty, or the one object
+        update_wrapper(self, builder)
+
+    def __call__(self) -> T:
+        with _BUILDING:
+            if not self._built:
+                self._built.append(self._builder())
+            return self._built[0]
+
+    def cache_clear(self) -> None:
+        with _BUILDING:
+            self._built.clear()
+
+
+def _once(builder: Callable[[], T]) -> _Once[T]:
+    return _Once(builder)
+
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -29,20 +60,20 @@ if TYPE_CHECKING:
     from tracker.reference import ReferenceData
 
 
-@lru_cache(maxsize=1)
+@_once
 def _boto3_session() -> Any:
     import boto3
 
     return boto3.session.Session()
 
 
-@lru_cache(maxsize=1)
+@_once
 def dynamodb_client() -> "DynamoDBClient":
     # Endpoints come from the standard AWS_ENDPOINT_URL_<SERVICE> variables (the local stack's way).
     return _boto3_session().client("dynamodb")
 
 
-@lru_cache(maxsize=1)
+@_once
 def s3_client() -> "S3Client":
     return _boto3_session().client("s3")
 
@@ -53,26 +84,26 @@ def reference_data() -> "ReferenceData":
     return loaded()
 
 
-@lru_cache(maxsize=1)
+@_once
 def access_policy() -> "AccessPolicy":
     from tracker.access import AccessPolicy
 
     return AccessPolicy(reference_data())
 
 
-@lru_cache(maxsize=1)
+@_once
 def case_store() -> "DynamoCaseStore":
     from tracker.dal.cases import DynamoCaseStore
 
     return DynamoCaseStore(dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME))
 
 
-@lru_cache(maxsize=1)
+@_once
 def secrets_client() -> "SecretsManagerClient":
     return _boto3_session().client("secretsmanager")
 
 
-@lru_cache(maxsize=1)
+@_once
 def _cursor_codecs() -> "ExpiringCodec":
     from tracker.dal.secrets import ExpiringCodec, load_cursor_codec
 
@@ -84,7 +115,7 @@ def cursor_codec() -> "CursorCodec":
     return _cursor_codecs()()
 
 
-@lru_cache(maxsize=1)
+@_once
 def submission_ledger() -> "DynamoSubmissionLedger":
     from tracker.dal.idempotency import DynamoSubmissionLedger
 
@@ -94,28 +125,28 @@ def submission_ledger() -> "DynamoSubmissionLedger":
     )
 
 
-@lru_cache(maxsize=1)
+@_once
 def case_service() -> "CaseService":
     from tracker.logic.cases import CaseService
 
     return CaseService(case_store(), access_policy(), reference_data(), cursor_codec, submission_ledger)
 
 
-@lru_cache(maxsize=1)
+@_once
 def extract_store() -> "ExtractStore":
     from tracker.dal.extract_store import ExtractStore
 
     return ExtractStore(s3_client(), settings.settings().require(settings.REPORTING_BUCKET_NAME))
 
 
-@lru_cache(maxsize=1)
+@_once
 def change_publisher() -> "ChangePublisher":
     from tracker.extracts.publisher import ChangePublisher
 
     return ChangePublisher(extract_store(), case_store().get_case_item)
 
 
-@lru_cache(maxsize=1)
+@_once
 def token_verifier() -> "TokenVerifier":
     """The authorizer's verifier: its settings and the signing keys it has fetched, per container."""
     from tracker.auth.settings import AuthSettings
@@ -124,7 +155,7 @@ def token_verifier() -> "TokenVerifier":
     return TokenVerifier(AuthSettings.from_settings(settings.settings()))
 
 
-@lru_cache(maxsize=1)
+@_once
 def failure_inbox() -> "S3FailureInbox":
     from tracker.dal.failure_inbox import S3FailureInbox
 
@@ -152,7 +183,8 @@ def reset() -> None:
     """Forget every built object and re-read settings and reference data on next use."""
     from tracker.reference import reference_data as loaded
 
-    for built in _BUILT:
-        built.cache_clear()
+    with _BUILDING:
+        for built in _BUILT:
+            built.cache_clear()
     loaded.cache_clear()
     settings.settings.cache_clear()
