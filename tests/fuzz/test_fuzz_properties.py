@@ -19,6 +19,7 @@ import time
 import unicodedata
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -247,7 +248,7 @@ def test_many_rounds_of_races(stack: LocalStack) -> None:
 def test_rounds_of_random_reporting_faults_lose_nothing(writer: Writer) -> None:
     stack = writer.stack
     chooser = random.Random(int(os.environ.get("SCRT_FUZZ_SEED", str(int(time.time())))))
-    kinds = [
+    kinds: list[tuple[Callable[[], Any], str, Any]] = [
         (composition.s3_client, "before-send.s3.PutObject", S3_THROTTLE),
         (composition.s3_client, "before-send.s3.PutObject", S3_INTERNAL),
         (composition.s3_client, "before-send.s3.DeleteObject", S3_INTERNAL),
