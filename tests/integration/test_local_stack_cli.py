@@ -127,12 +127,26 @@ class Serve:
         return {"Authorization": f"Bearer {issue_token(LocalState(self.state), 'icb_editor', 'QE1')}"}
 
 
+def started(state: Path, backend: str, attempts: int = 3) -> tuple[Serve, StackConfig]:
+    """A running `scrt serve` on free ports. A port found free can be taken a moment later (the
+    engines' ports lie in the ephemeral range), which `scrt serve` refuses to start on: new ports."""
+    for attempt in range(attempts):
+        config = stack_config(state, backend)
+        serve = Serve(state, config)
+        try:
+            return serve.__enter__(), config
+        except AssertionError as refused:
+            if "already taken" not in str(refused) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.skipif(not HANDLERS_PRESENT, reason="no case handlers yet")
 def test_serve_stops_every_child_on_ctrl_c_and_data_survives_a_restart_unless_fresh(tmp_path: Path) -> None:
     backend = test_backend()
-    config = stack_config(tmp_path / "state", backend)
     state = tmp_path / "state"
-    with Serve(state, config) as serve:
+    serve, config = started(state, backend)
+    with serve:
         created = httpx.post(
             f"{serve.url}/cases",
             headers=serve.headers(),
