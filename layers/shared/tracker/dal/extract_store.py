@@ -34,6 +34,13 @@ class ExtractStore:
     def get(self, key: str) -> bytes:
         return self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
+    def get_optional(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no object at ``key``."""
+        try:
+            return self.get(key)
+        except self._client.exceptions.NoSuchKey:
+            return None
+
     def list_keys(self, prefix: str = "") -> Iterator[str]:
         """Every key under ``prefix``, in key order."""
         paginator = self._client.get_paginator("list_objects_v2")

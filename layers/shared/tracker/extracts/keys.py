@@ -48,3 +48,14 @@ def snapshot_key(table: str, day: date) -> str:
     if table not in SNAPSHOT_TABLES:
         raise ValueError(f"unknown snapshot table {table!r}")
     return f"{SNAPSHOTS_PREFIX}dt={day.isoformat()}/{table}/{table}.csv"
+
+
+SNAPSHOT_SUMMARY = "summary"
+SUMMARY_FILE = "summary.json"
+# The newest summary at a fixed key, so a reader needs one GET and never lists the bucket.
+LATEST_SUMMARY_KEY = f"{SNAPSHOTS_PREFIX}latest/{SNAPSHOT_SUMMARY}/{SUMMARY_FILE}"
+
+
+def summary_key(day: date) -> str:
+    """The day's summary, in its own folder under the day's snapshot partition."""
+    return f"{SNAPSHOTS_PREFIX}dt={day.isoformat()}/{SNAPSHOT_SUMMARY}/{SUMMARY_FILE}"
