@@ -39,6 +39,9 @@ PIP_PLATFORM = "manylinux2014_aarch64"
 LOG_LEVEL = "INFO"
 DEFAULT_MEMORY_MB = 512
 DEFAULT_TIMEOUT = Duration.seconds(15)
+# Functions that answer callers run with SnapStart: each deploy publishes a version (its snapshot
+# taken once) and this alias points at it; API Gateway and the authorizer invoke the alias.
+LIVE_ALIAS = "live"
 
 # Context keys (cdk.json or `cdk synth -c key=value`).
 CONTEXT_FUNCTIONS_ROOT = "tracker:functionsRoot"

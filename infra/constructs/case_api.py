@@ -149,6 +149,7 @@ class CaseApi(Construct):
             log_key=self._log_key,
             reserved_concurrency=self._config.reserved_concurrency[name],
             environment=environment,
+            snap_start=True,
         )
         function.acknowledge_synchronous("synchronously by API Gateway")
         return function
@@ -296,7 +297,7 @@ class CaseApi(Construct):
         self.authorizer = aws_apigateway.RequestAuthorizer(
             self,
             "JwtAuthorizer",
-            handler=self.authorizer_function.function,
+            handler=self.authorizer_function.invocable,
             identity_sources=[aws_apigateway.IdentitySource.header(IDENTITY_HEADER)],
             results_cache_ttl=Duration.seconds(AUTHORIZER_CACHE_SECONDS),
         )
@@ -333,7 +334,7 @@ class CaseApi(Construct):
                 integration = integrations.setdefault(
                     route.function,
                     aws_apigateway.LambdaIntegration(
-                        self.functions[route.function].function, allow_test_invoke=False
+                        self.functions[route.function].invocable, allow_test_invoke=False
                     ),
                 )
             self._add_route(route, integration)

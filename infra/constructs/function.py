@@ -74,6 +74,7 @@ class TrackerFunction(Construct):
         dead_letter_queue: aws_sqs.IQueue | None = None,
         dead_letter_key: aws_kms.IKey | None = None,
         handler: str = HANDLER,
+        snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id(name))
         self.name = name
@@ -121,7 +122,15 @@ class TrackerFunction(Construct):
             system_log_level_v2=aws_lambda.SystemLogLevel.WARN,
             log_group=self.log_group,
             dead_letter_queue=dead_letter_queue,
+            snap_start=aws_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )
+        self.alias: aws_lambda.Alias | None = None
+        if snap_start:
+            # SnapStart applies to published versions only: the alias is what callers invoke, so a
+            # request never lands on $LATEST and pays a full cold start.
+            self.alias = aws_lambda.Alias(
+                self, "Live", alias_name=constants.LIVE_ALIAS, version=self.function.current_version
+            )
         acknowledge(
             self.role,
             "Each function has its own role and the policy inline on it is that role's alone (the "
@@ -152,6 +161,11 @@ class TrackerFunction(Construct):
         )
         self.cfn_function = cast(CfnResource, self.function.node.default_child)
         acknowledge_checkov(self.cfn_function, LAMBDA_OUTSIDE_VPC, LAMBDA_ENVIRONMENT_NOT_CMK_ENCRYPTED)
+
+    @property
+    def invocable(self) -> aws_lambda.IFunction:
+        """What callers invoke: the SnapStart alias when there is one, otherwise the function."""
+        return self.alias if self.alias is not None else self.function
 
     def acknowledge_synchronous(self, invoked_by: str) -> None:
         """No dead-letter queue: nothing invokes this function asynchronously."""

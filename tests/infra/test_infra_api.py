@@ -46,16 +46,30 @@ def methods(synthesized: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-def _integrated_function(method: dict[str, Any]) -> str | None:
+def invoked_target(uri: dict[str, Any]) -> str:
+    """The logical id an integration or authorizer URI invokes: a function (GetAtt) or an alias (Ref)."""
+    return next(
+        part["Fn::GetAtt"][0] if "Fn::GetAtt" in part else part["Ref"]
+        for part in uri["Fn::Join"][1]
+        if isinstance(part, dict)
+        and ("Fn::GetAtt" in part or not str(part.get("Ref", "AWS::")).startswith("AWS::"))
+    )
+
+
+def function_behind(synthesized: Synthesized, logical_id: str) -> str:
+    """The function's logical id, through its alias when ``logical_id`` names one."""
+    resource = synthesized.templates[SERVICE]["Resources"][logical_id]
+    if resource["Type"] == "AWS::Lambda::Alias":
+        return synthesized.logical_id_of(resource["Properties"]["FunctionName"])
+    return logical_id
+
+
+def _integrated_function(synthesized: Synthesized, method: dict[str, Any]) -> str | None:
     """The logical id of the function a Lambda proxy integration invokes (None for a mock)."""
     integration = method["Integration"]
     if integration["Type"] != "AWS_PROXY":
         return None
-    return next(
-        part["Fn::GetAtt"][0]
-        for part in integration["Uri"]["Fn::Join"][1]
-        if isinstance(part, dict) and "Fn::GetAtt" in part
-    )
+    return function_behind(synthesized, invoked_target(integration["Uri"]))
 
 
 def _stage(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
@@ -124,9 +138,9 @@ def test_public_documents_have_their_own_function_and_never_reach_case_data(synt
     query_id, _ = function_of(synthesized, QUERY_CASES)
     routes = methods(synthesized)
     for path in ("/openapi.json", "/docs"):
-        assert _integrated_function(routes[("GET", path)]) == api_docs_id
+        assert _integrated_function(synthesized, routes[("GET", path)]) == api_docs_id
     assert all(
-        _integrated_function(properties) != query_id
+        _integrated_function(synthesized, properties) != query_id
         for (_, path), properties in routes.items()
         if path in PUBLIC_PATHS
     )
