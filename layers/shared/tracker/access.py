@@ -1,10 +1,11 @@
-"""One access policy for the roles (ICB editor and viewer, regional, national), on every operation.
+"""One access policy for the roles (ICB editor and viewer, regional, national, provider), on every operation.
 
 Object-level: every read and write asks this module about the very case it touches. List queries
 ask it for the caller's scope (which ICBs, which regions), so a list never reads outside it; the
 data-access layer maps a scope onto its own partitions.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -41,14 +42,18 @@ class AccessDenied(Exception):
 
 @dataclass(frozen=True)
 class ListScope:
-    """What a list may read: the cases of these ICBs, and the cases of these regions."""
+    """What a list may read: the cases of these ICBs, of these regions, and the cases naming these
+    providers (read through their link items); ``provider_icb_code`` narrows the providers' cases to
+    one ICB."""
 
     icb_codes: tuple[str, ...] = ()
     region_codes: tuple[str, ...] = ()
+    provider_codes: tuple[str, ...] = ()
+    provider_icb_code: str | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not self.icb_codes and not self.region_codes
+        return not self.icb_codes and not self.region_codes and not self.provider_codes
 
 
 def is_known_org(role: Role, org: str, reference: ReferenceData | None = None) -> bool:
@@ -61,6 +66,8 @@ def is_known_org(role: Role, org: str, reference: ReferenceData | None = None) -
         return org in reference.current_icb_codes(clock.today_london())
     if role is Role.REGIONAL:
         return org in reference.region_codes
+    if role is Role.PROVIDER:
+        return org in reference.provider_codes
     return org == NHS_ENGLAND_ORG
 
 
@@ -76,16 +83,27 @@ class AccessPolicy:
             return self._reference.icbs_in_region(caller.org)
         return None
 
-    def can_read(self, caller: Caller, icb_code: str, region_code: str) -> bool:
+    def can_read(
+        self, caller: Caller, icb_code: str, region_code: str, providers: Collection[str] = ()
+    ) -> bool:
+        """Whether the caller may read a case of this ICB and region naming these providers."""
         if caller.role is Role.NATIONAL:
             return caller.org == NHS_ENGLAND_ORG
         if caller.role is Role.REGIONAL:
             return region_code == caller.org
+        if caller.role is Role.PROVIDER:
+            return caller.org in providers
         readable = self.readable_icbs(caller)
         return readable is not None and icb_code in readable
 
-    def ensure_readable(self, caller: Caller, icb_code: str, region_code: str) -> None:
-        if not self.can_read(caller, icb_code, region_code):
+    def sees_restricted_text(self, caller: Caller) -> bool:
+        """Whether the caller may read restricted free text: a provider never does."""
+        return caller.role is not Role.PROVIDER
+
+    def ensure_readable(
+        self, caller: Caller, icb_code: str, region_code: str, providers: Collection[str] = ()
+    ) -> None:
+        if not self.can_read(caller, icb_code, region_code, providers):
             raise AccessDenied(Refusal.NOT_VISIBLE, "No case with this id.")
 
     def ensure_can_submit(self, caller: Caller, icb_code: str, fields: frozenset[str] = frozenset()) -> None:
@@ -101,10 +119,15 @@ class AccessPolicy:
             )
 
     def ensure_can_edit(
-        self, caller: Caller, icb_code: str, region_code: str, changed_fields: frozenset[str]
+        self,
+        caller: Caller,
+        icb_code: str,
+        region_code: str,
+        changed_fields: frozenset[str],
+        providers: Collection[str] = (),
     ) -> None:
         """Raise unless the caller may make this change: 404 before 403, field by field."""
-        self.ensure_readable(caller, icb_code, region_code)
+        self.ensure_readable(caller, icb_code, region_code, providers)
         if caller.role is Role.ICB_EDITOR:
             for field in sorted(changed_fields & REGIONAL_ONLY_FIELDS):
                 raise AccessDenied(
@@ -135,6 +158,11 @@ class AccessPolicy:
             if icb_filter is not None:
                 icbs = [code for code in icbs if code == icb_filter]
             return ListScope(icb_codes=tuple(icbs))
+        if caller.role is Role.PROVIDER:
+            # Only the cases naming the provider, through its link items, never an ICB or region.
+            if caller.org not in self._reference.provider_codes:
+                return ListScope()
+            return ListScope(provider_codes=(caller.org,), provider_icb_code=icb_filter)
         if icb_filter is not None:
             region = self._reference.region_of(icb_filter)
             if region is None or not self.can_read(caller, icb_filter, region):

@@ -1,4 +1,4 @@
-"""ICB and region reference data, loaded from the CSV files shipped in ``reference_data/``.
+"""ICB, region and NHS provider reference data, loaded from the CSV files shipped in ``reference_data/``.
 
 Set ``SCRT_REFERENCE_DIR`` (see ``tracker.settings``) to a folder holding files of the same names
 to replace the data without a code change (for example after the next ODS reorganisation).
@@ -18,6 +18,7 @@ DEFAULT_REFERENCE_DIR = Path(__file__).parent / "reference_data"
 ICBS_BEFORE_FILE = "icbs_2022-07-01.csv"
 ICBS_AFTER_FILE = "icbs_2026-04-01.csv"
 SUCCESSIONS_FILE = "icb_successions_2026-04-01.csv"
+PROVIDERS_FILE = "providers_2024-08-31.csv"
 REORGANISATION_DATE = date(2026, 4, 1)
 NHS_ENGLAND_ORG = "X24"
 
@@ -47,8 +48,24 @@ class Icb:
 
 
 @dataclass(frozen=True)
+class Provider:
+    """An NHS provider organisation (a trust), by its ODS code."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ReferenceData:
     icbs: dict[str, Icb]
+    providers: dict[str, Provider] = field(default_factory=dict)
+
+    def provider(self, code: str) -> Provider | None:
+        return self.providers.get(code)
+
+    @property
+    def provider_codes(self) -> frozenset[str]:
+        return frozenset(self.providers)
 
     def icb(self, code: str) -> Icb | None:
         return self.icbs.get(code)
@@ -110,7 +127,11 @@ def load_reference_data(directory: Path) -> ReferenceData:
             successors=tuple(sorted(successors.get(code, ()))),
             predecessors=tuple(sorted(predecessors.get(code, ()))),
         )
-    return ReferenceData(icbs=icbs)
+    providers = {
+        row["provider_code"]: Provider(code=row["provider_code"], name=row["provider_name"])
+        for row in _read_rows(directory / PROVIDERS_FILE)
+    }
+    return ReferenceData(icbs=icbs, providers=providers)
 
 
 @lru_cache(maxsize=1)

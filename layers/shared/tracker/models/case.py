@@ -121,6 +121,8 @@ RestrictedText = Annotated[
 ]
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 OdsCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["QE1"])]
+ProviderCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["RXX"])]
+MAX_PROVIDERS_INVOLVED = 20
 
 
 class WireModel(BaseModel):
@@ -159,6 +161,10 @@ class Recommendation(WireModel):
     due_date: IsoDate
     status: RecommendationStatus
     evidence: LongText | None = None
+    owner_provider_code: ProviderCode | None = Field(
+        default=None,
+        description="ODS code of the NHS provider that owns the recommendation: one of providersInvolved.",
+    )
 
 
 class CaseFields(WireModel):
@@ -195,6 +201,19 @@ class CaseFields(WireModel):
     local_reference: ShortText | None = Field(default=None, description="The ICB's own reference.")
     other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = Field(
         default=None, description="Other non-patient references (police, coroner, local authority, ...)."
+    )
+    providers_involved: (
+        Annotated[
+            list[ProviderCode],
+            Field(max_length=MAX_PROVIDERS_INVOLVED, json_schema_extra={"uniqueItems": True}),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=(
+            "ODS codes of the NHS providers (trusts) named in the review, 0 to 20, each once and known to "
+            "the provider reference data. Each provider named may read the case, without restricted text."
+        ),
     )
     converted_from_case_id: CaseId | None = Field(
         default=None, description="The rapid review this review was converted from."
@@ -295,6 +314,16 @@ def restricted_fields(model: type[BaseModel] = Case) -> frozenset[str]:
         if isinstance(extra, dict) and extra.get(RESTRICTED):
             names.add(field.alias or name)
     return frozenset(names)
+
+
+def without_restricted_text(case: Case) -> Case:
+    """The case with every restricted free-text field removed (not blanked): what a provider reads."""
+    cleared = {
+        name: None
+        for name, field in Case.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(RESTRICTED)
+    }
+    return case.model_copy(update=cleared)
 
 
 class HistoryEntry(WireModel):

@@ -8,6 +8,7 @@ class Role(StrEnum):
     ICB_VIEWER = "icb_viewer"
     REGIONAL = "regional"
     NATIONAL = "national"
+    PROVIDER = "provider"  # an NHS trust named in reviews (org = its ODS code): reads only those
 
 
 class ReviewType(StrEnum):

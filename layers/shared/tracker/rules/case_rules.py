@@ -72,11 +72,46 @@ def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
 
     if len(set(case.themes)) != len(case.themes):
         problems.append(("themes", "must not repeat a theme"))
+    providers = case.providers_involved or []
+    if len(set(providers)) != len(providers):
+        problems.append(("providersInvolved", "must not repeat a provider"))
+    for position, recommendation in enumerate(case.recommendations or []):
+        owner = recommendation.owner_provider_code
+        if owner is not None and owner not in providers:
+            problems.append(
+                (f"recommendations[{position}].ownerProviderCode", "must be one of providersInvolved")
+            )
     if case.recommendations:
         ids = [recommendation.recommendation_id for recommendation in case.recommendations]
         if len(set(ids)) != len(ids):
             problems.append(("recommendations", "recommendationId must be unique within the case"))
     return problems
+
+
+def unknown_provider_problems(
+    fields: CaseFields, known: frozenset[str], already_named: frozenset[str] = frozenset()
+) -> list[FieldError]:
+    """Provider codes the reference data does not know, each named by its place in the record.
+
+    A code the case already carried is kept even if the reference data has since dropped it (a
+    trust that merged): only codes a change introduces must be known.
+    """
+    accepted = known | already_named
+    errors = [
+        FieldError(f"providersInvolved[{position}]", "must be the ODS code of a known NHS provider")
+        for position, code in enumerate(fields.providers_involved or [])
+        if code not in accepted
+    ]
+    for position, recommendation in enumerate(fields.recommendations or []):
+        owner = recommendation.owner_provider_code
+        if owner is not None and owner not in accepted:
+            errors.append(
+                FieldError(
+                    f"recommendations[{position}].ownerProviderCode",
+                    "must be the ODS code of a known NHS provider",
+                )
+            )
+    return errors
 
 
 def field_path(location: tuple[int | str, ...]) -> str:
