@@ -46,10 +46,15 @@ from tracker.logic.ports import (
     SubmissionLedger,
     VersionConflict,
 )
-from tracker.models.case import CLIENT_FIELDS, Case, CaseFields, HistoryEntry
+from tracker.models.case import CLIENT_FIELDS, Case, CaseFields, HistoryEntry, without_restricted_text
 from tracker.models.enums import DHR_REVIEW_TYPES
 from tracker.reference import ReferenceData
-from tracker.rules.case_rules import DHR_ONLY_FIELDS, reject_server_owned, validate_case_fields
+from tracker.rules.case_rules import (
+    DHR_ONLY_FIELDS,
+    reject_server_owned,
+    unknown_provider_problems,
+    validate_case_fields,
+)
 from tracker.rules.deadlines import compute_deadlines
 
 MAX_CASE_BYTES = 256 * 1024
@@ -111,6 +116,12 @@ def history_entry(case: Case, changed_fields: list[str]) -> HistoryEntry:
     )
 
 
+def _providers_named(case: Case) -> frozenset[str]:
+    """Every provider code the case already carries (as involved or as a recommendation's owner)."""
+    owners = {r.owner_provider_code for r in case.recommendations or [] if r.owner_provider_code}
+    return frozenset(case.providers_involved or ()) | owners
+
+
 class CaseService:
     def __init__(
         self,
@@ -130,15 +141,22 @@ class CaseService:
 
     def _visible(self, caller: Caller, case_id: str) -> Case:
         case = self._store.get(case_id) if _is_case_id(case_id) else None
-        if case is None or not self._policy.can_read(caller, case.icb_code, case.region_code):
+        if case is None or not self._may_read(caller, case):
             raise _not_found()
         return case
+
+    def _may_read(self, caller: Caller, case: Case) -> bool:
+        return self._policy.can_read(caller, case.icb_code, case.region_code, case.providers_involved or ())
+
+    def _as_seen_by(self, caller: Caller, case: Case) -> Case:
+        """The case as this caller may receive it: restricted text left out of the body for a provider."""
+        return case if self._policy.sees_restricted_text(caller) else without_restricted_text(case)
 
     def with_deadlines(self, case: Case, today: date | None = None) -> Case:
         return case.model_copy(update={"deadlines": compute_deadlines(case, today or clock.today_london())})
 
     def get(self, caller: Caller, case_id: str) -> Case:
-        return self.with_deadlines(self._visible(caller, case_id))
+        return self.with_deadlines(self._as_seen_by(caller, self._visible(caller, case_id)))
 
     def history(self, caller: Caller, query: ReadHistory) -> HistoryPage:
         self._visible(caller, query.case_id)
@@ -157,7 +175,9 @@ class CaseService:
         page: list[HistoryEntry] = []
         size = 0
         for entry in entries[:limit]:
-            entry = entry.model_copy(update={"case": self.with_deadlines(entry.case, today)})
+            # Every version is filtered as the case is: a provider never reads restricted text of the past.
+            seen = self._as_seen_by(caller, entry.case)
+            entry = entry.model_copy(update={"case": self.with_deadlines(seen, today)})
             size += len(entry.model_dump_json(exclude_none=True))
             if page and size > MAX_PAGE_BYTES:
                 break
@@ -184,9 +204,9 @@ class CaseService:
             pairs = self._store.cases_in_scope(read_scope, filters, before=before, page_size=query.limit + 1)
             for position, case in pairs:
                 # Defence in depth: the store only reads within scope, but check each case too.
-                if not self._policy.can_read(caller, case.icb_code, case.region_code):
+                if not self._may_read(caller, case):
                     continue
-                case = self.with_deadlines(case, today)
+                case = self.with_deadlines(self._as_seen_by(caller, case), today)
                 if query.overdue is not None and case.deadlines.overdue != query.overdue:
                     continue
                 size += len(case.model_dump_json(exclude_none=True))
@@ -205,6 +225,13 @@ class CaseService:
                 "The ICB is not a current integrated care board.",
                 [FieldError("icbCode", "must be the ODS code of a current ICB")],
             )
+
+    def _require_known_providers(
+        self, fields: CaseFields, already_named: frozenset[str] = frozenset()
+    ) -> None:
+        errors = unknown_provider_problems(fields, self._reference.provider_codes, already_named)
+        if errors:
+            raise InvalidInput("The case names a provider that is not known.", errors)
 
     def _require_can_submit(self, caller: Caller, document: Any) -> None:
         claimed_icb = document.get("icbCode") if isinstance(document, dict) else None
@@ -262,6 +289,7 @@ class CaseService:
     def _record(self, caller: Caller, document: Any) -> Case:
         fields = validate_case_fields(document)
         self._require_current_icb(fields.icb_code)
+        self._require_known_providers(fields)
         submitted = fields.model_dump(mode="json", exclude_none=True)
         _ensure_storable(submitted)
         now = clock.now_utc()
@@ -294,7 +322,9 @@ class CaseService:
         patch_so_far = command.patch if isinstance(command.patch, dict) else {}
         changing = frozenset(name for name in patch_so_far if patch_so_far[name] != before.get(name))
         try:
-            self._policy.ensure_can_edit(caller, current.icb_code, current.region_code, changing)
+            self._policy.ensure_can_edit(
+                caller, current.icb_code, current.region_code, changing, current.providers_involved or ()
+            )
             new_icb = patch_so_far.get("icbCode")
             if isinstance(new_icb, str) and new_icb != current.icb_code:
                 self._policy.ensure_can_move_to(caller, new_icb)
@@ -329,6 +359,7 @@ class CaseService:
         fields = validate_case_fields(merged)
         if fields.icb_code != current.icb_code:
             self._require_current_icb(fields.icb_code)
+        self._require_known_providers(fields, _providers_named(current))
         after = fields.model_dump(mode="json", exclude_none=True)
         changed = sorted(name for name in CLIENT_FIELDS if before.get(name) != after.get(name))
         if not changed:
