@@ -33,6 +33,15 @@ ORG_CLAIM = "ORG_CLAIM"
 SUB_CLAIM = "SUB_CLAIM"
 JWT_LEEWAY_SECONDS = "JWT_LEEWAY_SECONDS"
 JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
+# The tracker web app (functions/web_app): OpenID Connect sign-in and its session cookie.
+WEB_BASE_URL = "WEB_BASE_URL"
+WEB_OIDC_DISCOVERY_URL = "WEB_OIDC_DISCOVERY_URL"
+WEB_OIDC_CLIENT_ID = "WEB_OIDC_CLIENT_ID"
+WEB_OIDC_CLIENT_SECRET = "WEB_OIDC_CLIENT_SECRET"  # noqa: S105 - a variable name; local stack and tests only
+WEB_OIDC_CLIENT_SECRET_ARN = "WEB_OIDC_CLIENT_SECRET_ARN"  # noqa: S105 - a variable name
+WEB_SESSION_KEY = "WEB_SESSION_KEY"  # local stack and tests only
+WEB_SESSION_KEY_SECRET_ARN = "WEB_SESSION_KEY_SECRET_ARN"  # noqa: S105 - a variable name
+WEB_SESSION_IDLE_SECONDS = "WEB_SESSION_IDLE_SECONDS"
 
 # Powertools and the Lambda runtime read these themselves; the CDK app may set them too.
 PLATFORM_PREFIXES = ("POWERTOOLS_", "AWS_")
@@ -45,6 +54,7 @@ DEFAULT_SUB_CLAIM = "sub"
 DEFAULT_JWT_LEEWAY_SECONDS = 30
 DEFAULT_JWKS_CACHE_SECONDS = 300
 DEFAULT_SAR_COMPLETION_MONTHS = 6
+DEFAULT_WEB_SESSION_IDLE_SECONDS = 30 * 60
 
 
 class ConfigurationError(RuntimeError):
@@ -115,6 +125,43 @@ class Settings(BaseModel):
         ge=0,
         le=3600,
         description="How long the JWKS document is kept before it is fetched again.",
+    )
+
+    # --- the tracker web app -----------------------------------------------------------------
+    web_base_url: str | None = Field(
+        None,
+        alias=WEB_BASE_URL,
+        description=(
+            "Where the web app's /app/ lives, without it (https://host[/stage]); http only on loopback "
+            "(the local stack), where the session cookie cannot be Secure."
+        ),
+    )
+    web_oidc_discovery_url: str | None = Field(
+        None, alias=WEB_OIDC_DISCOVERY_URL, description="The identity provider's OpenID configuration."
+    )
+    web_oidc_client_id: str | None = Field(
+        None, alias=WEB_OIDC_CLIENT_ID, description="The web app's client id at the identity provider."
+    )
+    web_oidc_client_secret: SecretStr | None = Field(
+        None, alias=WEB_OIDC_CLIENT_SECRET, description="The client secret itself (local stack and tests)."
+    )
+    web_oidc_client_secret_arn: str | None = Field(
+        None, alias=WEB_OIDC_CLIENT_SECRET_ARN, description="Secrets Manager secret of the client secret."
+    )
+    web_session_key: SecretStr | None = Field(
+        None, alias=WEB_SESSION_KEY, description="Session cookie key itself (local stack and tests)."
+    )
+    web_session_key_secret_arn: str | None = Field(
+        None,
+        alias=WEB_SESSION_KEY_SECRET_ARN,
+        description="Secrets Manager secret holding the session cookie key (AWS).",
+    )
+    web_session_idle_seconds: int = Field(
+        DEFAULT_WEB_SESSION_IDLE_SECONDS,
+        alias=WEB_SESSION_IDLE_SECONDS,
+        ge=60,
+        le=12 * 60 * 60,
+        description="A web session unused this long ends.",
     )
 
     @classmethod
