@@ -15,6 +15,7 @@ AUTHORIZER = "authorizer"
 PUBLISH_CHANGES = "publish_changes"
 SNAPSHOT_EXTRACT = "snapshot_extract"
 REDRIVE_STREAM_FAILURES = "redrive_stream_failures"
+WEB_APP = "web_app"
 
 # Every Lambda's folder under functions/; each has handler.py with lambda_handler(event, context).
 FUNCTIONS = (
@@ -26,6 +27,7 @@ FUNCTIONS = (
     PUBLISH_CHANGES,
     SNAPSHOT_EXTRACT,
     REDRIVE_STREAM_FAILURES,
+    WEB_APP,
 )
 HANDLER = "handler.lambda_handler"
 
@@ -54,6 +56,22 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", None, authorized=False, mock_response=HEALTH_BODY),
     Route("GET", "/openapi.json", API_DOCS, authorized=False),
     Route("GET", "/docs", API_DOCS, authorized=False),
+    # The tracker web app: people in a browser. It signs them in itself (OpenID Connect) and keeps
+    # them in a session cookie, so the gateway's bearer authorizer does not run; each page is listed
+    # (no greedy path), so only these shapes reach the function or a log.
+    Route("GET", "/app", WEB_APP, authorized=False),
+    Route("GET", "/app/sign-in", WEB_APP, authorized=False),
+    Route("GET", "/app/callback", WEB_APP, authorized=False),
+    Route("POST", "/app/sign-out", WEB_APP, authorized=False),
+    Route("GET", "/app/signed-out", WEB_APP, authorized=False),
+    Route("GET", "/app/cases/new", WEB_APP, authorized=False),
+    Route("POST", "/app/cases/new", WEB_APP, authorized=False),
+    Route("GET", "/app/cases/{caseId}", WEB_APP, authorized=False),
+    Route("GET", "/app/cases/{caseId}/edit", WEB_APP, authorized=False),
+    Route("POST", "/app/cases/{caseId}/edit", WEB_APP, authorized=False),
+    Route("GET", "/app/overview", WEB_APP, authorized=False),
+    Route("GET", "/app/overview.csv", WEB_APP, authorized=False),
+    Route("GET", "/app/static/{asset}", WEB_APP, authorized=False),
 )
 
 
@@ -69,6 +87,7 @@ def methods_by_path() -> dict[str, list[str]]:
 # records the path (so an identifier typed into a URL never reaches a log).
 PATH_PARAMETER_PATTERNS = {
     "caseId": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "asset": "[a-z0-9-]+-[0-9a-f]{16}[.](css|js|svg)",  # the web app's content-hashed files
 }
 
 
