@@ -9,9 +9,10 @@ Items (single-table design):
 - its history:    ``pk = CASE#<caseId>``, ``sk = VERSION#<000001>``, one per version;
 - a reference counter: ``pk = REFCOUNTER#<icbCode>#<year>``, ``sk = COUNTER``.
 
-Only case items carry GSI attributes, so both indexes are sparse. Sort keys are
-``<updatedAt>#<caseId>``: newest update first, unique, and comparable across partitions, which is
-what lets a list query merge several partitions under one cursor.
+Only case items carry GSI attributes, so every index is sparse; the due indexes hold only cases
+with something still due. The list indexes' sort keys are ``<updatedAt>#<caseId>``: newest update
+first, unique, and comparable across partitions, which is what lets a list query merge several
+partitions under one cursor.
 """
 
 from dataclasses import dataclass
@@ -47,7 +48,17 @@ BY_ICB_INDEX = IndexDefinition(
 BY_REGION_INDEX = IndexDefinition(
     name="byRegionUpdated", partition_key="gsiRegionPk", sort_key="gsiRegionSk", partition_prefix="REGION#"
 )
-INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_INDEX, BY_REGION_INDEX)
+# Due indexes: only a case with an open deadline (or an unfinished recommendation) carries their
+# keys, so they are sparse; the sort key ``<nextDueDate>#<caseId>`` makes "overdue" a key condition
+# (due before today) instead of a filter read case by case.
+BY_ICB_DUE_INDEX = IndexDefinition(
+    name="byIcbDue", partition_key="gsiIcbDuePk", sort_key="gsiIcbDueSk", partition_prefix="ICB#"
+)
+BY_REGION_DUE_INDEX = IndexDefinition(
+    name="byRegionDue", partition_key="gsiRegionDuePk", sort_key="gsiRegionDueSk", partition_prefix="REGION#"
+)
+DUE_INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_DUE_INDEX, BY_REGION_DUE_INDEX)
+INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_INDEX, BY_REGION_INDEX, *DUE_INDEXES)
 
 # All key attributes are strings.
 KEY_ATTRIBUTES: tuple[str, ...] = (
@@ -78,6 +89,11 @@ def counter_pk(icb_code: str, year: int) -> str:
 
 def index_sort_key(updated_at: str, case_id: str) -> str:
     return f"{updated_at}#{case_id}"
+
+
+def due_sort_key(due: str, case_id: str) -> str:
+    """``due`` is an ISO date: keys sort by date, then case id."""
+    return f"{due}#{case_id}"
 
 
 def create_table_kwargs(table_name: str) -> dict[str, object]:
