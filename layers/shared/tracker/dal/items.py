@@ -12,10 +12,14 @@ from tracker.dal import schema
 _KEY_AND_META = frozenset({*schema.KEY_ATTRIBUTES, schema.ENTITY_TYPE_ATTRIBUTE})
 
 
-def case_item(record: dict[str, Any]) -> dict[str, Any]:
-    """A case item from the JSON form of a case (``Case.model_dump(mode="json", by_alias=True)``)."""
+def case_item(record: dict[str, Any], next_due: str | None = None) -> dict[str, Any]:
+    """A case item from the JSON form of a case (``Case.model_dump(mode="json", by_alias=True)``).
+
+    ``next_due`` (an ISO date: the case's earliest open deadline) puts the case on the due indexes.
+    """
     sort_key = schema.index_sort_key(record["updatedAt"], record["caseId"])
     return {
+        **_due_keys(record, next_due),
         **{name: value for name, value in record.items() if value is not None and name != "deadlines"},
         schema.PARTITION_KEY: schema.case_pk(record["caseId"]),
         schema.SORT_KEY: schema.CASE_SK,
@@ -24,6 +28,19 @@ def case_item(record: dict[str, Any]) -> dict[str, Any]:
         schema.BY_ICB_INDEX.sort_key: sort_key,
         schema.BY_REGION_INDEX.partition_key: schema.BY_REGION_INDEX.partition_prefix + record["regionCode"],
         schema.BY_REGION_INDEX.sort_key: sort_key,
+    }
+
+
+def _due_keys(record: dict[str, Any], next_due: str | None) -> dict[str, str]:
+    if next_due is None:
+        return {}  # nothing due: the case stays off the sparse due indexes
+    due_key = schema.due_sort_key(next_due, record["caseId"])
+    icb, region = schema.BY_ICB_DUE_INDEX, schema.BY_REGION_DUE_INDEX
+    return {
+        icb.partition_key: f"{icb.partition_prefix}{record['icbCode']}",
+        icb.sort_key: due_key,
+        region.partition_key: f"{region.partition_prefix}{record['regionCode']}",
+        region.sort_key: due_key,
     }
 
 
