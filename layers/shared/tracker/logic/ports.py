@@ -6,6 +6,7 @@ an in-memory implementation (``tests/support/memory.py``) makes the logic's test
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from tracker.access import ListScope
@@ -58,6 +59,12 @@ class CaseStore(Protocol):
 
     def next_reference_number(self, icb_code: str, year: int) -> int:
         """Atomically allocate the next number of an ICB's case references for a year."""
+
+    def cases_due_by(self, icb_code: str, day: date) -> list[Case]:
+        """Cases of ``icb_code`` whose next due date (``tracker.logic.due``) is on or before ``day``.
+
+        One Query of the ICB's partition of the due index, never a Scan; soonest due first.
+        """
 
 
 class SubmissionLedger(Protocol):
