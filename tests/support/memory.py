@@ -6,9 +6,11 @@ positions, one run per idempotency key) so the logic's tests need neither moto n
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 from tracker.access import ListScope
+from tracker.logic.due import next_due_date
 from tracker.logic.ports import CaseFilters, KeyReused, VersionConflict
 from tracker.models.case import Case, HistoryEntry
 
@@ -68,6 +70,14 @@ class InMemoryCaseStore:
         for pair in sorted(matching, key=lambda pair: pair[0], reverse=True):
             self.reads += 1
             yield pair
+
+    def cases_due_by(self, icb_code: str, day: date) -> list[Case]:
+        due = [
+            (next_due, case.case_id, case)
+            for case in self.cases.values()
+            if case.icb_code == icb_code and (next_due := next_due_date(case)) is not None and next_due <= day
+        ]
+        return [case for _, _, case in sorted(due, key=lambda entry: entry[:2])]
 
     def next_reference_number(self, icb_code: str, year: int) -> int:
         number = self.counters.get((icb_code, year), 0) + 1
