@@ -4,11 +4,13 @@ and list queries. Only this module (with ``items`` and ``schema``) knows item sh
 
 import heapq
 from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.access import ListScope
 from tracker.dal import schema
 from tracker.dal.items import case_item, from_attribute_values, history_item, strip_keys, to_attribute_values
+from tracker.logic.due import next_due_date
 from tracker.logic.ports import CaseFilters, VersionConflict
 from tracker.models.case import Case, HistoryEntry
 
@@ -18,6 +20,11 @@ if TYPE_CHECKING:
 
 def _record(case: Case) -> dict[str, Any]:
     return case.model_dump(mode="json", exclude_none=True, exclude={"deadlines"})
+
+
+def _case_item(case: Case) -> dict[str, Any]:
+    due = next_due_date(case)
+    return case_item(_record(case), due.isoformat() if due else None)
 
 
 class DynamoCaseStore:
@@ -34,12 +41,12 @@ class DynamoCaseStore:
         return Case.model_validate(strip_keys(item)) if item is not None else None
 
     def create(self, case: Case, entry: HistoryEntry) -> None:
-        record = _record(case)
-        self._write_version(case_item(record), history_item(record, entry.changed_fields), None)
+        self._write_version(_case_item(case), history_item(_record(case), entry.changed_fields), None)
 
     def replace(self, case: Case, entry: HistoryEntry, expected_version: int) -> None:
-        record = _record(case)
-        self._write_version(case_item(record), history_item(record, entry.changed_fields), expected_version)
+        self._write_version(
+            _case_item(case), history_item(_record(case), entry.changed_fields), expected_version
+        )
 
     def versions(self, case_id: str, *, after_version: int, limit: int) -> list[HistoryEntry]:
         request: dict[str, Any] = {
@@ -98,6 +105,32 @@ class DynamoCaseStore:
         ]
         for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=True):
             yield position, Case.model_validate(strip_keys(item))
+
+    def cases_due_by(self, icb_code: str, day: date) -> list[Case]:
+        index = schema.BY_ICB_DUE_INDEX
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index.name,
+            # Keys are "<due date>#<caseId>": every key of ``day`` sorts before the next day's date.
+            "KeyConditionExpression": "#pk = :pk AND #sk < :after",
+            "ExpressionAttributeNames": {"#pk": index.partition_key, "#sk": index.sort_key},
+            "ExpressionAttributeValues": to_attribute_values(
+                {
+                    ":pk": f"{index.partition_prefix}{icb_code}",
+                    ":after": (day + timedelta(days=1)).isoformat(),
+                }
+            ),
+        }
+        cases: list[Case] = []
+        while True:
+            response = self._client.query(**request)
+            cases.extend(
+                Case.model_validate(strip_keys(from_attribute_values(raw)))
+                for raw in response.get("Items", [])
+            )
+            if "LastEvaluatedKey" not in response:
+                return cases
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # -- items -----------------------------------------------------------------------------
 
