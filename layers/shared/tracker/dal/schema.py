@@ -7,7 +7,13 @@ Items (single-table design):
 
 - the case:       ``pk = CASE#<caseId>``, ``sk = CASE``; carries the GSI keys below;
 - its history:    ``pk = CASE#<caseId>``, ``sk = VERSION#<000001>``, one per version;
-- a reference counter: ``pk = REFCOUNTER#<icbCode>#<year>``, ``sk = COUNTER``.
+- a reference counter: ``pk = REFCOUNTER#<icbCode>#<year>``, ``sk = COUNTER``;
+- a provider link: ``pk = CASE#<caseId>``, ``sk = PROVIDER#<odsCode>``, one per provider the case
+  names, written and removed in the case's own transaction; it carries the provider index's keys
+  and the list filters' attributes, never the case's text;
+- an ICB's contacts: ``pk = CONTACTS#<icbCode>``, ``sk = CONTACTS``, and their versions,
+  ``sk = VERSION#<000001>``;
+- a reminder digest's ledger record: ``pk = REMINDER#<icbCode>#<isoWeek>``, ``sk = DIGEST``.
 
 Only case items carry GSI attributes, so every index is sparse; the due indexes hold only cases
 with something still due. The list indexes' sort keys are ``<updatedAt>#<caseId>``: newest update
@@ -30,6 +36,16 @@ COUNTER_SK = "COUNTER"
 ENTITY_CASE = "CASE"
 ENTITY_HISTORY = "CASE_VERSION"
 ENTITY_COUNTER = "REFERENCE_COUNTER"
+
+PROVIDER_LINK_SK_PREFIX = "PROVIDER#"
+ENTITY_PROVIDER_LINK = "CASE_PROVIDER_LINK"
+CONTACTS_PK_PREFIX = "CONTACTS#"
+CONTACTS_SK = "CONTACTS"
+ENTITY_CONTACTS = "ICB_CONTACTS"
+ENTITY_CONTACTS_VERSION = "ICB_CONTACTS_VERSION"
+REMINDER_PK_PREFIX = "REMINDER#"
+REMINDER_SK = "DIGEST"
+ENTITY_REMINDER = "REMINDER_DIGEST"
 
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 
@@ -58,7 +74,14 @@ BY_REGION_DUE_INDEX = IndexDefinition(
     name="byRegionDue", partition_key="gsiRegionDuePk", sort_key="gsiRegionDueSk", partition_prefix="REGION#"
 )
 DUE_INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_DUE_INDEX, BY_REGION_DUE_INDEX)
-INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_INDEX, BY_REGION_INDEX, *DUE_INDEXES)
+# Provider links: a provider's list is a Query of its partition, newest update first like the others.
+BY_PROVIDER_INDEX = IndexDefinition(
+    name="byProviderUpdated",
+    partition_key="gsiProviderPk",
+    sort_key="gsiProviderSk",
+    partition_prefix="PROVIDER#",
+)
+INDEXES: tuple[IndexDefinition, ...] = (BY_ICB_INDEX, BY_REGION_INDEX, *DUE_INDEXES, BY_PROVIDER_INDEX)
 
 # All key attributes are strings.
 KEY_ATTRIBUTES: tuple[str, ...] = (
@@ -81,6 +104,18 @@ MAX_VERSION = 999_999  # history sort keys are six digits wide
 
 def history_sk(version: int) -> str:
     return f"{HISTORY_SK_PREFIX}{version:06d}"
+
+
+def provider_link_sk(provider_code: str) -> str:
+    return f"{PROVIDER_LINK_SK_PREFIX}{provider_code}"
+
+
+def contacts_pk(icb_code: str) -> str:
+    return f"{CONTACTS_PK_PREFIX}{icb_code}"
+
+
+def reminder_pk(icb_code: str, iso_week: str) -> str:
+    return f"{REMINDER_PK_PREFIX}{icb_code}#{iso_week}"
 
 
 def counter_pk(icb_code: str, year: int) -> str:
