@@ -34,6 +34,22 @@ class CaseFilters:
     status: CaseStatus | None = None
     stage: Stage | None = None
     updated_since: str | None = None
+    # Overdue as judged on ``as_of``: True reads only cases with something due before that day
+    # (an index serves it); the use case still checks each case's flags.
+    overdue: bool | None = None
+    as_of: date | None = None
+
+
+class ReadLimitReached(Exception):
+    """A list read as many items as one request may before its page filled.
+
+    Every case positioned after ``position`` has been handed out; the next page starts strictly
+    before it (a short page with a cursor, as DynamoDB itself answers).
+    """
+
+    def __init__(self, position: str) -> None:
+        super().__init__(position)
+        self.position = position
 
 
 class CaseStore(Protocol):
@@ -50,11 +66,20 @@ class CaseStore(Protocol):
         """Up to ``limit`` history entries after ``after_version``, oldest first."""
 
     def cases_in_scope(
-        self, scope: ListScope, filters: CaseFilters, *, before: str | None, page_size: int
+        self,
+        scope: ListScope,
+        filters: CaseFilters,
+        *,
+        before: str | None,
+        page_size: int,
+        read_limit: int | None = None,
     ) -> Iterator[tuple[str, Case]]:
         """(position, case) pairs in the scope, newest update first, strictly before ``before``.
 
-        Positions are opaque, ordered strings; the store reads ``page_size`` items a request.
+        With ``filters.overdue`` True they come by next due date instead, latest first. Positions
+        are opaque, ordered strings; the store reads ``page_size`` items a request. With
+        ``read_limit``, it reads at most that many items from each source of the scope and then
+        raises ReadLimitReached, whatever the filters left.
         """
 
     def next_reference_number(self, icb_code: str, year: int) -> int:
