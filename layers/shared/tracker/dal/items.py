@@ -44,6 +44,24 @@ def _due_keys(record: dict[str, Any], next_due: str | None) -> dict[str, str]:
     }
 
 
+LINK_ATTRIBUTES = ("caseId", "icbCode", "regionCode", "reviewType", "status", "stage", "updatedAt")
+"""What a provider link copies from its case: what a provider's list filters on, never text."""
+
+
+def provider_link_item(record: dict[str, Any], provider_code: str) -> dict[str, Any]:
+    """The link item saying the case names ``provider_code``: the provider index's entry for it."""
+    index = schema.BY_PROVIDER_INDEX
+    return {
+        **{name: record[name] for name in LINK_ATTRIBUTES},
+        "providerCode": provider_code,
+        schema.PARTITION_KEY: schema.case_pk(record["caseId"]),
+        schema.SORT_KEY: schema.provider_link_sk(provider_code),
+        schema.ENTITY_TYPE_ATTRIBUTE: schema.ENTITY_PROVIDER_LINK,
+        index.partition_key: f"{index.partition_prefix}{provider_code}",
+        index.sort_key: schema.index_sort_key(record["updatedAt"], record["caseId"]),
+    }
+
+
 def history_item(record: dict[str, Any], changed_fields: list[str]) -> dict[str, Any]:
     """A history item: who changed which fields, and the whole case as it was after the change."""
     return {
