@@ -9,13 +9,23 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.access import ListScope
 from tracker.dal import schema
-from tracker.dal.items import case_item, from_attribute_values, history_item, strip_keys, to_attribute_values
+from tracker.dal.items import (
+    case_item,
+    from_attribute_values,
+    history_item,
+    provider_link_item,
+    strip_keys,
+    to_attribute_values,
+)
 from tracker.logic.due import next_due_date
 from tracker.logic.ports import CaseFilters, VersionConflict
 from tracker.models.case import Case, HistoryEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+MAX_BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
 
 
 def _record(case: Case) -> dict[str, Any]:
@@ -41,12 +51,70 @@ class DynamoCaseStore:
         return Case.model_validate(strip_keys(item)) if item is not None else None
 
     def create(self, case: Case, entry: HistoryEntry) -> None:
-        self._write_version(_case_item(case), history_item(_record(case), entry.changed_fields), None)
+        self._write_version(
+            _case_item(case),
+            history_item(_record(case), entry.changed_fields),
+            None,
+            self._link_writes(case, linked=frozenset()),
+        )
 
     def replace(self, case: Case, entry: HistoryEntry, expected_version: int) -> None:
+        # The links read here are those of ``expected_version``: if the case moved on since, the
+        # transaction's version condition fails and nothing is written.
         self._write_version(
-            _case_item(case), history_item(_record(case), entry.changed_fields), expected_version
+            _case_item(case),
+            history_item(_record(case), entry.changed_fields),
+            expected_version,
+            self._link_writes(case, linked=self.linked_providers(case.case_id)),
         )
+
+    def _link_writes(self, case: Case, linked: frozenset[str]) -> list[Any]:
+        """Puts of a link per provider named (each carries the new version's sort key and filter
+        attributes), deletes of the links of providers no longer named."""
+        record = _record(case)
+        named = case.providers_involved or []
+        writes: list[Any] = [
+            {"Put": {"TableName": self._table, "Item": to_attribute_values(provider_link_item(record, code))}}
+            for code in named
+        ]
+        writes.extend(
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_attribute_values(
+                        {
+                            schema.PARTITION_KEY: schema.case_pk(case.case_id),
+                            schema.SORT_KEY: schema.provider_link_sk(code),
+                        }
+                    ),
+                }
+            }
+            for code in sorted(linked - set(named))
+        )
+        return writes
+
+    def linked_providers(self, case_id: str) -> frozenset[str]:
+        """The providers whose link items the case has now (one Query of the case's own items)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+            "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY, "#sk": schema.SORT_KEY},
+            "ExpressionAttributeValues": to_attribute_values(
+                {":pk": schema.case_pk(case_id), ":prefix": schema.PROVIDER_LINK_SK_PREFIX}
+            ),
+            "ProjectionExpression": "#sk",
+            "ConsistentRead": True,
+        }
+        codes: set[str] = set()
+        while True:
+            response = self._client.query(**request)
+            codes.update(
+                str(from_attribute_values(raw)[schema.SORT_KEY]).removeprefix(schema.PROVIDER_LINK_SK_PREFIX)
+                for raw in response.get("Items", [])
+            )
+            if "LastEvaluatedKey" not in response:
+                return frozenset(codes)
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def versions(self, case_id: str, *, after_version: int, limit: int) -> list[HistoryEntry]:
         request: dict[str, Any] = {
@@ -94,7 +162,7 @@ class DynamoCaseStore:
             )
             if value is not None
         }
-        streams = [
+        streams: list[Iterator[tuple[str, dict[str, Any]]]] = [
             (
                 (item[index.sort_key], item)
                 for item in self.iter_partition(
@@ -103,8 +171,71 @@ class DynamoCaseStore:
             )
             for index, key in partitions
         ]
+        streams.extend(self._provider_streams(scope, filters, equals, before=before, page_size=page_size))
         for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=True):
             yield position, Case.model_validate(strip_keys(item))
+
+    def _provider_streams(
+        self,
+        scope: ListScope,
+        filters: CaseFilters,
+        equals: Mapping[str, str],
+        *,
+        before: str | None,
+        page_size: int,
+    ) -> list[Iterator[tuple[str, dict[str, Any]]]]:
+        """Per provider, its link items (Query of the provider index), each followed to its case."""
+        index = schema.BY_PROVIDER_INDEX
+        link_equals = dict(equals)
+        if scope.provider_icb_code is not None:
+            link_equals["icbCode"] = scope.provider_icb_code
+        return [
+            self._follow_links(
+                self.iter_partition(
+                    index,
+                    f"{index.partition_prefix}{code}",
+                    before=before,
+                    since=filters.updated_since,
+                    equals=link_equals,
+                    page_size=page_size,
+                ),
+                chunk=max(1, min(page_size, MAX_BATCH_GET_KEYS)),
+            )
+            for code in scope.provider_codes
+        ]
+
+    def _follow_links(
+        self, links: Iterator[dict[str, Any]], *, chunk: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(position, case item) for each link, in the links' order, fetched ``chunk`` cases at a time."""
+        index = schema.BY_PROVIDER_INDEX
+        while True:
+            batch = [link for _, link in zip(range(chunk), links, strict=False)]
+            if not batch:
+                return
+            found = self._case_items([str(link["caseId"]) for link in batch])
+            for link in batch:
+                item = found.get(str(link["caseId"]))
+                if item is not None:
+                    yield link[index.sort_key], item
+
+    def _case_items(self, case_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Case items by id, read with BatchGetItem (strongly consistent), retrying unprocessed keys."""
+        keys = [
+            to_attribute_values(
+                {schema.PARTITION_KEY: schema.case_pk(case_id), schema.SORT_KEY: schema.CASE_SK}
+            )
+            for case_id in dict.fromkeys(case_ids)
+        ]
+        found: dict[str, dict[str, Any]] = {}
+        request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = self._client.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(self._table, []):
+                item = from_attribute_values(raw)
+                found[str(item["caseId"])] = item
+            request = response.get("UnprocessedKeys") or None
+        return found
 
     def cases_due_by(self, icb_code: str, day: date) -> list[Case]:
         index = schema.BY_ICB_DUE_INDEX
@@ -147,7 +278,11 @@ class DynamoCaseStore:
         return from_attribute_values(item) if item else None
 
     def _write_version(
-        self, case_item: dict[str, Any], history_item: dict[str, Any], expected_version: int | None
+        self,
+        case_item: dict[str, Any],
+        history_item: dict[str, Any],
+        expected_version: int | None,
+        link_writes: list[Any] | None = None,
     ) -> None:
         if expected_version is None:
             case_condition: dict[str, Any] = {
@@ -173,6 +308,7 @@ class DynamoCaseStore:
                             "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY},
                         }
                     },
+                    *(link_writes or []),
                 ]
             )
         except self._client.exceptions.TransactionCanceledException as error:
