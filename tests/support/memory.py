@@ -19,6 +19,14 @@ def _position(case: Case) -> str:
     return f"{case.model_dump(mode='json')['updatedAt']}#{case.case_id}"
 
 
+def _in_scope(case: Case, scope: ListScope) -> bool:
+    """As the DynamoDB store reads: by ICB, by region, or by a provider's link items."""
+    if case.icb_code in scope.icb_codes or case.region_code in scope.region_codes:
+        return True
+    named = set(case.providers_involved or ()) & set(scope.provider_codes)
+    return bool(named) and scope.provider_icb_code in (None, case.icb_code)
+
+
 class InMemoryCaseStore:
     def __init__(self) -> None:
         self.cases: dict[str, Case] = {}
@@ -50,7 +58,7 @@ class InMemoryCaseStore:
     ) -> Iterator[tuple[str, Case]]:
         matching = []
         for case in self.cases.values():
-            if case.icb_code not in scope.icb_codes and case.region_code not in scope.region_codes:
+            if not _in_scope(case, scope):
                 continue
             if any(
                 wanted is not None and wanted != actual
