@@ -18,7 +18,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     snapshot = runtime.run_snapshot(day)
     summary = {
         "snapshotDate": day.isoformat(),
-        "keys": list(snapshot.objects),
+        "keys": snapshot.keys,
         "cases": snapshot.case_count,
         "recommendations": snapshot.recommendation_count,
         "rejectedCaseIds": snapshot.rejected_case_ids,

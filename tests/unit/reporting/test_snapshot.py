@@ -69,7 +69,7 @@ def test_snapshot_contents_equal_the_table(stack: Stack, monkeypatch: pytest.Mon
     with mock.patch.object(clients.dynamodb_client(), "scan", side_effect=AssertionError("Scan used")):
         snapshot = runtime.run_snapshot(DAY)
     assert (snapshot.case_count, snapshot.recommendation_count, snapshot.rejected_case_ids) == (3, 4, [])
-    assert list(snapshot.objects) == [
+    assert snapshot.keys == [
         snapshot_key(SNAPSHOT_CASES, DAY),
         snapshot_key(SNAPSHOT_RECOMMENDATIONS, DAY),
     ]
@@ -129,9 +129,17 @@ def test_a_rerun_gives_the_same_bytes_and_an_empty_table_gives_headers(stack: St
     assert rows(stack, SNAPSHOT_CASES) == []
     seed(stack)
     runtime.run_snapshot(DAY)
-    first = stack.objects("snapshots/")
+    # The tables' bytes; the summary differs by its generatedAt time only.
+    first = stack.objects(f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_CASES}/") | stack.objects(
+        f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_RECOMMENDATIONS}/"
+    )
     runtime.run_snapshot(DAY)
-    assert stack.objects("snapshots/") == first
+    assert (
+        stack.objects(f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_CASES}/")
+        | stack.objects(f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_RECOMMENDATIONS}/")
+        == first
+    )
+    assert len(first) == 2
     head = stack.s3.head_object(Bucket=BUCKET, Key=snapshot_key(SNAPSHOT_CASES, DAY))
     assert head["ContentType"].startswith("text/csv")
 

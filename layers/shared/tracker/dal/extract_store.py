@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 SCHEMA_VERSION_METADATA = "schema-version"
+PART_SIZE = 8 * 1024 * 1024
+"""Bytes held before a part is sent: S3 takes parts of 5 MiB or more (the last may be smaller)."""
 
 
 class ExtractStore:
@@ -26,6 +28,10 @@ class ExtractStore:
             ContentType=content_type,
             Metadata={SCHEMA_VERSION_METADATA: str(schema_version)},
         )
+
+    def open_upload(self, key: str, content_type: str, schema_version: int) -> "StreamedUpload":
+        """An object written in parts as its bytes arrive: memory stays at one part, whatever its size."""
+        return StreamedUpload(self, key, content_type, schema_version)
 
     def delete(self, key: str) -> None:
         """Idempotent: deleting a key that is not there succeeds."""
@@ -47,3 +53,66 @@ class ExtractStore:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for entry in page.get("Contents", []):
                 yield entry["Key"]
+
+
+class StreamedUpload:
+    """One object written piece by piece: a multipart upload once a part is full, a single PUT if the
+    whole object fits in one part. Nothing is visible at the key until ``complete``."""
+
+    def __init__(self, store: ExtractStore, key: str, content_type: str, schema_version: int) -> None:
+        self._store = store
+        self._client = store._client
+        self.key = key
+        self._content_type = content_type
+        self._schema_version = schema_version
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, object]] = []
+        self.bytes_written = 0
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        self.bytes_written += len(data)
+        if len(self._buffer) >= PART_SIZE:
+            self._send_part()
+
+    def _send_part(self) -> None:
+        if self._upload_id is None:
+            self._upload_id = self._client.create_multipart_upload(
+                Bucket=self._store.bucket,
+                Key=self.key,
+                ContentType=self._content_type,
+                Metadata={SCHEMA_VERSION_METADATA: str(self._schema_version)},
+            )["UploadId"]
+        number = len(self._parts) + 1
+        response = self._client.upload_part(
+            Bucket=self._store.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=bytes(self._buffer),
+        )
+        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+        self._buffer = bytearray()
+
+    def complete(self) -> None:
+        if self._upload_id is None:
+            self._store.put(self.key, bytes(self._buffer), self._content_type, self._schema_version)
+            self._buffer = bytearray()
+            return
+        if self._buffer:
+            self._send_part()
+        self._client.complete_multipart_upload(
+            Bucket=self._store.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},  # type: ignore[typeddict-item]
+        )
+
+    def abort(self) -> None:
+        """Drop the parts sent so far (S3 would otherwise keep and bill them)."""
+        self._buffer = bytearray()
+        if self._upload_id is not None:
+            self._client.abort_multipart_upload(
+                Bucket=self._store.bucket, Key=self.key, UploadId=self._upload_id
+            )
