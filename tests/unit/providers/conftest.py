@@ -1,0 +1,3 @@
+"""Provider tests drive the real API functions over moto, like the API tests."""
+
+from tests.unit.api.conftest import api  # noqa: F401 - the same fixture, shared
