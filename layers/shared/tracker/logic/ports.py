@@ -6,11 +6,12 @@ an in-memory implementation (``tests/support/memory.py``) makes the logic's test
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from tracker.access import ListScope
 from tracker.models.case import Case, HistoryEntry
+from tracker.models.contacts import ContactsChange, IcbContacts
 from tracker.models.enums import CaseStatus, ReviewType, Stage
 
 
@@ -99,3 +100,54 @@ class SubmissionLedger(Protocol):
         Raises KeyReused when the key comes back with another payload, KeyInProgress while the
         first request is still running.
         """
+
+
+# -- ICB contacts and reminder digests -------------------------------------------------------------
+
+
+class ContactStore(Protocol):
+    def get(self, icb_code: str) -> IcbContacts | None:
+        """The ICB's contacts as last recorded, or None when none ever were."""
+
+    def put(self, contacts: IcbContacts, change: ContactsChange, expected_version: int) -> None:
+        """Write the contacts and their history entry together if still at ``expected_version``
+        (0: none recorded yet); else VersionConflict."""
+
+    def changes(self, icb_code: str, *, after_version: int, limit: int) -> list[ContactsChange]:
+        """Up to ``limit`` versions of the ICB's contacts after ``after_version``, oldest first."""
+
+
+@dataclass(frozen=True)
+class DigestClaim:
+    """A run's hold on one ICB's digest for one ISO week."""
+
+    icb_code: str
+    week: str
+    token: str  # this run's own mark: only the holder may record, finish or release
+    sent_to: frozenset[str] = frozenset()  # recipients a previous, failed attempt already reached
+
+
+class DigestLost(Exception):
+    """Another run took over the digest (this run's hold expired): stop sending."""
+
+
+class ReminderLedger(Protocol):
+    def claim(self, icb_code: str, week: str, *, now: datetime, lease_seconds: int) -> DigestClaim | None:
+        """Take the ICB's digest for the week, atomically; None when it was already sent or another
+        run holds it (a hold older than ``lease_seconds`` may be taken over)."""
+
+    def record_sent(self, claim: DigestClaim, recipient: str) -> None:
+        """Remember that ``recipient`` has been sent this digest (DigestLost if the hold was lost)."""
+
+    def complete(self, claim: DigestClaim) -> None:
+        """Mark the digest sent: no later run sends it again this week."""
+
+    def release(self, claim: DigestClaim) -> None:
+        """Give the hold up after a failure, so that a retry may finish the digest at once."""
+
+
+class EmailSender(Protocol):
+    def send(
+        self, recipient: str, template_id: str, personalisation: dict[str, str | list[str]], reference: str
+    ) -> None:
+        """Send one templated email (GOV.UK Notify in AWS, an outbox folder locally); raise on failure."""
