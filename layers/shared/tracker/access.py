@@ -148,6 +148,33 @@ class AccessPolicy:
                 Refusal.FORBIDDEN, "A case can only be moved to an ICB the editor acts for.", field="icbCode"
             )
 
+    def ensure_can_read_contacts(self, caller: Caller, icb_code: str) -> None:
+        """An ICB's contacts are its editors' and viewers' (and a successor's): 404 and 403 as for cases.
+
+        Whoever could not see the ICB's cases is answered as if the ICB had none (404); a regional
+        or national team, who sees the cases but does not keep the contacts, gets 403.
+        """
+        region_code = self._reference.region_of(icb_code)
+        if region_code is None or caller.role is Role.PROVIDER:
+            raise AccessDenied(Refusal.NOT_VISIBLE, "No contacts for this ICB.")
+        if caller.role in (Role.ICB_EDITOR, Role.ICB_VIEWER):
+            if icb_code not in (self.readable_icbs(caller) or frozenset()):
+                raise AccessDenied(Refusal.NOT_VISIBLE, "No contacts for this ICB.")
+            return
+        if not self.can_read(caller, icb_code, region_code):
+            raise AccessDenied(Refusal.NOT_VISIBLE, "No contacts for this ICB.")
+        raise AccessDenied(
+            Refusal.FORBIDDEN, f"The {caller.role.value} role does not keep an ICB's contacts."
+        )
+
+    def ensure_can_edit_contacts(self, caller: Caller, icb_code: str) -> None:
+        """Only an editor of the ICB (or of a successor) changes its contacts; viewers read them."""
+        self.ensure_can_read_contacts(caller, icb_code)
+        if caller.role is not Role.ICB_EDITOR:
+            raise AccessDenied(
+                Refusal.FORBIDDEN, f"The {caller.role.value} role cannot change an ICB's contacts."
+            )
+
     def list_scope(self, caller: Caller, icb_filter: str | None = None) -> ListScope:
         """What a list query may read: never anything outside the caller's scope.
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from tracker.errors import DomainError
 from tracker.models.case import Case, HistoryEntry
+from tracker.models.contacts import ContactsChange
 from tracker.models.enums import CaseStatus, ReviewType, Stage
 
 DEFAULT_PAGE_SIZE = 25
@@ -111,4 +112,26 @@ class CasePage:
 @dataclass(frozen=True)
 class HistoryPage:
     items: list[HistoryEntry] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplaceContacts:
+    """Replace an ICB's safeguarding contacts with the document's addresses."""
+
+    icb_code: str
+    document: Any | Unreadable  # {"emails": [...]} as the client wrote it (JSON types)
+    expected: VersionCondition | None  # None: the client did not say which version it read
+
+
+@dataclass(frozen=True)
+class ReadContactsHistory:
+    icb_code: str
+    limit: int | Unreadable = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactsHistoryPage:
+    items: list[ContactsChange] = field(default_factory=list)
     next_cursor: str | None = None
