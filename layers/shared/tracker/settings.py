@@ -42,6 +42,10 @@ WEB_OIDC_CLIENT_SECRET_ARN = "WEB_OIDC_CLIENT_SECRET_ARN"  # noqa: S105 - a vari
 WEB_SESSION_KEY = "WEB_SESSION_KEY"  # local stack and tests only
 WEB_SESSION_KEY_SECRET_ARN = "WEB_SESSION_KEY_SECRET_ARN"  # noqa: S105 - a variable name
 WEB_SESSION_IDLE_SECONDS = "WEB_SESSION_IDLE_SECONDS"
+# Overdue reminders (GOV.UK Notify)
+NOTIFY_API_KEY_SECRET_ARN = "NOTIFY_API_KEY_SECRET_ARN"  # noqa: S105 - a variable name
+NOTIFY_DIGEST_TEMPLATE_ID = "NOTIFY_DIGEST_TEMPLATE_ID"
+NOTIFY_BASE_URL = "NOTIFY_BASE_URL"
 
 # Powertools and the Lambda runtime read these themselves; the CDK app may set them too.
 PLATFORM_PREFIXES = ("POWERTOOLS_", "AWS_")
@@ -162,6 +166,23 @@ class Settings(BaseModel):
         ge=60,
         le=12 * 60 * 60,
         description="A web session unused this long ends.",
+    )
+
+    # --- overdue reminders -------------------------------------------------------------------
+    notify_api_key_secret_arn: str | None = Field(
+        None,
+        alias=NOTIFY_API_KEY_SECRET_ARN,
+        description="Secrets Manager secret holding the GOV.UK Notify API key (AWS).",
+    )
+    notify_digest_template_id: str | None = Field(
+        None,
+        alias=NOTIFY_DIGEST_TEMPLATE_ID,
+        description="The Notify email template of the weekly overdue digest (its id, a UUID).",
+    )
+    notify_base_url: str | None = Field(
+        None,
+        alias=NOTIFY_BASE_URL,
+        description="Notify's API address, if not the public one (tests point it at loopback).",
     )
 
     @classmethod
