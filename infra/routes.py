@@ -16,6 +16,8 @@ PUBLISH_CHANGES = "publish_changes"
 SNAPSHOT_EXTRACT = "snapshot_extract"
 REDRIVE_STREAM_FAILURES = "redrive_stream_failures"
 WEB_APP = "web_app"
+ICB_CONTACTS = "icb_contacts"
+SEND_REMINDERS = "send_reminders"
 
 # Every Lambda's folder under functions/; each has handler.py with lambda_handler(event, context).
 FUNCTIONS = (
@@ -28,6 +30,8 @@ FUNCTIONS = (
     SNAPSHOT_EXTRACT,
     REDRIVE_STREAM_FAILURES,
     WEB_APP,
+    ICB_CONTACTS,
+    SEND_REMINDERS,
 )
 HANDLER = "handler.lambda_handler"
 
@@ -51,6 +55,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/cases/{caseId}", QUERY_CASES),
     Route("GET", "/cases/{caseId}/history", QUERY_CASES),
     Route("GET", "/reference/icbs", QUERY_CASES),
+    Route("GET", "/icbs/{icbCode}/contacts", ICB_CONTACTS),
+    Route("PUT", "/icbs/{icbCode}/contacts", ICB_CONTACTS),
+    Route("GET", "/icbs/{icbCode}/contacts/history", ICB_CONTACTS),
     # Public routes never reach the function that reads cases, so a flood of them cannot use up
     # its concurrency: the health check costs no invocation, the documents have their own function.
     Route("GET", "/health", None, authorized=False, mock_response=HEALTH_BODY),
@@ -87,6 +94,7 @@ def methods_by_path() -> dict[str, list[str]]:
 # records the path (so an identifier typed into a URL never reaches a log).
 PATH_PARAMETER_PATTERNS = {
     "caseId": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "icbCode": "[A-Z0-9]{3,5}",  # an ODS code's shape; whether the ICB exists is the function's answer
     "asset": "[a-z0-9-]+-[0-9a-f]{16}[.](css|js|svg)",  # the web app's content-hashed files
 }
 
