@@ -18,7 +18,7 @@ from tracker.dal.items import (
     to_attribute_values,
 )
 from tracker.logic.due import next_due_date
-from tracker.logic.ports import CaseFilters, VersionConflict
+from tracker.logic.ports import CaseFilters, ReadLimitReached, VersionConflict
 from tracker.models.case import Case, HistoryEntry
 
 if TYPE_CHECKING:
@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 
 
 MAX_BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
+
+
+_CHECKPOINT = "__readLimitCheckpoint"
+"""Marks the item a partition yields in place of the rest once its read limit is spent."""
+
+
+def _is_checkpoint(item: Mapping[str, Any]) -> bool:
+    return _CHECKPOINT in item
 
 
 def _record(case: Case) -> dict[str, Any]:
@@ -144,14 +152,29 @@ class DynamoCaseStore:
         return entries[:limit]
 
     def cases_in_scope(
-        self, scope: ListScope, filters: CaseFilters, *, before: str | None, page_size: int
+        self,
+        scope: ListScope,
+        filters: CaseFilters,
+        *,
+        before: str | None,
+        page_size: int,
+        read_limit: int | None = None,
     ) -> Iterator[tuple[str, Case]]:
-        """Every partition of the scope, merged newest first by the indexes' shared sort key."""
-        partitions = [
-            (schema.BY_ICB_INDEX, f"{schema.BY_ICB_INDEX.partition_prefix}{code}") for code in scope.icb_codes
-        ] + [
-            (schema.BY_REGION_INDEX, f"{schema.BY_REGION_INDEX.partition_prefix}{code}")
-            for code in scope.region_codes
+        """Every partition of the scope, merged by the indexes' shared sort key, latest first.
+
+        Overdue lists read the due indexes (keys before the day), others the list indexes (newest
+        update first). With ``read_limit``, each partition stops after that many items read and
+        leaves a checkpoint: the first checkpoint merged ends the page (ReadLimitReached), since
+        every item after its position has been handed out by then.
+        """
+        by_due = filters.overdue is True and filters.as_of is not None and not scope.provider_codes
+        icb_index, region_index = (
+            (schema.BY_ICB_DUE_INDEX, schema.BY_REGION_DUE_INDEX)
+            if by_due
+            else (schema.BY_ICB_INDEX, schema.BY_REGION_INDEX)
+        )
+        partitions = [(icb_index, f"{icb_index.partition_prefix}{code}") for code in scope.icb_codes] + [
+            (region_index, f"{region_index.partition_prefix}{code}") for code in scope.region_codes
         ]
         equals = {
             name: str(value)
@@ -162,17 +185,36 @@ class DynamoCaseStore:
             )
             if value is not None
         }
+        upper, since, updated_since = before, filters.updated_since, None
+        if by_due and filters.as_of is not None:
+            # Due before the day: a key condition. The update time becomes a filter there.
+            today = filters.as_of.isoformat()
+            upper = min(before, today) if before is not None else today
+            since, updated_since = None, filters.updated_since
         streams: list[Iterator[tuple[str, dict[str, Any]]]] = [
             (
                 (item[index.sort_key], item)
                 for item in self.iter_partition(
-                    index, key, before=before, since=filters.updated_since, equals=equals, page_size=page_size
+                    index,
+                    key,
+                    before=upper,
+                    since=since,
+                    equals=equals,
+                    page_size=page_size,
+                    read_limit=read_limit,
+                    updated_since=updated_since,
                 )
             )
             for index, key in partitions
         ]
-        streams.extend(self._provider_streams(scope, filters, equals, before=before, page_size=page_size))
+        streams.extend(
+            self._provider_streams(
+                scope, filters, equals, before=before, page_size=page_size, read_limit=read_limit
+            )
+        )
         for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=True):
+            if _is_checkpoint(item):
+                raise ReadLimitReached(position)
             yield position, Case.model_validate(strip_keys(item))
 
     def _provider_streams(
@@ -183,6 +225,7 @@ class DynamoCaseStore:
         *,
         before: str | None,
         page_size: int,
+        read_limit: int | None = None,
     ) -> list[Iterator[tuple[str, dict[str, Any]]]]:
         """Per provider, its link items (Query of the provider index), each followed to its case."""
         index = schema.BY_PROVIDER_INDEX
@@ -198,6 +241,7 @@ class DynamoCaseStore:
                     since=filters.updated_since,
                     equals=link_equals,
                     page_size=page_size,
+                    read_limit=read_limit,
                 ),
                 chunk=max(1, min(page_size, MAX_BATCH_GET_KEYS)),
             )
@@ -213,8 +257,11 @@ class DynamoCaseStore:
             batch = [link for _, link in zip(range(chunk), links, strict=False)]
             if not batch:
                 return
-            found = self._case_items([str(link["caseId"]) for link in batch])
+            found = self._case_items([str(link["caseId"]) for link in batch if not _is_checkpoint(link)])
             for link in batch:
+                if _is_checkpoint(link):
+                    yield link[index.sort_key], link
+                    continue
                 item = found.get(str(link["caseId"]))
                 if item is not None:
                     yield link[index.sort_key], item
@@ -229,7 +276,7 @@ class DynamoCaseStore:
         ]
         found: dict[str, dict[str, Any]] = {}
         request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
+        while request and keys:
             response = self._client.batch_get_item(RequestItems=request)
             for raw in response.get("Responses", {}).get(self._table, []):
                 item = from_attribute_values(raw)
@@ -342,10 +389,15 @@ class DynamoCaseStore:
         since: str | None,
         equals: Mapping[str, str],
         page_size: int,
+        read_limit: int | None = None,
+        updated_since: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Case items of one index partition, newest update first, lazily page by page (Query only).
+        """Items of one index partition, latest key first, lazily page by page (Query only).
 
-        ``before`` is exclusive (the cursor's position); ``since`` is inclusive.
+        ``before`` is exclusive (the cursor's position); ``since`` is inclusive, on the index's
+        sort key; ``updated_since`` is a filter on the update time (for indexes keyed otherwise).
+        After ``read_limit`` items read (filtered out or not), a checkpoint item holding the last
+        key read ends the partition if it has more.
         """
         names = {"#pk": index.partition_key}
         values: dict[str, Any] = {":pk": partition_key}
@@ -366,6 +418,10 @@ class DynamoCaseStore:
             names[f"#f{position}"] = attribute
             values[f":f{position}"] = value
             filters.append(f"#f{position} = :f{position}")
+        if updated_since is not None:
+            names["#updated"] = schema.BY_ICB_INDEX.sort_key
+            values[":updated"] = updated_since
+            filters.append("#updated >= :updated")
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index.name,
@@ -377,13 +433,21 @@ class DynamoCaseStore:
         }
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
+        read = 0
         while True:
+            if read_limit is not None:
+                request["Limit"] = max(1, min(page_size, read_limit - read))
             response = self._client.query(**request)
+            read += int(response.get("ScannedCount", len(response.get("Items", []))))
             for raw in response.get("Items", []):
                 item = from_attribute_values(raw)
                 if before is not None and item[index.sort_key] >= before:
                     continue  # BETWEEN is inclusive; the cursor's own item was on the last page
                 yield item
             if "LastEvaluatedKey" not in response:
+                return
+            if read_limit is not None and read >= read_limit:
+                last = from_attribute_values(response["LastEvaluatedKey"])
+                yield {_CHECKPOINT: True, index.sort_key: last[index.sort_key]}
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
