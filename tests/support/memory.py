@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.access import ListScope
 from tracker.logic.due import next_due_date
-from tracker.logic.ports import CaseFilters, KeyReused, VersionConflict
+from tracker.logic.ports import CaseFilters, KeyReused, ReadLimitReached, VersionConflict
 from tracker.models.case import Case, HistoryEntry
 
 
@@ -33,6 +33,7 @@ class InMemoryCaseStore:
         self.history: dict[str, list[HistoryEntry]] = {}
         self.counters: dict[tuple[str, int], int] = {}
         self.reads = 0  # cases handed out by cases_in_scope, to check bounded reads
+        self.scanned = 0  # cases cases_in_scope read, handed out or filtered out
 
     def get(self, case_id: str) -> Case | None:
         return self.cases.get(case_id)
@@ -54,11 +55,41 @@ class InMemoryCaseStore:
         return [entry for entry in self.history.get(case_id, []) if entry.version > after_version][:limit]
 
     def cases_in_scope(
-        self, scope: ListScope, filters: CaseFilters, *, before: str | None, page_size: int
+        self,
+        scope: ListScope,
+        filters: CaseFilters,
+        *,
+        before: str | None,
+        page_size: int,
+        read_limit: int | None = None,
     ) -> Iterator[tuple[str, Case]]:
-        matching = []
+        """As DynamoDB reads them: ``read_limit`` counts every case of the scope read (one source
+        here), filtered out or not; overdue lists come by next due date, latest first."""
+        by_due = filters.overdue is True and filters.as_of is not None and not scope.provider_codes
+        candidates = []
         for case in self.cases.values():
             if not _in_scope(case, scope):
+                continue
+            if by_due:
+                due = next_due_date(case)
+                if due is None or filters.as_of is None or due >= filters.as_of:
+                    continue
+                position = f"{due.isoformat()}#{case.case_id}"
+            else:
+                position = _position(case)
+                if filters.updated_since is not None and position < filters.updated_since:
+                    continue
+            if before is not None and position >= before:
+                continue
+            candidates.append((position, case))
+        read, last_read = 0, ""
+        for position, case in sorted(candidates, key=lambda pair: pair[0], reverse=True):
+            if read_limit is not None and read >= read_limit:
+                raise ReadLimitReached(last_read)
+            read += 1
+            last_read = position
+            self.scanned += 1
+            if by_due and filters.updated_since is not None and _position(case) < filters.updated_since:
                 continue
             if any(
                 wanted is not None and wanted != actual
@@ -69,15 +100,8 @@ class InMemoryCaseStore:
                 )
             ):
                 continue
-            position = _position(case)
-            if filters.updated_since is not None and position < filters.updated_since:
-                continue
-            if before is not None and position >= before:
-                continue
-            matching.append((position, case))
-        for pair in sorted(matching, key=lambda pair: pair[0], reverse=True):
             self.reads += 1
-            yield pair
+            yield position, case
 
     def cases_due_by(self, icb_code: str, day: date) -> list[Case]:
         due = [
