@@ -43,6 +43,7 @@ from tracker.logic.ports import (
     CaseStore,
     KeyInProgress,
     KeyReused,
+    ReadLimitReached,
     SubmissionLedger,
     VersionConflict,
 )
@@ -62,6 +63,16 @@ MAX_CASE_BYTES = 256 * 1024
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 """A page of cases or versions stays under Lambda's 6 MB response limit, with room for headers."""
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
+MIN_ITEMS_READ = 100
+"""A list request reads at most ``list_read_limit(limit)`` items from each partition of its scope."""
+
+
+def list_read_limit(limit: int) -> int:
+    """Items a list request may read per partition: a few pages' worth, so a rare filter value
+    costs a bounded read and a short page with a cursor, never a read to the partition's end."""
+    return max(MIN_ITEMS_READ, 4 * (limit + 1))
+
+
 DHR_REVIEW_TYPE_VALUES = frozenset(review_type.value for review_type in DHR_REVIEW_TYPES)
 
 
@@ -189,32 +200,44 @@ class CaseService:
     def list(self, caller: Caller, query: ListCases) -> CasePage:
         scope = query.cursor_scope(caller.audit_name)
         before = self._cursor_codec().decode(query.cursor, scope) if query.cursor else None
+        today = clock.today_london()
         filters = CaseFilters(
             review_type=query.review_type,
             status=query.status,
             stage=query.stage,
             updated_since=query.updated_since,
+            overdue=query.overdue,
+            as_of=today,
         )
         read_scope = self._policy.list_scope(caller, query.icb_code)
-        today = clock.today_london()
         page: list[tuple[str, Case]] = []
         size = 0
-        more = False
+        resume_at: str | None = None
         if not read_scope.is_empty:
-            pairs = self._store.cases_in_scope(read_scope, filters, before=before, page_size=query.limit + 1)
-            for position, case in pairs:
-                # Defence in depth: the store only reads within scope, but check each case too.
-                if not self._may_read(caller, case):
-                    continue
-                case = self.with_deadlines(self._as_seen_by(caller, case), today)
-                if query.overdue is not None and case.deadlines.overdue != query.overdue:
-                    continue
-                size += len(case.model_dump_json(exclude_none=True))
-                if len(page) == query.limit or (page and size > MAX_PAGE_BYTES):
-                    more = True
-                    break
-                page.append((position, case))
-        next_cursor = self._cursor_codec().encode(page[-1][0], scope) if more else None
+            pairs = self._store.cases_in_scope(
+                read_scope,
+                filters,
+                before=before,
+                page_size=query.limit + 1,
+                read_limit=list_read_limit(query.limit),
+            )
+            try:
+                for position, case in pairs:
+                    # Defence in depth: the store only reads within scope, but check each case too.
+                    if not self._may_read(caller, case):
+                        continue
+                    case = self.with_deadlines(self._as_seen_by(caller, case), today)
+                    if query.overdue is not None and case.deadlines.overdue != query.overdue:
+                        continue
+                    size += len(case.model_dump_json(exclude_none=True))
+                    if len(page) == query.limit or (page and size > MAX_PAGE_BYTES):
+                        resume_at = page[-1][0]
+                        break
+                    page.append((position, case))
+            except ReadLimitReached as reached:
+                # Filters left the page short: what was found, and a cursor past what was read.
+                resume_at = reached.position
+        next_cursor = self._cursor_codec().encode(resume_at, scope) if resume_at is not None else None
         return CasePage(items=[case for _, case in page], next_cursor=next_cursor)
 
     # -- writing ---------------------------------------------------------------------------
