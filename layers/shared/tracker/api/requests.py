@@ -15,7 +15,9 @@ from tracker.logic.commands import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     ListCases,
+    ReadContactsHistory,
     ReadHistory,
+    ReplaceContacts,
     SubmitCase,
     Unreadable,
     UpdateCase,
@@ -189,3 +191,36 @@ def history_command(case_id: str, parameters: Mapping[str, str]) -> ReadHistory:
     if problems.found:
         limit = Unreadable(UnreadableInput("The history query is not valid.", problems.found))
     return ReadHistory(case_id=case_id, limit=limit, cursor=cursor)
+
+
+CONTACTS_MEDIA_TYPE = "application/json"
+
+
+def contacts_command(
+    icb_code: str, raw_body: str | None, if_match: str | None, content_type: str | None
+) -> ReplaceContacts:
+    """``PUT /icbs/{icbCode}/contacts``: the body as the client wrote it, and its If-Match."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    document: Any
+    if media_type != CONTACTS_MEDIA_TYPE:
+        document = Unreadable(
+            UnsupportedFormat(
+                f"Send the contacts as {CONTACTS_MEDIA_TYPE}.",
+                [FieldError("Content-Type", "is not a supported media type", "header")],
+            )
+        )
+    elif not raw_body:
+        document = _empty()
+    else:
+        document = read_json_body(raw_body)
+    return ReplaceContacts(icb_code=icb_code, document=document, expected=version_condition(if_match))
+
+
+def contacts_history_command(icb_code: str, parameters: Mapping[str, str]) -> ReadContactsHistory:
+    """As a case's history: a bad parameter is unreadable, raised once the contacts are visible."""
+    problems = _QueryProblems(parameters, HISTORY_PARAMETERS)
+    limit: int | Unreadable = problems.limit()
+    cursor = problems.cursor()
+    if problems.found:
+        limit = Unreadable(UnreadableInput("The history query is not valid.", problems.found))
+    return ReadContactsHistory(icb_code=icb_code, limit=limit, cursor=cursor)

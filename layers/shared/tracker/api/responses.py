@@ -34,6 +34,9 @@ def ok(description: str, model: type[BaseModel]) -> OpenAPIResponse:
 
 UNAUTHORIZED: dict[int, OpenAPIResponse] = {401: _problem("No valid bearer token.")}
 NOT_VISIBLE: dict[int, OpenAPIResponse] = {404: _problem("No such case, or not one the caller may see.")}
+NO_CONTACTS: dict[int, OpenAPIResponse] = {
+    404: _problem("No such ICB, or not one whose contacts the caller may see.")
+}
 FORBIDDEN: dict[int, OpenAPIResponse] = {
     403: _problem("The caller may see the case but not do this, or not set this field.")
 }

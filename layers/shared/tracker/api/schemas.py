@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from tracker.models.case import Case, HistoryEntry, WireModel
+from tracker.models.contacts import ContactsChange
 from tracker.reference import REGION_NAMES, ReferenceData
 
 
@@ -28,6 +29,10 @@ class CaseList(Page):
 
 class History(Page):
     items: list[HistoryEntry]
+
+
+class ContactsHistory(Page):
+    items: list[ContactsChange]
 
 
 class IcbReference(WireModel):
