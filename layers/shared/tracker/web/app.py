@@ -1,0 +1,289 @@
+"""The web app's front door: routes, sign-in and sessions, CSRF, security headers, error pages.
+
+Pages (``tracker.web.pages``) receive the caller from the session and call the domain; this module
+answers everything around them the same way for every page.
+"""
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from tracker.access import AccessPolicy, Caller, is_known_org
+from tracker.errors import DomainError, NotAllowed, NotVisible, Unauthenticated, UnreadableInput
+from tracker.models.enums import Role
+from tracker.observability import logger
+from tracker.reference import ReferenceData
+from tracker.web import rendering
+from tracker.web.http import WebRequest, WebResponse, redirect, request_from_event
+from tracker.web.oidc import OidcClient, SignInFailed
+from tracker.web.session import CookiePolicy, CookieSealer, Session
+
+APP_PREFIX = "/app"
+CSRF_FIELD = "csrfToken"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+NO_STORE = "no-store"
+IMMUTABLE = "public, max-age=31536000, immutable"
+STATIC_TYPES = {
+    "css": "text/css; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "svg": "image/svg+xml",
+}
+
+
+class CsrfRefused(Exception):
+    """A POST without the session's CSRF token."""
+
+
+def cookie_policy_for(base_url: str) -> CookiePolicy:
+    """Secure cookies for https; plain http is accepted only on loopback (the local stack)."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "https":
+        return CookiePolicy(secure=True)
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return CookiePolicy(secure=False)
+    raise ValueError("WEB_BASE_URL must be https:// (http:// only on loopback, for the local stack)")
+
+
+@dataclass(frozen=True)
+class Claims:
+    role: str
+    org: str
+    sub: str
+
+
+@dataclass
+class Context:
+    """One request as a page sees it."""
+
+    request: WebRequest
+    session: Session | None = None
+    caller: Caller | None = None
+
+    def require_caller(self) -> Caller:
+        if self.caller is None:
+            raise Unauthenticated("Sign in to continue.")
+        return self.caller
+
+
+Page = Callable[["WebApp", Context], WebResponse]
+
+
+class WebApp:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        sealer: CookieSealer,
+        oidc: OidcClient,
+        policy: AccessPolicy,
+        reference: Callable[[], ReferenceData],
+        case_service: Callable[[], Any],
+        latest_summary: Callable[[], Any],
+        claims: Claims = Claims("role", "org", "sub"),
+    ) -> None:
+        self.base_path = urlsplit(base_url).path.rstrip("/")
+        self.cookies = cookie_policy_for(base_url)
+        self.sealer = sealer
+        self.oidc = oidc
+        self.policy = policy
+        self.reference = reference
+        self.case_service = case_service
+        self.latest_summary = latest_summary
+        self.claims = claims
+
+    # --- URLs and rendering ---------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"{self.base_path}{path}"
+
+    def page(self, template: str, context: Context, status: int = 200, **values: Any) -> WebResponse:
+        body = rendering.render(
+            template,
+            url=self.url,
+            caller=context.caller,
+            csrf_token=context.session.csrf_token if context.session else "",
+            csrf_field=CSRF_FIELD,
+            correlation_id=context.request.correlation_id,
+            Role=Role,
+            **values,
+        )
+        return WebResponse(status, body, headers={"Cache-Control": NO_STORE})
+
+    # --- the way in ------------------------------------------------------------------------------
+
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        request = request_from_event(event)
+        context = Context(request)
+        try:
+            response = self._route(context)
+        except Unauthenticated:
+            response = self._to_sign_in(context)
+        except CsrfRefused:
+            response = self.error_page(context, 403)
+        except NotVisible:
+            response = self.error_page(context, 404)
+        except NotAllowed:
+            response = self.error_page(context, 403)
+        except UnreadableInput:
+            response = self.error_page(context, 400)
+        except DomainError as error:
+            logger.info("request refused", extra={"error_type": type(error).__name__})
+            response = self.error_page(context, 400)
+        except Exception as error:
+            # The type only: a message may quote restricted text.
+            logger.error(
+                "unhandled error",
+                extra={"error_type": type(error).__name__, "correlation_id": request.correlation_id},
+            )
+            response = self.error_page(context, 500)
+        return self._finish(context, response).to_proxy_result()
+
+    def _route(self, context: Context) -> WebResponse:
+        from tracker.web import pages
+
+        request = context.request
+        if request.route == "/app/static/{asset}":
+            return self._static(request.path_parameters.get("asset", ""))
+        public = pages.PUBLIC.get((request.method, request.route))
+        if public is not None:
+            return public(self, context)
+        page = pages.PAGES.get((request.method, request.route))
+        if page is None:
+            raise NotVisible("No such page.")
+        self._authenticate(context)
+        if request.method == "POST":
+            self._check_csrf(context)
+        return page(self, context)
+
+    def _static(self, name: str) -> WebResponse:
+        content = rendering.static_file(name)
+        if content is None:
+            return WebResponse(404, "Not found", "text/plain; charset=utf-8", {"Cache-Control": NO_STORE})
+        kind = name.rsplit(".", 1)[-1]
+        return WebResponse(200, content.decode("utf-8"), STATIC_TYPES[kind], {"Cache-Control": IMMUTABLE})
+
+    def _authenticate(self, context: Context) -> None:
+        session = self.sealer.open_session(context.request.cookies.get(self.cookies.session_name))
+        if session is None:
+            raise Unauthenticated("Sign in to continue.")
+        try:
+            role = Role(session.role)
+        except ValueError:
+            raise Unauthenticated("Sign in to continue.") from None
+        # The same rule as the API's authorizer, on every request: an abolished ICB's identity is refused.
+        if not is_known_org(role, session.org, self.reference()):
+            raise Unauthenticated("Sign in to continue.")
+        context.session = session
+        context.caller = Caller(role=role, org=session.org, sub=session.sub)
+
+    def _check_csrf(self, context: Context) -> None:
+        assert context.session is not None
+        sent = context.request.form_value(CSRF_FIELD)
+        if not sent or not hmac.compare_digest(sent.encode(), context.session.csrf_token.encode()):
+            raise CsrfRefused
+
+    def _to_sign_in(self, context: Context) -> WebResponse:
+        next_path = context.request.path if context.request.method == "GET" else APP_PREFIX + "/"
+        query = "&".join(
+            f"{quote(name)}={quote(value)}"
+            for name, values in context.request.query.items()
+            for value in values
+        )
+        target = next_path + (f"?{query}" if query else "")
+        return redirect(self.url(f"{APP_PREFIX}/sign-in?next={quote(target, safe='')}"), 303)
+
+    def _finish(self, context: Context, response: WebResponse) -> WebResponse:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Cache-Control", NO_STORE)
+        if context.session is not None and not response.cookies:
+            # Sliding idle timeout: every answer to a signed-in request seals the session again.
+            response.cookies.append(
+                self.cookies.session_cookie(
+                    self.sealer.seal_session(context.session), self.sealer.idle_seconds
+                )
+            )
+        return response
+
+    def error_page(self, context: Context, status: int) -> WebResponse:
+        return self.page("error.html", context, status, error_status=status)
+
+    # --- sign-in, callback, sign-out --------------------------------------------------------------
+
+    def safe_next(self, candidate: str) -> str:
+        """Only a path of this app: never another site (an open redirect)."""
+        if candidate.startswith(APP_PREFIX) and not candidate.startswith("//") and "\\" not in candidate:
+            return candidate
+        return APP_PREFIX + "/"
+
+    def begin_sign_in(self, context: Context) -> WebResponse:
+        next_path = self.safe_next(context.request.query_value("next"))
+        url, pending = self.oidc.begin(next_path)
+        response = redirect(url, 302)
+        response.cookies.append(self.cookies.sign_in_cookie(self.sealer.seal_sign_in(pending)))
+        return response
+
+    def finish_sign_in(self, context: Context) -> WebResponse:
+        request = context.request
+        pending = self.sealer.open_sign_in(request.cookies.get(self.cookies.sign_in_name))
+        state = request.query_value("state")
+        code = request.query_value("code")
+        if pending is None or not state or not hmac.compare_digest(state.encode(), pending.state.encode()):
+            return self.page("sign_in_failed.html", context, 400)
+        if not code:
+            return self.page("sign_in_failed.html", context, 400)
+        try:
+            claims = self.oidc.finish(code, pending)
+        except SignInFailed as failure:
+            logger.warning("sign-in refused", extra={"reason": str(failure)})
+            return self.page("sign_in_failed.html", context, 400)
+        role_name, org, sub = (
+            claims.get(self.claims.role),
+            claims.get(self.claims.org),
+            claims.get(self.claims.sub),
+        )
+        try:
+            role = Role(str(role_name))
+        except ValueError:
+            role = None
+        if role is None or not isinstance(org, str) or not is_known_org(role, org, self.reference()):
+            response = self.error_page(context, 403)
+            response.cookies.append(self.cookies.expired(self.cookies.sign_in_name))
+            return response
+        session = self.sealer.new_session(str(sub or "unknown"), role.value, org)
+        response = redirect(self.url(pending.next_path), 303)
+        response.cookies.append(self.cookies.expired(self.cookies.sign_in_name))
+        response.cookies.append(
+            self.cookies.session_cookie(self.sealer.seal_session(session), self.sealer.idle_seconds)
+        )
+        return response
+
+    def sign_out(self, context: Context) -> WebResponse:
+        response = redirect(self.url(f"{APP_PREFIX}/signed-out"), 303)
+        response.cookies.append(self.cookies.expired(self.cookies.session_name))
+        context.session = None  # nothing seals it again on the way out
+        return response

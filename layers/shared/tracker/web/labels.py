@@ -1,0 +1,125 @@
+"""What people read for each field and value: labels, in the design system's plain English."""
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from tracker import clock
+
+FIELD_LABELS = {
+    "caseId": "Case id",
+    "reference": "Reference",
+    "version": "Version",
+    "icbCode": "ICB",
+    "regionCode": "Region",
+    "reviewType": "Review type",
+    "reviewTypeOther": "Other review type",
+    "status": "Status",
+    "stage": "Stage",
+    "incidentDate": "Incident date",
+    "dateAdded": "Date the decision to review was made",
+    "designatedProfessional": "Designated professional",
+    "safeguardingPartnership": "Safeguarding partnership",
+    "themes": "Themes",
+    "steisNumber": "StEIS number",
+    "localReference": "Local reference",
+    "otherIdentifiers": "Other identifiers",
+    "convertedFromCaseId": "Converted from rapid review (case id)",
+    "convertedDate": "Date converted",
+    "caseInformation": "Case information (restricted)",
+    "comments": "Comments (restricted)",
+    "reportSignedOffDate": "Report signed off",
+    "publicationDate": "Publication date",
+    "reportUrl": "Report URL",
+    "embargoed": "Embargoed",
+    "learningDissemination": "Learning shared",
+    "lessonsLearnt": "Lessons learnt",
+    "goodPractice": "Good practice",
+    "recommendations": "Recommendations",
+    "providersInvolved": "Providers involved",
+    "icbChiefNurseAssuredDhrHealthRecs": "Has the ICB chief nurse assured the DHR health recommendations?",
+    "regionalChiefNurseContentToAcceptDhrHealthRecs": (
+        "Is the regional chief nurse content to accept the DHR health recommendations?"
+    ),
+    "createdAt": "Created",
+    "createdBy": "Created by",
+    "updatedAt": "Last updated",
+    "updatedBy": "Last updated by",
+    # parts of rows
+    "recommendationId": "Recommendation id",
+    "theme": "Theme",
+    "text": "Recommendation",
+    "owner": "Owner",
+    "ownerProviderCode": "Owning provider",
+    "dueDate": "Due date",
+    "evidence": "Evidence",
+    "type": "Identifier type",
+    "value": "Identifier",
+    "method": "How it was shared",
+    "date": "Date shared",
+}
+
+VALUE_LABELS = {
+    "CSPR": "Child safeguarding practice review (CSPR)",
+    "SAR": "Safeguarding adult review (SAR)",
+    "DHR": "Domestic homicide review (DHR)",
+    "DHR_CHILD": "DHR, victim aged 16 or 17",
+    "RAPID_REVIEW": "Rapid review",
+    "ICB_SAFEGUARDING_LEAD": "ICB safeguarding lead",
+    "STEIS": "StEIS",
+    "LFPSE": "LFPSE",
+    "SEVEN_MINUTE_BRIEFING": "7-minute briefing",
+}
+
+_CAMEL_WORD = re.compile(r"\b([a-z]+(?:[A-Z][a-z0-9]*)+)\b")
+
+
+def field_label(name: str) -> str:
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = re.sub(r"([A-Z])", r" \1", name).strip().lower()
+    return words[:1].upper() + words[1:]
+
+
+def value_label(value: str) -> str:
+    if value in VALUE_LABELS:
+        return VALUE_LABELS[value]
+    words = value.replace("_", " ").lower()
+    return words[:1].upper() + words[1:]
+
+
+def options(values: Any) -> list[tuple[str, str]]:
+    return [(member.value, value_label(member.value)) for member in values]
+
+
+def readable_detail(detail: str) -> str:
+    """A domain message with the field names it mentions (camelCase) written as their labels."""
+    return _CAMEL_WORD.sub(
+        lambda match: (
+            field_label(match.group(1)).lower() if match.group(1) in FIELD_LABELS else match.group(1)
+        ),
+        detail,
+    )
+
+
+def format_date(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def format_time(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        local = value.astimezone(clock.LONDON)
+        return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+    return str(value)

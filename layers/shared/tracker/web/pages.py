@@ -1,0 +1,560 @@
+"""The pages: each reads the request, calls the domain as the signed-in caller, and renders."""
+
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from tracker.access import Caller
+from tracker.errors import InvalidInput, NotAllowed, NotVisible, VersionMismatch
+from tracker.logic.commands import (
+    MAX_PAGE_SIZE,
+    ListCases,
+    ReadHistory,
+    SubmitCase,
+    UpdateCase,
+    VersionCondition,
+)
+from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
+from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Role, Stage
+from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
+from tracker.web import overview as overview_view
+from tracker.web.app import APP_PREFIX, Context, WebApp
+from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
+from tracker.web.http import WebResponse, redirect
+from tracker.web.labels import field_label, format_date, format_time, options, value_label
+
+LIST_PAGE_SIZE = 25
+MAX_BACK_LINKS = 20
+IDEMPOTENCY_FIELD = "submissionKey"
+VERSION_FIELD = "version"
+EDITING_ROLES = frozenset({Role.ICB_EDITOR, Role.REGIONAL})
+
+
+# --- what the caller may do ----------------------------------------------------------------------
+
+
+def may_edit(app: WebApp, caller: Caller, case: Case) -> bool:
+    """Whether to offer edit controls: the domain still decides on every save."""
+    if caller.role is Role.ICB_EDITOR:
+        return app.policy.can_read(caller, case.icb_code, case.region_code)
+    if caller.role is Role.REGIONAL:
+        return case.region_code == caller.org and case.review_type in DHR_REVIEW_TYPES
+    return False
+
+
+def may_record(caller: Caller) -> bool:
+    return caller.role is Role.ICB_EDITOR
+
+
+def may_see_overview(caller: Caller) -> bool:
+    return caller.role in (Role.REGIONAL, Role.NATIONAL)
+
+
+# --- showing values -------------------------------------------------------------------------------
+
+DATE_FIELDS = frozenset(
+    {
+        "incidentDate",
+        "dateAdded",
+        "convertedDate",
+        "reportSignedOffDate",
+        "publicationDate",
+        "dueDate",
+        "date",
+    }
+)
+TIME_FIELDS = frozenset({"createdAt", "updatedAt"})
+
+
+def show(name: str, value: Any) -> str:
+    """One value as people read it (lists of rows summarised per row)."""
+    if value is None or value == [] or value == "":
+        return "Not given"
+    if name in DATE_FIELDS:
+        return format_date(value)
+    if name in TIME_FIELDS:
+        return format_time(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(
+            show_row(name, item) if isinstance(item, dict) else value_label(str(item)) for item in value
+        )
+    if name in {"reviewType", "status", "stage", "designatedProfessional", "theme", "method", "type"} or (
+        name.endswith("DhrHealthRecs")
+    ):
+        return value_label(str(value))
+    return str(value)
+
+
+def show_row(name: str, row: dict[str, Any]) -> str:
+    return ", ".join(f"{field_label(part).lower()} {show(part, value)}" for part, value in row.items())
+
+
+def icb_name(app: WebApp, code: str) -> str:
+    icb = app.reference().icb(code)
+    return f"{icb.name} ({code})" if icb else code
+
+
+def case_rows(app: WebApp, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every field present, in the model's order, as summary list rows."""
+    skip = {"recommendations", "deadlines", "caseId"}
+    rows = []
+    for name, value in document.items():
+        if name in skip:
+            continue
+        text = icb_name(app, value) if name == "icbCode" else show(name, value)
+        if name == "regionCode":
+            from tracker.reference import REGION_NAMES
+
+            text = f"{REGION_NAMES.get(value, value)} ({value})"
+        rows.append({"key": {"text": field_label(name)}, "value": {"text": text}})
+    return rows
+
+
+def deadline_rows(case: Case) -> list[dict[str, Any]]:
+    deadlines = case.deadlines
+    found = []
+    for label, due, overdue in (
+        ("Rapid review due", deadlines.rapid_review_due, deadlines.rapid_review_overdue),
+        ("Publication due", deadlines.publication_due, deadlines.publication_overdue),
+        ("Completion due", deadlines.completion_due, deadlines.completion_overdue),
+    ):
+        if due is not None:
+            found.append({"label": label, "due": format_date(due), "overdue": overdue})
+    return found
+
+
+def history_rows(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    """Who changed what and when, with each changed field's value before and after."""
+    shown = []
+    previous: dict[str, Any] = {}
+    for entry in entries:
+        document = entry.case.model_dump(mode="json", by_alias=True, exclude_none=True)
+        changes = [
+            {
+                "field": field_label(name),
+                "before": show(name, previous.get(name)) if previous else "",
+                "after": show(name, document.get(name)),
+            }
+            for name in entry.changed_fields
+        ]
+        shown.append(
+            {
+                "version": entry.version,
+                "when": format_time(entry.model_dump(mode="json", by_alias=True)["changedAt"]),
+                "who": entry.changed_by,
+                "first": not previous,
+                "changes": changes,
+            }
+        )
+        previous = document
+    return list(reversed(shown))  # newest first to read
+
+
+def all_history(app: WebApp, caller: Caller, case_id: str) -> list[HistoryEntry]:
+    entries: list[HistoryEntry] = []
+    cursor = None
+    for _ in range(20):  # at most 2,000 versions on one page
+        page = app.case_service().history(caller, ReadHistory(case_id, MAX_PAGE_SIZE, cursor))
+        entries.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return entries
+
+
+# --- the case list --------------------------------------------------------------------------------
+
+
+def _choice(raw: str, allowed: Any) -> Any:
+    try:
+        return allowed(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def case_list(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    request = context.request
+    review_type = _choice(request.query_value("reviewType"), ReviewType)
+    status = _choice(request.query_value("status"), CaseStatus)
+    stage = _choice(request.query_value("stage"), Stage)
+    overdue = {"true": True, "false": False}.get(request.query_value("overdue"))
+    icb_options = _icb_options(app, caller)
+    icb_code = request.query_value("icbCode")
+    icb_code = icb_code if icb_code in {code for code, _ in icb_options} else ""
+    cursor = request.query_value("cursor") or None
+    command = ListCases(
+        review_type=review_type,
+        status=status,
+        stage=stage,
+        icb_code=icb_code or None,
+        overdue=overdue,
+        limit=LIST_PAGE_SIZE,
+        cursor=cursor,
+    )
+    page = app.case_service().list(caller, command)
+    filters = {
+        "reviewType": review_type.value if review_type else "",
+        "status": status.value if status else "",
+        "stage": stage.value if stage else "",
+        "icbCode": icb_code,
+        "overdue": {True: "true", False: "false"}.get(overdue, ""),  # type: ignore[arg-type]
+    }
+    kept = {name: value for name, value in filters.items() if value}
+    back = [value for value in request.query.get("back", []) if value][-MAX_BACK_LINKS:]
+    previous_href = next_href = None
+    if cursor:
+        earlier = back[:-1]
+        previous = {**kept, **({"cursor": back[-1]} if back else {})}
+        query = urlencode([*previous.items(), *(("back", value) for value in earlier)])
+        previous_href = app.url(f"{APP_PREFIX}/?{query}") if query else app.url(f"{APP_PREFIX}/")
+    if page.next_cursor:
+        trail = [*back, cursor] if cursor else back
+        query = urlencode(
+            [*kept.items(), ("cursor", page.next_cursor), *(("back", value) for value in trail)]
+        )
+        next_href = app.url(f"{APP_PREFIX}/?{query}")
+    rows = [
+        [
+            {"html": _link(app, case)},
+            {"text": icb_name(app, case.icb_code)},
+            {"text": value_label(case.review_type.value)},
+            {"text": value_label(case.stage.value)},
+            {"text": value_label(case.status.value)},
+            {"text": format_time(case.model_dump(mode="json", by_alias=True)["updatedAt"])},
+            {"html": _overdue_tag(case.deadlines.overdue)},
+        ]
+        for case in page.items
+    ]
+    return app.page(
+        "list.html",
+        context,
+        rows=rows,
+        filter_items=_select_items(
+            filters,
+            {
+                "reviewType": options(ReviewType),
+                "status": options(CaseStatus),
+                "stage": options(Stage),
+                "icbCode": icb_options,
+                "overdue": [("true", "Overdue"), ("false", "Not overdue")],
+            },
+        ),
+        previous_href=previous_href,
+        next_href=next_href,
+        may_record=may_record(caller),
+    )
+
+
+def _select_items(
+    chosen: dict[str, str], choices: dict[str, list[tuple[str, str]]]
+) -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: [
+            {"value": "", "text": "Any", "selected": not chosen[name]},
+            *({"value": value, "text": text, "selected": chosen[name] == value} for value, text in listed),
+        ]
+        for name, listed in choices.items()
+    }
+
+
+def _icb_options(app: WebApp, caller: Caller) -> list[tuple[str, str]]:
+    readable = app.policy.readable_icbs(caller)
+    reference = app.reference()
+    codes = sorted(reference.icbs) if readable is None else sorted(readable)
+    return [(code, icb_name(app, code)) for code in codes if reference.icb(code) is not None]
+
+
+def _link(app: WebApp, case: Case) -> Any:
+    from markupsafe import Markup, escape
+
+    href = app.url(f"{APP_PREFIX}/cases/{case.case_id}")
+    # Both parts escaped: a table cell takes markup, so the link is built here.
+    return Markup('<a href="{}">{}</a>').format(escape(href), escape(case.reference))
+
+
+def _overdue_tag(overdue: bool) -> Any:
+    from markupsafe import Markup
+
+    # The design system's tag, as its macro writes it (a table cell takes markup, not a macro call).
+    return Markup('<strong class="nhsuk-tag nhsuk-tag--red">Overdue</strong>') if overdue else ""
+
+
+# --- one case -------------------------------------------------------------------------------------
+
+
+def case_page(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    case_id = context.request.path_parameters.get("caseId", "")
+    case = app.case_service().get(caller, case_id)
+    document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
+    history = all_history(app, caller, case_id)
+    return app.page(
+        "case.html",
+        context,
+        case=case,
+        summary_rows=case_rows(app, document),
+        deadlines=deadline_rows(case),
+        overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
+        recommendations=document.get("recommendations", []),
+        show=show,
+        history=history_rows(history),
+        may_edit=may_edit(app, caller, case),
+        saved=context.request.query_value("saved") == "1",
+    )
+
+
+# --- editing --------------------------------------------------------------------------------------
+
+
+def _edit_sections(caller: Caller, case: Case) -> list[Section]:
+    return sections_for(regional=caller.role is Role.REGIONAL, is_dhr=case.review_type in DHR_REVIEW_TYPES)
+
+
+def _require_editor(app: WebApp, caller: Caller, case: Case) -> None:
+    if not may_edit(app, caller, case):
+        raise NotAllowed(f"The {caller.role.value} role cannot change this case.")
+
+
+def edit_form(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    case = app.case_service().get(caller, context.request.path_parameters.get("caseId", ""))
+    _require_editor(app, caller, case)
+    sections = _edit_sections(caller, case)
+    document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return _render_edit(
+        app, context, case, sections, form_values(document, sections), FormErrors(), case.version
+    )
+
+
+def _render_edit(
+    app: WebApp,
+    context: Context,
+    case: Case,
+    sections: list[Section],
+    values: dict[str, list[str]],
+    errors: FormErrors,
+    version: int,
+    status: int = 200,
+    conflict: dict[str, Any] | None = None,
+) -> WebResponse:
+    return app.page(
+        "edit.html",
+        context,
+        status,
+        case=case,
+        sections=sections,
+        values=values,
+        errors=errors,
+        version=version,
+        conflict=conflict,
+        action=app.url(f"{APP_PREFIX}/cases/{case.case_id}/edit"),
+    )
+
+
+def _patch(document: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    """The merge patch: every field the form showed (an empty box removes the value)."""
+    editable = CLIENT_FIELDS if caller.role is Role.ICB_EDITOR else REGIONAL_ONLY_FIELDS
+    return {name: value for name, value in document.items() if name in editable}
+
+
+def edit_submit(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    request = context.request
+    case_id = request.path_parameters.get("caseId", "")
+    service = app.case_service()
+    current = service.get(caller, case_id)  # 404 before anything else
+    sections = _edit_sections(caller, current)
+    parsed = parse_form(request.form, sections)
+    raw_version = request.form_value(VERSION_FIELD).strip()
+    based_on = int(raw_version) if raw_version.isdigit() else 0
+    patch = _patch(parsed.document, caller)
+    # A field the form did not offer (a forged or stale form) still goes to the domain, which
+    # refuses what this caller may not change (403) rather than the form dropping it unseen.
+    for name in request.form:
+        if name in CLIENT_FIELDS and name not in parsed.document:
+            patch[name] = request.form_value(name).strip() or None
+    if parsed.errors:
+        # Access first, as the API answers: a refused change is refused before its input is read.
+        _require_editor(app, caller, current)
+        errors = place_errors(parsed.errors, sections, parsed.row_positions)
+        return _render_edit(app, context, current, sections, dict(request.form), errors, based_on, 422)
+    try:
+        service.update(caller, UpdateCase(case_id, patch, VersionCondition(frozenset({based_on}))))
+    except InvalidInput as invalid:
+        errors = place_errors(invalid.errors, sections, parsed.row_positions)
+        return _render_edit(app, context, current, sections, dict(request.form), errors, based_on, 422)
+    except VersionMismatch:
+        return _conflict(app, context, current, sections, patch, based_on)
+    return redirect(app.url(f"{APP_PREFIX}/cases/{case_id}?saved=1"), 303)
+
+
+def _conflict(
+    app: WebApp,
+    context: Context,
+    current: Case,
+    sections: list[Section],
+    patch: dict[str, Any],
+    based_on: int,
+) -> WebResponse:
+    """Someone saved first: show what they changed, and the form again with this user's changes
+    applied to the case as it is now, to check and save again. Nothing was written."""
+    caller = context.require_caller()
+    history = all_history(app, caller, current.case_id)
+    base_entry = next((entry for entry in history if entry.version == based_on), None)
+    base = base_entry.case.model_dump(mode="json", by_alias=True, exclude_none=True) if base_entry else {}
+    now = current.model_dump(mode="json", by_alias=True, exclude_none=True)
+    theirs_changed = sorted(
+        {name for entry in history if entry.version > based_on for name in entry.changed_fields}
+    )
+    their_changes = [
+        {"field": field_label(name), "before": show(name, base.get(name)), "after": show(name, now.get(name))}
+        for name in theirs_changed
+    ]
+    mine = {name: value for name, value in patch.items() if value != base.get(name)}
+    my_changes = [
+        {"field": field_label(name), "mine": show(name, value), "now": show(name, now.get(name))}
+        for name, value in mine.items()
+    ]
+    reapplied = {**now, **mine}
+    reapplied = {name: value for name, value in reapplied.items() if value is not None}
+    who = sorted({entry.changed_by for entry in history if entry.version > based_on})
+    return _render_edit(
+        app,
+        context,
+        current,
+        sections,
+        form_values(reapplied, sections),
+        FormErrors(),
+        current.version,
+        409,
+        conflict={"their_changes": their_changes, "my_changes": my_changes, "who": who},
+    )
+
+
+# --- recording a case -----------------------------------------------------------------------------
+
+
+def _new_sections() -> list[Section]:
+    return sections_for(regional=False, is_dhr=True, new=True)
+
+
+def new_form(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    if not may_record(caller):
+        raise NotAllowed(f"The {caller.role.value} role cannot record cases.")
+    sections = _new_sections()
+    values = form_values({}, sections)
+    values[IDEMPOTENCY_FIELD] = [secrets.token_urlsafe(24)]
+    return _render_new(app, context, sections, values, FormErrors())
+
+
+def _render_new(
+    app: WebApp,
+    context: Context,
+    sections: list[Section],
+    values: dict[str, list[str]],
+    errors: FormErrors,
+    status: int = 200,
+) -> WebResponse:
+    caller = context.require_caller()
+    return app.page(
+        "new.html",
+        context,
+        status,
+        sections=sections,
+        values=values,
+        errors=errors,
+        icb=icb_name(app, caller.org),
+        action=app.url(f"{APP_PREFIX}/cases/new"),
+        idempotency_field=IDEMPOTENCY_FIELD,
+    )
+
+
+def new_submit(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    if not may_record(caller):
+        raise NotAllowed(f"The {caller.role.value} role cannot record cases.")
+    request = context.request
+    sections = _new_sections()
+    parsed = parse_form(request.form, sections)
+    if parsed.errors:
+        errors = place_errors(parsed.errors, sections, parsed.row_positions)
+        return _render_new(app, context, sections, dict(request.form), errors, 422)
+    document = {name: value for name, value in parsed.document.items() if value is not None}
+    document["icbCode"] = caller.org
+    # The form's own key: pressing the button twice records one case.
+    key = request.form_value(IDEMPOTENCY_FIELD).strip() or None
+    try:
+        case = app.case_service().submit(caller, SubmitCase(document, key))
+    except InvalidInput as invalid:
+        errors = place_errors(invalid.errors, sections, parsed.row_positions)
+        return _render_new(app, context, sections, dict(request.form), errors, 422)
+    return redirect(app.url(f"{APP_PREFIX}/cases/{case.case_id}?saved=1"), 303)
+
+
+# --- overview -------------------------------------------------------------------------------------
+
+
+def overview(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    if not may_see_overview(caller):
+        raise NotAllowed("Only regional and national teams have the overview.")
+    summary = app.latest_summary()
+    figures = overview_view.figures(summary, caller, app.reference()) if summary is not None else None
+    return app.page("overview.html", context, figures=figures, summary=summary, format_date=format_date)
+
+
+def overview_csv(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    if not may_see_overview(caller):
+        raise NotAllowed("Only regional and national teams have the overview.")
+    summary = app.latest_summary()
+    if summary is None:
+        raise NotVisible("No snapshot yet.")
+    day = summary.snapshotDate.isoformat()
+    return WebResponse(
+        200,
+        overview_view.csv_text(summary, caller),
+        "text/csv; charset=utf-8",
+        {"Content-Disposition": f'attachment; filename="case-review-overview-{day}.csv"'},
+    )
+
+
+# --- signing in and out ---------------------------------------------------------------------------
+
+
+def sign_in(app: WebApp, context: Context) -> WebResponse:
+    return app.begin_sign_in(context)
+
+
+def callback(app: WebApp, context: Context) -> WebResponse:
+    return app.finish_sign_in(context)
+
+
+def signed_out(app: WebApp, context: Context) -> WebResponse:
+    return app.page("signed_out.html", context)
+
+
+def sign_out(app: WebApp, context: Context) -> WebResponse:
+    return app.sign_out(context)
+
+
+PUBLIC = {
+    ("GET", "/app/sign-in"): sign_in,
+    ("GET", "/app/callback"): callback,
+    ("GET", "/app/signed-out"): signed_out,
+}
+PAGES = {
+    ("GET", "/app"): case_list,
+    ("POST", "/app/sign-out"): sign_out,
+    ("GET", "/app/cases/new"): new_form,
+    ("POST", "/app/cases/new"): new_submit,
+    ("GET", "/app/cases/{caseId}"): case_page,
+    ("GET", "/app/cases/{caseId}/edit"): edit_form,
+    ("POST", "/app/cases/{caseId}/edit"): edit_submit,
+    ("GET", "/app/overview"): overview,
+    ("GET", "/app/overview.csv"): overview_csv,
+}

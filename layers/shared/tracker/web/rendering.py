@@ -1,0 +1,81 @@
+"""Jinja2, set up once per container: the app's templates, then the NHS.UK frontend's macros.
+
+Autoescape is on for every template: case text is the caller's and is never trusted as markup.
+"""
+
+import json
+import threading
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+STATIC_PACKAGE = "tracker.web"
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def asset_manifest() -> dict[str, str]:
+    """Logical asset name → content-hashed file name (written by tools/web_assets.py)."""
+    text = resources.files(STATIC_PACKAGE).joinpath("static", "manifest.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+def static_file(name: str) -> bytes | None:
+    """A hashed static file by name, or None for anything the manifest does not list."""
+    if name not in asset_manifest().values() or name == "manifest.json":
+        return None
+    return resources.files(STATIC_PACKAGE).joinpath("static", name).read_bytes()
+
+
+@lru_cache(maxsize=1)
+def environment() -> "Environment":
+    from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+    with _LOCK:
+        env = Environment(
+            loader=ChoiceLoader(
+                [
+                    PackageLoader("tracker.web", "templates"),
+                    PackageLoader("nhsuk_frontend_jinja", "templates"),
+                ]
+            ),
+            # The NHS.UK macros are .jinja files; the app's own are .html: escape both.
+            autoescape=select_autoescape(enabled_extensions=("html", "jinja"), default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            # The NHS.UK macros read optional parameters that may be absent, several levels deep.
+            undefined=ChainableUndefined,
+        )
+        env.globals["asset"] = lambda logical: asset_manifest()[logical]
+        from tracker.web.forms import element_id, row_name
+
+        env.globals["element_id"] = element_id
+        env.globals["row_name"] = row_name
+        env.globals["choices"] = _choices
+        env.filters["mine_cells"] = lambda change: [
+            {"text": change["field"]},
+            {"text": change["mine"]},
+            {"text": change["now"]},
+        ]
+        env.filters["bar_cells"] = lambda bar: [
+            {"text": bar.label},
+            {"text": str(bar.cases), "format": "numeric"},
+            {"text": str(bar.overdue), "format": "numeric"},
+        ]
+        env.filters["history_cells"] = lambda change: [
+            {"text": change["field"]},
+            {"text": change["before"]},
+            {"text": change["after"]},
+        ]
+        return env
+
+
+def _choices(listed: Any, current: list[str], flag: str) -> list[dict[str, Any]]:
+    return [{"value": value, "text": text, flag: value in current} for value, text in listed]
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,137 @@
+"""The session: a signed and encrypted cookie, ended after 30 idle minutes or by signing out.
+
+Fernet (AES-128-CBC with HMAC-SHA256, from ``cryptography``) seals the session's JSON and stamps
+it with the time it was sealed; the cookie is sealed again on every request, and one older than the
+idle timeout does not open. No session table: nothing to clean up, and a stolen cookie still dies
+within the idle timeout (or at the absolute limit, whichever is first).
+"""
+
+import base64
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+ABSOLUTE_LIFETIME_SECONDS = 12 * 60 * 60
+"""However active, a session ends after a working day: the next request signs in again."""
+SIGN_IN_LIFETIME_SECONDS = 10 * 60
+"""How long a sign-in started at the identity provider may take to come back."""
+
+
+@dataclass(frozen=True)
+class Session:
+    sub: str
+    role: str
+    org: str
+    csrf_token: str
+    started_at: int
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """What the callback checks the identity provider's answer against (OIDC state, nonce, PKCE)."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+    next_path: str
+
+
+def _fernet(secret: bytes, purpose: bytes) -> Fernet:
+    # One key per purpose: a sign-in cookie can never be replayed as a session cookie.
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"scrt-web:" + purpose).derive(
+        secret
+    )
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+class CookieSealer:
+    def __init__(self, secret: bytes, idle_seconds: int, clock: Callable[[], float] = time.time) -> None:
+        if len(secret) < 32:
+            raise ValueError("the session key must be at least 32 bytes")
+        self._session = _fernet(secret, b"session")
+        self._sign_in = _fernet(secret, b"sign-in")
+        self.idle_seconds = idle_seconds
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def _seal(self, fernet: Fernet, payload: dict[str, Any]) -> str:
+        return fernet.encrypt_at_time(json.dumps(payload).encode(), self._now()).decode()
+
+    def _open(self, fernet: Fernet, token: str, ttl: int) -> dict[str, Any] | None:
+        try:
+            data = json.loads(fernet.decrypt_at_time(token.encode(), ttl, self._now()))
+        except (InvalidToken, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def new_session(self, sub: str, role: str, org: str) -> Session:
+        return Session(
+            sub=sub, role=role, org=org, csrf_token=secrets.token_urlsafe(32), started_at=self._now()
+        )
+
+    def seal_session(self, session: Session) -> str:
+        return self._seal(self._session, asdict(session))
+
+    def open_session(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        data = self._open(self._session, token, self.idle_seconds)
+        if data is None:
+            return None
+        try:
+            session = Session(**data)
+        except TypeError:
+            return None
+        if self._now() - session.started_at > ABSOLUTE_LIFETIME_SECONDS:
+            return None
+        return session
+
+    def seal_sign_in(self, pending: PendingSignIn) -> str:
+        return self._seal(self._sign_in, asdict(pending))
+
+    def open_sign_in(self, token: str | None) -> PendingSignIn | None:
+        if not token:
+            return None
+        data = self._open(self._sign_in, token, SIGN_IN_LIFETIME_SECONDS)
+        if data is None:
+            return None
+        try:
+            return PendingSignIn(**data)
+        except TypeError:
+            return None
+
+
+@dataclass(frozen=True)
+class CookiePolicy:
+    """Secure, with the ``__Host-`` prefix, everywhere but plain http on loopback (the local stack)."""
+
+    secure: bool
+
+    @property
+    def session_name(self) -> str:
+        return "__Host-scrt-session" if self.secure else "scrt-session"
+
+    @property
+    def sign_in_name(self) -> str:
+        return "__Host-scrt-sign-in" if self.secure else "scrt-sign-in"
+
+    def _attributes(self, max_age: int) -> str:
+        return f"Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
+
+    def session_cookie(self, value: str, idle_seconds: int) -> str:
+        return f"{self.session_name}={value}; {self._attributes(idle_seconds)}"
+
+    def sign_in_cookie(self, value: str) -> str:
+        return f"{self.sign_in_name}={value}; {self._attributes(SIGN_IN_LIFETIME_SECONDS)}"
+
+    def expired(self, name: str) -> str:
+        return f"{name}=; {self._attributes(0)}"
