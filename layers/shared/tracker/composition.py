@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from tracker.logic.cases import CaseService
     from tracker.logic.cursor import CursorCodec
     from tracker.reference import ReferenceData
+    from tracker.web.app import WebApp
 
 
 @_once
@@ -162,6 +163,58 @@ def failure_inbox() -> "S3FailureInbox":
     return S3FailureInbox(s3_client(), settings.settings().require(settings.FAILED_RECORDS_BUCKET_NAME))
 
 
+# --- the tracker web app (functions/web_app) ------------------------------------------------------
+
+
+def _web_secret(inline: Any, secret_arn_name: str) -> str | None:
+    """A web app secret: given itself (local stack, tests), or read once from Secrets Manager."""
+    if inline is not None:
+        return str(inline.get_secret_value())
+    arn = getattr(settings.settings(), secret_arn_name)
+    if not arn:
+        return None
+    return secrets_client().get_secret_value(SecretId=arn)["SecretString"]
+
+
+@_once
+def web_app() -> "WebApp":
+    from tracker.web.app import Claims, WebApp
+    from tracker.web.oidc import OidcClient, OidcClientConfig
+    from tracker.web.session import CookieSealer
+
+    config = settings.settings()
+    base_url = config.require(settings.WEB_BASE_URL).rstrip("/")
+    session_key = _web_secret(config.web_session_key, "web_session_key_secret_arn")
+    if session_key is None:
+        raise settings.ConfigurationError(
+            f"{settings.WEB_SESSION_KEY_SECRET_ARN} (or {settings.WEB_SESSION_KEY}) is not set"
+        )
+    oidc = OidcClient(
+        OidcClientConfig(
+            discovery_url=config.require(settings.WEB_OIDC_DISCOVERY_URL),
+            client_id=config.require(settings.WEB_OIDC_CLIENT_ID),
+            client_secret=_web_secret(config.web_oidc_client_secret, "web_oidc_client_secret_arn"),
+            redirect_uri=f"{base_url}/app/callback",
+        )
+    )
+    return WebApp(
+        base_url=base_url,
+        sealer=CookieSealer(session_key.encode(), config.web_session_idle_seconds),
+        oidc=oidc,
+        policy=access_policy(),
+        reference=reference_data,
+        case_service=case_service,
+        latest_summary=_latest_summary,
+        claims=Claims(config.role_claim, config.org_claim, config.sub_claim),
+    )
+
+
+def _latest_summary() -> Any:
+    from tracker.extracts.summary import load_latest_summary
+
+    return load_latest_summary(extract_store())
+
+
 _BUILT = (
     _boto3_session,
     dynamodb_client,
@@ -176,6 +229,7 @@ _BUILT = (
     change_publisher,
     failure_inbox,
     token_verifier,
+    web_app,
 )
 
 
