@@ -22,9 +22,9 @@ import jwt
 
 from infra.routes import AUTHORIZER, ROUTES, is_served_path
 from local_stack import events
-from local_stack.identity import jwks_json
+from local_stack.identity import LocalOidcProvider, OidcAnswer, discovery_document, jwks_json
 from local_stack.lambdas import Functions
-from local_stack.state import ISSUER, JWKS_PATH, LocalState
+from local_stack.state import AUTHORIZE_PATH, DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH, LocalState
 from tracker.auth.gateway_responses import GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, PROBLEM_JSON
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, bearer_token
@@ -148,6 +148,7 @@ class Gateway:
         self.state = state
         self.authorizer_cache = AuthorizerCache(authorizer_cache_seconds)
         self._jwks = jwks_json(state)
+        self.oidc = LocalOidcProvider(state)  # the web app's sign-in (dev-only)
 
     def handle(
         self,
@@ -162,15 +163,20 @@ class Gateway:
         path = split.path or "/"
         if method == "GET" and path == JWKS_PATH:
             return Response(200, [("Content-Type", "application/json")], self._jwks)
-        if method == "GET" and path == "/.well-known/openid-configuration":
-            return _json(200, {"issuer": ISSUER, "jwks_uri": f"http://{host}{JWKS_PATH}"})
+        if method == "GET" and path == DISCOVERY_PATH:
+            return _json(200, discovery_document(host))
+        answer = self._identity_provider(method, path, split.query, raw_headers, body)
+        if answer is not None:
+            return Response(answer.status, answer.headers, answer.body)
         if not is_served_path(path):  # as the WAF's first rule answers a path the API does not serve
             return gateway_response("MISSING_AUTHENTICATION_TOKEN")
-        match = events.match_route(method, path)
+        # API Gateway finds a resource with or without a trailing slash (the web app's /app/).
+        resource_path = path.rstrip("/") or "/"
+        match = events.match_route(method, resource_path)
         if match is None:  # a served path, another method: the resource's ANY mock answers 405
             status, problem = METHOD_NOT_ALLOWED
             allowed = ", ".join(
-                sorted({route.method for route in ROUTES if events.match_route(route.method, path)})
+                sorted({route.method for route in ROUTES if events.match_route(route.method, resource_path)})
             )
             headers = [("Content-Type", PROBLEM_JSON), ("Allow", allowed), ("Cache-Control", "no-store")]
             return Response(status, headers, problem.encode())
@@ -194,6 +200,19 @@ class Gateway:
             log.exception("%s raised", match.route.function)
             return _json(502, {"message": "Internal server error"})
         return lambda_response(result)
+
+    def _identity_provider(
+        self, method: str, path: str, query: str, raw_headers: list[tuple[str, str]], body: bytes
+    ) -> OidcAnswer | None:
+        """The local identity provider's browser endpoints (sign-in page and token), or None."""
+        if path == AUTHORIZE_PATH and method == "GET":
+            return self.oidc.authorize_page(query)
+        if path == AUTHORIZE_PATH and method == "POST":
+            return self.oidc.authorize_submit(body)
+        if path == TOKEN_PATH and method == "POST":
+            authorization = next((v for k, v in raw_headers if k.lower() == "authorization"), "")
+            return self.oidc.token(body, authorization)
+        return None
 
     def _authorize(
         self,
@@ -285,7 +304,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.command,
             # A path the API does not serve may be an identifier someone typed: it is not logged.
             path
-            if is_served_path(path) or path.startswith("/.well-known/")
+            if is_served_path(path) or path.startswith(("/.well-known/", "/oauth2/"))
             else "(a path the API does not serve)",
             response.status,
             (time.monotonic() - started) * 1000,

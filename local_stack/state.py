@@ -28,6 +28,10 @@ REPORTING_BUCKET = "scrt-reporting"
 ISSUER = "https://idp.scrt.localhost"
 AUDIENCE = "safeguarding-case-review-tracker"
 JWKS_PATH = "/.well-known/jwks.json"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+AUTHORIZE_PATH = "/oauth2/authorize"
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
+WEB_CLIENT_ID = "scrt-web-local"
 SIGNING_KEY_ID_PREFIX = "scrt-local-"
 
 DEFAULT_HTTP_PORT = 3000
@@ -164,6 +168,26 @@ class LocalState:
         if not self.cursor_key_file.exists():
             self._write_private(self.cursor_key_file, secrets.token_urlsafe(32).encode())
         return self.cursor_key_file.read_text().strip()
+
+    @property
+    def web_session_key_file(self) -> Path:
+        return self.root / "web-session-key"
+
+    @property
+    def web_client_secret_file(self) -> Path:
+        return self.root / "web-client-secret"
+
+    def web_session_key(self) -> str:
+        """The web app's session cookie key (a real deployment's comes from Secrets Manager)."""
+        if not self.web_session_key_file.exists():
+            self._write_private(self.web_session_key_file, secrets.token_urlsafe(48).encode())
+        return self.web_session_key_file.read_text().strip()
+
+    def web_client_secret(self) -> str:
+        """The web app's client secret at the local identity provider."""
+        if not self.web_client_secret_file.exists():
+            self._write_private(self.web_client_secret_file, secrets.token_urlsafe(32).encode())
+        return self.web_client_secret_file.read_text().strip()
 
     def credentials(self) -> Credentials:
         if not self.credentials_file.exists():
