@@ -25,7 +25,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from local_stack import engines
-from local_stack.identity import DEFAULT_TTL_SECONDS, issue_token
+from local_stack.identity import DEFAULT_TTL_SECONDS, issue_token, web_app_environment
 from local_stack.stack import (
     BACKEND_LOCAL,
     BACKEND_MOTO,
@@ -121,6 +121,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         s3_port=args.s3_port,
         fresh=args.fresh,
         weed_ports=_weed_ports(args.seaweedfs_ports, args.s3_port),
+        # The web app signs people in at the local identity provider, on this stack's own port.
+        extra_env=web_app_environment(LocalState(args.state_dir), f"http://127.0.0.1:{args.port}"),
     )
     stopping = threading.Event()
 
@@ -149,6 +151,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"""
 scrt: the Safeguarding Case Review Tracker is running ({time.monotonic() - started:.1f} s)
   API          {stack.api_url}   (/health, /docs, /openapi.json)
+  Web app      {stack.api_url}/app/   (sign in as any role and organisation)
   DynamoDB     {dynamodb_endpoint}   tables {config.cases_table}, {config.idempotency_table}
   S3           {s3_endpoint}   bucket {config.bucket}
   JWKS         {stack.api_url}/.well-known/jwks.json
