@@ -50,13 +50,18 @@ if TYPE_CHECKING:
     from tracker.access import AccessPolicy
     from tracker.auth.tokens import TokenVerifier
     from tracker.dal.cases import DynamoCaseStore
+    from tracker.dal.contacts import DynamoContactStore
     from tracker.dal.extract_store import ExtractStore
     from tracker.dal.failure_inbox import S3FailureInbox
     from tracker.dal.idempotency import DynamoSubmissionLedger
+    from tracker.dal.reminder_ledger import DynamoReminderLedger
     from tracker.dal.secrets import ExpiringCodec
     from tracker.extracts.publisher import ChangePublisher
     from tracker.logic.cases import CaseService
+    from tracker.logic.contacts import ContactService
     from tracker.logic.cursor import CursorCodec
+    from tracker.logic.ports import EmailSender
+    from tracker.logic.reminders import ReminderService
     from tracker.reference import ReferenceData
     from tracker.web.app import WebApp
 
@@ -215,6 +220,72 @@ def _latest_summary() -> Any:
     return load_latest_summary(extract_store())
 
 
+# --- ICB contacts and overdue reminders (functions/icb_contacts, functions/send_reminders) ---------
+
+
+@_once
+def contact_store() -> "DynamoContactStore":
+    from tracker.dal.contacts import DynamoContactStore
+
+    return DynamoContactStore(dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME))
+
+
+@_once
+def contact_service() -> "ContactService":
+    from tracker.logic.contacts import ContactService
+
+    return ContactService(contact_store(), access_policy(), cursor_codec)
+
+
+@_once
+def reminder_ledger() -> "DynamoReminderLedger":
+    from tracker.dal.reminder_ledger import DynamoReminderLedger
+
+    return DynamoReminderLedger(dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME))
+
+
+_EMAIL_SENDER_OVERRIDE: list["EmailSender"] = []
+
+
+def install_email_sender(sender: "EmailSender") -> None:
+    """Send through ``sender`` instead of GOV.UK Notify: the local stack's outbox, or a test's double.
+    Forgotten on ``reset()``."""
+    with _BUILDING:
+        _EMAIL_SENDER_OVERRIDE[:] = [sender]
+        reminder_service.cache_clear()
+
+
+@_once
+def _notify_sender() -> "EmailSender":
+    from tracker.dal.notify import NotifyEmailSender, load_notify_api_key
+
+    config = settings.settings()
+    return NotifyEmailSender(lambda: load_notify_api_key(config, secrets_client), config.notify_base_url)
+
+
+def email_sender() -> "EmailSender":
+    with _BUILDING:
+        return _EMAIL_SENDER_OVERRIDE[0] if _EMAIL_SENDER_OVERRIDE else _notify_sender()
+
+
+@_once
+def reminder_service() -> "ReminderService":
+    from tracker import clock
+    from tracker.logic.reminders import ReminderService
+
+    config = settings.settings()
+    return ReminderService(
+        case_store(),
+        contact_service().recipients,
+        reminder_ledger(),
+        email_sender(),
+        reference_data(),
+        template_id=config.require(settings.NOTIFY_DIGEST_TEMPLATE_ID),
+        app_base_url=config.require(settings.WEB_BASE_URL),
+        now=clock.now_utc,
+    )
+
+
 _BUILT = (
     _boto3_session,
     dynamodb_client,
@@ -230,6 +301,11 @@ _BUILT = (
     failure_inbox,
     token_verifier,
     web_app,
+    contact_store,
+    contact_service,
+    reminder_ledger,
+    _notify_sender,
+    reminder_service,
 )
 
 
@@ -240,5 +316,6 @@ def reset() -> None:
     with _BUILDING:
         for built in _BUILT:
             built.cache_clear()
+        _EMAIL_SENDER_OVERRIDE.clear()
     loaded.cache_clear()
     settings.settings.cache_clear()
