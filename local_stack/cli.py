@@ -6,6 +6,7 @@ scrt env
 scrt seed [--cases 20]
 scrt extracts [--prefix changes/] [KEY]
 scrt snapshot
+scrt remind
 """
 
 import argparse
@@ -351,6 +352,46 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    """Run the weekly overdue reminders now; each email lands in ``<state dir>/outbox/`` instead of Notify."""
+    from infra.routes import SEND_REMINDERS
+    from local_stack.lambdas import LambdaContext, import_handler
+    from local_stack.outbox import LOCAL_DIGEST_TEMPLATE_ID, OUTBOX_FOLDER, OutboxEmailSender
+    from tracker import composition
+    from tracker import settings as tracker_settings
+
+    state = LocalState(args.state_dir)
+    info = _stack_info(state)
+    if info is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    os.environ.update(_client_env(state))
+    os.environ.setdefault(tracker_settings.NOTIFY_DIGEST_TEMPLATE_ID, LOCAL_DIGEST_TEMPLATE_ID)
+    os.environ.setdefault(tracker_settings.WEB_BASE_URL, info.api_url)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    composition.reset()
+    outbox = OutboxEmailSender(state.root / OUTBOX_FOLDER)
+    composition.install_email_sender(outbox)
+    before = set(outbox.folder.glob("*.json")) if outbox.folder.exists() else set()
+    now = datetime.now(UTC)
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "000000000000",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "eu-west-2",
+        "resources": ["arn:aws:scheduler:eu-west-2:000000000000:schedule/default/scrt-weekly-reminders"],
+        "detail": {},
+    }
+    result = import_handler(SEND_REMINDERS)(event, LambdaContext(SEND_REMINDERS, timeout_seconds=900))
+    written = sorted(str(path) for path in set(outbox.folder.glob("*.json")) - before)
+    print(json.dumps({**result, "outboxFiles": written}, indent=2, default=str))
+    return 1 if result.get("failed") else 0
+
+
 def cmd_redrive(args: argparse.Namespace) -> int:
     """Republish the cases of the batches the stream poller gave up on (as the AWS function does)."""
     from local_stack.failures import DirectoryFailureInbox
@@ -415,8 +456,10 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=cmd_serve)
 
     token = commands.add_parser("token", help="print a bearer token the running stack accepts")
-    token.add_argument("--role", required=True, help="icb_editor, icb_viewer, regional or national")
-    token.add_argument("--org", required=True, help="ICB ODS code, region code, or X24 for national")
+    token.add_argument("--role", required=True, help="icb_editor, icb_viewer, regional, national or provider")
+    token.add_argument(
+        "--org", required=True, help="ICB ODS code, region code, X24 for national, or a trust's ODS code"
+    )
     token.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="lifetime in seconds (3600)")
     token.add_argument("--sub", default=None, help="subject (default local-<role>-<org>)")
     token.set_defaults(run=cmd_token)
@@ -437,6 +480,11 @@ def parser() -> argparse.ArgumentParser:
 
     snapshot = commands.add_parser("snapshot", help="run the daily snapshot extract now")
     snapshot.set_defaults(run=cmd_snapshot)
+
+    remind = commands.add_parser(
+        "remind", help="run the weekly overdue reminders now (emails go to the outbox/ folder)"
+    )
+    remind.set_defaults(run=cmd_remind)
 
     redrive = commands.add_parser(
         "redrive", help="republish the cases of stream batches that failed for good (failed-batches/)"
