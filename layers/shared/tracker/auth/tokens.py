@@ -143,7 +143,9 @@ class SigningKeys:
         with self._lock:
             keys = self._keys
             age = self._clock() - self._fetched_at
-            if keys is None or age >= self.lifespan_seconds:
+            # A negative age means the clock is not the one the document was fetched by (a
+            # SnapStart restore resumes in another machine's monotonic time): fetch again.
+            if keys is None or not 0 <= age < self.lifespan_seconds:
                 self._keys = None  # an expired document is not kept as a fallback
                 keys = self._refresh()
                 age = 0.0
@@ -153,6 +155,12 @@ class SigningKeys:
         if key is None:
             raise InvalidToken(f"no signing key {kid!r} in the identity provider's JWKS")
         return key
+
+    def forget(self) -> None:
+        """Drop the fetched document: the next token fetches it again (after a SnapStart restore)."""
+        with self._lock:
+            self._keys = None
+            self._fetched_at = 0.0
 
     def get_signing_key_from_jwt(self, token: str) -> PyJWK:
         try:
