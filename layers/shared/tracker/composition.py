@@ -319,3 +319,43 @@ def reset() -> None:
         _EMAIL_SENDER_OVERRIDE.clear()
     loaded.cache_clear()
     settings.settings.cache_clear()
+
+
+# --- SnapStart: warm before the snapshot, forget after a restore ----------------------------------
+
+
+def before_snapshot() -> None:
+    """Build what every container would build the same way, so a restored one has it: settings,
+    reference data, the tracer, the bank holidays. Nothing holding credentials, connections,
+    secrets or fetched documents: those would be shared by every container restored."""
+    from datetime import date
+
+    from tracker import observability
+    from tracker.rules.deadlines import is_working_day
+
+    settings.settings()
+    reference_data()
+    observability.warm()
+    is_working_day(date(2026, 1, 1))  # loads the holiday table
+
+
+def after_restore() -> None:
+    """Forget every client (credentials, connections), secret (cursor key, web app keys) and cache
+    (the JWKS document) built before the snapshot, and reseed ``random``. Settings and reference
+    data come from the environment and the package, the same after a restore, so they are kept."""
+    from tracker import snapstart
+
+    snapstart.reseed_random()
+    with _BUILDING:
+        for built in _BUILT:
+            built.cache_clear()
+
+
+def _register_snapstart_hooks() -> bool:
+    from tracker import snapstart
+
+    return snapstart.register(before_snapshot=before_snapshot, after_restore=after_restore)
+
+
+SNAPSTART_HOOKS_REGISTERED = _register_snapstart_hooks()
+"""True on a Lambda runtime (which provides the hook module), False elsewhere."""
