@@ -1,0 +1,115 @@
+"""Providers and reminders on the local stack's real engines: a provider's list and case read over
+HTTP (link items on DynamoDB Local's index), and `scrt remind` writing an outbox file."""
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from local_stack import cli
+from local_stack.outbox import LOCAL_DIGEST_TEMPLATE_ID
+from local_stack.stack import LocalStack
+from tests.integration.conftest import TokenFactory
+from tracker import clock, composition, settings
+
+RESTRICTED = "Synthetic restricted integration note P7"
+
+
+def _case(icb: str, **overrides: Any) -> dict[str, Any]:
+    today = clock.today_london()
+    body: dict[str, Any] = {
+        "icbCode": icb,
+        "reviewType": "CSPR",
+        "status": "OPEN",
+        "stage": "IN_PROGRESS",
+        "incidentDate": (today - timedelta(days=240)).isoformat(),
+        "dateAdded": (today - timedelta(days=220)).isoformat(),  # publication due 6 months on: overdue
+        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
+        "safeguardingPartnership": "Synthetic Children Safeguarding Partnership",
+        "themes": ["NEGLECT"],
+        "caseInformation": RESTRICTED,
+    }
+    body.update(overrides)
+    return body
+
+
+def _bearer(token: TokenFactory, role: str, org: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, org)}"}
+
+
+def test_a_provider_lists_and_reads_only_the_cases_naming_it(api: httpx.Client, token: TokenFactory) -> None:
+    editor = _bearer(token, "icb_editor", "QE1")
+    named = api.post("/cases", json=_case("QE1", providersInvolved=["RXX"]), headers=editor).json()
+    unnamed = api.post("/cases", json=_case("QE1"), headers=editor).json()
+    provider = _bearer(token, "provider", "RXX")
+
+    listed = api.get("/cases", headers=provider)
+    assert listed.status_code == 200
+    ids = [item["caseId"] for item in listed.json()["items"]]
+    assert named["caseId"] in ids and unnamed["caseId"] not in ids
+    assert RESTRICTED not in listed.text
+
+    read = api.get(f"/cases/{named['caseId']}", headers=provider)
+    assert read.status_code == 200 and read.headers["ETag"] == '"1"'
+    assert "caseInformation" not in read.json() and RESTRICTED not in read.text
+    assert api.get(f"/cases/{unnamed['caseId']}", headers=provider).status_code == 404
+    assert api.get(f"/cases/{named['caseId']}", headers=_bearer(token, "provider", "R1A")).status_code == 404
+
+    removed = api.patch(
+        f"/cases/{named['caseId']}",
+        json={"providersInvolved": []},
+        headers={**editor, "Content-Type": "application/merge-patch+json", "If-Match": '"1"'},
+    )
+    assert removed.status_code == 200, removed.text
+    assert api.get(f"/cases/{named['caseId']}", headers=provider).status_code == 404
+    assert named["caseId"] not in [
+        item["caseId"] for item in api.get("/cases", headers=provider).json()["items"]
+    ]
+
+
+@pytest.fixture
+def remind_environment(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # `scrt remind` sets these for its own process; here it runs inside the test's, so undo them after.
+    monkeypatch.setenv(settings.NOTIFY_DIGEST_TEMPLATE_ID, LOCAL_DIGEST_TEMPLATE_ID)
+    monkeypatch.setenv(settings.WEB_BASE_URL, stack.api_url)
+    yield
+    composition.reset()
+
+
+def test_scrt_remind_writes_one_outbox_file_per_contact_once_a_week(
+    api: httpx.Client,
+    token: TokenFactory,
+    stack: LocalStack,
+    remind_environment: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    editor = _bearer(token, "icb_editor", "QOP")
+    contacts = api.put(
+        "/icbs/QOP/contacts",
+        json={"emails": ["qop.safeguarding@nhs.example"]},
+        headers={**editor, "If-Match": '"0"'},
+    )
+    assert contacts.status_code == 200, contacts.text
+    case = api.post("/cases", json=_case("QOP"), headers=editor).json()
+
+    state_dir = str(stack.state.root)
+    assert cli.main(["--state-dir", state_dir, "remind"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "QOP" in summary["sent"]
+    files = [Path(name) for name in summary["outboxFiles"]]
+    mine = [json.loads(path.read_text()) for path in files if "digest-QOP-" in path.name]
+    assert len(mine) == 1
+    email = mine[0]
+    assert email["recipient"] == "qop.safeguarding@nhs.example"
+    assert email["templateId"] == LOCAL_DIGEST_TEMPLATE_ID
+    link = f"{stack.api_url}/app/cases/{case['caseId']}"
+    assert any(case["reference"] in line and link in line for line in email["personalisation"]["overdue"])
+    assert RESTRICTED not in json.dumps(email)
+
+    assert cli.main(["--state-dir", state_dir, "remind"]) == 0  # run again the same week
+    again = json.loads(capsys.readouterr().out)
+    assert "QOP" in again["alreadySent"] and not any("digest-QOP-" in name for name in again["outboxFiles"])
