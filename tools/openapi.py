@@ -18,7 +18,7 @@ from tracker.api.openapi_document import DOCUMENT_PATH
 from tracker.logic.cases import MAX_IDEMPOTENCY_KEY_LENGTH
 from tracker.logic.commands import MAX_PAGE_SIZE
 
-API_FUNCTIONS = ("submit_case", "update_case", "query_cases")
+API_FUNCTIONS = ("submit_case", "update_case", "query_cases", "icb_contacts")
 TITLE = "Safeguarding Case Review Tracker API"
 VERSION = "1.0.0"
 DESCRIPTION = (
@@ -87,6 +87,8 @@ def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
         ("/cases", "cursor"): {"type": "string", "minLength": 1},
         ("/cases/{caseId}/history", "limit"): page_size,
         ("/cases/{caseId}/history", "cursor"): {"type": "string", "minLength": 1},
+        ("/icbs/{icbCode}/contacts/history", "limit"): page_size,
+        ("/icbs/{icbCode}/contacts/history", "cursor"): {"type": "string", "minLength": 1},
     }
 
 
@@ -102,8 +104,9 @@ def build_document() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from infra.routes import ROUTES
-    from tracker.api.schemas import CaseList, Health, History
+    from tracker.api.schemas import CaseList, ContactsHistory, Health, History
     from tracker.models.case import CaseFields
+    from tracker.models.contacts import ContactsDocument
 
     merge = OpenAPIMerge(
         title=TITLE,
@@ -157,17 +160,36 @@ def build_document() -> dict[str, Any]:
     }
     # The page envelopes always name nextCursor (a wrap serializer adds it), which hides their
     # fields from the serialization schema: describe them by their fields instead.
-    for name, model in (("CaseList", CaseList), ("History", History)):
+    contacts_schema = ContactsDocument.model_json_schema(by_alias=True)
+    components["ContactsDocument"] = contacts_schema
+    paths["/icbs/{icbCode}/contacts"]["put"]["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactsDocument"}}},
+    }
+    for name, model in (("CaseList", CaseList), ("History", History), ("ContactsHistory", ContactsHistory)):
         envelope = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
         for inner_name, definition in envelope.pop("$defs", {}).items():
             components.setdefault(inner_name, definition)
         envelope["required"] = sorted({*envelope.get("required", []), "nextCursor"})
         components[name] = envelope
     _type_query_parameters(paths)
+    # An ICB code in a path has an ODS code's shape (the route table's pattern; others are no route).
+    for path, item in paths.items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] == "icbCode" and path.startswith("/icbs/"):
+                    parameter["schema"] = {
+                        "type": "string",
+                        "pattern": "^[A-Z0-9]{3,5}$",
+                        "examples": ["QE1"],
+                    }
     for parameter in paths["/cases"]["post"].get("parameters", []):
         if parameter["name"].lower() == "idempotency-key":
             parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH}
-    for parameter in paths["/cases/{caseId}"]["patch"].get("parameters", []):
+    for parameter in [
+        *paths["/cases/{caseId}"]["patch"].get("parameters", []),
+        *paths["/icbs/{icbCode}/contacts"]["put"].get("parameters", []),
+    ]:
         if parameter["name"].lower() == "if-match":
             # Read by the handler itself so that 404 and 403 win over 428, but always needed.
             parameter["required"] = True
