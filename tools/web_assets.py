@@ -23,6 +23,9 @@ MANIFEST = "manifest.json"
 HASH_LENGTH = 16
 
 _CSS_IMAGE = re.compile(r"url\(/assets/images/([a-z0-9-]+)\.svg\)")
+# The Frutiger web font is licensed to NHS services from NHS's own CDN; the pages' CSP keeps every
+# request on this site, so the font faces go and the design system's fallback (Arial) is used.
+_REMOTE_FONT_FACE = re.compile(r"@font-face\{[^}]*https://[^}]*\}")
 
 
 def _hashed(stem: str, suffix: str, content: bytes) -> str:
@@ -50,6 +53,7 @@ def build() -> dict[str, bytes]:
 
     images = DIST / "assets" / "images"
     css = (DIST / f"nhsuk-frontend-{version}.min.css").read_text(encoding="utf-8")
+    css = _REMOTE_FONT_FACE.sub("", css)
     for image in sorted(set(_CSS_IMAGE.findall(css))):
         name = add(f"{image}.svg", image, ".svg", (images / f"{image}.svg").read_bytes())
         css = css.replace(f"url(/assets/images/{image}.svg)", f"url({name})")

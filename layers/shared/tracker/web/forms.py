@@ -2,7 +2,7 @@
 
 Form fields carry the API's camelCase names (``stage``, ``publicationDate``), rows of a list carry
 their place (``recommendations[0].dueDate``), and a date is the design system's three boxes
-(``publicationDate-day``, ``-month``, ``-year``). Validation is the domain's: the form only turns
+(``publicationDate[day]``, ``[month]``, ``[year]``). Validation is the domain's: the form only turns
 boxes into the API's JSON values, and the domain's ``FieldError`` pointers are placed back beside
 the boxes they name.
 """
@@ -63,6 +63,7 @@ class Rows:
     name: str
     parts: tuple[Field, ...]
     max_rows: int
+    item_label: str = "item"  # one row, as a heading says it: "Add a recommendation"
     removable: bool = True
     id_part: str | None = None  # filled in ("R3") when a new row leaves it empty
 
@@ -123,6 +124,7 @@ SECTIONS: tuple[Section, ...] = (
                 "otherIdentifiers",
                 (_enum("type", IdentifierType), Field("value", TEXT)),
                 max_rows=10,
+                item_label="identifier",
             ),
         ),
     ),
@@ -138,6 +140,7 @@ SECTIONS: tuple[Section, ...] = (
                 "learningDissemination",
                 (_enum("method", DisseminationMethod), Field("date", DATE)),
                 max_rows=50,
+                item_label="learning event",
             ),
         ),
     ),
@@ -168,6 +171,7 @@ SECTIONS: tuple[Section, ...] = (
                     Field("evidence", TEXTAREA),
                 ),
                 max_rows=100,
+                item_label="recommendation",
                 id_part="recommendationId",
             ),
         ),
@@ -214,10 +218,13 @@ def _row_model(annotation: Any) -> Any:
     return None
 
 
-def sections_for(*, regional: bool, is_dhr: bool, new: bool = False) -> list[Section]:
-    """The sections an editor sees: the regional team only its DHR question; ICB editors the rest."""
+def sections_for(*, regional: bool, is_dhr: bool, new: bool = False, only: str = "") -> list[Section]:
+    """The sections an editor sees: the regional team only its DHR question; ICB editors the rest
+    (or just the one named by ``only``, to edit a section at a time)."""
     chosen: list[Section] = []
     for section in SECTIONS:
+        if only and section.key != only and any(s.key == only for s in SECTIONS):
+            continue
         items: list[Field | Rows] = []
         for item in section.fields:
             if not _known(item):
@@ -231,6 +238,7 @@ def sections_for(*, regional: bool, is_dhr: bool, new: bool = False) -> list[Sec
                     item.name,
                     tuple(part for part in item.parts if _row_part_known(item, part)),
                     item.max_rows,
+                    item.item_label,
                     item.removable,
                     item.id_part,
                 )
@@ -252,6 +260,11 @@ def row_name(rows: str, index: int, part: str) -> str:
     return f"{rows}[{index}].{part}"
 
 
+def date_part(name: str, part: str) -> str:
+    """A date box's name, as the design system's date input writes it: publicationDate[day]."""
+    return f"{name}[{part}]"
+
+
 # --- case → form values ---------------------------------------------------------------------------
 
 
@@ -260,9 +273,9 @@ def _put(values: dict[str, list[str]], name: str, spec: Field, value: Any) -> No
         return
     if spec.kind == DATE:
         year, month, day = str(value).split("-")
-        values[f"{name}-day"] = [str(int(day))]
-        values[f"{name}-month"] = [str(int(month))]
-        values[f"{name}-year"] = [year]
+        values[date_part(name, "day")] = [str(int(day))]
+        values[date_part(name, "month")] = [str(int(month))]
+        values[date_part(name, "year")] = [year]
     elif spec.kind == CHECKBOXES:
         values[name] = [str(item) for item in value]
     elif spec.kind == CODES:
@@ -306,7 +319,7 @@ def _first(form: FormData, name: str) -> str:
 
 def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> Any:
     if spec.kind == DATE:
-        parts = [_first(form, f"{name}-{part}") for part in DATE_PARTS]
+        parts = [_first(form, date_part(name, part)) for part in DATE_PARTS]
         if not any(parts):
             return None
         day, month, year = parts

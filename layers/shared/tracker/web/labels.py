@@ -94,6 +94,10 @@ def options(values: Any) -> list[tuple[str, str]]:
 
 def readable_detail(detail: str) -> str:
     """A domain message with the field names it mentions (camelCase) written as their labels."""
+    if detail == "Field required":  # pydantic's own words for a missing value
+        return "is required"
+    if detail.startswith("Input should be"):  # a value outside an enumeration: the form offers a list
+        return "must be one of the choices offered"
     return _CAMEL_WORD.sub(
         lambda match: (
             field_label(match.group(1)).lower() if match.group(1) in FIELD_LABELS else match.group(1)

@@ -302,6 +302,7 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
         show=show,
         history=history_rows(history),
         may_edit=may_edit(app, caller, case),
+        edit_sections=_edit_sections(caller, case) if may_edit(app, caller, case) else [],
         saved=context.request.query_value("saved") == "1",
     )
 
@@ -309,8 +310,13 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
 # --- editing --------------------------------------------------------------------------------------
 
 
-def _edit_sections(caller: Caller, case: Case) -> list[Section]:
-    return sections_for(regional=caller.role is Role.REGIONAL, is_dhr=case.review_type in DHR_REVIEW_TYPES)
+SECTION_FIELD = "section"
+
+
+def _edit_sections(caller: Caller, case: Case, only: str = "") -> list[Section]:
+    return sections_for(
+        regional=caller.role is Role.REGIONAL, is_dhr=case.review_type in DHR_REVIEW_TYPES, only=only
+    )
 
 
 def _require_editor(app: WebApp, caller: Caller, case: Case) -> None:
@@ -322,7 +328,8 @@ def edit_form(app: WebApp, context: Context) -> WebResponse:
     caller = context.require_caller()
     case = app.case_service().get(caller, context.request.path_parameters.get("caseId", ""))
     _require_editor(app, caller, case)
-    sections = _edit_sections(caller, case)
+    only = context.request.query_value(SECTION_FIELD)
+    sections = _edit_sections(caller, case, only)
     document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
     return _render_edit(
         app, context, case, sections, form_values(document, sections), FormErrors(), case.version
@@ -350,6 +357,7 @@ def _render_edit(
         errors=errors,
         version=version,
         conflict=conflict,
+        section=sections[0].key if len(sections) == 1 else "",
         action=app.url(f"{APP_PREFIX}/cases/{case.case_id}/edit"),
     )
 
@@ -366,7 +374,7 @@ def edit_submit(app: WebApp, context: Context) -> WebResponse:
     case_id = request.path_parameters.get("caseId", "")
     service = app.case_service()
     current = service.get(caller, case_id)  # 404 before anything else
-    sections = _edit_sections(caller, current)
+    sections = _edit_sections(caller, current, request.form_value(SECTION_FIELD).strip())
     parsed = parse_form(request.form, sections)
     raw_version = request.form_value(VERSION_FIELD).strip()
     based_on = int(raw_version) if raw_version.isdigit() else 0

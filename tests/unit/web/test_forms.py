@@ -1,0 +1,78 @@
+"""The case form on its own: case ↔ form values, and domain errors placed beside their boxes."""
+
+from tracker.errors import FieldError
+from tracker.web.forms import form_values, parse_form, place_errors, sections_for
+
+EDITOR_SECTIONS = sections_for(regional=False, is_dhr=True)
+
+
+def test_a_case_survives_the_round_trip_through_the_form() -> None:
+    document = {
+        "reviewType": "CSPR",
+        "status": "OPEN",
+        "stage": "IN_PROGRESS",
+        "incidentDate": "2026-01-10",
+        "dateAdded": "2026-02-02",
+        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
+        "safeguardingPartnership": "Synthetic Partnership",
+        "themes": ["NEGLECT", "DOMESTIC_ABUSE"],
+        "embargoed": False,
+        "otherIdentifiers": [{"type": "POLICE", "value": "SYN-POL-1"}],
+        "recommendations": [
+            {
+                "recommendationId": "R7",
+                "theme": "NEGLECT",
+                "text": "Synthetic",
+                "owner": "Owner",
+                "dueDate": "2026-12-01",
+                "status": "NOT_STARTED",
+            }
+        ],
+    }
+
+    values = form_values(document, EDITOR_SECTIONS)
+    parsed = parse_form(values, EDITOR_SECTIONS)
+
+    assert values["incidentDate[day]"] == ["10"] and values["embargoed"] == ["no"]
+    assert not parsed.errors
+    kept = {name: value for name, value in parsed.document.items() if value is not None}
+    assert kept == document
+
+
+def test_empty_boxes_become_null_so_the_patch_removes_the_value() -> None:
+    parsed = parse_form({"localReference": ["  "], "publicationDate[day]": [""]}, EDITOR_SECTIONS)
+    assert parsed.document["localReference"] is None
+    assert parsed.document["publicationDate"] is None
+    assert parsed.document["recommendations"] is None
+
+
+def test_the_regional_team_gets_its_question_only_and_only_on_a_dhr() -> None:
+    names = [item.name for section in sections_for(regional=True, is_dhr=True) for item in section.fields]
+    assert names == ["regionalChiefNurseContentToAcceptDhrHealthRecs"]
+    assert sections_for(regional=True, is_dhr=False) == []
+    editor_names = {item.name for section in EDITOR_SECTIONS for item in section.fields}
+    assert "regionalChiefNurseContentToAcceptDhrHealthRecs" not in editor_names
+    assert "icbChiefNurseAssuredDhrHealthRecs" in editor_names
+
+
+def test_errors_name_the_box_and_the_summary_links_to_it() -> None:
+    errors = place_errors(
+        [
+            FieldError("stage", "Field required"),
+            FieldError("publicationDate", "must not be before reportSignedOffDate"),
+            FieldError("themes[1]", "Input should be 'NEGLECT', ..."),
+            FieldError("recommendations[0].dueDate", "must be a date written YYYY-MM-DD"),
+        ],
+        EDITOR_SECTIONS,
+        {"recommendations": [2]},
+    )
+    assert errors.by_element["stage"] == "Stage is required"
+    assert errors.by_element["publicationDate"] == "Publication date must not be before report signed off"
+    assert errors.by_element["themes"] == "Themes must be one of the choices offered"
+    assert "recommendations-2-dueDate" in errors.by_element
+    assert [item["href"] for item in errors.summary] == [
+        "#stage",
+        "#publicationDate-day",
+        "#themes",
+        "#recommendations-2-dueDate-day",
+    ]

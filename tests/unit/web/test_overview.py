@@ -1,0 +1,87 @@
+"""The overview: counts from the latest snapshot summary, narrowed to the caller, as SVG, table, CSV."""
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+from tests.unit.web.conftest import EDITOR, NATIONAL, REGIONAL, VIEWER, Harness
+from tracker.extracts.summary import SnapshotSummary, SummaryCount
+
+
+def _summary() -> SnapshotSummary:
+    return SnapshotSummary(
+        snapshotDate=date(2026, 11, 26),
+        generatedAt=datetime(2026, 11, 26, 2, 0, tzinfo=UTC),
+        counts=[
+            SummaryCount(
+                icbCode="QE1", regionCode="Y62", reviewType="CSPR", status="OPEN", cases=7, overdueCases=2
+            ),
+            SummaryCount(
+                icbCode="QE1", regionCode="Y62", reviewType="DHR", status="CLOSED", cases=3, overdueCases=0
+            ),
+            SummaryCount(
+                icbCode="QOP", regionCode="Y62", reviewType="SAR", status="OPEN", cases=4, overdueCases=1
+            ),
+            SummaryCount(
+                icbCode="QMJ", regionCode="Y56", reviewType="CSPR", status="OPEN", cases=11, overdueCases=5
+            ),
+        ],
+    )
+
+
+def test_a_regional_team_sees_its_regions_counts_as_charts_and_tables(web: Harness) -> None:
+    web.summary[0] = _summary()
+
+    page = web.request("GET", "/app/overview", caller=REGIONAL)
+
+    assert page.status == 200
+    assert "14 cases, 3 overdue" in page.body  # Y62 only: 7 + 3 + 4, 2 + 1
+    assert page.body.count('<svg role="img"') == 3
+    assert "(QMJ)" not in page.body  # another region's ICB
+    assert "Lancashire and South Cumbria" in page.body
+    assert 'aria-labelledby="by-icb-title by-icb-desc"' in page.body
+
+
+def test_the_national_team_sees_every_region(web: Harness) -> None:
+    web.summary[0] = _summary()
+    page = web.request("GET", "/app/overview", caller=NATIONAL)
+    assert "25 cases, 8 overdue" in page.body and "(QMJ)" in page.body
+
+
+def test_the_csv_holds_the_callers_counts_and_nothing_else(web: Harness) -> None:
+    web.summary[0] = _summary()
+
+    download = web.request("GET", "/app/overview.csv", caller=REGIONAL)
+
+    assert download.status == 200
+    assert download.header("Content-Type").startswith("text/csv")
+    assert "attachment" in download.header("Content-Disposition")
+    rows = list(csv.DictReader(io.StringIO(download.body)))
+    assert [(row["icbCode"], row["cases"], row["overdueCases"]) for row in rows] == [
+        ("QE1", "7", "2"),
+        ("QE1", "3", "0"),
+        ("QOP", "4", "1"),
+    ]
+    assert set(rows[0]) == {
+        "snapshotDate",
+        "icbCode",
+        "regionCode",
+        "reviewType",
+        "status",
+        "cases",
+        "overdueCases",
+    }
+
+
+def test_before_the_first_snapshot_the_overview_says_so(web: Harness) -> None:
+    page = web.request("GET", "/app/overview", caller=NATIONAL)
+    assert page.status == 200 and "No daily snapshot has been taken yet" in page.body
+    assert web.request("GET", "/app/overview.csv", caller=NATIONAL).status == 404
+
+
+def test_icb_users_have_no_overview(web: Harness) -> None:
+    web.summary[0] = _summary()
+    for caller in (EDITOR, VIEWER):
+        assert web.request("GET", "/app/overview", caller=caller).status == 403
+        assert web.request("GET", "/app/overview.csv", caller=caller).status == 403
+        assert "/app/overview" not in web.request("GET", "/app/", caller=caller).body
