@@ -197,6 +197,21 @@ def snapshot_case_columns() -> tuple[Column, ...]:
 
 
 SNAPSHOT_RECOMMENDATION_CASE_FIELDS = ("caseId", "reference", "icbCode", "regionCode")
+PROVIDER_CODE_COLUMN = Column(
+    "providerCode",
+    "string",
+    Origin.CASE,
+    "providersInvolved",
+    "ODS code of one NHS provider the case names (one row per provider in `providersInvolved`).",
+)
+
+
+@cache
+def snapshot_case_provider_columns() -> tuple[Column, ...]:
+    """The bridge between cases and the providers they name: a dashboard joins it to apply
+    row-level security per provider."""
+    by_field = {column.field: column for column in case_columns()}
+    return (SCHEMA_VERSION_COLUMN, SNAPSHOT_DATE_COLUMN, by_field["caseId"], PROVIDER_CODE_COLUMN)
 
 
 @cache

@@ -13,9 +13,10 @@ from tracker.extracts.columns import (
     changes_columns,
     current_columns,
     snapshot_case_columns,
+    snapshot_case_provider_columns,
     snapshot_recommendation_columns,
 )
-from tracker.extracts.keys import SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS
+from tracker.extracts.keys import SNAPSHOT_CASE_PROVIDERS, SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS
 from tracker.models.case import restricted_fields
 
 
@@ -60,6 +61,15 @@ EXTRACTS = (
         "CSV with header",
         snapshot_recommendation_columns,
         "One row per recommendation of every case, on the same day as the cases file.",
+    ),
+    Extract(
+        "snapshot: case providers",
+        f"snapshots/dt=YYYY-MM-DD/{SNAPSHOT_CASE_PROVIDERS}/{SNAPSHOT_CASE_PROVIDERS}.csv",
+        "CSV with header",
+        snapshot_case_provider_columns,
+        "The bridge between cases and the NHS providers they name: one row per (case, provider) of "
+        "`providersInvolved`, on the same day as the cases file, so that a dashboard can apply "
+        "row-level security per provider by joining it to the cases on `caseId`.",
     ),
 )
 

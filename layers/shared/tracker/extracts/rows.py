@@ -11,10 +11,12 @@ from typing import Any
 
 from tracker.dal.items import strip_keys
 from tracker.extracts.columns import (
+    PROVIDER_CODE_COLUMN,
     RECOMMENDATION_OVERDUE_COLUMN,
     SCHEMA_VERSION,
     Column,
     Origin,
+    snapshot_case_provider_columns,
     snapshot_recommendation_columns,
 )
 from tracker.models.case import Case, restricted_fields
@@ -68,6 +70,24 @@ def recommendation_rows(case: Case, *, as_of: date, metadata: Mapping[str, Any])
         _assert_unrestricted(row)
         rows.append(row)
     return rows
+
+
+def case_provider_rows(case: Case, *, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One bridge row per provider the case names (none for a case naming none)."""
+    extract = {"schemaVersion": SCHEMA_VERSION, **metadata}
+    return [
+        {
+            column.name: (
+                code
+                if column is PROVIDER_CODE_COLUMN
+                else case.case_id
+                if column.origin is Origin.CASE
+                else extract[column.name]
+            )
+            for column in snapshot_case_provider_columns()
+        }
+        for code in case.providers_involved or ()
+    ]
 
 
 def _assert_unrestricted(row: Mapping[str, Any]) -> None:
