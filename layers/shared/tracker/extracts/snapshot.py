@@ -25,10 +25,17 @@ from tracker.extracts.columns import (
     SCHEMA_VERSION,
     Column,
     snapshot_case_columns,
+    snapshot_case_provider_columns,
     snapshot_recommendation_columns,
 )
-from tracker.extracts.keys import CSV_CONTENT_TYPE, SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS, snapshot_key
-from tracker.extracts.rows import case_row, encode_csv, parse_case, recommendation_rows
+from tracker.extracts.keys import (
+    CSV_CONTENT_TYPE,
+    SNAPSHOT_CASE_PROVIDERS,
+    SNAPSHOT_CASES,
+    SNAPSHOT_RECOMMENDATIONS,
+    snapshot_key,
+)
+from tracker.extracts.rows import case_provider_rows, case_row, encode_csv, parse_case, recommendation_rows
 from tracker.extracts.summary import SnapshotSummary, SummaryBuilder, write_summary
 from tracker.models.case import Case
 from tracker.rules.deadlines import compute_deadlines
@@ -53,9 +60,14 @@ def _recommendation_rows(case: Case, day: date, metadata: Mapping[str, Any]) -> 
     return recommendation_rows(case, as_of=day, metadata=metadata)
 
 
+def _case_provider_rows(case: Case, day: date, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return case_provider_rows(case, metadata=metadata)
+
+
 TABLES: tuple[SnapshotTable, ...] = (
     SnapshotTable(SNAPSHOT_CASES, snapshot_case_columns, _case_rows),
     SnapshotTable(SNAPSHOT_RECOMMENDATIONS, snapshot_recommendation_columns, _recommendation_rows),
+    SnapshotTable(SNAPSHOT_CASE_PROVIDERS, snapshot_case_provider_columns, _case_provider_rows),
 )
 
 
