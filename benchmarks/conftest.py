@@ -1,5 +1,47 @@
-"""Benchmarks reuse the unit tests' fixtures."""
+"""Benchmarks reuse the unit tests' fixtures; the stack-based ones share one local stack."""
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local_stack import engines
+from local_stack.stack import BACKEND_LOCAL, LocalStack, StackConfig
 from tests.conftest import fixed_today
+from tracker import composition
 
-__all__ = ["fixed_today"]
+__all__ = ["bench_stack", "fixed_today"]
+
+
+@pytest.fixture(scope="session")
+def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """``scrt serve`` on the real engines (DynamoDB Local, SeaweedFS), fresh, on free ports.
+
+    Its stream poller starts stopped: tests that measure extracts start it (``stack.poller.start()``).
+    """
+    missing = engines.missing_local_engines()
+    if missing is not None:
+        pytest.skip(f"the local engines are needed: {missing}")
+    root: Path = tmp_path_factory.mktemp("scrt-bench-state")
+    weed = engines.WeedPorts.all_free()
+    config = StackConfig(
+        state_root=str(root),
+        backend=BACKEND_LOCAL,
+        http_port=engines.free_port(),
+        dynamodb_port=engines.free_port(),
+        s3_port=weed.s3,
+        weed_ports=weed,
+        poller=False,
+        poll_interval_seconds=float(os.environ.get("SCRT_BENCH_POLL_SECONDS", "0.5")),
+    )
+    stack = LocalStack(config)
+    composition.reset()
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        composition.reset()
+        shutil.rmtree(root, ignore_errors=True)

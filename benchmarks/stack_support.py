@@ -1,0 +1,115 @@
+"""The local stack the benchmarks run on (DynamoDB Local and SeaweedFS on free loopback ports), and
+synthetic cases seeded straight into DynamoDB Local with BatchWriteItem.
+
+Synthetic data only: made-up partnerships, owners and text; no names, NHS numbers or postcodes.
+"""
+
+import random
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tracker.dal import schema
+from tracker.dal.cases import _case_item
+from tracker.dal.items import to_attribute_values
+from tracker.models.case import Case
+from tracker.reference import reference_data
+
+TODAY = date(2026, 11, 26)  # the benchmarks pin "now" (tests.conftest.fixed_today)
+FOCUS_ICB = "QE1"  # the ICB whose list is measured: a tenth of all cases
+FOCUS_SHARE = 0.10
+REVIEW_TYPES = ("RAPID_REVIEW", "CSPR", "SAR", "DHR", "DHR_CHILD")
+TEXT = "Synthetic benchmark text about the review's progress and the partnership's learning. "
+
+
+def current_icbs() -> list[tuple[str, str]]:
+    reference = reference_data()
+    return sorted((code, reference.icbs[code].region_code) for code in reference.current_icb_codes(TODAY))
+
+
+def synthetic_case(number: int, rng: random.Random, icbs: list[tuple[str, str]]) -> Case:
+    """A full-looking case (five recommendations, free text): about half are overdue today."""
+    focus = next(icb for icb in icbs if icb[0] == FOCUS_ICB)
+    icb_code, region_code = focus if rng.random() < FOCUS_SHARE else rng.choice(icbs)
+    review_type = rng.choice(REVIEW_TYPES)
+    added = TODAY - timedelta(days=rng.randint(20, 700))
+    updated = datetime(2026, 11, 25, 18, 0, tzinfo=UTC) - timedelta(seconds=rng.randint(0, 300 * 86400))
+    late = rng.random() < 0.5
+    recommendations = [
+        {
+            "recommendationId": f"R{index}",
+            "theme": "NEGLECT",
+            "text": TEXT * 2,
+            "owner": "Synthetic Trust",
+            "dueDate": (
+                TODAY + timedelta(days=(-rng.randint(1, 200) if late and index == 0 else rng.randint(1, 300)))
+            ).isoformat(),
+            "status": "IN_PROGRESS",
+        }
+        for index in range(5)
+    ]
+    record: dict[str, Any] = {
+        "caseId": str(uuid.UUID(int=rng.getrandbits(128))),
+        "reference": f"{icb_code}-2026-{number:05d}",
+        "version": 1,
+        "regionCode": region_code,
+        "createdAt": updated.isoformat(),
+        "createdBy": "icb_editor:bench",
+        "updatedAt": updated.isoformat(),
+        "updatedBy": "icb_editor:bench",
+        "icbCode": icb_code,
+        "reviewType": review_type,
+        "status": "OPEN",
+        # Past the rapid review, signed off and embargoed: only the late recommendation is overdue.
+        "stage": "REPORT_SIGNED_OFF",
+        "incidentDate": (added - timedelta(days=10)).isoformat(),
+        "dateAdded": added.isoformat(),
+        "reportSignedOffDate": (added + timedelta(days=5)).isoformat(),
+        "embargoed": True,
+        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
+        "safeguardingPartnership": "Synthetic Safeguarding Partnership",
+        "themes": ["NEGLECT", "DOMESTIC_ABUSE"],
+        "caseInformation": TEXT * 8,
+        "comments": TEXT * 4,
+        "lessonsLearnt": TEXT * 4,
+        "recommendations": recommendations,
+    }
+    return Case.model_validate(record)
+
+
+def bench_table_kwargs(table_name: str) -> dict[str, Any]:
+    """The cases table's definition without its stream: the stack's poller must not publish seeds."""
+    kwargs = schema.create_table_kwargs(table_name)
+    kwargs.pop("StreamSpecification")
+    return kwargs
+
+
+class SeededTable:
+    """A cases table grown in steps (1k, then 10k, then 50k...) by BatchWriteItem."""
+
+    def __init__(self, dynamodb: Any, table_name: str, seed: int = 20261126) -> None:
+        self.dynamodb = dynamodb
+        self.table_name = table_name
+        self.size = 0
+        self._rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
+        self._icbs = current_icbs()
+        dynamodb.create_table(**bench_table_kwargs(table_name))
+        dynamodb.get_waiter("table_exists").wait(TableName=table_name)
+
+    def _items(self, count: int) -> Iterator[dict[str, Any]]:
+        for number in range(self.size + 1, self.size + count + 1):
+            yield to_attribute_values(_case_item(synthetic_case(number, self._rng, self._icbs)))
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        request: Any = {self.table_name: [{"PutRequest": {"Item": item}} for item in batch]}
+        while request:
+            request = self.dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+
+    def grow_to(self, size: int) -> None:
+        items = list(self._items(size - self.size))
+        batches = [items[start : start + 25] for start in range(0, len(items), 25)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(self._write, batches))
+        self.size = size
