@@ -7,6 +7,7 @@ say how to install it. Playwright's own browser download is not used.
 """
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -25,7 +26,8 @@ from tracker import composition
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# The Makefile installs Debian's package there; CHROMIUM=/path/to/chromium (as make takes it) overrides.
+CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
