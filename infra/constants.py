@@ -60,6 +60,11 @@ PARAM_JWKS_URL = "JwksUrl"
 PARAM_ROLE_CLAIM = "RoleClaim"
 PARAM_ORG_CLAIM = "OrgClaim"
 PARAM_SUB_CLAIM = "SubClaim"
+# ... and how the web app signs people in with it (OpenID Connect, authorization code with PKCE).
+PARAM_WEB_OIDC_CLIENT_ID = "WebOidcClientId"
+PARAM_WEB_OIDC_DISCOVERY_URL = "WebOidcDiscoveryUrl"
+# GOV.UK Notify template of the weekly overdue digest.
+PARAM_NOTIFY_DIGEST_TEMPLATE_ID = "NotifyDigestTemplateId"
 
 # Business rule the functions read; the CDK app always sets it (SAR_COMPLETION_MONTHS).
 SAR_COMPLETION_MONTHS = 6
@@ -98,6 +103,9 @@ RESERVED_CONCURRENCY: dict[str, int] = {
     "publish_changes": 10,
     "snapshot_extract": 1,
     "redrive_stream_failures": 1,
+    "web_app": 20,
+    "icb_contacts": 5,
+    "send_reminders": 1,
 }
 ROTATION_RESERVED_CONCURRENCY = 1
 LAMBDA_MIN_UNRESERVED_CONCURRENCY = 100
@@ -119,6 +127,14 @@ SNAPSHOT_MEMORY_MB = 1024
 SNAPSHOT_SCHEDULE_RETRIES = 2
 SNAPSHOT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
 SNAPSHOT_METRIC = "SnapshotsWritten"
+# Weekly overdue reminders: EventBridge Scheduler, Monday 07:00 London time (BST or GMT).
+REMINDER_SCHEDULE = {"minute": "0", "hour": "7", "week_day": "MON"}
+REMINDER_TIME_ZONE = "Europe/London"
+REMINDER_TIMEOUT = Duration.minutes(5)
+REMINDER_SCHEDULE_RETRIES = 3
+REMINDER_SCHEDULE_MAX_EVENT_AGE = Duration.hours(6)
+REMINDER_FAILURES_METRIC = "ReminderDigestFailures"
+REMINDERS_SENT_METRIC = "ReminderDigestsSent"
 SNAPSHOT_REJECTED_METRIC = "SnapshotCasesRejected"
 REDRIVE_TIMEOUT = Duration.minutes(15)
 SNAPSHOT_MAX_SILENCE_HOURS = 26

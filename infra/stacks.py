@@ -2,9 +2,11 @@
 
 - ``AccountSetupStack``: account-wide settings (API Gateway's CloudWatch Logs role), deployed once
   per account and region, so no deployment of the service can collide over them.
-- ``StatefulStack``: keys, where cases live, where reporting data lives, audit trails. Retained.
-- ``StatelessStack``: monitoring, the case API, reporting. Holds no data and no retained resource
-  with a fixed name: it can be destroyed and redeployed at will.
+- ``StatefulStack``: keys, where cases live, secrets other services issue, where reporting data
+  lives, audit trails. Retained.
+- ``StatelessStack``: monitoring, the case API with the web app, weekly reminders, reporting.
+  Holds no data and no retained resource with a fixed name: it can be destroyed and redeployed
+  at will.
 """
 
 from aws_cdk import CfnOutput, Environment, Stack, Tags, aws_apigateway, aws_iam
@@ -14,9 +16,11 @@ from infra import constants
 from infra.constructs.audit import AuditTrails
 from infra.constructs.case_api import CaseApi
 from infra.constructs.case_store import CaseStore
+from infra.constructs.external_secrets import ExternalSecrets
 from infra.constructs.keys import Keys
 from infra.constructs.layer import SharedLayer
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.reminders import Reminders
 from infra.constructs.reporting import Reporting
 from infra.constructs.reporting_store import ReportingStore
 from infra.deployment import DeploymentConfig
@@ -55,6 +59,7 @@ class StatefulStack(Stack):
         self.keys = Keys(self, "Keys")
         self.audit = AuditTrails(self, "Audit", log_key=self.keys.operations)
         self.case_store = CaseStore(self, "Data", key=self.keys.data, log_key=self.keys.operations)
+        self.external_secrets = ExternalSecrets(self, "ExternalSecrets", key=self.keys.data)
         self.reporting = ReportingStore(
             self,
             "Reporting",
@@ -103,11 +108,25 @@ class StatelessStack(Stack):
             self,
             "CaseApi",
             store=stateful.case_store,
+            external_secrets=stateful.external_secrets,
+            data_key=keys.data,
+            reporting_key=keys.reporting,
+            log_key=keys.operations,
+            layer=layer,
+            config=config,
+            monitoring=self.monitoring,
+        )
+        self.reminders = Reminders(
+            self,
+            "Reminders",
+            store=stateful.case_store,
+            notify_api_key=stateful.external_secrets.notify_api_key,
             data_key=keys.data,
             log_key=keys.operations,
             layer=layer,
             config=config,
             monitoring=self.monitoring,
+            web_base_url=self.case_api.web_base_url,
         )
         self.reporting = Reporting(
             self,
@@ -126,6 +145,7 @@ class StatelessStack(Stack):
         CfnOutput(
             self, "ApiUrl", value=self.case_api.rest_api.url, description="Base URL the forms platform calls"
         )
+        CfnOutput(self, "WebAppUrl", value=f"{self.case_api.web_base_url}/app/", description="The web app")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 
 

@@ -27,15 +27,18 @@ from infra import constants
 from infra.checkov import API_METHOD_WITHOUT_AUTH, API_STAGE_WITHOUT_CACHE, acknowledge_checkov
 from infra.constructs import permissions
 from infra.constructs.case_store import CaseStore
+from infra.constructs.external_secrets import ExternalSecrets
 from infra.constructs.function import TrackerFunction, app_function_code
 from infra.constructs.logs import audit_log_group
 from infra.constructs.monitoring import ALARM, Monitoring
 from infra.constructs.web_acl import WebAcl
+from infra.constructs.web_app import WebApp
 from infra.deployment import DeploymentConfig
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from infra.routes import (
     API_DOCS,
     AUTHORIZER,
+    ICB_CONTACTS,
     QUERY_CASES,
     ROUTES,
     SUBMIT_CASE,
@@ -122,7 +125,9 @@ class CaseApi(Construct):
         construct_id: str,
         *,
         store: CaseStore,
+        external_secrets: ExternalSecrets,
         data_key: aws_kms.IKey,
+        reporting_key: aws_kms.IKey,
         log_key: aws_kms.IKey,
         layer: aws_lambda.ILayerVersion,
         config: DeploymentConfig,
@@ -133,8 +138,27 @@ class CaseApi(Construct):
         self._layer = layer
         self._log_key = log_key
         self._functions(store, data_key)
+        # The web app is served by this API under /app/, so its function is routed like the others.
+        self.web_app = WebApp(
+            self,
+            "Web",
+            store=store,
+            external_secrets=external_secrets,
+            data_key=data_key,
+            reporting_key=reporting_key,
+            log_key=log_key,
+            layer=layer,
+            config=config,
+            claims={
+                name: self._identity[name]
+                for name in (settings.ROLE_CLAIM, settings.ORG_CLAIM, settings.SUB_CLAIM)
+            },
+        )
+        self.functions[self.web_app.function.name] = self.web_app.function
         self.web_acl = WebAcl(self, "Waf")
         self._rest_api()
+        self.web_base_url = self._base_url()
+        self.web_app.serve_at(self.web_base_url)
         self._alarms(monitoring)
 
     # -- Functions ----------------------------------------------------------------------------
@@ -182,12 +206,32 @@ class CaseApi(Construct):
         # The public documents: no table, bucket or secret, and a concurrency of their own.
         self.api_docs = self._function(API_DOCS, "GET /openapi.json and GET /docs (public, no data)", {})
 
+        # An ICB's safeguarding contacts (who receives the weekly reminders), with their history.
+        self.contacts = self._function(
+            ICB_CONTACTS,
+            "GET and PUT /icbs/{icbCode}/contacts, and their history",
+            {
+                settings.CASES_TABLE_NAME: cases.table_name,
+                settings.CURSOR_SIGNING_KEY_SECRET_ARN: store.cursor_secret.secret_arn,
+            },
+        )
+        permissions.grant_table_read_write(self.contacts.role, cases, data_key)
+        permissions.grant_secret_read(self.contacts.role, store.cursor_secret, data_key)
+
+        self._identity = self._identity_provider()
         self.authorizer_function = self._function(
-            AUTHORIZER, "Verifies bearer JWTs against the identity provider's JWKS", self._identity_provider()
+            AUTHORIZER, "Verifies bearer JWTs against the identity provider's JWKS", self._identity
         )
         self.functions = {
             function.name: function
-            for function in (self.submit, self.update, self.query, self.api_docs, self.authorizer_function)
+            for function in (
+                self.submit,
+                self.update,
+                self.query,
+                self.contacts,
+                self.api_docs,
+                self.authorizer_function,
+            )
         }
 
     def _identity_provider(self) -> dict[str, str]:
@@ -244,6 +288,13 @@ class CaseApi(Construct):
         return environment
 
     # -- REST API -----------------------------------------------------------------------------
+
+    def _base_url(self) -> str:
+        """The stage's URL, built from the API's id rather than taken from the stage: the stage
+        depends on every method, each method on its function, so a function's environment naming
+        the stage would be a cycle."""
+        stack = Stack.of(self)
+        return f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{constants.API_STAGE}"
 
     def _rest_api(self) -> None:
         self.access_logs = audit_log_group(self, "AccessLogs", self._log_key)

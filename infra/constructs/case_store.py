@@ -1,5 +1,5 @@
 """Where cases live (stateful): the cases and idempotency tables, their locked backups, and the
-cursor signing secret with its rotation."""
+generated secrets (cursor signing key, web session key) with their rotation."""
 
 from aws_cdk import (
     Duration,
@@ -36,7 +36,7 @@ class CaseStore(Construct):
         super().__init__(scope, construct_id)
         self._tables(key)
         self._backups(key)
-        self._cursor_secret(key, log_key)
+        self._generated_secrets(key, log_key)
 
     def _tables(self, key: aws_kms.IKey) -> None:
         encryption = aws_dynamodb.TableEncryptionV2.customer_managed_key(key)
@@ -130,27 +130,19 @@ class CaseStore(Construct):
             "AWSBackupServiceRolePolicyForBackup]",
         )
 
-    def _cursor_secret(self, key: aws_kms.IKey, log_key: aws_kms.IKey) -> None:
-        """The HMAC key that makes list cursors tamper-evident. Generated, never seen by a person.
+    def _generated_secrets(self, key: aws_kms.IKey, log_key: aws_kms.IKey) -> None:
+        """Keys the app generates and no person ever sees, each rotated to a new random value.
 
-        The secret string is the key itself. A rotation puts a new random value as AWSCURRENT
-        (signs new cursors); Secrets Manager moves the one before to AWSPREVIOUS, which still
-        verifies cursors issued before the rotation, so paging in flight survives one rotation.
+        The cursor signing key: a rotation puts a new value as AWSCURRENT (signs new cursors);
+        Secrets Manager moves the one before to AWSPREVIOUS, which still verifies cursors issued
+        before the rotation, so paging in flight survives one rotation.
+        The web app's session key: sessions sealed before a rotation no longer open, so a rotation
+        asks everyone signed in to sign in again (sessions last 30 idle minutes anyway).
         """
-        self.cursor_secret = aws_secretsmanager.Secret(
-            self,
-            "CursorSigningKey",
-            description="HMAC key signing the case list cursors of the Safeguarding Case Review Tracker",
-            encryption_key=key,
-            generate_secret_string=aws_secretsmanager.SecretStringGenerator(
-                password_length=constants.CURSOR_KEY_LENGTH, exclude_punctuation=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        rotation = TrackerFunction(
+        self.rotation_function = TrackerFunction(
             self,
             name=ROTATION_FUNCTION,
-            description="Rotates the cursor signing key: a new random value each rotation",
+            description="Rotates the generated keys (cursor signing, web session) to new random values",
             code=aws_lambda.Code.from_asset(
                 str(constants.ROTATION_SOURCE), exclude=["**/__pycache__", "**/*.pyc"]
             ),
@@ -160,7 +152,38 @@ class CaseStore(Construct):
             reserved_concurrency=constants.ROTATION_RESERVED_CONCURRENCY,
             timeout=Duration.seconds(30),
         )
-        rotation.acknowledge_synchronous("synchronously by Secrets Manager, once per rotation step")
+        self.rotation_function.acknowledge_synchronous(
+            "synchronously by Secrets Manager, once per rotation step"
+        )
+        permissions.grant_key(
+            self.rotation_function.role, key, "secretsmanager", "kms:Decrypt", "kms:GenerateDataKey"
+        )
+        self.cursor_secret = self._generated_secret(
+            "CursorSigningKey",
+            "HMAC key signing the case list cursors of the Safeguarding Case Review Tracker",
+            key,
+        )
+        self.session_secret = self._generated_secret(
+            "WebSessionKey",
+            "Key sealing the session cookies of the Safeguarding Case Review Tracker web app",
+            key,
+        )
+
+    def _generated_secret(
+        self, construct_id: str, description: str, key: aws_kms.IKey
+    ) -> aws_secretsmanager.Secret:
+        """A random secret string (the key itself), rotated every CURSOR_KEY_ROTATION."""
+        secret = aws_secretsmanager.Secret(
+            self,
+            construct_id,
+            description=description,
+            encryption_key=key,
+            generate_secret_string=aws_secretsmanager.SecretStringGenerator(
+                password_length=constants.CURSOR_KEY_LENGTH, exclude_punctuation=True
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        rotation = self.rotation_function
         rotation.role.add_to_principal_policy(
             aws_iam.PolicyStatement(
                 actions=[
@@ -169,22 +192,21 @@ class CaseStore(Construct):
                     "secretsmanager:PutSecretValue",
                     "secretsmanager:UpdateSecretVersionStage",
                 ],
-                resources=[self.cursor_secret.secret_arn],
+                resources=[secret.secret_arn],
             )
         )
-        permissions.grant_key(rotation.role, key, "secretsmanager", "kms:Decrypt", "kms:GenerateDataKey")
         rotation.function.add_permission(
-            "SecretsManagerRotates",
+            f"SecretsManagerRotates{construct_id}",
             principal=aws_iam.ServicePrincipal("secretsmanager.amazonaws.com"),
             source_account=Stack.of(self).account,
-            source_arn=self.cursor_secret.secret_arn,
+            source_arn=secret.secret_arn,
         )
         # The L1 schedule, not Secret.add_rotation_schedule: that one also grants
         # secretsmanager:GetRandomPassword on "*", which this function never calls.
         schedule = aws_secretsmanager.CfnRotationSchedule(
             self,
-            "CursorSigningKeyRotation",
-            secret_id=self.cursor_secret.secret_arn,
+            f"{construct_id}Rotation",
+            secret_id=secret.secret_arn,
             rotation_lambda_arn=rotation.function.function_arn,
             rotation_rules=aws_secretsmanager.CfnRotationSchedule.RotationRulesProperty(
                 schedule_expression=f"rate({int(constants.CURSOR_KEY_ROTATION.to_days())} days)"
@@ -194,4 +216,4 @@ class CaseStore(Construct):
         # After the function, its role's policy and the invoke permission: a first rotation must
         # not start before the function may run and read the secret.
         schedule.node.add_dependency(rotation)
-        self.rotation_function = rotation
+        return secret

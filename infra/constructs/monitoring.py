@@ -9,6 +9,7 @@ Platform-wide watches (the tables, AWS Backup jobs) are here.
 import cdk_monitoring_constructs as mon
 import jsii
 from aws_cdk import (
+    Duration,
     Stack,
     aws_cloudwatch,
     aws_cloudwatch_actions,
@@ -26,6 +27,7 @@ from infra import constants
 from infra.constructs import permissions
 from infra.constructs.function import TrackerFunction
 from infra.nag import HIPAA, NIST, acknowledge
+from tracker import settings
 
 ALARM = "Critical"  # the disambiguator every facade alarm here uses
 ALARM_NAME_PREFIX = "Scrt"
@@ -98,6 +100,17 @@ class Monitoring(Construct):
                 ALARM: mon.ErrorCountThreshold(max_error_count=constants.LAMBDA_MAX_THROTTLES)
             },
             add_max_iterator_age_alarm=iterator_age,
+        )
+
+    @staticmethod
+    def service_metric(name: str) -> aws_cloudwatch.Metric:
+        """An hourly sum of a metric the functions emit with Powertools (its service dimension)."""
+        return aws_cloudwatch.Metric(
+            namespace=settings.METRICS_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"service": settings.SERVICE_NAME},
+            statistic="Sum",
+            period=Duration.hours(1),
         )
 
     def alarm(

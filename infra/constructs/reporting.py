@@ -6,7 +6,6 @@ The buckets and catalogue they write to are ``ReportingStore``'s.
 
 import jsii
 from aws_cdk import (
-    Duration,
     Fn,
     aws_cloudwatch,
     aws_events,
@@ -314,16 +313,6 @@ class Reporting(Construct):
         monitoring.watch_function(self.snapshot, max_errors=0)
         monitoring.watch_function(self.redrive, max_errors=0)
 
-        def service_metric(name: str) -> aws_cloudwatch.Metric:
-            """An hourly sum of a metric the functions emit with Powertools (its service dimension)."""
-            return aws_cloudwatch.Metric(
-                namespace=settings.METRICS_NAMESPACE,
-                metric_name=name,
-                dimensions_map={"service": settings.SERVICE_NAME},
-                statistic="Sum",
-                period=Duration.hours(1),
-            )
-
         def lambda_metric(function: TrackerFunction, name: str) -> aws_cloudwatch.Metric:
             return aws_cloudwatch.Metric(
                 namespace="AWS/Lambda",
@@ -376,14 +365,14 @@ class Reporting(Construct):
         monitoring.alarm(
             self,
             "SnapshotCasesRejected",
-            metric=service_metric(constants.SNAPSHOT_REJECTED_METRIC),
+            metric=monitoring.service_metric(constants.SNAPSHOT_REJECTED_METRIC),
             threshold=0,
             description="The snapshot left out case items the model rejects: the dashboards miss them.",
         )
         monitoring.alarm(
             self,
             "NoSnapshot",
-            metric=service_metric(constants.SNAPSHOT_METRIC),
+            metric=monitoring.service_metric(constants.SNAPSHOT_METRIC),
             threshold=1,
             comparison=aws_cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=constants.SNAPSHOT_MAX_SILENCE_HOURS,

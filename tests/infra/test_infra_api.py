@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from infra import constants
-from infra.routes import API_DOCS, QUERY_CASES, ROUTES, methods_by_path
+from infra.routes import API_DOCS, QUERY_CASES, ROUTES, WEB_APP, methods_by_path
 from tests.infra.infra_support import Synthesized, resolve
 from tests.infra.test_infra_functions import function_of, role_statements
 from tracker.auth import settings as auth
@@ -103,12 +103,18 @@ def test_api_has_an_explicit_name(synthesized: Synthesized) -> None:
     assert api["Properties"]["Name"] == constants.API_NAME
 
 
-def test_authorizer_guards_every_route_but_the_public_three(synthesized: Synthesized) -> None:
+def test_authorizer_guards_every_route_but_the_public_three_and_the_web_app(synthesized: Synthesized) -> None:
+    """The web app's pages sit behind its own sign-in (a browser sends a session cookie, not a bearer
+    token): the gateway lets them through to the web app's function and to nothing else."""
     (authorizer_id,) = synthesized.resources(SERVICE, "AWS::ApiGateway::Authorizer")
+    web_app_id, _ = function_of(synthesized, WEB_APP)
     for (method, path), properties in methods(synthesized).items():
         if method == "ANY":
             continue  # the 405 refusals: see the test above
-        if path in PUBLIC_PATHS:
+        if path == "/app" or path.startswith("/app/"):
+            assert properties["AuthorizationType"] == "NONE", path
+            assert _integrated_function(synthesized, properties) == web_app_id, path
+        elif path in PUBLIC_PATHS:
             assert properties["AuthorizationType"] == "NONE", path
         else:
             assert properties["AuthorizationType"] == "CUSTOM", (method, path)

@@ -4,6 +4,7 @@ the cursor secret's rotation, the catalogue."""
 import json
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match
 
 from infra import constants
@@ -221,11 +222,23 @@ def test_backup_vault_policy_denies_deleting_recovery_points(synthesized: Synthe
     )
 
 
-def test_cursor_secret_rotates_with_a_function_that_only_touches_it(synthesized: Synthesized) -> None:
-    (secret_id,) = synthesized.resources(DATA, "AWS::SecretsManager::Secret")
-    (schedule,) = synthesized.resources(DATA, "AWS::SecretsManager::RotationSchedule").values()
+def _generated_secret(synthesized: Synthesized, construct_id: str) -> str:
+    secret_id, _ = synthesized.one(DATA, "AWS::SecretsManager::Secret", f"Data/{construct_id}")
+    return secret_id
+
+
+@pytest.mark.parametrize("construct_id", ["CursorSigningKey", "WebSessionKey"])
+def test_generated_keys_rotate_with_a_function_that_only_touches_them(
+    synthesized: Synthesized, construct_id: str
+) -> None:
+    secret_id = _generated_secret(synthesized, construct_id)
+    generated = {_generated_secret(synthesized, name) for name in ("CursorSigningKey", "WebSessionKey")}
+    (schedule,) = [
+        s
+        for s in synthesized.resources(DATA, "AWS::SecretsManager::RotationSchedule").values()
+        if s["Properties"]["SecretId"] == {"Ref": secret_id}
+    ]
     properties = schedule["Properties"]
-    assert properties["SecretId"] == {"Ref": secret_id}
     days = int(properties["RotationRules"]["ScheduleExpression"].removeprefix("rate(").split()[0])
     assert days == constants.CURSOR_KEY_ROTATION.to_days()
     rotation_id, rotation = synthesized.one(DATA, "AWS::Lambda::Function", "Data/RotateCursorKey/Function")
@@ -247,16 +260,38 @@ def test_cursor_secret_rotates_with_a_function_that_only_touches_it(synthesized:
         "secretsmanager:PutSecretValue",
         "secretsmanager:UpdateSecretVersionStage",
     }
-    for statement in statements:
-        if statement["Effect"] == "Allow" and actions_of(statement) & secret_actions:
-            assert statement["Resource"] == {"Ref": secret_id}
+    # Only the generated keys: never the secrets other services issue.
+    touched = {
+        resource["Ref"]
+        for statement in statements
+        if statement["Effect"] == "Allow" and actions_of(statement) & secret_actions
+        for resource in (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+    }
+    assert secret_id in touched
+    assert touched <= generated
     (permission,) = [
         p["Properties"]
         for p in synthesized.resources(DATA, "AWS::Lambda::Permission").values()
         if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [rotation_id, "Arn"]}
+        and p["Properties"]["SourceArn"] == {"Ref": secret_id}
     ]
     assert permission["Principal"] == "secretsmanager.amazonaws.com"
-    assert permission["SourceArn"] == {"Ref": secret_id}
+
+
+def test_secrets_other_services_issue_are_retained_and_never_rotated_by_us(synthesized: Synthesized) -> None:
+    rotated = {
+        s["Properties"]["SecretId"]["Ref"]
+        for s in synthesized.resources(DATA, "AWS::SecretsManager::RotationSchedule").values()
+    }
+    for construct_id in ("WebOidcClientSecret", "NotifyApiKey"):
+        secret_id, secret = synthesized.one(
+            DATA, "AWS::SecretsManager::Secret", f"ExternalSecrets/{construct_id}"
+        )
+        assert secret_id not in rotated
+        assert secret["DeletionPolicy"] == "Retain"
+        assert "KmsKeyId" in secret["Properties"]
 
 
 def _glue_tables(synthesized: Synthesized) -> dict[str, dict[str, Any]]:

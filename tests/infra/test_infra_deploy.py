@@ -77,13 +77,14 @@ def test_the_stateless_stack_reads_like_the_architecture(synthesized: Synthesize
     """Its top-level constructs are the features (and the layer they share), not AWS services."""
     tree = json.loads((synthesized.outdir / "tree.json").read_text())
     children = set(tree["tree"]["children"][SERVICE]["children"])
-    features = {"SharedLayer", "Monitoring", "CaseApi", "Reporting"}
+    features = {"SharedLayer", "Monitoring", "CaseApi", "Reminders", "Reporting"}
     assert features <= children
     cloudformation_only = {
         "CDKMetadata",
         "BootstrapVersion",
         "CheckBootstrapVersion",
         "ApiUrl",
+        "WebAppUrl",
         "AlarmTopicArn",
     }
     parameters = set(synthesized.templates[SERVICE]["Parameters"])

@@ -13,12 +13,15 @@ from infra.routes import (
     API_DOCS,
     AUTHORIZER,
     FUNCTIONS,
+    ICB_CONTACTS,
     PUBLISH_CHANGES,
     QUERY_CASES,
     REDRIVE_STREAM_FAILURES,
+    SEND_REMINDERS,
     SNAPSHOT_EXTRACT,
     SUBMIT_CASE,
     UPDATE_CASE,
+    WEB_APP,
 )
 from tests.infra.infra_support import Synthesized, actions_of, resolve, statements_of_role
 from tracker import settings
@@ -33,6 +36,9 @@ FEATURE_OF = {
     QUERY_CASES: (SERVICE, "CaseApi"),
     API_DOCS: (SERVICE, "CaseApi"),
     AUTHORIZER: (SERVICE, "CaseApi"),
+    ICB_CONTACTS: (SERVICE, "CaseApi"),
+    WEB_APP: (SERVICE, "CaseApi/Web"),
+    SEND_REMINDERS: (SERVICE, "Reminders"),
     PUBLISH_CHANGES: (SERVICE, "Reporting"),
     SNAPSHOT_EXTRACT: (SERVICE, "Reporting"),
     REDRIVE_STREAM_FAILURES: (SERVICE, "Reporting"),

@@ -34,8 +34,8 @@ def _granted_on(statements: list[dict[str, Any]], resource_prefix: str) -> set[s
 
 
 def _queue(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
-    (queue,) = synthesized.resources(SERVICE, "AWS::SQS::Queue").items()
-    return queue
+    """The snapshot's dead-letter queue."""
+    return synthesized.one(SERVICE, "AWS::SQS::Queue", "Reporting/SnapshotDeadLetters")
 
 
 def test_stream_consumer_settings(synthesized: Synthesized) -> None:
