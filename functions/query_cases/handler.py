@@ -29,7 +29,10 @@ QueryText = Annotated[str | None, Query()]
     summary="List the cases the caller may see, newest update first",
     description=(
         "Filters: `reviewType`, `status`, `stage`, `icbCode`, `overdue` (true/false), `updatedSince` "
-        "(date or UTC time), `limit` (1 to 100, default 25) and `cursor` (the `nextCursor` of the last page)."
+        "(date or UTC time), `limit` (1 to 100, default 25) and `cursor` (the `nextCursor` of the last "
+        "page). With `overdue=true` cases come by next due date, latest first. A request reads a bounded "
+        "number of cases: a page may be short, even empty, and still have a `nextCursor`; page until it "
+        "is null."
     ),
     tags=["Cases"],
     responses={200: ok("A page of cases.", CaseList), **UNAUTHORIZED, **BAD_REQUEST},
