@@ -176,6 +176,8 @@ GLUE_TABLE_CHANGES = "case_changes"
 GLUE_TABLE_CURRENT = "cases_current"
 GLUE_TABLE_SNAPSHOT_CASES = "snapshot_cases"
 GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS = "snapshot_recommendations"
+# Bridge (caseId, providerCode): a dashboard joins it to apply row-level security per provider.
+GLUE_TABLE_SNAPSHOT_CASE_PROVIDERS = "snapshot_case_providers"
 PARTITION_DATE_FROM = "2026-01-01"
 ATHENA_WORKGROUP = "safeguarding-case-reviews"
 ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024**3

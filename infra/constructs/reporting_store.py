@@ -185,7 +185,15 @@ class ReportingStore(Construct):
                 constants.GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS,
                 extract_columns.snapshot_recommendation_columns(),
             ),
+            extract_keys.SNAPSHOT_CASE_PROVIDERS: (
+                constants.GLUE_TABLE_SNAPSHOT_CASE_PROVIDERS,
+                extract_columns.snapshot_case_provider_columns(),
+            ),
         }
+        # Every table the snapshot writes has its Glue table.
+        missing = set(extract_keys.SNAPSHOT_TABLES) - set(snapshot_tables)
+        if missing:
+            raise ValueError(f"snapshot tables without a Glue table: {sorted(missing)}")
         for folder, (table_name, columns) in snapshot_tables.items():
             self.tables[table_name] = self._table(
                 table_name,

@@ -311,7 +311,11 @@ def test_glue_tables_project_partitions_for_each_extract(synthesized: Synthesize
     assert [key["Name"] for key in current["PartitionKeys"]] == ["region", "icb"]
     assert current["Parameters"]["projection.region.type"] == "enum"
     assert current["Parameters"]["projection.icb.type"] == "enum"
-    for name in (constants.GLUE_TABLE_SNAPSHOT_CASES, constants.GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS):
+    for name in (
+        constants.GLUE_TABLE_SNAPSHOT_CASES,
+        constants.GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS,
+        constants.GLUE_TABLE_SNAPSHOT_CASE_PROVIDERS,
+    ):
         assert [key["Name"] for key in tables[name]["PartitionKeys"]] == ["dt"]
         assert tables[name]["Parameters"]["skip.header.line.count"] == "1"
     for table in tables.values():
@@ -326,10 +330,20 @@ def test_glue_columns_are_the_extract_columns(synthesized: Synthesized) -> None:
         constants.GLUE_TABLE_CURRENT: extract_columns.current_columns(),
         constants.GLUE_TABLE_SNAPSHOT_CASES: extract_columns.snapshot_case_columns(),
         constants.GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS: extract_columns.snapshot_recommendation_columns(),
+        constants.GLUE_TABLE_SNAPSHOT_CASE_PROVIDERS: extract_columns.snapshot_case_provider_columns(),
     }
     for name, columns in expected.items():
         glue = tables[name]["StorageDescriptor"]["Columns"]
         assert [column["Name"] for column in glue] == [column.name for column in columns]
+    # The providers a case names reach every case table, so dashboards can filter per provider.
+    for name in (
+        constants.GLUE_TABLE_CURRENT,
+        constants.GLUE_TABLE_CHANGES,
+        constants.GLUE_TABLE_SNAPSHOT_CASES,
+    ):
+        assert "providersInvolved" in {c["Name"] for c in tables[name]["StorageDescriptor"]["Columns"]}, name
+    bridge = tables[constants.GLUE_TABLE_SNAPSHOT_CASE_PROVIDERS]["StorageDescriptor"]["Columns"]
+    assert {"caseId", "providerCode"} <= {c["Name"] for c in bridge}
     # No restricted free text reaches a table.
     for table in tables.values():
         names = {column["Name"] for column in table["StorageDescriptor"]["Columns"]}
