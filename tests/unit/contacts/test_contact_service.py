@@ -137,6 +137,9 @@ def test_if_match_is_required_and_must_be_current(
         ({"emails": ["lead@nhs"]}, ["emails[0]"]),
         ({"emails": ["a b@nhs.example"]}, ["emails[0]"]),
         ({"emails": [7]}, ["emails[0]"]),
+        ({"emails": [" lead.one@nhs.example"]}, ["emails[0]"]),  # taken as written, not trimmed
+        ({"emails": ["a" * 65 + "@nhs.example"]}, ["emails[0]"]),  # local part over 64
+        ({"emails": ["lead..one@nhs.example"]}, ["emails[0]"]),
         ({"emails": ADDRESSES, "phone": "x"}, ["phone"]),
         ({}, ["emails"]),
         (["lead.one@nhs.example"], [""]),
