@@ -25,7 +25,12 @@ from tracker.dal import snapshot_reader
 from tracker.dal.items import from_attribute_values, is_case_item
 from tracker.extracts import runtime
 from tracker.extracts.columns import Origin, snapshot_case_columns, snapshot_recommendation_columns
-from tracker.extracts.keys import SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS, snapshot_key
+from tracker.extracts.keys import (
+    SNAPSHOT_CASE_PROVIDERS,
+    SNAPSHOT_CASES,
+    SNAPSHOT_RECOMMENDATIONS,
+    snapshot_key,
+)
 from tracker.extracts.snapshot import snapshot_day
 from tracker.models.case import restricted_fields
 
@@ -72,6 +77,7 @@ def test_snapshot_contents_equal_the_table(stack: Stack, monkeypatch: pytest.Mon
     assert snapshot.keys == [
         snapshot_key(SNAPSHOT_CASES, DAY),
         snapshot_key(SNAPSHOT_RECOMMENDATIONS, DAY),
+        snapshot_key(SNAPSHOT_CASE_PROVIDERS, DAY),
     ]
 
     table = table_cases(stack)
@@ -150,7 +156,11 @@ def test_the_handler_writes_the_scheduled_day(stack: Stack) -> None:
     day = date(2026, 7, 1)  # 00:30 in London (BST)
     assert result == {
         "snapshotDate": day.isoformat(),
-        "keys": [snapshot_key(SNAPSHOT_CASES, day), snapshot_key(SNAPSHOT_RECOMMENDATIONS, day)],
+        "keys": [
+            snapshot_key(SNAPSHOT_CASES, day),
+            snapshot_key(SNAPSHOT_RECOMMENDATIONS, day),
+            snapshot_key(SNAPSHOT_CASE_PROVIDERS, day),
+        ],
         "cases": 3,
         "recommendations": 4,
         "rejectedCaseIds": [],
