@@ -103,5 +103,9 @@ def test_another_table_is_one_more_entry() -> None:
         {"caseId": case.case_id, "theme": "NEGLECT"},
         {"caseId": case.case_id, "theme": "DOMESTIC_ABUSE"},
     ]
-    assert len(TABLES) == 2
-    assert render_snapshot([record_of(case)], DAY).row_counts == {"cases": 1, "recommendations": 2}
+    assert len(TABLES) == 3  # cases, recommendations and the case_providers bridge
+    assert render_snapshot([record_of(case)], DAY).row_counts == {
+        "cases": 1,
+        "recommendations": 2,
+        "case_providers": 0,
+    }
