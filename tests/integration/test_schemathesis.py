@@ -218,6 +218,8 @@ FIELD_RULES_BEYOND_JSON_SCHEMA = (
     "must not contain an NHS number",
     "must not contain a full postcode",
     "must be the ODS code of a current ICB",
+    "must be the ODS code of a known NHS provider",  # reference data, replaceable without a release
+    "repeats an address already listed",  # addresses compare without regard to case
     "must not be larger than",
     "was used with a different body",  # an Idempotency-Key reused: state, not shape
 )
@@ -464,7 +466,7 @@ def test_finding_undeclared_methods_answer_405_with_allow() -> None:
     wrong = []
     with _client() as client:
         for path, operations in DOCUMENT_JSON["paths"].items():
-            url = path.replace("{caseId}", _Session.case_ids[0])
+            url = path.replace("{caseId}", _Session.case_ids[0]).replace("{icbCode}", ORG)
             declared = {method.upper() for method in operations}
             for method in ("PUT", "DELETE", "TRACE"):
                 if method in declared:
