@@ -113,3 +113,46 @@ def test_scrt_remind_writes_one_outbox_file_per_contact_once_a_week(
     assert cli.main(["--state-dir", state_dir, "remind"]) == 0  # run again the same week
     again = json.loads(capsys.readouterr().out)
     assert "QOP" in again["alreadySent"] and not any("digest-QOP-" in name for name in again["outboxFiles"])
+
+
+def test_concurrent_runs_on_dynamodb_local_send_each_digest_once(
+    api: httpx.Client, token: TokenFactory, stack: LocalStack
+) -> None:
+    """Four copies of the job at once, then a retry, against the real conditional writes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.reminders import RecordingSender
+    from tracker.logic.reminders import ReminderService
+    from tracker.reference import reference_data
+
+    icb = "QWO"  # West Yorkshire: no other integration test gives it contacts
+    editor = _bearer(token, "icb_editor", icb)
+    put = api.put(
+        f"/icbs/{icb}/contacts",
+        json={"emails": ["wy.one@nhs.example", "wy.two@nhs.example"]},
+        headers={**editor, "If-Match": '"0"'},
+    )
+    assert put.status_code == 200, put.text
+    assert api.post("/cases", json=_case(icb), headers=editor).status_code == 201
+    sender = RecordingSender()  # list.append is atomic: safe across the runs' threads
+    week_ahead = clock.today_london() + timedelta(days=7 * 5)  # a week no other test has claimed
+
+    def run_once() -> str:
+        service = ReminderService(
+            composition.case_store(),
+            composition.contact_service().recipients,
+            composition.reminder_ledger(),
+            sender,
+            reference_data(),
+            template_id=LOCAL_DIGEST_TEMPLATE_ID,
+            app_base_url=stack.api_url,
+            now=clock.now_utc,
+        )
+        return service.run(week_ahead).outcomes[icb].value
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(lambda _: run_once(), range(4)))
+    outcomes.append(run_once())  # the scheduler's retry, afterwards
+    assert sorted(outcomes) == ["already_sent"] * 4 + ["sent"]
+    mine = sorted(mail.recipient for mail in sender.sent if mail.reference.startswith(f"digest-{icb}-"))
+    assert mine == ["wy.one@nhs.example", "wy.two@nhs.example"]
