@@ -25,6 +25,11 @@ def sign_in(page: Any, stack: LocalStack, role: str, org: str, path: str = "/app
     page.wait_for_url(re.compile(re.escape(stack.api_url) + r"/app/.*"))
 
 
+def saved(page: Any) -> None:
+    """Wait for the page that says the case was saved (a click does not wait for the answer)."""
+    page.locator(".nhsuk-notification-banner--success").wait_for(state="visible")
+
+
 def no_violations(axe: AxeResults, page: Any, name: str) -> None:
     violations = axe.check(page, name)
     assert violations == [], f"axe-core found WCAG violations on {name}: {violations}"
@@ -42,25 +47,26 @@ def test_an_icb_editor_finds_an_overdue_case_changes_its_stage_and_sees_the_hist
 
     page.select_option("#filter-overdue", "true")
     page.click("text=Apply filters")
-    assert "overdue=true" in page.url
+    page.wait_for_url(re.compile(r".*overdue=true.*"))
     listed = page.locator("table a").all_inner_texts()
     assert overdue["reference"] in listed and on_time["reference"] not in listed
     assert page.locator(".nhsuk-tag--red").count() == len(listed)
     no_violations(axe, page, "case list, overdue filter")
 
     page.click(f"text={overdue['reference']}")
-    assert page.url.endswith(f"/app/cases/{overdue['caseId']}")
+    page.wait_for_url(re.compile(rf".*/app/cases/{overdue['caseId']}$"))
     assert page.locator("h1").inner_text().endswith(overdue["reference"])
     no_violations(axe, page, "case")
     screenshot(page, "case")
 
     page.click("text=Edit this case")
+    page.wait_for_url(re.compile(r".*/edit$"))
     no_violations(axe, page, "edit")
     screenshot(page, "edit")
     page.select_option("#stage", "DECISION_PENDING")
     page.click("text=Save changes")
 
-    assert page.locator(".nhsuk-notification-banner--success").is_visible()
+    saved(page)
     history = page.locator("#history ~ table").first.inner_text()
     assert "Stage" in history and "Rapid review" in history and "Decision pending" in history
     assert "Version 2" in page.locator("#history ~ h3").first.inner_text()
@@ -78,7 +84,7 @@ def test_errors_are_shown_in_the_summary_and_beside_the_field(
     page.click("text=Save changes")
 
     summary = page.locator(".nhsuk-error-summary")
-    assert summary.is_visible()
+    summary.wait_for(state="visible")
     assert page.evaluate("document.activeElement.closest('.nhsuk-error-summary') !== null")  # focused by JS
     assert "NHS number" in page.locator("#comments-error").inner_text()
     no_violations(axe, page, "edit with errors")
@@ -97,10 +103,10 @@ def test_the_second_of_two_editors_sees_the_first_ones_change_and_reapplies_thei
 
     first.select_option("#stage", "REPORT_SIGNED_OFF")
     first.click("text=Save changes")
+    saved(first)  # the first editor's save has finished before the second presses the button
     second.fill("#localReference", "SYN-SECOND-EDITOR")
     second.click("text=Save changes")
-
-    assert second.locator("h1").inner_text().endswith("Someone else saved this case first")
+    second.locator("h1:has-text('Someone else saved this case first')").wait_for()
     theirs = second.locator("table").first.inner_text()
     assert "Stage" in theirs and "Report signed off" in theirs
     assert cases.get(case["caseId"])["version"] == 2
@@ -109,9 +115,9 @@ def test_the_second_of_two_editors_sees_the_first_ones_change_and_reapplies_thei
     screenshot(second, "conflict")
 
     second.click("text=Save changes")
-    assert second.locator(".nhsuk-notification-banner--success").is_visible()
-    saved = cases.get(case["caseId"])
-    assert (saved["version"], saved["stage"], saved["localReference"]) == (
+    saved(second)
+    stored = cases.get(case["caseId"])
+    assert (stored["version"], stored["stage"], stored["localReference"]) == (
         3,
         "REPORT_SIGNED_OFF",
         "SYN-SECOND-EDITOR",
@@ -127,6 +133,7 @@ def test_the_regional_team_answers_its_dhr_question_and_nothing_else(
     sign_in(page, web_stack, "regional", "Y62", f"/app/cases/{dhr['caseId']}")
 
     page.click("text=Answer the DHR question")
+    page.wait_for_url(re.compile(r".*/edit$"))
     fields = page.locator("form#main-form [name]").evaluate_all("els => els.map(e => e.name)")
     assert set(fields) == {
         "csrfToken",
@@ -138,7 +145,7 @@ def test_the_regional_team_answers_its_dhr_question_and_nothing_else(
     screenshot(page, "regional-dhr-question")
     page.check("input[name=regionalChiefNurseContentToAcceptDhrHealthRecs][value=YES]")
     page.click("text=Save changes")
-    assert page.locator(".nhsuk-notification-banner--success").is_visible()
+    saved(page)
     assert cases.get(dhr["caseId"])["regionalChiefNurseContentToAcceptDhrHealthRecs"] == "YES"
 
     page.goto(f"{web_stack.api_url}/app/cases/{other['caseId']}")
@@ -189,6 +196,7 @@ def test_recording_a_case(web_stack: LocalStack, new_browser: Browser, axe: AxeR
     page = new_browser()
     sign_in(page, web_stack, "icb_editor", "QE1")
     page.click("header >> text=Record a case")
+    page.wait_for_url(re.compile(r".*/app/cases/new$"))
     no_violations(axe, page, "record a case")
     screenshot(page, "record-a-case")
     added = date.today() - timedelta(days=3)
@@ -204,7 +212,7 @@ def test_recording_a_case(web_stack: LocalStack, new_browser: Browser, axe: AxeR
         page.fill(f"#{prefix}-year", str(day.year))
     page.click("text=Record the case")
 
-    assert page.locator(".nhsuk-notification-banner--success").is_visible()
+    saved(page)
     assert re.match(r"QE1-\d{4}-\d{4}", page.locator("h1").inner_text().split("\n")[-1])
 
 
@@ -232,12 +240,14 @@ def test_sign_out_ends_the_session(web_stack: LocalStack, new_browser: Browser, 
     page = new_browser()
     sign_in(page, web_stack, "icb_editor", "QE1")
     page.click("text=Sign out")
+    page.wait_for_url(re.compile(r".*/app/signed-out$"))
     assert page.locator("h1").inner_text() == "You have signed out"
     no_violations(axe, page, "signed out")
     screenshot(page, "signed-out")
 
     page.goto(f"{web_stack.api_url}/app/")
     assert "/oauth2/authorize" in page.url  # sent to sign in again
+    screenshot(page, "local-identity-provider-sign-in")
     assert page.context.cookies() == [] or all(c["name"] != "scrt-session" for c in page.context.cookies())
 
 

@@ -1,4 +1,5 @@
-"""OpenID Connect sign-in: the authorization code flow with PKCE (S256), state and nonce, by Authlib.
+"""OpenID Connect sign-in: the authorization code flow with PKCE (S256), state and nonce, by Authlib
+(its OAuth 2 client for the flow, its JOSE library joserfc for the ID token).
 
 The identity provider's configuration and keys are fetched from its discovery document and kept
 for the container's life (keys are fetched again when an ID token names one not yet seen).
@@ -6,9 +7,8 @@ for the container's life (keys are fetched again when an ID token names one not 
 
 import secrets
 import threading
-import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from tracker.web.session import PendingSignIn
 
@@ -107,31 +107,32 @@ class OidcClient:
         return self._verify(id_token, pending.nonce)
 
     def _verify(self, id_token: str, nonce: str) -> dict[str, Any]:
-        with warnings.catch_warnings():
-            # authlib.jose is deprecated in favour of joserfc, which is not a dependency (yet): the
-            # ID token claims class that checks nonce, issuer and audience still lives here.
-            warnings.simplefilter("ignore")
-            from authlib.jose import JsonWebKey, JsonWebToken
-            from authlib.jose.errors import JoseError
-            from authlib.oidc.core import CodeIDToken
+        """The ID token's claims once its signature, issuer, audience, times and nonce hold.
+
+        joserfc is Authlib's own JOSE library (its dependency), which Authlib's deprecated
+        ``authlib.jose`` now hands over to.
+        """
+        from joserfc import jwt
+        from joserfc.jwk import KeySet
 
         metadata = self.metadata()
-        options = {
-            "iss": {"essential": True, "value": metadata["issuer"]},
-            "aud": {"essential": True, "value": self.config.client_id},
-        }
-        for refresh in (False, True):
+        registry = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": metadata["issuer"]},
+            aud={"essential": True, "value": self.config.client_id},
+            sub={"essential": True},
+            exp={"essential": True},
+            iat={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        )
+        for refresh in (False, True):  # keys fetched again once: the provider may have rotated them
             try:
-                claims = JsonWebToken(ALGORITHMS).decode(
-                    id_token,
-                    key=JsonWebKey.import_key_set(self._keys(refresh)),
-                    claims_cls=CodeIDToken,
-                    claims_options=options,
-                    claims_params={"nonce": nonce, "client_id": self.config.client_id},
+                token = jwt.decode(
+                    id_token, KeySet.import_key_set(cast(Any, self._keys(refresh))), algorithms=ALGORITHMS
                 )
-                claims.validate(leeway=LEEWAY_SECONDS)
-                return dict(claims)
-            except (ValueError, JoseError) as error:
+                registry.validate(token.claims)
+                return dict(token.claims)
+            except Exception as error:  # any failure to verify is a refusal
                 if refresh:
                     raise SignInFailed(f"the ID token was refused ({type(error).__name__})") from None
         raise SignInFailed("unreachable")  # pragma: no cover

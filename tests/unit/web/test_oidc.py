@@ -1,0 +1,163 @@
+"""Sign-in's two halves without a network: the web app's ID token checks (Authlib), and the local
+identity provider's code flow (PKCE S256, one use per code, client authentication)."""
+
+import base64
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from local_stack.identity import LocalOidcProvider, issue_token, jwks
+from local_stack.state import ISSUER, WEB_CLIENT_ID, LocalState
+from tracker.web.oidc import OidcClient, OidcClientConfig, SignInFailed
+
+CALLBACK = "http://127.0.0.1:3000/app/callback"
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> LocalState:
+    return LocalState(tmp_path / "state")
+
+
+def _client(state: LocalState) -> OidcClient:
+    client = OidcClient(
+        OidcClientConfig(
+            "http://127.0.0.1:3000/.well-known/openid-configuration", WEB_CLIENT_ID, "s", CALLBACK
+        )
+    )
+    client._metadata = {"issuer": ISSUER, "jwks_uri": "unused"}
+    client._jwks = jwks(state)
+    return client
+
+
+def test_a_genuine_id_token_gives_its_claims(state: LocalState) -> None:
+    token = issue_token(state, "icb_editor", "QE1", audience=WEB_CLIENT_ID, extra_claims={"nonce": "n-1"})
+    claims = _client(state)._verify(token, "n-1")
+    assert (claims["role"], claims["org"]) == ("icb_editor", "QE1")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"extra_claims": {"nonce": "another"}},  # replayed from another sign-in
+        {"audience": "safeguarding-case-review-tracker"},  # an API token, not the web app's
+        {"issuer": "https://elsewhere.example"},
+        {"now": time.time() - 7200, "ttl_seconds": 600},  # expired
+    ],
+)
+def test_an_id_token_that_is_not_for_this_sign_in_is_refused(
+    state: LocalState, change: dict[str, Any]
+) -> None:
+    arguments: dict[str, Any] = {"audience": WEB_CLIENT_ID, "extra_claims": {"nonce": "n-1"}, **change}
+    token = issue_token(state, "icb_editor", "QE1", **arguments)
+    with pytest.raises(SignInFailed):
+        _client(state)._verify(token, "n-1")
+
+
+def test_an_id_token_signed_by_another_key_is_refused(state: LocalState, tmp_path: Path) -> None:
+    stranger = LocalState(tmp_path / "stranger")
+    token = issue_token(stranger, "icb_editor", "QE1", audience=WEB_CLIENT_ID, extra_claims={"nonce": "n"})
+    client = _client(state)
+    client._keys = lambda refresh: jwks(state)  # type: ignore[method-assign]
+    with pytest.raises(SignInFailed):
+        client._verify(token, "n")
+
+
+# --- the local identity provider ------------------------------------------------------------------
+
+
+def _challenge(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def _authorize(provider: LocalOidcProvider, verifier: str = "v" * 50, role: str = "icb_editor") -> str:
+    query = {
+        "response_type": "code",
+        "client_id": WEB_CLIENT_ID,
+        "redirect_uri": CALLBACK,
+        "state": "st",
+        "nonce": "nn",
+        "code_challenge": _challenge(verifier),
+        "code_challenge_method": "S256",
+        "scope": "openid",
+    }
+    page = provider.authorize_page(urlencode(query))
+    assert page.status == 200
+    html = page.body.decode()
+    assert re.search(r'<select id="role" name="role">', html) and 'name="org"' in html
+    assert html.count("<button") == 1
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', html))
+    answer = provider.authorize_submit(urlencode({**form, "role": role, "org": "qe1"}).encode())
+    assert answer.status == 302
+    location = dict(answer.headers)["Location"]
+    assert location.startswith(CALLBACK + "?")
+    found = parse_qs(urlsplit(location).query)
+    assert found["state"] == ["st"]
+    return found["code"][0]
+
+
+def _basic(state: LocalState, secret: str | None = None) -> str:
+    pair = f"{WEB_CLIENT_ID}:{secret or state.web_client_secret()}".encode()
+    return "Basic " + base64.b64encode(pair).decode()
+
+
+def _exchange(provider: LocalOidcProvider, state: LocalState, code: str, verifier: str, **extra: str) -> Any:
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CALLBACK,
+        "code_verifier": verifier,
+    }
+    return provider.token(urlencode(body).encode(), extra.get("authorization", _basic(state)))
+
+
+def test_the_code_flow_issues_an_id_token_for_the_chosen_role_and_org(state: LocalState) -> None:
+    provider = LocalOidcProvider(state)
+    code = _authorize(provider)
+    answer = _exchange(provider, state, code, "v" * 50)
+    assert answer.status == 200
+    tokens = json.loads(answer.body)
+    claims = _client(state)._verify(tokens["id_token"], "nn")
+    assert (claims["role"], claims["org"], claims["aud"]) == ("icb_editor", "QE1", WEB_CLIENT_ID)
+
+
+def test_a_code_works_once_and_only_with_its_verifier_and_the_clients_secret(state: LocalState) -> None:
+    provider = LocalOidcProvider(state)
+    assert _exchange(provider, state, _authorize(provider), "w" * 50).status == 400  # wrong verifier
+    code = _authorize(provider)
+    assert _exchange(provider, state, code, "v" * 50, authorization=_basic(state, "wrong")).status == 401
+    assert _exchange(provider, state, code, "v" * 50).status == 200
+    assert _exchange(provider, state, code, "v" * 50).status == 400  # used
+
+
+def test_the_provider_refuses_a_callback_that_is_not_the_web_apps_or_a_flow_without_pkce(
+    state: LocalState,
+) -> None:
+    provider = LocalOidcProvider(state)
+    base = {
+        "response_type": "code",
+        "client_id": WEB_CLIENT_ID,
+        "code_challenge": "c",
+        "code_challenge_method": "S256",
+    }
+    assert (
+        provider.authorize_page(
+            urlencode({**base, "redirect_uri": "https://evil.example/app/callback"})
+        ).status
+        == 400
+    )
+    assert (
+        provider.authorize_page(
+            urlencode({**base, "redirect_uri": CALLBACK, "code_challenge_method": "plain"})
+        ).status
+        == 400
+    )
+    assert (
+        provider.authorize_page(urlencode({**base, "redirect_uri": CALLBACK, "client_id": "other"})).status
+        == 400
+    )
