@@ -176,6 +176,25 @@ def test_a_viewer_has_no_edit_controls_and_a_forged_post_is_refused(
     assert cases.get(case["caseId"])["version"] == 1
 
 
+def test_a_provider_reads_the_cases_naming_it_without_restricted_text_or_controls(
+    web_stack: LocalStack, cases: Cases, new_browser: Browser, axe: AxeResults
+) -> None:
+    named = cases.submit(providersInvolved=["RXL"], comments="Synthetic restricted comment for providers")
+    not_named = cases.submit()
+    page = new_browser()
+    sign_in(page, web_stack, "provider", "RXL")
+
+    listed = page.locator("table a").all_inner_texts()
+    assert named["reference"] in listed and not_named["reference"] not in listed
+    page.click(f"text={named['reference']}")
+    page.wait_for_url(re.compile(rf".*/app/cases/{named['caseId']}$"))
+    content = page.content()
+    assert "Synthetic restricted comment" not in content and "Synthetic summary" not in content
+    assert page.locator("a[href$='/edit']").count() == 0
+    no_violations(axe, page, "case (provider)")
+    screenshot(page, "case-provider")
+
+
 def test_another_icbs_case_is_not_found(
     web_stack: LocalStack, cases: Cases, new_browser: Browser, axe: AxeResults
 ) -> None:

@@ -126,6 +126,13 @@ def _start(web: Harness, next_path: str = "/app/cases/new") -> tuple[str, str]:
     return _cookie_value(started, web.app.cookies.sign_in_name).split(";", 1)[0], state
 
 
+def test_sign_in_returns_to_the_page_asked_for_with_its_filters(web: Harness) -> None:
+    sign_in_cookie, state = _start(web, "/app/?overdue=true&stage=NOTIFIED")
+    web.oidc.claims = {"role": "icb_viewer", "org": "QE1", "sub": "u"}
+    back = web.request("GET", "/app/callback", query={"code": "c", "state": state}, cookie=sign_in_cookie)
+    assert back.location == "/app/?overdue=true&stage=NOTIFIED"
+
+
 def test_sign_in_makes_a_session_from_the_id_tokens_role_and_org(web: Harness) -> None:
     sign_in_cookie, state = _start(web)
     web.oidc.claims = {"role": "icb_editor", "org": "QE1", "sub": "synthetic-user"}
@@ -175,7 +182,7 @@ def test_an_identity_the_api_would_refuse_gets_no_session(web: Harness, claims: 
 
 
 @pytest.mark.parametrize(
-    "target", ["//evil.example/app/", "https://evil.example/", "/elsewhere", "/app\\@evil"]
+    "target", ["//evil.example/app/", "https://evil.example/", "/elsewhere", "/app\\@evil", "/apparently"]
 )
 def test_sign_in_never_returns_to_another_site(web: Harness, target: str) -> None:
     sign_in_cookie, state = _start(web, target)

@@ -236,7 +236,8 @@ class WebApp:
 
     def safe_next(self, candidate: str) -> str:
         """Only a path of this app: never another site (an open redirect)."""
-        if candidate.startswith(APP_PREFIX) and not candidate.startswith("//") and "\\" not in candidate:
+        path = candidate.split("?", 1)[0]
+        if (path == APP_PREFIX or path.startswith(APP_PREFIX + "/")) and "\\" not in candidate:
             return candidate
         return APP_PREFIX + "/"
 
