@@ -65,16 +65,24 @@ class StreamedUpload:
         self.key = key
         self._content_type = content_type
         self._schema_version = schema_version
-        self._buffer = bytearray()
+        # Pieces as written, joined once per part: no buffer grown by copying, one part-sized copy.
+        self._pieces: list[bytes] = []
+        self._buffered = 0
         self._upload_id: str | None = None
         self._parts: list[dict[str, object]] = []
         self.bytes_written = 0
 
     def write(self, data: bytes) -> None:
-        self._buffer += data
+        self._pieces.append(data)
+        self._buffered += len(data)
         self.bytes_written += len(data)
-        if len(self._buffer) >= PART_SIZE:
+        if self._buffered >= PART_SIZE:
             self._send_part()
+
+    def _take_buffer(self) -> bytes:
+        body = b"".join(self._pieces)
+        self._pieces, self._buffered = [], 0
+        return body
 
     def _send_part(self) -> None:
         if self._upload_id is None:
@@ -90,17 +98,15 @@ class StreamedUpload:
             Key=self.key,
             UploadId=self._upload_id,
             PartNumber=number,
-            Body=bytes(self._buffer),
+            Body=self._take_buffer(),
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
-        self._buffer = bytearray()
 
     def complete(self) -> None:
         if self._upload_id is None:
-            self._store.put(self.key, bytes(self._buffer), self._content_type, self._schema_version)
-            self._buffer = bytearray()
+            self._store.put(self.key, self._take_buffer(), self._content_type, self._schema_version)
             return
-        if self._buffer:
+        if self._buffered:
             self._send_part()
         self._client.complete_multipart_upload(
             Bucket=self._store.bucket,
@@ -111,7 +117,7 @@ class StreamedUpload:
 
     def abort(self) -> None:
         """Drop the parts sent so far (S3 would otherwise keep and bill them)."""
-        self._buffer = bytearray()
+        self._pieces, self._buffered = [], 0
         if self._upload_id is not None:
             self._client.abort_multipart_upload(
                 Bucket=self._store.bucket, Key=self.key, UploadId=self._upload_id
