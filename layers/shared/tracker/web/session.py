@@ -10,11 +10,11 @@ import base64
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -52,21 +52,31 @@ def _fernet(secret: bytes, purpose: bytes) -> Fernet:
 
 
 class CookieSealer:
-    def __init__(self, secret: bytes, idle_seconds: int, clock: Callable[[], float] = time.time) -> None:
-        if len(secret) < 32:
+    """Seals with ``secret``; opens with it or any of ``previous`` (the key before a rotation), so
+    that rotating the key signs nobody out."""
+
+    def __init__(
+        self,
+        secret: bytes,
+        idle_seconds: int,
+        clock: Callable[[], float] = time.time,
+        previous: Sequence[bytes] = (),
+    ) -> None:
+        keys = [secret, *previous]
+        if any(len(key) < 32 for key in keys):
             raise ValueError("the session key must be at least 32 bytes")
-        self._session = _fernet(secret, b"session")
-        self._sign_in = _fernet(secret, b"sign-in")
+        self._session = MultiFernet([_fernet(key, b"session") for key in keys])
+        self._sign_in = MultiFernet([_fernet(key, b"sign-in") for key in keys])
         self.idle_seconds = idle_seconds
         self._clock = clock
 
     def _now(self) -> int:
         return int(self._clock())
 
-    def _seal(self, fernet: Fernet, payload: dict[str, Any]) -> str:
+    def _seal(self, fernet: MultiFernet, payload: dict[str, Any]) -> str:
         return fernet.encrypt_at_time(json.dumps(payload).encode(), self._now()).decode()
 
-    def _open(self, fernet: Fernet, token: str, ttl: int) -> dict[str, Any] | None:
+    def _open(self, fernet: MultiFernet, token: str, ttl: int) -> dict[str, Any] | None:
         try:
             data = json.loads(fernet.decrypt_at_time(token.encode(), ttl, self._now()))
         except (InvalidToken, ValueError):
