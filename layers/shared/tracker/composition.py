@@ -171,14 +171,19 @@ def failure_inbox() -> "S3FailureInbox":
 # --- the tracker web app (functions/web_app) ------------------------------------------------------
 
 
-def _web_secret(inline: Any, secret_arn_name: str) -> str | None:
-    """A web app secret: given itself (local stack, tests), or read once from Secrets Manager."""
+def _web_secret(inline: Any, secret_arn_name: str, stage: str = "AWSCURRENT") -> str | None:
+    """A web app secret: given itself (local stack, tests), or read from Secrets Manager (None when
+    not configured, or when the secret has no such stage: never rotated yet)."""
     if inline is not None:
-        return str(inline.get_secret_value())
+        return str(inline.get_secret_value()) if stage == "AWSCURRENT" else None
     arn = getattr(settings.settings(), secret_arn_name)
     if not arn:
         return None
-    return secrets_client().get_secret_value(SecretId=arn)["SecretString"]
+    client = secrets_client()
+    try:
+        return client.get_secret_value(SecretId=arn, VersionStage=stage)["SecretString"]
+    except client.exceptions.ResourceNotFoundException:
+        return None
 
 
 @_once
@@ -190,6 +195,8 @@ def web_app() -> "WebApp":
     config = settings.settings()
     base_url = config.require(settings.WEB_BASE_URL).rstrip("/")
     session_key = _web_secret(config.web_session_key, "web_session_key_secret_arn")
+    # The key before the last rotation still opens the sessions it sealed.
+    previous_key = _web_secret(config.web_session_key, "web_session_key_secret_arn", "AWSPREVIOUS")
     if session_key is None:
         raise settings.ConfigurationError(
             f"{settings.WEB_SESSION_KEY_SECRET_ARN} (or {settings.WEB_SESSION_KEY}) is not set"
@@ -204,7 +211,11 @@ def web_app() -> "WebApp":
     )
     return WebApp(
         base_url=base_url,
-        sealer=CookieSealer(session_key.encode(), config.web_session_idle_seconds),
+        sealer=CookieSealer(
+            session_key.encode(),
+            config.web_session_idle_seconds,
+            previous=[previous_key.encode()] if previous_key and previous_key != session_key else [],
+        ),
         oidc=oidc,
         policy=access_policy(),
         reference=reference_data,
