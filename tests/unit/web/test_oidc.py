@@ -5,7 +5,9 @@ import base64
 import hashlib
 import json
 import re
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -161,3 +163,89 @@ def test_the_provider_refuses_a_callback_that_is_not_the_web_apps_or_a_flow_with
         provider.authorize_page(urlencode({**base, "redirect_uri": CALLBACK, "client_id": "other"})).status
         == 400
     )
+
+
+# --- the whole flow over loopback HTTP: the web app's Authlib client and the local provider -------
+
+
+@pytest.fixture
+def served(state: LocalState) -> Iterator[tuple[str, LocalOidcProvider]]:
+    """The local identity provider's discovery, token and JWKS endpoints on a loopback port."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from local_stack.identity import discovery_document, jwks_json
+    from local_stack.state import DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH
+
+    provider = LocalOidcProvider(state)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            host = self.headers["Host"]
+            if self.path == DISCOVERY_PATH:
+                self._answer(
+                    200, json.dumps(discovery_document(host)).encode(), [("Content-Type", "application/json")]
+                )
+            elif self.path == JWKS_PATH:
+                self._answer(200, jwks_json(state), [("Content-Type", "application/json")])
+            else:
+                self._answer(404, b"", [])
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == TOKEN_PATH:
+                answer = provider.token(body, self.headers.get("Authorization") or "")
+                self._answer(answer.status, answer.body, answer.headers)
+            else:
+                self._answer(404, b"", [])
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", provider
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_web_apps_client_signs_in_at_the_local_provider_over_http(
+    state: LocalState, served: tuple[str, LocalOidcProvider]
+) -> None:
+    from local_stack.state import DISCOVERY_PATH
+
+    provider_url, provider = served
+    client = OidcClient(
+        OidcClientConfig(
+            f"{provider_url}{DISCOVERY_PATH}", WEB_CLIENT_ID, state.web_client_secret(), CALLBACK
+        )
+    )
+
+    url, pending = client.begin("/app/cases/new")
+    sent = parse_qs(urlsplit(url).query)
+    assert url.startswith(f"{provider_url}/oauth2/authorize?")
+    assert sent["code_challenge_method"] == ["S256"] and sent["state"] == [pending.state]
+    assert sent["nonce"] == [pending.nonce] and sent["redirect_uri"] == [CALLBACK]
+    assert sent["code_challenge"] == [_challenge(pending.code_verifier)]
+
+    # The browser's part: the sign-in page, then the form sent back (to the provider on the server).
+    page = provider.authorize_page(urlsplit(url).query)
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.body.decode()))
+    back = provider.authorize_submit(urlencode({**form, "role": "regional", "org": "Y62"}).encode())
+    code = parse_qs(urlsplit(dict(back.headers)["Location"]).query)["code"][0]
+
+    claims = client.finish(code, pending)
+
+    assert (claims["role"], claims["org"], claims["nonce"]) == ("regional", "Y62", pending.nonce)
+    with pytest.raises(SignInFailed):
+        client.finish(code, pending)  # a code is redeemed once
