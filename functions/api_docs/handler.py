@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tracker import composition  # noqa: F401 - imported for its SnapStart hooks (tracker.snapstart)
 from tracker.api.openapi_document import committed_document, swagger_html
 from tracker.observability import logger, tracer
 
