@@ -153,6 +153,10 @@ def test_the_regional_team_answers_its_dhr_question_and_nothing_else(
     assert page.locator("text=Answer the DHR question").count() == 0
     response = page.goto(f"{web_stack.api_url}/app/cases/{other['caseId']}/edit")
     assert response is not None and response.status == 403
+    assert page.locator("h1").inner_text() == "You cannot do this"
+    assert page.locator(".app-correlation-id").inner_text().strip()
+    no_violations(axe, page, "forbidden")
+    screenshot(page, "forbidden")
 
 
 def test_a_viewer_has_no_edit_controls_and_a_forged_post_is_refused(
