@@ -23,6 +23,7 @@ from tracker.reference import reference_data
 __all__ = ["stack"]
 
 DEVON_EDITOR = Caller(Role.ICB_EDITOR, "QJK", "editor-1")
+DEVON_EDITOR_ICB = ("QJK", "Y58")
 SOUTH_WEST = Caller(Role.REGIONAL, "Y58", "regional-1")
 NATIONAL = Caller(Role.NATIONAL, "X24", "national-1")
 LATE = [
@@ -164,3 +165,29 @@ def test_on_dynamodb_a_rare_filter_stops_at_the_read_limit(
     assert first.next_cursor is not None
     found, _ = _all_pages(service, DEVON_EDITOR, ListCases(review_type=ReviewType.SAR, limit=1))
     assert sorted(case.reference for case in found) == ["QJK-2026-0013", "QJK-2026-0026", "QJK-2026-0039"]
+
+
+def test_on_dynamodb_a_national_list_pages_every_rare_match_once_across_regions(
+    stack: Stack, fixed_today: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several region partitions, each stopping at its read limit: the first checkpoint merged ends
+    the page, so no partition's unread cases are skipped by the cursor."""
+    from tests.unit.reporting.reporting_support import DORSET, SOUTH_EAST_LONDON
+    from tracker.logic import cases as cases_module
+
+    monkeypatch.setattr(cases_module, "MIN_ITEMS_READ", 5)
+    expected = set()
+    for number in range(1, 46):
+        icb = (DEVON_EDITOR_ICB, DORSET, SOUTH_EAST_LONDON)[number % 3]
+        sar = number % 7 == 0
+        case = build_case(icb=icb, number=number, reviewType="SAR" if sar else "CSPR", recommendations=None)
+        stack.create(case)
+        if sar:
+            expected.add(case.reference)
+    service = _service(stack.repository)
+
+    found, pages = _all_pages(service, NATIONAL, ListCases(review_type=ReviewType.SAR, limit=1))
+
+    assert sorted(case.reference for case in found) == sorted(expected)
+    assert len(found) == len({case.case_id for case in found})  # none twice
+    assert pages > len(expected)  # short pages happened
