@@ -109,3 +109,29 @@ def test_another_table_is_one_more_entry() -> None:
         "recommendations": 2,
         "case_providers": 0,
     }
+
+
+def test_a_failing_abort_does_not_hide_the_error_or_stop_the_other_aborts() -> None:
+    aborted: list[str] = []
+
+    class Sink:
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+        def write(self, data: bytes) -> None:
+            pass
+
+        def complete(self) -> None:
+            pass
+
+        def abort(self) -> None:
+            aborted.append(self.key)
+            raise PermissionError("no s3:AbortMultipartUpload")
+
+    def failing_items() -> Iterator[dict[str, Any]]:
+        yield record_of(build_case())
+        raise RuntimeError("the table read failed")
+
+    with pytest.raises(RuntimeError, match="the table read failed"):
+        stream_snapshot(failing_items(), DAY, Sink)
+    assert len(aborted) == len(TABLES)

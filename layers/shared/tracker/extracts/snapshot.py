@@ -12,6 +12,7 @@ spreadsheet would run as a formula is written with a leading ``'``.
 A new table is one more ``SnapshotTable`` in ``TABLES`` (and its name in ``keys.SNAPSHOT_TABLES``).
 """
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -148,7 +149,10 @@ def stream_snapshot(
             writer.sink.complete()
     except BaseException:
         for writer in writers:
-            writer.sink.abort()
+            # Best effort: the first error is the one to report, and the bucket's lifecycle rule
+            # removes incomplete uploads that could not be aborted.
+            with contextlib.suppress(Exception):
+                writer.sink.abort()
         raise
     return Snapshot(
         day=day,
