@@ -5,8 +5,17 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker import composition
+from tracker import composition, snapstart
 from tracker.observability import logger
+from tracker.web import rendering
+
+
+# With SnapStart the templates are compiled once, before the snapshot (nothing secret is built there).
+def _before_snapshot() -> None:
+    rendering.warm()
+
+
+snapstart.register(before_snapshot=_before_snapshot, after_restore=lambda: None)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -25,3 +25,18 @@ def test_the_css_loads_nothing_from_another_site() -> None:
     assert not re.search(r"url\((https?:)?//", css)
     for image in re.findall(r"url\(([^)]+)\)", css):
         assert (TARGET / image).is_file(), image
+
+
+def test_warming_compiles_every_page_template() -> None:
+    from tracker.web import rendering
+
+    names = rendering.warm()
+    assert {
+        "layout.html",
+        "list.html",
+        "case.html",
+        "edit.html",
+        "new.html",
+        "overview.html",
+        "error.html",
+    } <= set(names)
