@@ -217,15 +217,16 @@ def case_list(app: WebApp, context: Context) -> WebResponse:
         )
         next_href = app.url(f"{APP_PREFIX}/?{query}")
     rows = [
-        [
-            {"html": _link(app, case)},
-            {"text": icb_name(app, case.icb_code)},
-            {"text": value_label(case.review_type.value)},
-            {"text": value_label(case.stage.value)},
-            {"text": value_label(case.status.value)},
-            {"text": format_time(case.model_dump(mode="json", by_alias=True)["updatedAt"])},
-            {"html": _overdue_tag(case.deadlines.overdue)},
-        ]
+        {
+            "href": app.url(f"{APP_PREFIX}/cases/{case.case_id}"),
+            "reference": case.reference,
+            "icb": icb_name(app, case.icb_code),
+            "reviewType": value_label(case.review_type.value),
+            "stage": value_label(case.stage.value),
+            "status": value_label(case.status.value),
+            "updated": format_time(case.model_dump(mode="json", by_alias=True)["updatedAt"]),
+            "overdue": case.deadlines.overdue,
+        }
         for case in page.items
     ]
     return app.page(
@@ -265,21 +266,6 @@ def _icb_options(app: WebApp, caller: Caller) -> list[tuple[str, str]]:
     reference = app.reference()
     codes = sorted(reference.icbs) if readable is None else sorted(readable)
     return [(code, icb_name(app, code)) for code in codes if reference.icb(code) is not None]
-
-
-def _link(app: WebApp, case: Case) -> Any:
-    from markupsafe import Markup, escape
-
-    href = app.url(f"{APP_PREFIX}/cases/{case.case_id}")
-    # Both parts escaped: a table cell takes markup, so the link is built here.
-    return Markup('<a href="{}">{}</a>').format(escape(href), escape(case.reference))
-
-
-def _overdue_tag(overdue: bool) -> Any:
-    from markupsafe import Markup
-
-    # The design system's tag, as its macro writes it (a table cell takes markup, not a macro call).
-    return Markup('<strong class="nhsuk-tag nhsuk-tag--red">Overdue</strong>') if overdue else ""
 
 
 # --- one case -------------------------------------------------------------------------------------
