@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import CfnResource, Duration, aws_iam, aws_kms, aws_lambda, aws_sqs
+from aws_cdk import CfnResource, Duration, RemovalPolicy, aws_iam, aws_kms, aws_lambda, aws_sqs
 from constructs import Construct
 
 from infra import constants
@@ -123,6 +123,11 @@ class TrackerFunction(Construct):
             log_group=self.log_group,
             dead_letter_queue=dead_letter_queue,
             snap_start=aws_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            # Each SnapStart version's cache is billed while it exists: a deploy removes the version
+            # before (the alias has moved to the new one by then).
+            current_version_options=aws_lambda.VersionOptions(removal_policy=RemovalPolicy.DESTROY)
+            if snap_start
+            else None,
         )
         self.alias: aws_lambda.Alias | None = None
         if snap_start:

@@ -233,6 +233,13 @@ class Reporting(Construct):
         role = self.snapshot.role
         permissions.grant_table_read(role, store.cases_table, data_key, schema.INDEXES)
         permissions.grant_objects_put(role, self.extracts, reporting_key, extract_keys.SNAPSHOTS_PREFIX)
+        # It streams each table in parts and aborts the upload when the run fails.
+        role.add_to_principal_policy(
+            aws_iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload"],
+                resources=[self.extracts.arn_for_objects(f"{extract_keys.SNAPSHOTS_PREFIX}*")],
+            )
+        )
         acknowledge(
             role,
             "snapshot_extract writes objects under snapshots/ only, one folder per day.",

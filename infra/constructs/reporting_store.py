@@ -63,7 +63,8 @@ class ReportingStore(Construct):
                 aws_s3.LifecycleRule(
                     id="OldVersions",
                     noncurrent_version_expiration=constants.NONCURRENT_VERSION_EXPIRY,
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                    # A snapshot that failed mid-upload leaves parts holding case data: gone in a day.
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),
                 aws_s3.LifecycleRule(
                     id="ColdSnapshots",

@@ -368,3 +368,14 @@ def test_athena_workgroup_enforces_encrypted_results(synthesized: Synthesized) -
             ),
         },
     )
+
+
+def test_parts_of_a_failed_snapshot_upload_are_gone_within_a_day(synthesized: Synthesized) -> None:
+    bucket_id, bucket = synthesized.one(DATA, "AWS::S3::Bucket", "Reporting/Extracts")
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    aborts = [
+        r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+        for r in rules
+        if "AbortIncompleteMultipartUpload" in r
+    ]
+    assert aborts == [1], bucket_id

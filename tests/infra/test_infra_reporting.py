@@ -103,6 +103,19 @@ def test_publisher_deletes_under_current_only(synthesized: Synthesized) -> None:
     )
 
 
+def test_snapshot_streams_and_aborts_uploads_under_snapshots_only(synthesized: Synthesized) -> None:
+    statements = role_statements(synthesized, SNAPSHOT_EXTRACT)
+    for action in ("s3:PutObject", "s3:AbortMultipartUpload"):
+        resources = [
+            resource
+            for statement in statements
+            if statement["Effect"] == "Allow" and action in actions_of(statement)
+            for resource in _resources(statement)
+        ]
+        assert resources == [f"{EXTRACTS}/{extract_keys.SNAPSHOTS_PREFIX}*"], action
+    assert not _granted_on(statements, f"{EXTRACTS}/{extract_keys.CURRENT_PREFIX}")
+
+
 def test_snapshot_runs_daily_and_undeliverable_events_reach_its_dead_letter_queue(
     synthesized: Synthesized,
 ) -> None:

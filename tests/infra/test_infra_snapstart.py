@@ -72,3 +72,11 @@ def test_api_gateway_may_invoke_each_alias(synthesized: Synthesized) -> None:
     for name in CALLER_FACING:
         function_id, _ = function_of(synthesized, name)
         assert _live_alias_of(synthesized, function_id) in invocable, name
+
+
+def test_a_deploy_removes_the_version_before(synthesized: Synthesized) -> None:
+    """A SnapStart version's cache is billed while the version exists; old ones must not pile up."""
+    versions = _resources(synthesized, "AWS::Lambda::Version")
+    assert versions
+    for version_id, version in versions.items():
+        assert version.get("DeletionPolicy") == "Delete", version_id
