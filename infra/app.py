@@ -28,6 +28,7 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
         constants.STATEFUL_STACK_ID,
         env=env,
         description="Safeguarding Case Review Tracker: keys, tables, buckets, audit trails, Glue, Athena",
+        config=config,
     )
     StatelessStack(
         app,

@@ -50,6 +50,10 @@ CONTEXT_ALARM_EMAIL = "tracker:alarmEmail"
 """Optional e-mail address subscribed to the alarm topic."""
 CONTEXT_SAR_COMPLETION_MONTHS = "tracker:sarCompletionMonths"
 """Months after dateAdded a safeguarding adult review is due (SAR_COMPLETION_MONTHS)."""
+CONTEXT_TABLE_INDEXES = "tracker:tableIndexes"
+"""How many of the cases table's indexes (tracker.dal.schema.INDEXES, in order) to create: DynamoDB
+adds one index per table update, so a table made by an older release gains new ones one deploy at
+a time (docs/deploy.md). Default: all."""
 CONTEXT_RESERVED_CONCURRENCY = "tracker:reservedConcurrency"
 """JSON object overriding RESERVED_CONCURRENCY per function, e.g. '{"query_cases": 60}'."""
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from infra import constants
 from infra.routes import FUNCTIONS
 from tracker import settings
+from tracker.dal import schema
 
 
 class DeploymentConfigError(ValueError):
@@ -28,6 +29,7 @@ class DeploymentConfig:
     sar_completion_months: int
     reserved_concurrency: Mapping[str, int]
     alarm_email: str | None
+    table_indexes: tuple[schema.IndexDefinition, ...] = schema.INDEXES
 
     @property
     def total_reserved_concurrency(self) -> int:
@@ -53,7 +55,22 @@ def from_context(node: Node) -> DeploymentConfig:
             node.try_get_context(constants.CONTEXT_RESERVED_CONCURRENCY)
         ),
         alarm_email=node.try_get_context(constants.CONTEXT_ALARM_EMAIL) or None,
+        table_indexes=_table_indexes(node.try_get_context(constants.CONTEXT_TABLE_INDEXES)),
     )
+
+
+def _table_indexes(value: object) -> tuple[schema.IndexDefinition, ...]:
+    if value is None:
+        return schema.INDEXES
+    try:
+        count = int(str(value))
+    except ValueError:
+        count = -1
+    if not 1 <= count <= len(schema.INDEXES):
+        raise DeploymentConfigError(
+            f"{constants.CONTEXT_TABLE_INDEXES}={value!r}: a whole number from 1 to {len(schema.INDEXES)}"
+        )
+    return schema.INDEXES[:count]
 
 
 def _sar_completion_months(value: object) -> int:

@@ -53,12 +53,22 @@ class AccountSetupStack(Stack):
 
 
 class StatefulStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, env: Environment, description: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: Environment,
+        description: str,
+        config: DeploymentConfig,
+    ) -> None:
         # Termination protection: deleting this stack is never part of a routine change.
         super().__init__(scope, construct_id, env=env, description=description, termination_protection=True)
         self.keys = Keys(self, "Keys")
         self.audit = AuditTrails(self, "Audit", log_key=self.keys.operations)
-        self.case_store = CaseStore(self, "Data", key=self.keys.data, log_key=self.keys.operations)
+        self.case_store = CaseStore(
+            self, "Data", key=self.keys.data, log_key=self.keys.operations, indexes=config.table_indexes
+        )
         self.external_secrets = ExternalSecrets(self, "ExternalSecrets", key=self.keys.data)
         self.reporting = ReportingStore(
             self,

@@ -31,14 +31,20 @@ def _string_attribute(name: str) -> aws_dynamodb.Attribute:
 
 class CaseStore(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, key: aws_kms.IKey, log_key: aws_kms.IKey
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: aws_kms.IKey,
+        log_key: aws_kms.IKey,
+        indexes: tuple[schema.IndexDefinition, ...] = schema.INDEXES,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._tables(key)
+        self._tables(key, indexes)
         self._backups(key)
         self._generated_secrets(key, log_key)
 
-    def _tables(self, key: aws_kms.IKey) -> None:
+    def _tables(self, key: aws_kms.IKey, indexes: tuple[schema.IndexDefinition, ...]) -> None:
         encryption = aws_dynamodb.TableEncryptionV2.customer_managed_key(key)
         # Keys, indexes and stream type come from the layer's schema: the DAL, the local stack and
         # this table are built from the same definition.
@@ -57,7 +63,7 @@ class CaseStore(Construct):
                     sort_key=_string_attribute(index.sort_key),
                     projection_type=aws_dynamodb.ProjectionType.ALL,
                 )
-                for index in schema.INDEXES
+                for index in indexes
             ],
             point_in_time_recovery_specification=aws_dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True

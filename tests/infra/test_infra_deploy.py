@@ -123,6 +123,23 @@ def test_sar_completion_months_is_configuration_checked_by_the_settings_model() 
         deployment.from_context(App(context={constants.CONTEXT_SAR_COMPLETION_MONTHS: "0"}).node)
 
 
+def test_table_indexes_default_to_all_and_an_older_table_gains_them_one_at_a_time(
+    synthesized: Synthesized,
+) -> None:
+    from tracker.dal import schema
+
+    assert deployment.from_context(App().node).table_indexes == schema.INDEXES
+    _, table = synthesized.one(constants.STATEFUL_STACK_ID, "AWS::DynamoDB::GlobalTable", "Data/CasesTable")
+    names = [index["IndexName"] for index in table["Properties"]["GlobalSecondaryIndexes"]]
+    assert names == [index.name for index in schema.INDEXES]
+    first_two = deployment.from_context(App(context={constants.CONTEXT_TABLE_INDEXES: "2"}).node)
+    assert first_two.table_indexes == schema.INDEXES[:2]
+    for bad in ("0", str(len(schema.INDEXES) + 1), "all"):
+        with pytest.raises(deployment.DeploymentConfigError, match=constants.CONTEXT_TABLE_INDEXES):
+            deployment.from_context(App(context={constants.CONTEXT_TABLE_INDEXES: bad}).node)
+    assert constants.CONTEXT_TABLE_INDEXES in DEPLOY_DOC.read_text()
+
+
 def test_deploy_doc_states_the_concurrency_quota_the_defaults_need() -> None:
     needed = deployment.from_context(App().node).account_concurrency_needed
     text = DEPLOY_DOC.read_text()
