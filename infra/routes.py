@@ -78,6 +78,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/app/cases/{caseId}/edit", WEB_APP, authorized=False),
     Route("GET", "/app/overview", WEB_APP, authorized=False),
     Route("GET", "/app/overview.csv", WEB_APP, authorized=False),
+    Route("GET", "/app/icbs/{icbCode}/contacts", WEB_APP, authorized=False),
+    Route("POST", "/app/icbs/{icbCode}/contacts", WEB_APP, authorized=False),
     Route("GET", "/app/static/{asset}", WEB_APP, authorized=False),
 )
 
