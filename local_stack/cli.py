@@ -392,6 +392,36 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return 1 if result.get("failed") else 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Put cases written before the due-date indexes existed onto them (as an operator does on AWS)."""
+    from tracker import composition
+    from tracker import settings as tracker_settings
+    from tracker.dal.due_backfill import backfill_due_keys
+    from tracker.extracts.runtime import region_codes
+
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    os.environ.update(_client_env(state))
+    composition.reset()
+    report = backfill_due_keys(
+        composition.dynamodb_client(),
+        tracker_settings.settings().require(tracker_settings.CASES_TABLE_NAME),
+        region_codes(),
+    )
+    print(
+        json.dumps(
+            {
+                "casesRead": report.cases_read,
+                "casesUpdated": report.cases_updated,
+                "casesMovedOn": report.cases_moved_on,
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
 def cmd_redrive(args: argparse.Namespace) -> int:
     """Republish the cases of the batches the stream poller gave up on (as the AWS function does)."""
     from local_stack.failures import DirectoryFailureInbox
@@ -485,6 +515,11 @@ def parser() -> argparse.ArgumentParser:
         "remind", help="run the weekly overdue reminders now (emails go to the outbox/ folder)"
     )
     remind.set_defaults(run=cmd_remind)
+
+    backfill = commands.add_parser(
+        "backfill", help="put cases written before the due-date indexes existed onto them (overdue lists)"
+    )
+    backfill.set_defaults(run=cmd_backfill)
 
     redrive = commands.add_parser(
         "redrive", help="republish the cases of stream batches that failed for good (failed-batches/)"
