@@ -18,9 +18,11 @@ import pytest
 from local_stack.events import match_route, proxy_event, request_context
 from tests.conftest import synthetic_case
 from tests.support.memory import InMemoryCaseStore, InMemoryLedger
+from tests.support.reminders import InMemoryContactStore
 from tracker.access import AccessPolicy, Caller
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import SubmitCase
+from tracker.logic.contacts import ContactService
 from tracker.logic.cursor import CursorCodec
 from tracker.models.case import Case
 from tracker.models.enums import Role
@@ -89,6 +91,8 @@ class Harness:
     sealer: CookieSealer
     oidc: FakeOidc
     summary: list[Any]
+    contact_store: InMemoryContactStore
+    contacts: ContactService
 
     def cookie_for(self, caller: Caller) -> str:
         session = self.sealer.new_session(caller.sub, caller.role.value, caller.org)
@@ -147,6 +151,8 @@ def web(ticking_clock: None) -> Harness:
     sealer = CookieSealer(secrets.token_bytes(32), 30 * 60)
     oidc = FakeOidc()
     summary: list[Any] = [None]
+    contact_store = InMemoryContactStore()
+    contacts = ContactService(contact_store, AccessPolicy(reference), lambda: codec)
     app = WebApp(
         base_url=BASE_URL,
         sealer=sealer,
@@ -155,8 +161,9 @@ def web(ticking_clock: None) -> Harness:
         reference=lambda: reference,
         case_service=lambda: service,
         latest_summary=lambda: summary[0],
+        contact_service=lambda: contacts,
     )
-    return Harness(app, store, service, sealer, oidc, summary)
+    return Harness(app, store, service, sealer, oidc, summary, contact_store, contacts)
 
 
 WebFactory = Callable[..., Harness]

@@ -54,6 +54,14 @@ STATIC_TYPES = {
 }
 
 
+def _composed_contact_service() -> Any:
+    """The ICB contacts use cases from the composition root, built on first use (a page that never
+    shows contacts never builds them)."""
+    from tracker import composition
+
+    return composition.contact_service()
+
+
 class CsrfRefused(Exception):
     """A POST without the session's CSRF token."""
 
@@ -104,6 +112,7 @@ class WebApp:
         case_service: Callable[[], Any],
         latest_summary: Callable[[], Any],
         claims: Claims = Claims("role", "org", "sub"),
+        contact_service: Callable[[], Any] | None = None,
     ) -> None:
         self.base_path = urlsplit(base_url).path.rstrip("/")
         self.cookies = cookie_policy_for(base_url)
@@ -114,6 +123,7 @@ class WebApp:
         self.case_service = case_service
         self.latest_summary = latest_summary
         self.claims = claims
+        self.contact_service = contact_service or _composed_contact_service
 
     # --- URLs and rendering ---------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from tracker.web.labels import field_label, options, readable_detail
 
 FormData = Mapping[str, list[str]]
 
-TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES = (
+TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES, CODE = (
     "text",
     "textarea",
     "select",
@@ -38,7 +38,8 @@ TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES = (
     "checkboxes",
     "date",
     "yes_no",
-    "codes",
+    "codes",  # several ODS codes in one box, one a line (providersInvolved)
+    "code",  # one ODS code (a recommendation's ownerProviderCode)
 )
 DATE_PARTS = ("day", "month", "year")
 BLANK_ROWS = 1  # one empty row to add an item, without JavaScript
@@ -117,14 +118,26 @@ SECTIONS: tuple[Section, ...] = (
             Field("steisNumber", TEXT),
             Field("localReference", TEXT),
             Field("convertedFromCaseId", TEXT, hint="The case id of the rapid review this review came from."),
-            Field(
-                "providersInvolved", CODES, hint="ODS codes of the NHS providers named, separated by spaces."
-            ),
             Rows(
                 "otherIdentifiers",
                 (_enum("type", IdentifierType), Field("value", TEXT)),
                 max_rows=10,
                 item_label="identifier",
+            ),
+        ),
+    ),
+    Section(
+        "providers",
+        "Providers involved",
+        (
+            Field(
+                "providersInvolved",
+                CODES,
+                hint=(
+                    "The ODS codes of the NHS providers (trusts) the review names, one on each line, "
+                    "for example RXL. Up to 20. Each provider named can read this case, "
+                    "but not its restricted information."
+                ),
             ),
         ),
     ),
@@ -165,7 +178,11 @@ SECTIONS: tuple[Section, ...] = (
                     _enum("theme", Theme),
                     Field("text", TEXTAREA),
                     Field("owner", TEXT),
-                    Field("ownerProviderCode", TEXT, hint="Optional: the ODS code of the owning provider."),
+                    Field(
+                        "ownerProviderCode",
+                        CODE,
+                        hint="Optional: the ODS code of one of the providers involved, for example RXL.",
+                    ),
                     Field("dueDate", DATE),
                     _enum("status", RecommendationStatus),
                     Field("evidence", TEXTAREA),
@@ -279,7 +296,7 @@ def _put(values: dict[str, list[str]], name: str, spec: Field, value: Any) -> No
     elif spec.kind == CHECKBOXES:
         values[name] = [str(item) for item in value]
     elif spec.kind == CODES:
-        values[name] = [" ".join(str(item) for item in value)]
+        values[name] = ["\n".join(str(item) for item in value)]
     elif spec.kind == YES_NO:
         values[name] = ["yes" if value else "no"]
     else:
@@ -303,6 +320,12 @@ def form_values(document: Mapping[str, Any], sections: list[Section]) -> dict[st
 
 
 # --- form values → case document ------------------------------------------------------------------
+
+
+def split_codes(text: str) -> list[str]:
+    """ODS codes as typed into one box: one a line (spaces, commas or semicolons also part them),
+    in capitals as ODS writes them. Whether each is known is the domain's answer."""
+    return [code.upper() for code in re.split(r"[\s,;]+", text) if code]
 
 
 @dataclass
@@ -331,8 +354,9 @@ def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> A
         chosen = [value for value in form.get(name, []) if value.strip()]
         return chosen or None
     if spec.kind == CODES:
-        codes = [code.upper() for code in re.split(r"[\s,]+", _first(form, name)) if code]
-        return codes or None
+        return split_codes(_first(form, name)) or None
+    if spec.kind == CODE:
+        return _first(form, name).upper() or None
     if spec.kind == YES_NO:
         return {"yes": True, "no": False}.get(_first(form, name))
     # Free text keeps its lines; other values are single words.
@@ -411,12 +435,34 @@ def _date_like(sections: list[Section], path: str) -> bool:
     return False
 
 
+def _codes_fields(sections: list[Section]) -> set[str]:
+    return {
+        item.name
+        for section in sections
+        for item in section.fields
+        if isinstance(item, Field) and item.kind == CODES
+    }
+
+
+def quoted(value: Any, limit: int = 40) -> str:
+    """What was typed, shortened, to say which line of a box an error is about."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def place_errors(
-    errors: list[FieldError], sections: list[Section], row_positions: Mapping[str, list[int]] | None = None
+    errors: list[FieldError],
+    sections: list[Section],
+    row_positions: Mapping[str, list[int]] | None = None,
+    document: Mapping[str, Any] | None = None,
 ) -> FormErrors:
-    """Each domain error beside the box it names (rows mapped back to the form's own rows)."""
+    """Each domain error beside the box it names (rows mapped back to the form's own rows).
+
+    A box holding several codes gets one message per bad code, naming it (from ``document``, the
+    values the form read), since the box itself cannot point at a line."""
     placed = FormErrors()
     row_names = {item.name for section in sections for item in section.fields if isinstance(item, Rows)}
+    codes_fields = _codes_fields(sections)
     for error in errors:
         path = error.field
         match = _ROW_PATH.match(path)
@@ -435,7 +481,14 @@ def place_errors(
                 else field_label(rows)
             )
         elif "[" in path:
-            label = field_label(path.split("[", 1)[0])
+            name = path.split("[", 1)[0]
+            label = field_label(name)
+            position = re.match(r"^[A-Za-z]+\[(\d+)\]$", path)
+            listed = (document or {}).get(name)
+            if name in codes_fields and position and isinstance(listed, list):
+                index = int(position.group(1))
+                if index < len(listed):
+                    label = f"{label} ({quoted(listed[index])})"
         elif not path:
             label = "The case"
         element = element_id(path.split("[", 1)[0] if not match and "[" in path else path)

@@ -71,6 +71,9 @@ VALUE_LABELS = {
     "SEVEN_MINUTE_BRIEFING": "7-minute briefing",
 }
 
+ODS_CODE_PATTERN = "^[A-Z0-9]{3,5}$"  # the case model's pattern for ICB and provider codes
+# pydantic's words for a list too long or too short ("... at most 20 items after validation, not 22")
+_LIST_LENGTH = re.compile(r"^List should have at (least|most) (\d+) items? after validation, not (\d+)$")
 _CAMEL_WORD = re.compile(r"\b([a-z]+(?:[A-Z][a-z0-9]*)+)\b")
 
 
@@ -98,6 +101,12 @@ def readable_detail(detail: str) -> str:
         return "is required"
     if detail.startswith("Input should be"):  # a value outside an enumeration: the form offers a list
         return "must be one of the choices offered"
+    if detail == f"String should match pattern '{ODS_CODE_PATTERN}'":  # the pattern, in words
+        return "must be an ODS code: 3 to 5 capital letters and numbers, for example RXL"
+    counted = _LIST_LENGTH.match(detail)
+    if counted:
+        bound, limit, given = counted.groups()
+        return f"must list at {bound} {limit} ({given} given)"
     return _CAMEL_WORD.sub(
         lambda match: (
             field_label(match.group(1)).lower() if match.group(1) in FIELD_LABELS else match.group(1)
@@ -127,3 +136,26 @@ def format_time(value: Any) -> str:
         local = value.astimezone(clock.LONDON)
         return f"{local.day} {local:%B %Y} at {local:%H:%M}"
     return str(value)
+
+
+_ACRONYMS = frozenset({"NHS", "UK", "CIC", "ICB"})
+_SMALL_WORDS = frozenset({"and", "of", "the", "for", "on", "upon", "in", "at"})
+
+
+def organisation_name(name: str) -> str:
+    """An ODS name, which ODS writes in capitals, as people read names ("Blackpool Teaching
+    Hospitals NHS Foundation Trust"): capitals are harder to read, so the design system avoids them."""
+    if name != name.upper():
+        return name  # already written in mixed case: kept as written
+
+    def word(position: int, raw: str) -> str:
+        bare = raw.strip("\"',()&")
+        if bare in _ACRONYMS:
+            return raw
+        lowered = raw.lower()
+        if position > 0 and bare.lower() in _SMALL_WORDS:
+            return lowered
+        # Each part of a hyphenated word starts with a capital; an apostrophe's "s" stays small.
+        return "-".join(part[:1].upper() + part[1:] for part in lowered.split("-"))
+
+    return " ".join(word(position, raw) for position, raw in enumerate(name.split()))

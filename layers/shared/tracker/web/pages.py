@@ -1,6 +1,7 @@
 """The pages: each reads the request, calls the domain as the signed-in caller, and renders."""
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,11 +18,19 @@ from tracker.logic.commands import (
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Role, Stage
 from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
+from tracker.web import contacts as contacts_view
 from tracker.web import overview as overview_view
 from tracker.web.app import APP_PREFIX, Context, WebApp
 from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
 from tracker.web.http import WebResponse, redirect
-from tracker.web.labels import field_label, format_date, format_time, options, value_label
+from tracker.web.labels import (
+    field_label,
+    format_date,
+    format_time,
+    options,
+    organisation_name,
+    value_label,
+)
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20
@@ -64,12 +73,18 @@ DATE_FIELDS = frozenset(
     }
 )
 TIME_FIELDS = frozenset({"createdAt", "updatedAt"})
+PROVIDER_FIELDS = frozenset({"providersInvolved", "ownerProviderCode"})
+ProviderName = Callable[[str], str]
 
 
-def show(name: str, value: Any) -> str:
-    """One value as people read it (lists of rows summarised per row)."""
+def show(name: str, value: Any, provider_name: ProviderName = str) -> str:
+    """One value as people read it (lists of rows summarised per row); a provider by its name and
+    code when ``provider_name`` knows it."""
     if value is None or value == [] or value == "":
         return "Not given"
+    if name in PROVIDER_FIELDS:
+        codes = value if isinstance(value, list) else [value]
+        return "; ".join(provider_name(str(code)) for code in codes)
     if name in DATE_FIELDS:
         return format_date(value)
     if name in TIME_FIELDS:
@@ -78,7 +93,8 @@ def show(name: str, value: Any) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return "; ".join(
-            show_row(name, item) if isinstance(item, dict) else value_label(str(item)) for item in value
+            show_row(name, item, provider_name) if isinstance(item, dict) else value_label(str(item))
+            for item in value
         )
     if name in {"reviewType", "status", "stage", "designatedProfessional", "theme", "method", "type"} or (
         name.endswith("DhrHealthRecs")
@@ -87,8 +103,10 @@ def show(name: str, value: Any) -> str:
     return str(value)
 
 
-def show_row(name: str, row: dict[str, Any]) -> str:
-    return ", ".join(f"{field_label(part).lower()} {show(part, value)}" for part, value in row.items())
+def show_row(name: str, row: dict[str, Any], provider_name: ProviderName = str) -> str:
+    return ", ".join(
+        f"{field_label(part).lower()} {show(part, value, provider_name)}" for part, value in row.items()
+    )
 
 
 def icb_name(app: WebApp, code: str) -> str:
@@ -96,14 +114,37 @@ def icb_name(app: WebApp, code: str) -> str:
     return f"{icb.name} ({code})" if icb else code
 
 
+def provider_namer(app: WebApp) -> ProviderName:
+    """A provider as people read it: its name and ODS code (the code alone once the list drops it)."""
+    reference = app.reference()
+
+    def name(code: str) -> str:
+        provider = reference.provider(code)
+        return f"{organisation_name(provider.name)} ({code})" if provider else code
+
+    return name
+
+
+def provider_list(app: WebApp) -> list[tuple[str, str]]:
+    """Every provider a case may name, (code, name) by name, for the form's list of codes."""
+    providers = app.reference().providers.values()
+    named = [(provider.code, organisation_name(provider.name)) for provider in providers]
+    return sorted(named, key=lambda pair: (pair[1], pair[0]))
+
+
 def case_rows(app: WebApp, document: dict[str, Any]) -> list[dict[str, Any]]:
     """Every field present, in the model's order, as summary list rows."""
     skip = {"recommendations", "deadlines", "caseId"}
+    named = provider_namer(app)
     rows = []
     for name, value in document.items():
         if name in skip:
             continue
-        text = icb_name(app, value) if name == "icbCode" else show(name, value)
+        if name == "providersInvolved" and value:
+            # One per line: the template writes them as a list.
+            rows.append({"key": {"text": field_label(name)}, "providers": [named(code) for code in value]})
+            continue
+        text = icb_name(app, value) if name == "icbCode" else show(name, value, named)
         if name == "regionCode":
             from tracker.reference import REGION_NAMES
 
@@ -125,7 +166,7 @@ def deadline_rows(case: Case) -> list[dict[str, Any]]:
     return found
 
 
-def history_rows(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str) -> list[dict[str, Any]]:
     """Who changed what and when, with each changed field's value before and after."""
     shown = []
     previous: dict[str, Any] = {}
@@ -134,8 +175,8 @@ def history_rows(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
         changes = [
             {
                 "field": field_label(name),
-                "before": show(name, previous.get(name)) if previous else "",
-                "after": show(name, document.get(name)),
+                "before": show(name, previous.get(name), provider_name) if previous else "",
+                "after": show(name, document.get(name), provider_name),
             }
             for name in entry.changed_fields
         ]
@@ -286,7 +327,8 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
         overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
         recommendations=document.get("recommendations", []),
         show=show,
-        history=history_rows(history),
+        provider_name=provider_namer(app),
+        history=history_rows(history, provider_namer(app)),
         may_edit=may_edit(app, caller, case),
         edit_sections=_edit_sections(caller, case) if may_edit(app, caller, case) else [],
         saved=context.request.query_value("saved") == "1",
@@ -345,6 +387,7 @@ def _render_edit(
         conflict=conflict,
         section=sections[0].key if len(sections) == 1 else "",
         action=app.url(f"{APP_PREFIX}/cases/{case.case_id}/edit"),
+        providers=provider_list(app),
     )
 
 
@@ -373,12 +416,12 @@ def edit_submit(app: WebApp, context: Context) -> WebResponse:
     if parsed.errors:
         # Access first, as the API answers: a refused change is refused before its input is read.
         _require_editor(app, caller, current)
-        errors = place_errors(parsed.errors, sections, parsed.row_positions)
+        errors = place_errors(parsed.errors, sections, parsed.row_positions, parsed.document)
         return _render_edit(app, context, current, sections, dict(request.form), errors, based_on, 422)
     try:
         service.update(caller, UpdateCase(case_id, patch, VersionCondition(frozenset({based_on}))))
     except InvalidInput as invalid:
-        errors = place_errors(invalid.errors, sections, parsed.row_positions)
+        errors = place_errors(invalid.errors, sections, parsed.row_positions, parsed.document)
         return _render_edit(app, context, current, sections, dict(request.form), errors, based_on, 422)
     except VersionMismatch:
         return _conflict(app, context, current, sections, patch, based_on)
@@ -403,13 +446,22 @@ def _conflict(
     theirs_changed = sorted(
         {name for entry in history if entry.version > based_on for name in entry.changed_fields}
     )
+    named = provider_namer(app)
     their_changes = [
-        {"field": field_label(name), "before": show(name, base.get(name)), "after": show(name, now.get(name))}
+        {
+            "field": field_label(name),
+            "before": show(name, base.get(name), named),
+            "after": show(name, now.get(name), named),
+        }
         for name in theirs_changed
     ]
     mine = {name: value for name, value in patch.items() if value != base.get(name)}
     my_changes = [
-        {"field": field_label(name), "mine": show(name, value), "now": show(name, now.get(name))}
+        {
+            "field": field_label(name),
+            "mine": show(name, value, named),
+            "now": show(name, now.get(name), named),
+        }
         for name, value in mine.items()
     ]
     reapplied = {**now, **mine}
@@ -464,6 +516,7 @@ def _render_new(
         icb=icb_name(app, caller.org),
         action=app.url(f"{APP_PREFIX}/cases/new"),
         idempotency_field=IDEMPOTENCY_FIELD,
+        providers=provider_list(app),
     )
 
 
@@ -475,7 +528,7 @@ def new_submit(app: WebApp, context: Context) -> WebResponse:
     sections = _new_sections()
     parsed = parse_form(request.form, sections)
     if parsed.errors:
-        errors = place_errors(parsed.errors, sections, parsed.row_positions)
+        errors = place_errors(parsed.errors, sections, parsed.row_positions, parsed.document)
         return _render_new(app, context, sections, dict(request.form), errors, 422)
     document = {name: value for name, value in parsed.document.items() if value is not None}
     document["icbCode"] = caller.org
@@ -484,7 +537,7 @@ def new_submit(app: WebApp, context: Context) -> WebResponse:
     try:
         case = app.case_service().submit(caller, SubmitCase(document, key))
     except InvalidInput as invalid:
-        errors = place_errors(invalid.errors, sections, parsed.row_positions)
+        errors = place_errors(invalid.errors, sections, parsed.row_positions, parsed.document)
         return _render_new(app, context, sections, dict(request.form), errors, 422)
     return redirect(app.url(f"{APP_PREFIX}/cases/{case.case_id}?saved=1"), 303)
 
@@ -551,4 +604,6 @@ PAGES = {
     ("POST", "/app/cases/{caseId}/edit"): edit_submit,
     ("GET", "/app/overview"): overview,
     ("GET", "/app/overview.csv"): overview_csv,
+    ("GET", "/app/icbs/{icbCode}/contacts"): contacts_view.contacts_page,
+    ("POST", "/app/icbs/{icbCode}/contacts"): contacts_view.contacts_submit,
 }

@@ -65,6 +65,7 @@ def environment() -> "Environment":
             {"text": str(bar.cases), "format": "numeric"},
             {"text": str(bar.overdue), "format": "numeric"},
         ]
+        env.filters["provider_cells"] = lambda pair: [{"text": pair[0]}, {"text": pair[1]}]
         env.filters["history_cells"] = lambda change: [
             {"text": change["field"]},
             {"text": change["before"]},

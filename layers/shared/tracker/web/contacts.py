@@ -1,0 +1,185 @@
+"""An ICB's reminder contacts as a page: the addresses its weekly overdue digest goes to, who
+changed them and when, and (for the ICB's editors) the form that replaces them.
+
+Access, validation and versions are the contacts use cases' own (``ContactService``): a viewer
+reads, an editor of the ICB (or of a successor) writes, anyone else is answered 404 or 403 as for
+a case. The form carries the version it was read at, so a stale save writes nothing and shows what
+changed meanwhile.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.access import Caller
+from tracker.errors import FieldError, InvalidInput, VersionMismatch
+from tracker.logic.commands import MAX_PAGE_SIZE, ReadContactsHistory, ReplaceContacts, VersionCondition
+from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
+from tracker.models.enums import Role
+from tracker.web.app import APP_PREFIX, Context, WebApp
+from tracker.web.forms import FormErrors, quoted
+from tracker.web.http import WebResponse, redirect
+from tracker.web.labels import format_time, readable_detail
+
+EMAILS_FIELD = "emails"
+VERSION_FIELD = "version"
+EMAILS_LABEL = "Email addresses"
+MAX_HISTORY_PAGES = 20  # 2,000 versions at most on one page
+_POSITION = re.compile(r"^emails\[(\d+)\]$")
+
+
+def split_addresses(text: str) -> list[str]:
+    """Addresses as typed into the box: one a line (commas, semicolons and spaces also part them,
+    as when a list is pasted from an email). Whether each is an address is the domain's answer."""
+    return [address for address in re.split(r"[\s,;]+", text) if address]
+
+
+def may_change_contacts(caller: Caller) -> bool:
+    """Whether to offer the form: the domain still decides on every save."""
+    return caller.role is Role.ICB_EDITOR
+
+
+def contacts_errors(errors: list[FieldError], emails: list[str]) -> FormErrors:
+    """The domain's errors beside the one box, each naming the address it is about."""
+    placed = FormErrors()
+    for error in errors:
+        position = _POSITION.match(error.field)
+        if position and int(position.group(1)) < len(emails):
+            index = int(position.group(1))
+            label = f"Email address {index + 1} ({quoted(emails[index])})"
+        else:
+            label = EMAILS_LABEL
+        message = f"{label} {readable_detail(error.detail)}"
+        placed.by_element.setdefault(EMAILS_FIELD, message)
+        placed.summary.append({"text": message, "href": f"#{EMAILS_FIELD}"})
+    return placed
+
+
+@dataclass
+class Conflict:
+    """Someone saved the contacts after this form was read."""
+
+    who: list[str]
+    before: list[str]  # when the form was read
+    now: list[str]
+    mine: list[str] = field(default_factory=list)
+
+
+def _history(app: WebApp, caller: Caller, icb_code: str) -> list[ContactsChange]:
+    changes: list[ContactsChange] = []
+    cursor = None
+    for _ in range(MAX_HISTORY_PAGES):
+        page = app.contact_service().history(caller, ReadContactsHistory(icb_code, MAX_PAGE_SIZE, cursor))
+        changes.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return changes
+
+
+def _history_rows(changes: list[ContactsChange]) -> list[dict[str, Any]]:
+    rows = []
+    for change in reversed(changes):  # newest first to read
+        stamp = change.model_dump(mode="json", by_alias=True)["changedAt"]
+        rows.append(
+            {
+                "version": change.version,
+                "when": format_time(stamp),
+                "who": change.changed_by,
+                "before": change.before,
+                "after": change.after,
+            }
+        )
+    return rows
+
+
+def _icb_name(app: WebApp, code: str) -> str:
+    icb = app.reference().icb(code)
+    return f"{icb.name} ({code})" if icb else code
+
+
+def _render(
+    app: WebApp,
+    context: Context,
+    contacts: IcbContacts,
+    *,
+    typed: str | None = None,
+    version: int | None = None,
+    errors: FormErrors | None = None,
+    conflict: Conflict | None = None,
+    status: int = 200,
+) -> WebResponse:
+    caller = context.require_caller()
+    history = _history(app, caller, contacts.icb_code)
+    updated = contacts.model_dump(mode="json", by_alias=True).get("updatedAt")
+    return app.page(
+        "contacts.html",
+        context,
+        status,
+        icb=_icb_name(app, contacts.icb_code),
+        contacts=contacts,
+        updated=format_time(updated) if updated else "",
+        history=_history_rows(history),
+        may_change=may_change_contacts(caller),
+        typed="\n".join(contacts.emails) if typed is None else typed,
+        version=contacts.version if version is None else version,
+        errors=errors or FormErrors(),
+        conflict=conflict,
+        max_contacts=MAX_CONTACTS,
+        saved=context.request.query_value("saved") == "1",
+        action=app.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts"),
+        emails_field=EMAILS_FIELD,
+    )
+
+
+def contacts_page(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    icb_code = context.request.path_parameters.get("icbCode", "")
+    contacts = app.contact_service().get(caller, icb_code)  # 404 or 403 before anything is shown
+    return _render(app, context, contacts)
+
+
+def contacts_submit(app: WebApp, context: Context) -> WebResponse:
+    caller = context.require_caller()
+    request = context.request
+    icb_code = request.path_parameters.get("icbCode", "")
+    service = app.contact_service()
+    typed = request.form_value(EMAILS_FIELD)
+    emails = split_addresses(typed)
+    raw_version = request.form_value(VERSION_FIELD).strip()
+    based_on = int(raw_version) if raw_version.isdigit() else 0
+    command = ReplaceContacts(icb_code, {"emails": emails}, VersionCondition(frozenset({based_on})))
+    try:
+        service.replace(caller, command)  # refuses a viewer (403) or a stranger (404) first
+    except InvalidInput as invalid:
+        current = service.get(caller, icb_code)
+        errors = contacts_errors(invalid.errors, emails)
+        return _render(app, context, current, typed=typed, version=based_on, errors=errors, status=422)
+    except VersionMismatch:
+        return _conflict(app, context, icb_code, emails, based_on)
+    return redirect(app.url(f"{APP_PREFIX}/icbs/{icb_code}/contacts?saved=1"), 303)
+
+
+def _conflict(app: WebApp, context: Context, icb_code: str, emails: list[str], based_on: int) -> WebResponse:
+    """Nothing was written: the page shows who saved meanwhile, the list then and now, and the form
+    again holding this user's list at the current version, to check and save again."""
+    caller = context.require_caller()
+    current = app.contact_service().get(caller, icb_code)
+    changes = _history(app, caller, icb_code)
+    read_at = next((change for change in changes if change.version == based_on), None)
+    later = [change for change in changes if change.version > based_on]
+    conflict = Conflict(
+        who=sorted({change.changed_by for change in later}),
+        before=read_at.after if read_at else [],
+        now=current.emails,
+        mine=emails,
+    )
+    return _render(
+        app,
+        context,
+        current,
+        typed="\n".join(emails),
+        version=current.version,
+        conflict=conflict,
+        status=409,
+    )
