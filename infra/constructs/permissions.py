@@ -63,6 +63,21 @@ def grant_table_read_write(
     grant_key(role, key, "dynamodb", *KEY_ENCRYPT_ACTIONS)
 
 
+def grant_table_write_under(
+    role: aws_iam.IRole, table: aws_dynamodb.ITableV2, key: aws_kms.IKey, partition_prefix: str
+) -> None:
+    """Writes only to items whose partition key starts with ``partition_prefix`` (IAM's
+    ``dynamodb:LeadingKeys``): the rest of the table stays read-only to this role."""
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(
+            actions=list(TABLE_WRITE_ACTIONS),
+            resources=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{partition_prefix}*"]}},
+        )
+    )
+    grant_key(role, key, "dynamodb", *KEY_ENCRYPT_ACTIONS)
+
+
 def grant_objects_put(role: aws_iam.IRole, bucket: aws_s3.IBucket, key: aws_kms.IKey, *prefixes: str) -> None:
     """PutObject under each prefix. SSE-KMS with a bucket key needs GenerateDataKey and, for
     multipart uploads, Decrypt."""

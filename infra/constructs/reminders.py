@@ -90,8 +90,9 @@ class Reminders(Construct):
             dead_letter_key=log_key,
         )
         role = self.function.role
-        # Reads contacts and due cases by Query; writes only the week's ledger items.
-        permissions.grant_table_read_write(role, store.cases_table, data_key, schema.INDEXES)
+        # Reads contacts and due cases by Query; writes only the weeks' ledger items.
+        permissions.grant_table_read(role, store.cases_table, data_key, schema.INDEXES)
+        permissions.grant_table_write_under(role, store.cases_table, data_key, schema.REMINDER_PK_PREFIX)
         permissions.grant_secret_read(role, notify_api_key, data_key)
         self.schedule = aws_scheduler.Schedule(
             self,

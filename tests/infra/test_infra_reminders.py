@@ -6,9 +6,10 @@ import importlib
 from infra import constants
 from infra.routes import SEND_REMINDERS
 from tests.infra.infra_support import Synthesized, actions_of, resolve, statements_of_role
-from tests.infra.test_infra_functions import allowed_actions, function_of
+from tests.infra.test_infra_functions import allowed_actions, function_of, role_statements
 from tests.infra.test_infra_monitoring import alarms_on, fires
 from tracker import settings
+from tracker.dal import schema
 
 SERVICE = constants.STATELESS_STACK_ID
 DATA = constants.STATEFUL_STACK_ID
@@ -73,11 +74,21 @@ def test_function_gets_the_notify_key_by_secret_and_the_template_by_parameter(
     assert parameter["AllowedPattern"].startswith("^[0-9a-f]{8}-")
 
 
-def test_reads_by_query_and_never_deletes_or_scans(synthesized: Synthesized) -> None:
+def test_reads_by_query_and_writes_only_its_ledger_items(synthesized: Synthesized) -> None:
     actions = allowed_actions(synthesized, SEND_REMINDERS)
-    assert {"dynamodb:Query", "dynamodb:PutItem", "secretsmanager:GetSecretValue"} <= actions
+    assert {"dynamodb:Query", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue"} <= actions
     assert "dynamodb:Scan" not in actions
     assert not {a for a in actions if a.startswith("s3:")}
+    writes = [
+        statement
+        for statement in role_statements(synthesized, SEND_REMINDERS)
+        if statement["Effect"] == "Allow"
+        and actions_of(statement) & {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+    ]
+    assert writes
+    for statement in writes:
+        leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert leading == [f"{schema.REMINDER_PK_PREFIX}*"]
 
 
 def test_metric_names_are_the_ones_the_function_emits() -> None:
