@@ -113,7 +113,9 @@ def test_an_editor_names_two_providers_and_the_case_page_shows_them_by_name_and_
     page = web.request(
         "GET", f"/app/cases/{case.case_id}/edit", caller=EDITOR, query={"section": "providers"}
     )
-    assert '<textarea class="nhsuk-textarea" id="providersInvolved" name="providersInvolved"' in page.body
+    assert re.search(
+        r'<textarea class="nhsuk-textarea[^"]*" id="providersInvolved" name="providersInvolved"', page.body
+    )
     assert (
         "Find a provider&#39;s ODS code" in page.body
         and "RXN Lancashire Teaching Hospitals NHS Foundation Trust" in text_of(page.body)
