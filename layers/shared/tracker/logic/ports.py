@@ -7,6 +7,7 @@ an in-memory implementation (``tests/support/memory.py``) makes the logic's test
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from tracker.access import ListScope
@@ -119,12 +120,24 @@ class ContactStore(Protocol):
 
 @dataclass(frozen=True)
 class DigestClaim:
-    """A run's hold on one ICB's digest for one ISO week."""
+    """A run's hold on one ICB's digest for one ISO week.
+
+    Recipients are known to the ledger only by their keys (``tracker.logic.reminders.recipient_key``:
+    a SHA-256 of the address), never by address.
+    """
 
     icb_code: str
     week: str
     token: str  # this run's own mark: only the holder may record, finish or release
-    sent_to: frozenset[str] = frozenset()  # recipients a previous, failed attempt already reached
+    sent_to: frozenset[str] = frozenset()  # keys of recipients an earlier, failed attempt reached
+    refused: frozenset[str] = frozenset()  # keys of recipients the email service refused for good
+
+
+class DigestTaken(StrEnum):
+    """Why a run could not claim a digest."""
+
+    SENT = "sent"  # this week's digest is finished
+    HELD = "held"  # another run holds it unfinished and its lease has not run out
 
 
 class DigestLost(Exception):
@@ -132,22 +145,46 @@ class DigestLost(Exception):
 
 
 class ReminderLedger(Protocol):
-    def claim(self, icb_code: str, week: str, *, now: datetime, lease_seconds: int) -> DigestClaim | None:
-        """Take the ICB's digest for the week, atomically; None when it was already sent or another
-        run holds it (a hold older than ``lease_seconds`` may be taken over)."""
+    def claim(
+        self, icb_code: str, week: str, *, now: datetime, lease_seconds: int, keep_until: datetime
+    ) -> DigestClaim | DigestTaken:
+        """Take the ICB's digest for the week, atomically, or say why not (a hold whose
+        ``lease_seconds`` have run out may be taken over). The record may be deleted after
+        ``keep_until``."""
 
-    def record_sent(self, claim: DigestClaim, recipient: str) -> None:
-        """Remember that ``recipient`` has been sent this digest (DigestLost if the hold was lost)."""
+    def record_sent(self, claim: DigestClaim, recipient_key: str) -> None:
+        """Remember that this recipient has been sent the digest (DigestLost if the hold was lost)."""
 
-    def complete(self, claim: DigestClaim) -> None:
-        """Mark the digest sent: no later run sends it again this week."""
+    def record_refused(self, claim: DigestClaim, recipient_key: str) -> None:
+        """Remember that the email service refused this recipient for good: not tried again this week."""
+
+    def complete(self, claim: DigestClaim, *, reached: int, refused: int) -> None:
+        """Mark the digest finished with how many recipients it reached and how many were refused:
+        no later run sends it again this week, and the recipients' keys are no longer needed."""
 
     def release(self, claim: DigestClaim) -> None:
         """Give the hold up after a failure, so that a retry may finish the digest at once."""
+
+
+class EmailRefused(Exception):
+    """The email service refused this email for good (an invalid address, say): resending cannot help."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"refused with status {status}")  # never the service's answer: it may quote
+        self.status = status
+
+
+class EmailNotSent(Exception):
+    """The email may not have gone, for a reason that may pass (a timeout, an outage, a rate limit)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"not sent: status {status}")
+        self.status = status
 
 
 class EmailSender(Protocol):
     def send(
         self, recipient: str, template_id: str, personalisation: dict[str, str | list[str]], reference: str
     ) -> None:
-        """Send one templated email (GOV.UK Notify in AWS, an outbox folder locally); raise on failure."""
+        """Send one templated email (GOV.UK Notify in AWS, an outbox folder locally). Raise
+        EmailRefused when resending could never succeed; any other error counts as passing."""
