@@ -3,8 +3,10 @@ summary, written in one pass over the table.
 
 Each case is read, turned into its rows of every table and counted in the summary, then dropped:
 the tables stream to S3 in parts (``ExtractStore.open_upload``), so memory stays flat however many
-cases there are. Rows come in the order the reader gives them (region by region, newest update
-first), which is the same for the same table, so a rerun gives the same bytes.
+cases there are. Rows come in the order the reader gives them (region by region, oldest update
+first), which is the same for the same table, so a rerun over an unchanged table gives the same
+bytes. The reader takes only cases last updated before it started, so a case updated during the
+run is written once (at its older version) or not at all, and is in the next day's snapshot.
 
 People open these in spreadsheets, so every cell goes through ``rows.csv_cell``: text that a
 spreadsheet would run as a formula is written with a leading ``'``.
