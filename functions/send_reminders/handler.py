@@ -1,7 +1,10 @@
 """Weekly schedule -> one overdue digest per ICB with something due, through GOV.UK Notify.
 
 The ledger makes a retry (or a second copy running at once) send nothing already sent this week.
-A metric per digest sent and per failure; logs name ICBs and counts, never an address or a case.
+Metrics for digests sent, digests failed and contacts refused; logs name ICBs, counts and HTTP
+statuses, never an address or a case. If any digest is left for a retry (a failure that may pass,
+or another run's unfinished hold), the function fails after emitting its metrics, so that Lambda's
+asynchronous retries run it again.
 """
 
 from typing import Any
@@ -10,32 +13,47 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker import clock, composition
-from tracker.logic.reminders import DigestOutcome
+from tracker.logic.reminders import DigestOutcome, RemindersIncomplete
 from tracker.observability import logger, metrics, tracer
 
 DIGESTS_SENT = "ReminderDigestsSent"
 DIGEST_FAILURES = "ReminderDigestFailures"
+RECIPIENTS_REFUSED = "ReminderRecipientsRefused"
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = composition.reminder_service().run(clock.today_london())
-    sent, failed = run.icbs(DigestOutcome.SENT), run.icbs(DigestOutcome.FAILED)
-    # Always emitted, zero included, so an alarm on failures has data points every week.
+    run = composition.reminder_service().run(
+        clock.today_london(), seconds_left=lambda: context.get_remaining_time_in_millis() / 1000
+    )
+    sent, failed = run.icbs(DigestOutcome.SENT), run.failed_icbs()
+    # Always emitted, zero included, so an alarm on them has data points every week.
     metrics.add_metric(name=DIGESTS_SENT, unit=MetricUnit.Count, value=len(sent))
     metrics.add_metric(name=DIGEST_FAILURES, unit=MetricUnit.Count, value=len(failed))
-    summary = {
+    metrics.add_metric(name=RECIPIENTS_REFUSED, unit=MetricUnit.Count, value=run.refused_count)
+    summary: dict[str, Any] = {
         "week": run.week,
         "sent": sent,
         "failed": failed,
         "alreadySent": run.icbs(DigestOutcome.ALREADY_SENT),
+        "inProgress": run.icbs(DigestOutcome.IN_PROGRESS),
+        "undeliverable": run.icbs(DigestOutcome.UNDELIVERABLE),
         "nothingDue": len(run.icbs(DigestOutcome.NOTHING_DUE)),
         "noContacts": run.icbs(DigestOutcome.NO_CONTACTS),
+        "refusedContacts": {icb: len(statuses) for icb, statuses in sorted(run.refused.items())},
     }
+    if run.refused:
+        # Which ICB and what Notify answered; the address stays out (an editor can see the list).
+        logger.warning(
+            "contacts refused by Notify: not sent to again this week",
+            extra={"week": run.week, "refusedStatuses": dict(sorted(run.refused.items()))},
+        )
     if failed:
         logger.error("some reminder digests failed", extra={**summary, "errorTypes": run.error_types})
     else:
         logger.info("reminder digests sent", extra=summary)
+    if run.needs_retry:
+        raise RemindersIncomplete(summary)
     return summary

@@ -152,7 +152,67 @@ def test_concurrent_runs_on_dynamodb_local_send_each_digest_once(
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(lambda _: run_once(), range(4)))
-    outcomes.append(run_once())  # the scheduler's retry, afterwards
-    assert sorted(outcomes) == ["already_sent"] * 4 + ["sent"]
+    # One sends; the others find it sent, or still held (which is not "sent": they ask for a retry).
+    assert outcomes.count("sent") == 1
+    assert set(outcomes) - {"sent"} <= {"already_sent", "in_progress"}
+    assert run_once() == "already_sent"  # Lambda's retry, afterwards
     mine = sorted(mail.recipient for mail in sender.sent if mail.reference.startswith(f"digest-{icb}-"))
     assert mine == ["wy.one@nhs.example", "wy.two@nhs.example"]
+
+
+def test_a_refused_and_a_failed_contact_on_dynamodb_local_the_retry_sends_only_the_failed_one(
+    api: httpx.Client, token: TokenFactory, stack: LocalStack
+) -> None:
+    """Per-recipient sending against the real conditional writes: the ledger keeps keys, not
+    addresses, while unfinished, and counts once finished."""
+    from tests.support.reminders import RecordingSender
+    from tracker.dal.items import from_attribute_values
+    from tracker.dal.schema import REMINDER_SK, reminder_pk
+    from tracker.logic.reminders import ReminderService, iso_week
+    from tracker.reference import reference_data
+
+    icb = "QWU"  # no other integration test gives it contacts
+    addresses = ["bad.address@nhs.example", "wy.failing@nhs.example", "wy.fine@nhs.example"]
+    editor = _bearer(token, "icb_editor", icb)
+    put = api.put(f"/icbs/{icb}/contacts", json={"emails": addresses}, headers={**editor, "If-Match": '"0"'})
+    assert put.status_code == 200, put.text
+    assert api.post("/cases", json=_case(icb), headers=editor).status_code == 201
+    day = clock.today_london() + timedelta(days=7 * 6)  # a week no other test has claimed
+
+    def run_with(sender: RecordingSender) -> Any:
+        return ReminderService(
+            composition.case_store(),
+            composition.contact_service().recipients,
+            composition.reminder_ledger(),
+            sender,
+            reference_data(),
+            template_id=LOCAL_DIGEST_TEMPLATE_ID,
+            app_base_url=stack.api_url,
+            now=clock.now_utc,
+        ).run(day)
+
+    def record() -> dict[str, Any]:
+        key = {"pk": {"S": reminder_pk(icb, iso_week(day))}, "sk": {"S": REMINDER_SK}}
+        table = settings.settings().require(settings.CASES_TABLE_NAME)
+        item = composition.dynamodb_client().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+        return from_attribute_values(item)
+
+    first_sender = RecordingSender(
+        refuse_for=frozenset({"bad.address@nhs.example"}), fail_for=frozenset({"wy.failing@nhs.example"})
+    )
+    first = run_with(first_sender)
+    assert first.outcomes[icb].value == "failed" and first.refused == {icb: [400]}
+    assert [mail.recipient for mail in first_sender.sent if icb in mail.reference] == ["wy.fine@nhs.example"]
+    held = record()
+    assert held["status"] == "SENDING" and "nhs.example" not in json.dumps(held, default=str)
+    assert len(held["reachedKeys"]) == 1 and len(held["refusedKeys"]) == 1
+
+    retry_sender = RecordingSender()
+    retry = run_with(retry_sender)
+    assert retry.outcomes[icb].value == "sent"
+    assert [mail.recipient for mail in retry_sender.sent if icb in mail.reference] == [
+        "wy.failing@nhs.example"
+    ]
+    done = record()
+    assert (done["status"], done["reachedCount"], done["refusedCount"]) == ("SENT", 2, 1)
+    assert "reachedKeys" not in done and done["expiresAt"] > clock.now_utc().timestamp()

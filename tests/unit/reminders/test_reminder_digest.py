@@ -7,18 +7,25 @@ from typing import Any
 
 import pytest
 
+from infra.constants import REMINDER_TIMEOUT
 from tests.support.memory import InMemoryCaseStore
 from tests.support.reminders import InMemoryReminderLedger, RecordingSender
+from tracker.logic.ports import DigestClaim
 from tracker.logic.reminders import (
+    LEASE_SECONDS,
+    OUT_OF_TIME,
     PERSONALISATION_FIELDS,
+    SEND_TIMEOUT_SECONDS,
     DigestOutcome,
     DueKind,
     ReminderRun,
     ReminderService,
     digest_lines,
     iso_week,
+    recipient_key,
 )
 from tracker.models.case import Case
+from tracker.models.contacts import MAX_CONTACTS
 from tracker.reference import reference_data
 
 APP = "https://tracker.example.nhs.uk"
@@ -221,7 +228,9 @@ def test_retries_in_the_same_week_send_nothing_more_and_next_week_sends_again(
     assert len(sender.sent) == 4
 
 
-def test_a_run_started_while_another_is_sending_sends_nothing(store: InMemoryCaseStore) -> None:
+def test_a_run_started_while_another_is_sending_sends_nothing_and_is_not_told_sent(
+    store: InMemoryCaseStore,
+) -> None:
     ledger = InMemoryReminderLedger()
     inner_runs: list[ReminderRun] = []
 
@@ -234,34 +243,115 @@ def test_a_run_started_while_another_is_sending_sends_nothing(store: InMemoryCas
     inner_sender = RecordingSender()
     outer_sender = SenderThatLetsAnotherRunIn()
     outer = service(store, ledger, outer_sender, CONTACTS).run(MONDAY)
-    assert outer.outcomes["QE1"] is DigestOutcome.SENT
-    assert inner_runs[0].outcomes["QE1"] is DigestOutcome.ALREADY_SENT
+    assert outer.outcomes["QE1"] is DigestOutcome.SENT and not outer.needs_retry
+    # Unfinished is not "sent": the other run may yet die holding it, so this one asks for a retry.
+    assert inner_runs[0].outcomes["QE1"] is DigestOutcome.IN_PROGRESS
+    assert inner_runs[0].failed_icbs() == ["QE1"] and inner_runs[0].needs_retry
     assert inner_sender.sent == [] and len(outer_sender.sent) == 2
 
 
-def test_a_failed_send_is_counted_released_and_finished_by_the_retry_without_repeats(
+THREE_CONTACTS = {"QE1": ["lead.one@nhs.example", "lead.two@nhs.example", "lead.three@nhs.example"]}
+
+
+def test_a_failed_send_does_not_stop_the_others_and_the_retry_sends_only_the_one_missed(
     store: InMemoryCaseStore,
 ) -> None:
     ledger = InMemoryReminderLedger()
-    failing = RecordingSender(fail_for=frozenset({"lead.two@nhs.example"}))
-    first = service(store, ledger, failing, CONTACTS).run(MONDAY)
-    assert first.outcomes["QE1"] is DigestOutcome.FAILED
+    failing = RecordingSender(fail_for=frozenset({"lead.one@nhs.example"}))  # the first listed
+    first = service(store, ledger, failing, THREE_CONTACTS).run(MONDAY)
+    assert first.outcomes["QE1"] is DigestOutcome.FAILED and first.needs_retry
     assert first.error_types["QE1"] == "ConnectionError"
-    assert [mail.recipient for mail in failing.sent] == ["lead.one@nhs.example"]
+    assert [mail.recipient for mail in failing.sent] == ["lead.two@nhs.example", "lead.three@nhs.example"]
     retry_sender = RecordingSender()
-    retry = service(store, ledger, retry_sender, CONTACTS).run(MONDAY)
-    assert retry.outcomes["QE1"] is DigestOutcome.SENT
-    assert [mail.recipient for mail in retry_sender.sent] == ["lead.two@nhs.example"]  # only the one missed
+    retry = service(store, ledger, retry_sender, THREE_CONTACTS).run(MONDAY)  # released: taken at once
+    assert retry.outcomes["QE1"] is DigestOutcome.SENT and not retry.needs_retry
+    assert [mail.recipient for mail in retry_sender.sent] == ["lead.one@nhs.example"]
 
 
-def test_a_crashed_runs_hold_is_taken_over_only_after_its_lease(store: InMemoryCaseStore) -> None:
+def test_a_refused_address_is_recorded_reported_and_not_tried_again_while_the_others_are_sent(
+    store: InMemoryCaseStore,
+) -> None:
     ledger = InMemoryReminderLedger()
-    assert ledger.claim("QE1", "2026-W49", now=NOW, lease_seconds=900) is not None  # then it "crashed"
+    sender = RecordingSender(
+        refuse_for=frozenset({"lead.one@nhs.example"}), fail_for=frozenset({"lead.three@nhs.example"})
+    )
+    first = service(store, ledger, sender, THREE_CONTACTS).run(MONDAY)
+    assert [mail.recipient for mail in sender.sent] == ["lead.two@nhs.example"]
+    assert first.refused == {"QE1": [400]} and first.refused_count == 1
+    assert first.outcomes["QE1"] is DigestOutcome.FAILED  # lead.three's failure may pass: retry
+    record = ledger.records[("QE1", "2026-W49")]
+    assert record.refused == {recipient_key("lead.one@nhs.example")}
+
+    retry_sender = RecordingSender()  # would accept anyone: the refused address is not offered again
+    retry = service(store, ledger, retry_sender, THREE_CONTACTS).run(MONDAY)
+    assert retry_sender.attempts == ["lead.three@nhs.example"]
+    assert retry.outcomes["QE1"] is DigestOutcome.SENT and retry.refused == {}
+    finished = ledger.records[("QE1", "2026-W49")]
+    assert (finished.sent, finished.reached_count, finished.refused_count) == (True, 2, 1)
+
+
+def test_a_digest_every_contact_refuses_is_finished_undelivered_and_counted_as_failed(
+    store: InMemoryCaseStore,
+) -> None:
+    sender = RecordingSender(refuse_for=frozenset(CONTACTS["QE1"]))
+    run = service(store, InMemoryReminderLedger(), sender, CONTACTS).run(MONDAY)
+    assert run.outcomes["QE1"] is DigestOutcome.UNDELIVERABLE
+    assert run.failed_icbs() == ["QE1"] and run.refused_count == 2
+    assert not run.needs_retry  # a retry could not mend it: an editor must correct the addresses
+
+
+def test_the_ledger_keeps_keys_of_addresses_only_while_unfinished_and_an_expiry(
+    store: InMemoryCaseStore,
+) -> None:
+    ledger = InMemoryReminderLedger()
+    service(store, ledger, RecordingSender(fail_for=frozenset({"lead.two@nhs.example"})), CONTACTS).run(
+        MONDAY
+    )
+    record = ledger.records[("QE1", "2026-W49")]
+    assert record.sent_to == {recipient_key("lead.one@nhs.example")}
+    assert not any("@" in key or "lead" in key for key in record.sent_to)
+    # Four weeks after the ISO week (Monday 30 November to Sunday 6 December) has ended.
+    assert record.expires_at == datetime(2027, 1, 4, tzinfo=UTC)
+    service(store, ledger, RecordingSender(), CONTACTS).run(MONDAY)
+    finished = ledger.records[("QE1", "2026-W49")]
+    assert finished.sent and finished.sent_to == set() and finished.reached_count == 2
+
+
+def test_a_recipient_key_is_a_sha256_of_the_address_as_compared() -> None:
+    key = recipient_key("lead.one@nhs.example")
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert recipient_key(" Lead.One@NHS.example ") == key
+    assert recipient_key("lead.two@nhs.example") != key
+
+
+def test_the_lease_outlasts_one_icbs_sends_but_not_the_function_and_its_first_retries() -> None:
+    assert LEASE_SECONDS > MAX_CONTACTS * SEND_TIMEOUT_SECONDS
+    # Lambda retries a failed asynchronous run about 1 minute, then 2 more minutes, after it fails:
+    # the second retry must find a dead run's hold expired.
+    assert LEASE_SECONDS < 3 * 60 < REMINDER_TIMEOUT.to_seconds()
+
+
+def test_a_crashed_runs_hold_is_not_called_sent_and_is_taken_over_after_its_lease(
+    store: InMemoryCaseStore,
+) -> None:
+    ledger = InMemoryReminderLedger()
+    crashed = ledger.claim("QE1", "2026-W49", now=NOW, lease_seconds=LEASE_SECONDS, keep_until=NOW)
+    assert isinstance(crashed, DigestClaim)  # then it "timed out"
     sender = RecordingSender()
-    early = service(store, ledger, sender, CONTACTS, Clock(NOW + timedelta(minutes=5))).run(MONDAY)
-    assert early.outcomes["QE1"] is DigestOutcome.ALREADY_SENT and sender.sent == []
-    late = service(store, ledger, sender, CONTACTS, Clock(NOW + timedelta(minutes=16))).run(MONDAY)
+    early = service(store, ledger, sender, CONTACTS, Clock(NOW + timedelta(minutes=1))).run(MONDAY)
+    assert early.outcomes["QE1"] is DigestOutcome.IN_PROGRESS and sender.sent == []
+    assert early.failed_icbs() == ["QE1"] and early.needs_retry
+    late = service(store, ledger, sender, CONTACTS, Clock(NOW + timedelta(minutes=3))).run(MONDAY)
     assert late.outcomes["QE1"] is DigestOutcome.SENT and len(sender.sent) == 2
+
+
+def test_no_digest_is_begun_without_time_left_to_finish_it(store: InMemoryCaseStore) -> None:
+    ledger, sender = InMemoryReminderLedger(), RecordingSender()
+    run = service(store, ledger, sender, CONTACTS).run(MONDAY, seconds_left=lambda: LEASE_SECONDS - 1)
+    assert run.outcomes["QE1"] is DigestOutcome.FAILED and run.error_types["QE1"] == OUT_OF_TIME
+    assert run.needs_retry and ledger.records == {} and sender.sent == []
+    enough = service(store, ledger, sender, CONTACTS).run(MONDAY, seconds_left=lambda: 290.0)
+    assert enough.outcomes["QE1"] is DigestOutcome.SENT
 
 
 def test_a_successors_digest_includes_its_predecessors_cases() -> None:

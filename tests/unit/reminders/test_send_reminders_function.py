@@ -2,6 +2,8 @@
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +19,9 @@ from tests.support.api import (
     reset_caches,
 )
 from tests.support.reminders import RecordingSender
-from tracker import composition, settings
+from tracker import clock, composition, settings
+from tracker.logic.ports import DigestClaim
+from tracker.logic.reminders import LEASE_SECONDS, RemindersIncomplete, iso_week
 
 TEMPLATE = "11111111-2222-4333-8444-555555555555"
 
@@ -39,10 +43,18 @@ def api(monkeypatch: pytest.MonkeyPatch, fixed_today: None) -> Iterator[Api]:
     reset_caches()
 
 
-def run_function() -> dict[str, Any]:
+@dataclass
+class ReminderContext(LambdaContextStub):
+    seconds_left: float = 290.0  # the function's 5 minutes, just begun
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.seconds_left * 1000)
+
+
+def run_function(context: ReminderContext | None = None) -> dict[str, Any]:
     from functions.send_reminders.handler import lambda_handler
 
-    return dict(lambda_handler({"source": "aws.scheduler"}, LambdaContextStub()))
+    return dict(lambda_handler({"source": "aws.scheduler"}, context or ReminderContext()))
 
 
 def test_the_function_sends_one_digest_per_icb_and_week_and_counts_it(
@@ -71,32 +83,100 @@ def test_the_function_sends_one_digest_per_icb_and_week_and_counts_it(
     assert [mail.recipient for mail in sender.sent] == ["lead.one@nhs.example"]
     assert case["reference"] in sender.sent[0].personalisation["overdue"][0]
     output = capsys.readouterr().out
-    metrics = [json.loads(line) for line in output.splitlines() if '"_aws"' in line]
-    assert metrics[-1]["ReminderDigestsSent"] == [1.0] and metrics[-1]["ReminderDigestFailures"] == [0.0]
+    metrics = _metrics(output)
+    assert metrics["ReminderDigestsSent"] == [1.0] and metrics["ReminderDigestFailures"] == [0.0]
+    assert metrics["ReminderRecipientsRefused"] == [0.0]
     assert "lead.one@nhs.example" not in output and "ZZQ" not in output
     second = run_function()  # the scheduler's retry
     assert second["sent"] == [] and second["alreadySent"] == ["QE1"]
     assert len(sender.sent) == 1
 
 
-def test_a_notify_failure_is_counted_and_logged_by_type_only(
+def _metrics(output: str) -> dict[str, Any]:
+    return [json.loads(line) for line in output.splitlines() if '"_aws"' in line][-1]
+
+
+def test_a_failure_that_may_pass_is_counted_logged_by_type_and_fails_the_run_for_a_retry(
     api: Api, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     api.submit(synthetic_case())
-    contacts, change = _contacts_for("QE1", ["lead.one@nhs.example"])
+    contacts, change = _contacts_for("QE1", ["lead.one@nhs.example", "lead.two@nhs.example"])
     composition.contact_store().put(contacts, change, expected_version=0)
-    composition.install_email_sender(RecordingSender(fail_for=frozenset({"lead.one@nhs.example"})))
+    sender = RecordingSender(fail_for=frozenset({"lead.one@nhs.example"}))
+    composition.install_email_sender(sender)
     capsys.readouterr()
-    result = run_function()
-    assert result["failed"] == ["QE1"]
+    with pytest.raises(RemindersIncomplete) as raised:  # so that Lambda's asynchronous retry runs
+        run_function()
+    assert raised.value.summary["failed"] == ["QE1"]
+    assert [mail.recipient for mail in sender.sent] == ["lead.two@nhs.example"]  # not stopped by one
     output = capsys.readouterr().out
-    metrics = [json.loads(line) for line in output.splitlines() if '"_aws"' in line]
-    assert metrics[-1]["ReminderDigestFailures"] == [1.0]
+    metrics = _metrics(output)  # emitted although the run failed
+    assert metrics["ReminderDigestFailures"] == [1.0] and metrics["ReminderDigestsSent"] == [0.0]
     failure = next(
         record for record in caplog.records if record.getMessage() == "some reminder digests failed"
     )
     assert failure.__dict__["errorTypes"] == {"QE1": "ConnectionError"}
-    assert "lead.one@nhs.example" not in output + caplog.text + json.dumps(failure.__dict__, default=str)
+    logged = output + caplog.text + json.dumps(failure.__dict__, default=str) + str(raised.value)
+    assert "nhs.example" not in logged
+
+    sender.fail_for.clear()  # the retry: only the contact missed is sent to
+    retry = run_function()
+    assert retry["sent"] == ["QE1"] and retry["failed"] == []
+    assert [mail.recipient for mail in sender.sent] == ["lead.two@nhs.example", "lead.one@nhs.example"]
+
+
+def test_a_refused_contact_is_counted_and_logged_without_its_address_and_the_run_succeeds(
+    api: Api, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    api.submit(synthetic_case())
+    contacts, change = _contacts_for("QE1", ["bad.address@nhs.example", "lead.two@nhs.example"])
+    composition.contact_store().put(contacts, change, expected_version=0)
+    sender = RecordingSender(refuse_for=frozenset({"bad.address@nhs.example"}))
+    composition.install_email_sender(sender)
+    capsys.readouterr()
+    result = run_function()  # nothing a retry could mend: the run succeeds
+    assert result["sent"] == ["QE1"] and result["refusedContacts"] == {"QE1": 1}
+    assert [mail.recipient for mail in sender.sent] == ["lead.two@nhs.example"]
+    output = capsys.readouterr().out
+    metrics = _metrics(output)
+    assert metrics["ReminderRecipientsRefused"] == [1.0] and metrics["ReminderDigestFailures"] == [0.0]
+    refused = next(record for record in caplog.records if record.getMessage().startswith("contacts refused"))
+    assert refused.__dict__["refusedStatuses"] == {"QE1": [400]}
+    assert "bad.address" not in output + caplog.text + json.dumps(refused.__dict__, default=str)
+
+
+def test_a_hold_left_by_a_run_that_timed_out_is_a_failure_not_already_sent(
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api.submit(synthetic_case())
+    contacts, change = _contacts_for("QE1", ["lead.one@nhs.example"])
+    composition.contact_store().put(contacts, change, expected_version=0)
+    composition.install_email_sender(RecordingSender())
+    today, now = clock.today_london(), clock.now_utc()
+    held = composition.reminder_ledger().claim(
+        "QE1", iso_week(today), now=now, lease_seconds=LEASE_SECONDS, keep_until=now + timedelta(days=60)
+    )
+    assert isinstance(held, DigestClaim)  # the timed-out run's hold, its lease still running
+    capsys.readouterr()
+    with pytest.raises(RemindersIncomplete) as raised:
+        run_function()
+    assert raised.value.summary["inProgress"] == ["QE1"] and raised.value.summary["alreadySent"] == []
+    assert _metrics(capsys.readouterr().out)["ReminderDigestFailures"] == [1.0]
+
+
+def test_a_digest_without_time_left_to_finish_is_not_begun_but_left_for_the_retry(
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api.submit(synthetic_case())
+    contacts, change = _contacts_for("QE1", ["lead.one@nhs.example"])
+    composition.contact_store().put(contacts, change, expected_version=0)
+    sender = RecordingSender()
+    composition.install_email_sender(sender)
+    with pytest.raises(RemindersIncomplete) as raised:
+        run_function(ReminderContext(seconds_left=LEASE_SECONDS - 1))
+    assert raised.value.summary["failed"] == ["QE1"] and sender.sent == []
+    assert run_function()["sent"] == ["QE1"]  # not claimed, so the retry takes it at once
+    assert len(sender.sent) == 1
 
 
 def _contacts_for(icb: str, emails: list[str]) -> Any:

@@ -2,6 +2,10 @@
 
 A run takes a digest only if no record exists, or if the record is an unfinished hold whose lease
 has run out (a run that crashed mid-way); once marked sent, no run takes it again that week.
+
+Recipients are kept only as the keys the domain gives (a SHA-256 of each address), and only while
+the digest is unfinished: marking it sent replaces them with counts. Each record carries its
+expiry (``expiresAt``, epoch seconds) for a table time-to-live to delete it by.
 """
 
 import contextlib
@@ -12,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 from tracker import clock
 from tracker.dal import schema
 from tracker.dal.items import from_attribute_values, to_attribute_values
-from tracker.logic.ports import DigestClaim, DigestLost
+from tracker.logic.ports import DigestClaim, DigestLost, DigestTaken
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 SENDING = "SENDING"
 SENT = "SENT"
+EXPIRY_ATTRIBUTE = "expiresAt"
+REACHED_KEYS = "reachedKeys"
+REFUSED_KEYS = "refusedKeys"
+LEGACY_SENT_TO = "sentTo"  # plain addresses, written by earlier releases: removed on the next claim
 
 
 class DynamoReminderLedger:
@@ -33,7 +41,9 @@ class DynamoReminderLedger:
             {schema.PARTITION_KEY: schema.reminder_pk(icb_code, week), schema.SORT_KEY: schema.REMINDER_SK}
         )
 
-    def claim(self, icb_code: str, week: str, *, now: datetime, lease_seconds: int) -> DigestClaim | None:
+    def claim(
+        self, icb_code: str, week: str, *, now: datetime, lease_seconds: int, keep_until: datetime
+    ) -> DigestClaim | DigestTaken:
         token = str(uuid.uuid4())
         moment = int(now.timestamp())
         try:
@@ -42,7 +52,8 @@ class DynamoReminderLedger:
                 Key=self._key(icb_code, week),
                 UpdateExpression=(
                     "SET #status = :sending, #token = :token, #lease = :until, #type = :type, "
-                    "#icb = :icb, #week = :week, #claimedAt = :claimedAt"
+                    "#icb = :icb, #week = :week, #claimedAt = :claimedAt, #expires = :expires "
+                    "REMOVE #legacy"
                 ),
                 ConditionExpression="attribute_not_exists(#pk) OR (#status = :sending AND #lease < :now)",
                 ExpressionAttributeNames={
@@ -54,6 +65,8 @@ class DynamoReminderLedger:
                     "#icb": "icbCode",
                     "#week": "week",
                     "#claimedAt": "claimedAt",
+                    "#expires": EXPIRY_ATTRIBUTE,
+                    "#legacy": LEGACY_SENT_TO,
                 },
                 ExpressionAttributeValues=to_attribute_values(
                     {
@@ -65,14 +78,33 @@ class DynamoReminderLedger:
                         ":icb": icb_code,
                         ":week": week,
                         ":claimedAt": clock.format_timestamp(now),
+                        ":expires": int(keep_until.timestamp()),
                     }
                 ),
                 ReturnValues="ALL_NEW",
             )
         except self._client.exceptions.ConditionalCheckFailedException:
-            return None  # sent already, or another run holds it now
+            return self._why_taken(icb_code, week)
         record = from_attribute_values(response["Attributes"])
-        return DigestClaim(icb_code, week, token, frozenset(record.get("sentTo", ())))
+        return DigestClaim(
+            icb_code,
+            week,
+            token,
+            frozenset(record.get(REACHED_KEYS, ())),
+            frozenset(record.get(REFUSED_KEYS, ())),
+        )
+
+    def _why_taken(self, icb_code: str, week: str) -> DigestTaken:
+        found = self._client.get_item(
+            TableName=self._table,
+            Key=self._key(icb_code, week),
+            ConsistentRead=True,
+            ProjectionExpression="#status",
+            ExpressionAttributeNames={"#status": "status"},
+        ).get("Item")
+        status = from_attribute_values(found).get("status") if found else None
+        # Only a finished digest is "sent"; a hold (live, or just lapsed since the claim) is not.
+        return DigestTaken.SENT if status == SENT else DigestTaken.HELD
 
     def _as_holder(
         self, claim: DigestClaim, update: str, names: dict[str, str], values: dict[str, Any]
@@ -89,15 +121,31 @@ class DynamoReminderLedger:
         except self._client.exceptions.ConditionalCheckFailedException:
             raise DigestLost from None
 
-    def record_sent(self, claim: DigestClaim, recipient: str) -> None:
-        self._as_holder(claim, "ADD #sentTo :recipient", {"#sentTo": "sentTo"}, {":recipient": {recipient}})
+    def record_sent(self, claim: DigestClaim, recipient_key: str) -> None:
+        self._as_holder(claim, "ADD #keys :key", {"#keys": REACHED_KEYS}, {":key": {recipient_key}})
 
-    def complete(self, claim: DigestClaim) -> None:
+    def record_refused(self, claim: DigestClaim, recipient_key: str) -> None:
+        self._as_holder(claim, "ADD #keys :key", {"#keys": REFUSED_KEYS}, {":key": {recipient_key}})
+
+    def complete(self, claim: DigestClaim, *, reached: int, refused: int) -> None:
         self._as_holder(
             claim,
-            "SET #status = :sent, #sentAt = :sentAt",
-            {"#status": "status", "#sentAt": "sentAt"},
-            {":sent": SENT, ":sentAt": clock.format_timestamp(clock.now_utc())},
+            "SET #status = :sent, #sentAt = :sentAt, #reached = :reached, #refused = :refused "
+            "REMOVE #reachedKeys, #refusedKeys",
+            {
+                "#status": "status",
+                "#sentAt": "sentAt",
+                "#reached": "reachedCount",
+                "#refused": "refusedCount",
+                "#reachedKeys": REACHED_KEYS,
+                "#refusedKeys": REFUSED_KEYS,
+            },
+            {
+                ":sent": SENT,
+                ":sentAt": clock.format_timestamp(clock.now_utc()),
+                ":reached": reached,
+                ":refused": refused,
+            },
         )
 
     def release(self, claim: DigestClaim) -> None:

@@ -6,24 +6,45 @@ overdue or soon-due item with the case's reference, review type, stage, due date
 case in the web app. No free text of any kind enters a digest: only codes, enumerations, dates and
 links. A ledger record per ICB and ISO week, claimed with a conditional write, makes the digest go
 at most once that week however often the job is retried or how many copies run at once.
+
+Each contact is sent to on its own: an address the email service refuses for good is recorded (by
+its key, never the address) and skipped for the rest of the week, and the others still get the
+digest. A failure that may pass (a timeout, an outage) leaves the digest unfinished and released,
+and the run says a retry is needed; the ledger makes the retry send only what has not gone yet.
 """
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from tracker.logic.ports import CaseStore, EmailSender, ReminderLedger
+from tracker.logic.ports import (
+    CaseStore,
+    DigestClaim,
+    DigestLost,
+    DigestTaken,
+    EmailRefused,
+    EmailSender,
+    ReminderLedger,
+)
 from tracker.models.case import Case
+from tracker.models.contacts import MAX_CONTACTS, same_address
 from tracker.models.enums import RecommendationStatus
 from tracker.reference import ReferenceData
 from tracker.rules.deadlines import compute_deadlines
 
 HORIZON_DAYS = 14
 """Items due within this many days of the run (and every overdue item) are listed."""
-LEASE_SECONDS = 15 * 60
-"""How long a run holds an ICB-week's digest: longer than the function may run, so a live run is
-never overtaken; after it a retry may finish what a crashed run started."""
+SEND_TIMEOUT_SECONDS = 10
+"""The longest one email may take to send: the Notify sender's per-request timeouts add up to it."""
+LEASE_SECONDS = MAX_CONTACTS * SEND_TIMEOUT_SECONDS + 30
+"""How long a run holds an ICB-week's digest: just longer than sending it to the most contacts an
+ICB may have can take (with a margin for the ledger's writes), so a live run is not overtaken, yet
+short enough that Lambda's later retry takes over the hold of a run that timed out holding it
+(the function may run for 5 minutes; its retries come about 1 and 3 minutes after a failure)."""
+KEEP_WEEKS = 4
+"""Weeks a ledger record is kept after its own week has ended (then it may be deleted)."""
 
 _ONE_DAY = timedelta(days=1)
 
@@ -144,12 +165,34 @@ def personalisation(
     }
 
 
+def recipient_key(address: str) -> str:
+    """What the ledger keeps of a recipient: a SHA-256 of the address as addresses are compared
+    (lower case), so that a retry can tell who was reached without the address being stored."""
+    normalised = same_address(address.strip())
+    return hashlib.sha256(f"scrt-digest-recipient:{normalised}".encode()).hexdigest()
+
+
+def keep_until(week_start: date) -> datetime:
+    """When a week's ledger record may go: ``KEEP_WEEKS`` after the week (Monday to Sunday) ends."""
+    return datetime.combine(week_start + timedelta(weeks=1 + KEEP_WEEKS), time.min, tzinfo=UTC)
+
+
 class DigestOutcome(StrEnum):
-    SENT = "sent"
-    ALREADY_SENT = "already_sent"  # this week's digest went before, or another run holds it now
+    SENT = "sent"  # finished: every contact not refused has it
+    ALREADY_SENT = "already_sent"  # this week's digest was finished before
+    IN_PROGRESS = "in_progress"  # another run holds it unfinished (or took it over): not done yet
     NOTHING_DUE = "nothing_due"
     NO_CONTACTS = "no_contacts"
-    FAILED = "failed"
+    UNDELIVERABLE = "undeliverable"  # finished, but the email service refused every contact
+    FAILED = "failed"  # some contacts may not have it: released for a retry
+
+
+RETRY_OUTCOMES = frozenset({DigestOutcome.FAILED, DigestOutcome.IN_PROGRESS})
+"""Outcomes a later run may mend: the run that saw them should fail, so that it is retried."""
+FAILURE_OUTCOMES = RETRY_OUTCOMES | {DigestOutcome.UNDELIVERABLE}
+"""Outcomes counted as a digest failure."""
+
+OUT_OF_TIME = "OutOfTime"
 
 
 @dataclass
@@ -157,9 +200,29 @@ class ReminderRun:
     week: str
     outcomes: dict[str, DigestOutcome] = field(default_factory=dict)
     error_types: dict[str, str] = field(default_factory=dict)  # why an ICB failed: a type, never a message
+    refused: dict[str, list[int]] = field(default_factory=dict)  # statuses of the contacts refused now
 
     def icbs(self, outcome: DigestOutcome) -> list[str]:
         return sorted(code for code, found in self.outcomes.items() if found is outcome)
+
+    def failed_icbs(self) -> list[str]:
+        return sorted(code for code, found in self.outcomes.items() if found in FAILURE_OUTCOMES)
+
+    @property
+    def needs_retry(self) -> bool:
+        return any(found in RETRY_OUTCOMES for found in self.outcomes.values())
+
+    @property
+    def refused_count(self) -> int:
+        return sum(len(statuses) for statuses in self.refused.values())
+
+
+class RemindersIncomplete(Exception):
+    """Some digests were left for a retry to finish (the run's summary says which ICBs)."""
+
+    def __init__(self, summary: dict[str, object]) -> None:
+        super().__init__(f"reminder digests to retry: {summary.get('failed')}")
+        self.summary = summary
 
 
 class ReminderService:
@@ -191,36 +254,78 @@ class ReminderService:
             cases.extend(self._cases.cases_due_by(code, last_day))
         return digest_lines(cases, today)
 
-    def run(self, today: date) -> ReminderRun:
+    def run(self, today: date, seconds_left: Callable[[], float] | None = None) -> ReminderRun:
+        """Every current ICB's digest. With ``seconds_left`` (the function's remaining time), no
+        digest is begun that could not finish within its lease before the function is stopped."""
         run = ReminderRun(week=iso_week(today))
+        week_start = today - timedelta(days=today.weekday())
         for icb_code in sorted(self._reference.current_icb_codes(today)):
             try:
-                run.outcomes[icb_code] = self._send_digest(icb_code, today, run.week)
+                run.outcomes[icb_code] = self._send_digest(icb_code, today, week_start, run, seconds_left)
             except Exception as error:  # one ICB's failure must not stop the others' digests
                 run.outcomes[icb_code] = DigestOutcome.FAILED
                 run.error_types[icb_code] = type(error).__name__
         return run
 
-    def _send_digest(self, icb_code: str, today: date, week: str) -> DigestOutcome:
+    def _send_digest(
+        self,
+        icb_code: str,
+        today: date,
+        week_start: date,
+        run: ReminderRun,
+        seconds_left: Callable[[], float] | None,
+    ) -> DigestOutcome:
         lines = self.digest_for(icb_code, today)
         if not lines:
             return DigestOutcome.NOTHING_DUE
         recipients = self._recipients(icb_code)
         if not recipients:
             return DigestOutcome.NO_CONTACTS
-        claim = self._ledger.claim(icb_code, week, now=self._now(), lease_seconds=LEASE_SECONDS)
-        if claim is None:
-            return DigestOutcome.ALREADY_SENT
+        if seconds_left is not None and seconds_left() < LEASE_SECONDS:
+            run.error_types[icb_code] = OUT_OF_TIME  # left unclaimed, for the retry
+            return DigestOutcome.FAILED
+        expires = keep_until(week_start)
+        claim = self._ledger.claim(
+            icb_code, run.week, now=self._now(), lease_seconds=LEASE_SECONDS, keep_until=expires
+        )
+        if isinstance(claim, DigestTaken):
+            # Held but unfinished is not "sent": that run may have died holding it.
+            return DigestOutcome.ALREADY_SENT if claim is DigestTaken.SENT else DigestOutcome.IN_PROGRESS
         icb = self._reference.icb(icb_code)
-        fields = personalisation(icb_code, icb.name if icb else icb_code, week, lines, self._app_base_url)
+        fields = personalisation(icb_code, icb.name if icb else icb_code, run.week, lines, self._app_base_url)
         try:
-            for recipient in recipients:
-                if recipient in claim.sent_to:
-                    continue  # a retry after a partial failure sends only to those not yet reached
-                self._sender.send(recipient, self._template_id, fields, f"digest-{icb_code}-{week}")
-                self._ledger.record_sent(claim, recipient)
+            return self._send_to_each(claim, recipients, fields, run)
+        except DigestLost:
+            return DigestOutcome.IN_PROGRESS  # another run took over after this one's lease ran out
         except Exception:
             self._ledger.release(claim)
             raise
-        self._ledger.complete(claim)
-        return DigestOutcome.SENT
+
+    def _send_to_each(
+        self, claim: DigestClaim, recipients: list[str], fields: Personalisation, run: ReminderRun
+    ) -> DigestOutcome:
+        reached, refused = set(claim.sent_to), set(claim.refused)
+        reference = f"digest-{claim.icb_code}-{claim.week}"
+        first_error: Exception | None = None
+        for recipient in recipients:
+            key = recipient_key(recipient)
+            if key in reached or key in refused:
+                continue  # a retry sends only to those neither reached nor refused already
+            try:
+                self._sender.send(recipient, self._template_id, fields, reference)
+            except EmailRefused as error:
+                self._ledger.record_refused(claim, key)
+                refused.add(key)
+                run.refused.setdefault(claim.icb_code, []).append(error.status)
+                continue
+            except Exception as error:  # may pass: go on with the others, leave this one to the retry
+                first_error = first_error or error
+                continue
+            self._ledger.record_sent(claim, key)
+            reached.add(key)
+        if first_error is not None:
+            self._ledger.release(claim)
+            run.error_types[claim.icb_code] = type(first_error).__name__
+            return DigestOutcome.FAILED
+        self._ledger.complete(claim, reached=len(reached), refused=len(refused))
+        return DigestOutcome.SENT if reached else DigestOutcome.UNDELIVERABLE
