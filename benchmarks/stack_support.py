@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tracker.dal import schema
-from tracker.dal.cases import _case_item
+from tracker.dal.cases import DynamoCaseStore, _case_item
 from tracker.dal.items import to_attribute_values
 from tracker.models.case import Case
 from tracker.reference import reference_data
@@ -20,7 +20,14 @@ from tracker.reference import reference_data
 TODAY = date(2026, 11, 26)  # the benchmarks pin "now" (tests.conftest.fixed_today)
 FOCUS_ICB = "QE1"  # the ICB whose list is measured: a tenth of all cases
 FOCUS_SHARE = 0.10
+FOCUS_PROVIDER = "R0A"  # the trust whose list is measured: named on a tenth of all cases
+OTHER_PROVIDER_SHARE = 0.20  # cases naming one other trust (their links fill other partitions)
 REVIEW_TYPES = ("RAPID_REVIEW", "CSPR", "SAR", "DHR", "DHR_CHILD")
+RARE_REVIEW_TYPE, RARE_SHARE = "OTHER", 1 / 200  # a filter value on about 1 case in 200
+CLOSED_SHARE = 0.15  # closed (published) cases: a status filter matching a minority
+MONITORING_SHARE = 0.20  # open cases monitoring actions: a stage filter matching a minority
+LATEST_UPDATE = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+SECONDS_BETWEEN_UPDATES = 500  # 50k cases span about 290 days of updates
 TEXT = "Synthetic benchmark text about the review's progress and the partnership's learning. "
 
 
@@ -29,13 +36,33 @@ def current_icbs() -> list[tuple[str, str]]:
     return sorted((code, reference.icbs[code].region_code) for code in reference.current_icb_codes(TODAY))
 
 
-def synthetic_case(number: int, rng: random.Random, icbs: list[tuple[str, str]]) -> Case:
+def synthetic_case(
+    number: int, rng: random.Random, icbs: list[tuple[str, str]], providers: list[str]
+) -> Case:
     """A full-looking case (five recommendations, free text): about half are overdue today."""
     focus = next(icb for icb in icbs if icb[0] == FOCUS_ICB)
     icb_code, region_code = focus if rng.random() < FOCUS_SHARE else rng.choice(icbs)
-    review_type = rng.choice(REVIEW_TYPES)
+    review_type = RARE_REVIEW_TYPE if rng.random() < RARE_SHARE else rng.choice(REVIEW_TYPES)
+    named = rng.random()
+    providers_involved = (
+        [FOCUS_PROVIDER]
+        if named < FOCUS_SHARE
+        else [rng.choice(providers)]
+        if named < FOCUS_SHARE + OTHER_PROVIDER_SHARE
+        else []
+    )
+    closed = rng.random() < CLOSED_SHARE
+    status, stage = (
+        ("CLOSED", "PUBLISHED")
+        if closed
+        else ("OPEN", "ACTIONS_MONITORING" if rng.random() < MONITORING_SHARE else "REPORT_SIGNED_OFF")
+    )
     added = TODAY - timedelta(days=rng.randint(20, 700))
-    updated = datetime(2026, 11, 25, 18, 0, tzinfo=UTC) - timedelta(seconds=rng.randint(0, 300 * 86400))
+    # Later numbers are older: growing the table adds cases behind the newest, as a collection grows
+    # by keeping its history, so a page's cases are the same at every size and its reads compare
+    # what lies behind it (with the newest redrawn at each size, a selective filter's reads varied
+    # by up to half from one draw to the next).
+    updated = LATEST_UPDATE - timedelta(seconds=number * SECONDS_BETWEEN_UPDATES + rng.randint(0, 499))
     late = rng.random() < 0.5
     recommendations = [
         {
@@ -61,9 +88,9 @@ def synthetic_case(number: int, rng: random.Random, icbs: list[tuple[str, str]])
         "updatedBy": "icb_editor:bench",
         "icbCode": icb_code,
         "reviewType": review_type,
-        "status": "OPEN",
+        "status": status,
         # Past the rapid review, signed off and embargoed: only the late recommendation is overdue.
-        "stage": "REPORT_SIGNED_OFF",
+        "stage": stage,
         "incidentDate": (added - timedelta(days=10)).isoformat(),
         "dateAdded": added.isoformat(),
         "reportSignedOffDate": (added + timedelta(days=5)).isoformat(),
@@ -75,6 +102,7 @@ def synthetic_case(number: int, rng: random.Random, icbs: list[tuple[str, str]])
         "comments": TEXT * 4,
         "lessonsLearnt": TEXT * 4,
         "recommendations": recommendations,
+        **({"providersInvolved": providers_involved} if providers_involved else {}),
     }
     return Case.model_validate(record)
 
@@ -87,7 +115,8 @@ def bench_table_kwargs(table_name: str) -> dict[str, Any]:
 
 
 class SeededTable:
-    """A cases table grown in steps (1k, then 10k, then 50k...) by BatchWriteItem."""
+    """A cases table grown in steps (1k, then 10k, then 50k...) by BatchWriteItem: each case item
+    and the link item of each provider it names, built by the store's own item builders."""
 
     def __init__(self, dynamodb: Any, table_name: str, seed: int = 20261126) -> None:
         self.dynamodb = dynamodb
@@ -95,12 +124,18 @@ class SeededTable:
         self.size = 0
         self._rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
         self._icbs = current_icbs()
+        self._providers = sorted(set(reference_data().provider_codes) - {FOCUS_PROVIDER})
+        self._store = DynamoCaseStore(dynamodb, table_name)
         dynamodb.create_table(**bench_table_kwargs(table_name))
         dynamodb.get_waiter("table_exists").wait(TableName=table_name)
 
     def _items(self, count: int) -> Iterator[dict[str, Any]]:
         for number in range(self.size + 1, self.size + count + 1):
-            yield to_attribute_values(_case_item(synthetic_case(number, self._rng, self._icbs)))
+            case = synthetic_case(number, self._rng, self._icbs, self._providers)
+            yield to_attribute_values(_case_item(case))
+            # The puts the store writes with a new case: one link per provider named.
+            for write in self._store._link_writes(case, linked=frozenset()):
+                yield write["Put"]["Item"]
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         request: Any = {self.table_name: [{"PutRequest": {"Item": item}} for item in batch]}

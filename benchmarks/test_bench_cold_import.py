@@ -15,7 +15,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from benchmarks.measure import median, record
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLERS = ("submit_case", "update_case", "query_cases", "api_docs", "authorizer")
+HANDLERS = ("submit_case", "update_case", "query_cases", "icb_contacts", "web_app", "api_docs", "authorizer")
 YARDSTICK = "benchmarks.fixtures.minimal_powertools_handler"
 EMPTY = None
 ROUNDS = int(os.environ.get("SCRT_BENCH_IMPORT_ROUNDS", "11"))
