@@ -76,3 +76,16 @@ def test_a_key_from_elsewhere_opens_nothing(aws: Any, monkeypatch: pytest.Monkey
 def test_without_a_session_key_the_function_says_which_setting_is_missing(aws: Any) -> None:
     with pytest.raises(settings.ConfigurationError, match=settings.WEB_SESSION_KEY_SECRET_ARN):
         composition.web_app()
+
+
+def test_the_contacts_page_uses_the_composition_roots_contact_service(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = aws.create_secret(Name="web-session-key", SecretString=secrets.token_urlsafe(48))["ARN"]
+    monkeypatch.setenv(settings.WEB_SESSION_KEY_SECRET_ARN, arn)
+    monkeypatch.setenv(settings.CASES_TABLE_NAME, "synthetic-cases")
+    composition.reset()
+
+    app = composition.web_app()
+
+    assert app.contact_service() is composition.contact_service()  # one service, built once

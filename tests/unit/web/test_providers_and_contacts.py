@@ -404,3 +404,21 @@ def test_icb_users_have_the_contacts_page_in_the_header_and_others_do_not(web: H
 def test_signed_out_the_contacts_page_sends_to_sign_in(web: Harness) -> None:
     page = web.request("GET", CONTACTS)
     assert page.status == 303 and "/app/sign-in?next=%2Fapp%2Ficbs%2FQE1%2Fcontacts" in page.location
+
+
+def test_an_editor_of_a_successor_keeps_its_predecessors_contacts(web: Harness) -> None:
+    successor = Caller(Role.ICB_EDITOR, "S1Y5D", "editor-4")  # took over QHG on 1 April 2026
+    cookie = web.cookie_for(successor)
+    page = web.request("GET", "/app/icbs/QHG/contacts", cookie=cookie)
+    form = edit_form_from(page.body)
+
+    saved = web.request(
+        "POST",
+        "/app/icbs/QHG/contacts",
+        cookie=cookie,
+        form={"csrfToken": [page.csrf()], "version": form["version"], "emails": ["central.east@nhs.example"]},
+    )
+
+    assert page.status == 200 and "(QHG)" in page.body and 'name="emails"' in page.body
+    assert saved.status == 303 and saved.location == "/app/icbs/QHG/contacts?saved=1"
+    assert web.contact_store.current["QHG"].emails == ["central.east@nhs.example"]
