@@ -104,6 +104,7 @@ RESOURCE_TYPES: dict[str, str] = {
     "AWS::Lambda::EventSourceMapping": FREE + ": stream reads by Lambda are free; the invocations are priced",
     "AWS::Lambda::LayerVersion": FREE + ": code storage within the free 75 GB",
     "AWS::Lambda::Permission": FREE,
+    "AWS::Lambda::EventInvokeConfig": FREE + ": retry settings of asynchronous invocations",
     "AWS::ApiGateway::RestApi": "api_gateway",
     "AWS::ApiGateway::Stage": FREE + ": requests are priced on the API",
     "AWS::ApiGateway::Deployment": FREE,
