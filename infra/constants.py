@@ -139,6 +139,10 @@ REMINDER_SCHEDULE_RETRIES = 3
 REMINDER_SCHEDULE_MAX_EVENT_AGE = Duration.hours(6)
 REMINDER_FAILURES_METRIC = "ReminderDigestFailures"
 REMINDERS_SENT_METRIC = "ReminderDigestsSent"
+REMINDER_REFUSED_METRIC = "ReminderRecipientsRefused"
+# Lambda's own retries of a failed asynchronous run (about 1 and 2 minutes later); the ledger
+# makes a retry send only what the failed run did not.
+REMINDER_ASYNC_RETRIES = 2
 SNAPSHOT_REJECTED_METRIC = "SnapshotCasesRejected"
 REDRIVE_TIMEOUT = Duration.minutes(15)
 SNAPSHOT_MAX_SILENCE_HOURS = 26

@@ -56,6 +56,8 @@ class CaseStore(Construct):
             billing=aws_dynamodb.Billing.on_demand(),
             encryption=encryption,
             dynamo_stream=aws_dynamodb.StreamViewType[schema.STREAM_VIEW_TYPE],
+            # Deletes only reminder ledger records after their week (nothing else carries it).
+            time_to_live_attribute=schema.CASES_TTL_ATTRIBUTE,
             global_secondary_indexes=[
                 aws_dynamodb.GlobalSecondaryIndexPropsV2(
                     index_name=index.name,

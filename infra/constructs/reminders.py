@@ -89,6 +89,7 @@ class Reminders(Construct):
             dead_letter_queue=self.dead_letters,
             dead_letter_key=log_key,
         )
+        self.function.function.configure_async_invoke(retry_attempts=constants.REMINDER_ASYNC_RETRIES)
         role = self.function.role
         # Reads contacts and due cases by Query; writes only the weeks' ledger items.
         permissions.grant_table_read(role, store.cases_table, data_key, schema.INDEXES)
@@ -146,8 +147,16 @@ class Reminders(Construct):
             "ReminderDigestFailures",
             metric=monitoring.service_metric(constants.REMINDER_FAILURES_METRIC),
             threshold=0,
-            description="Some ICBs' weekly overdue digests could not be sent: see send_reminders' logs; "
-            "a new run sends only those not yet sent this week.",
+            description="Some ICBs' weekly overdue digests were not sent (failed, left in progress, or "
+            "every contact refused): see send_reminders' logs; a retry sends only what is not yet sent.",
+        )
+        monitoring.alarm(
+            self,
+            "ReminderRecipientsRefused",
+            metric=monitoring.service_metric(constants.REMINDER_REFUSED_METRIC),
+            threshold=0,
+            description="GOV.UK Notify refused an ICB contact's address: an editor of that ICB must "
+            "correct its contacts (the log names the ICB, never the address).",
         )
         monitoring.alarm(
             self,

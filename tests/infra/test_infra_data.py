@@ -26,7 +26,12 @@ def _cases_table(synthesized: Synthesized) -> dict[str, Any]:
 
 
 def _idempotency_table(synthesized: Synthesized) -> dict[str, Any]:
-    (table,) = [t for t in _tables(synthesized).values() if "TimeToLiveSpecification" in t["Properties"]]
+    (table,) = [
+        t
+        for t in _tables(synthesized).values()
+        if t["Properties"].get("TimeToLiveSpecification", {}).get("AttributeName")
+        == schema.IDEMPOTENCY_TTL_ATTRIBUTE
+    ]
     return table
 
 

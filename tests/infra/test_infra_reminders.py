@@ -95,16 +95,15 @@ def test_metric_names_are_the_ones_the_function_emits() -> None:
     handler = importlib.import_module(f"functions.{SEND_REMINDERS}.handler")
     assert handler.DIGEST_FAILURES == constants.REMINDER_FAILURES_METRIC
     assert handler.DIGESTS_SENT == constants.REMINDERS_SENT_METRIC
+    assert handler.RECIPIENTS_REFUSED == constants.REMINDER_REFUSED_METRIC
 
 
 def test_a_failed_digest_or_a_dead_letter_raises_an_alarm(synthesized: Synthesized) -> None:
-    (failures,) = alarms_on(
-        synthesized,
-        settings.METRICS_NAMESPACE,
-        constants.REMINDER_FAILURES_METRIC,
-        {"service": settings.SERVICE_NAME},
-    )
-    assert fires(failures, [1]) and not fires(failures, [0])
+    for metric in (constants.REMINDER_FAILURES_METRIC, constants.REMINDER_REFUSED_METRIC):
+        (alarm,) = alarms_on(
+            synthesized, settings.METRICS_NAMESPACE, metric, {"service": settings.SERVICE_NAME}
+        )
+        assert fires(alarm, [1]) and not fires(alarm, [0]), metric
     queue_id, _ = synthesized.one(SERVICE, "AWS::SQS::Queue", "Reminders/DeadLetters")
     (depth,) = alarms_on(
         synthesized,
@@ -116,3 +115,16 @@ def test_a_failed_digest_or_a_dead_letter_raises_an_alarm(synthesized: Synthesiz
     function_id, _ = function_of(synthesized, SEND_REMINDERS)
     (errors,) = alarms_on(synthesized, "AWS/Lambda", "Errors", {"FunctionName": {"Ref": function_id}})
     assert fires(errors, [1])
+
+
+def test_a_failed_run_is_retried_by_lambda_and_ledger_records_expire(synthesized: Synthesized) -> None:
+    function_id, _ = function_of(synthesized, SEND_REMINDERS)
+    (invoke_config,) = synthesized.resources(SERVICE, "AWS::Lambda::EventInvokeConfig").values() or [None]
+    assert invoke_config is not None
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == constants.REMINDER_ASYNC_RETRIES
+    _, table = synthesized.one(DATA, "AWS::DynamoDB::GlobalTable", "Data/CasesTable")
+    assert table["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": schema.CASES_TTL_ATTRIBUTE,
+        "Enabled": True,
+    }

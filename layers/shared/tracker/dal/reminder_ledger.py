@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 SENDING = "SENDING"
 SENT = "SENT"
-EXPIRY_ATTRIBUTE = "expiresAt"
+EXPIRY_ATTRIBUTE = schema.CASES_TTL_ATTRIBUTE
 REACHED_KEYS = "reachedKeys"
 REFUSED_KEYS = "refusedKeys"
 LEGACY_SENT_TO = "sentTo"  # plain addresses, written by earlier releases: removed on the next claim

@@ -94,6 +94,10 @@ KEY_ATTRIBUTES: tuple[str, ...] = (
 IDEMPOTENCY_PARTITION_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 
+# The cases table's time-to-live attribute (epoch seconds). Only reminder ledger items carry it:
+# cases, their history, links and contacts are kept.
+CASES_TTL_ATTRIBUTE = "expiresAt"
+
 
 def case_pk(case_id: str) -> str:
     return f"{CASE_PK_PREFIX}{case_id}"
