@@ -21,6 +21,7 @@ from tracker.web.oidc import OidcClient, SignInFailed
 from tracker.web.session import CookiePolicy, CookieSealer, Session
 
 APP_PREFIX = "/app"
+STATIC_ROUTE = "/app/static/{asset}"
 CSRF_FIELD = "csrfToken"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -176,7 +177,7 @@ class WebApp:
         from tracker.web import pages
 
         request = context.request
-        if request.route == "/app/static/{asset}":
+        if request.route == STATIC_ROUTE:
             return self._static(request.path_parameters.get("asset", ""))
         public = pages.PUBLIC.get((request.method, request.route))
         if public is not None:
