@@ -191,6 +191,36 @@ def test_sign_in_never_returns_to_another_site(web: Harness, target: str) -> Non
     assert back.location == "/app/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/app/x\r\nSet-Cookie: evil=1",
+        "/app/x\nLocation: https://evil.example/",
+        "/app/x\ty",
+        "/app/x y",
+        "/app/\x00",
+        "/app/../elsewhere",
+        "/app/%2e%2e/elsewhere",
+        "/app/#fragment",
+        "/app/%zz",
+    ],
+)
+def test_a_return_path_with_control_or_unsafe_characters_is_replaced(web: Harness, target: str) -> None:
+    sign_in_cookie, state = _start(web, target)
+    web.oidc.claims = {"role": "icb_editor", "org": "QE1", "sub": "u"}
+    back = web.request("GET", "/app/callback", query={"code": "c", "state": state}, cookie=sign_in_cookie)
+    assert back.status == 303 and back.location == "/app/"
+    assert all("evil" not in value for values in back.headers.values() for value in values)
+
+
+def test_a_return_path_in_url_characters_is_kept_with_its_escapes(web: Harness) -> None:
+    target = "/app/?reviewType=CSPR&icbCode=QE1&cursor=ab.c_d-e~f%3D"
+    sign_in_cookie, state = _start(web, target)
+    web.oidc.claims = {"role": "icb_editor", "org": "QE1", "sub": "u"}
+    back = web.request("GET", "/app/callback", query={"code": "c", "state": state}, cookie=sign_in_cookie)
+    assert back.location == target
+
+
 # --- static files ---------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ answers everything around them the same way for every page.
 """
 
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,10 @@ from tracker.web.session import CookiePolicy, CookieSealer, Session
 APP_PREFIX = "/app"
 STATIC_ROUTE = "/app/static/{asset}"
 CSRF_FIELD = "csrfToken"
+# A return path after sign-in: RFC 3986 path and query characters, percent escapes whole; no
+# fragment, backslash, space or control character.
+SAFE_NEXT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
+DOT_SEGMENT = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|%2[eE]")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -246,9 +251,11 @@ class WebApp:
     # --- sign-in, callback, sign-out --------------------------------------------------------------
 
     def safe_next(self, candidate: str) -> str:
-        """Only a path of this app: never another site (an open redirect)."""
+        """Only a path of this app, written in URL characters: never another site (an open
+        redirect), and nothing that could end the Location header (CR, LF) or climb out of /app."""
         path = candidate.split("?", 1)[0]
-        if (path == APP_PREFIX or path.startswith(APP_PREFIX + "/")) and "\\" not in candidate:
+        under_app = path == APP_PREFIX or path.startswith(APP_PREFIX + "/")
+        if under_app and SAFE_NEXT.fullmatch(candidate) and not DOT_SEGMENT.search(path):
             return candidate
         return APP_PREFIX + "/"
 
