@@ -89,3 +89,28 @@ def test_the_contacts_page_uses_the_composition_roots_contact_service(
     app = composition.web_app()
 
     assert app.contact_service() is composition.contact_service()  # one service, built once
+
+
+@pytest.mark.parametrize("stored", ["none", "NONE", " none\n"])
+def test_a_client_secret_holding_none_makes_a_public_client(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, stored: str
+) -> None:
+    session_key = aws.create_secret(Name="web-session-key", SecretString=secrets.token_urlsafe(48))["ARN"]
+    client_secret = aws.create_secret(Name="web-client-secret", SecretString=stored)["ARN"]
+    monkeypatch.setenv(settings.WEB_SESSION_KEY_SECRET_ARN, session_key)
+    monkeypatch.setenv(settings.WEB_OIDC_CLIENT_SECRET_ARN, client_secret)
+    composition.reset()
+
+    app = composition.web_app()
+
+    assert app.oidc.config.client_secret is None
+    assert app.oidc._session().token_endpoint_auth_method == "none"  # PKCE alone, no Basic header
+
+
+def test_the_session_keys_current_and_previous_values_come_from_the_data_access_layer(aws: Any) -> None:
+    from tracker.dal.secrets import current_and_previous
+
+    arn = aws.create_secret(Name="rotating", SecretString="first-value")["ARN"]
+    assert current_and_previous(lambda: aws, arn) == ("first-value", None)
+    aws.put_secret_value(SecretId=arn, SecretString="second-value")
+    assert current_and_previous(lambda: aws, arn) == ("second-value", "first-value")

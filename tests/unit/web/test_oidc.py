@@ -249,3 +249,14 @@ def test_the_web_apps_client_signs_in_at_the_local_provider_over_http(
     assert (claims["role"], claims["org"], claims["nonce"]) == ("regional", "Y62", pending.nonce)
     with pytest.raises(SignInFailed):
         client.finish(code, pending)  # a code is redeemed once
+
+
+@pytest.mark.parametrize(
+    ("stored", "used"), [("", None), ("none", None), ("None ", None), ("s3cret", "s3cret")]
+)
+def test_an_empty_or_none_client_secret_is_a_public_client(stored: str, used: str | None) -> None:
+    from tracker.web.oidc import client_secret_or_none
+
+    assert client_secret_or_none(stored) == used
+    client = OidcClient(OidcClientConfig("https://idp.example.test/x", "web", used, CALLBACK))
+    assert client._session().token_endpoint_auth_method == ("none" if used is None else "client_secret_basic")

@@ -1,6 +1,7 @@
-"""The cursor signing key: from the environment locally, from Secrets Manager on AWS.
+"""Secrets Manager reads: the cursor signing key (from the environment locally), and any rotating
+secret's current and previous values (the web app's session key and client secret).
 
-The secret rotates: its ``AWSCURRENT`` version signs new cursors and its ``AWSPREVIOUS`` version
+The cursor secret rotates: its ``AWSCURRENT`` version signs new cursors and its ``AWSPREVIOUS`` version
 (when there is one) still verifies the cursors handed out before the rotation. Both are read again
 after ``SECRET_MAX_AGE_SECONDS``, so a container that lives through a rotation picks it up.
 """
@@ -25,6 +26,17 @@ def _secret_version(client: "SecretsManagerClient", secret_id: str, stage: str) 
         return client.get_secret_value(SecretId=secret_id, VersionStage=stage)["SecretString"]
     except client.exceptions.ResourceNotFoundException:
         return None  # no such stage: the secret has never been rotated
+
+
+def current_and_previous(
+    secrets_client: Callable[[], "SecretsManagerClient"], secret_id: str
+) -> tuple[str | None, str | None]:
+    """A rotating secret's ``AWSCURRENT`` and ``AWSPREVIOUS`` values (either None when the secret
+    has no such version: never rotated yet, or no value put)."""
+    client = secrets_client()
+    return _secret_version(client, secret_id, CURRENT_STAGE), _secret_version(
+        client, secret_id, PREVIOUS_STAGE
+    )
 
 
 def load_cursor_codec(

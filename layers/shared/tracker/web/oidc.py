@@ -17,6 +17,18 @@ LEEWAY_SECONDS = 30
 ALGORITHMS = ["ES256", "RS256", "PS256"]
 
 
+PUBLIC_CLIENT_SECRETS = frozenset({"", "none"})
+"""A client secret holding one of these (any case, spaces ignored) means a public client: PKCE alone,
+no client authentication (a deployment's secret can hold ``none`` when the provider issued none)."""
+
+
+def client_secret_or_none(value: str | None) -> str | None:
+    """The client secret, or None for a public client."""
+    if value is None or value.strip().lower() in PUBLIC_CLIENT_SECRETS:
+        return None
+    return value
+
+
 class SignInFailed(Exception):
     """The identity provider's answer could not be accepted; the message names no token content."""
 
