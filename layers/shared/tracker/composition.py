@@ -171,32 +171,29 @@ def failure_inbox() -> "S3FailureInbox":
 # --- the tracker web app (functions/web_app) ------------------------------------------------------
 
 
-def _web_secret(inline: Any, secret_arn_name: str, stage: str = "AWSCURRENT") -> str | None:
-    """A web app secret: given itself (local stack, tests), or read from Secrets Manager (None when
-    not configured, or when the secret has no such stage: never rotated yet)."""
+def _web_secret(inline: Any, secret_arn_name: str) -> tuple[str | None, str | None]:
+    """A web app secret's current and previous values: given itself (local stack, tests: no
+    previous), or read from Secrets Manager (None when not configured or never rotated)."""
     if inline is not None:
-        return str(inline.get_secret_value()) if stage == "AWSCURRENT" else None
+        return str(inline.get_secret_value()), None
     arn = getattr(settings.settings(), secret_arn_name)
     if not arn:
-        return None
-    client = secrets_client()
-    try:
-        return client.get_secret_value(SecretId=arn, VersionStage=stage)["SecretString"]
-    except client.exceptions.ResourceNotFoundException:
-        return None
+        return None, None
+    from tracker.dal.secrets import current_and_previous
+
+    return current_and_previous(secrets_client, arn)
 
 
 @_once
 def web_app() -> "WebApp":
     from tracker.web.app import Claims, WebApp
-    from tracker.web.oidc import OidcClient, OidcClientConfig
+    from tracker.web.oidc import OidcClient, OidcClientConfig, client_secret_or_none
     from tracker.web.session import CookieSealer
 
     config = settings.settings()
     base_url = config.require(settings.WEB_BASE_URL).rstrip("/")
-    session_key = _web_secret(config.web_session_key, "web_session_key_secret_arn")
     # The key before the last rotation still opens the sessions it sealed.
-    previous_key = _web_secret(config.web_session_key, "web_session_key_secret_arn", "AWSPREVIOUS")
+    session_key, previous_key = _web_secret(config.web_session_key, "web_session_key_secret_arn")
     if session_key is None:
         raise settings.ConfigurationError(
             f"{settings.WEB_SESSION_KEY_SECRET_ARN} (or {settings.WEB_SESSION_KEY}) is not set"
@@ -205,7 +202,10 @@ def web_app() -> "WebApp":
         OidcClientConfig(
             discovery_url=config.require(settings.WEB_OIDC_DISCOVERY_URL),
             client_id=config.require(settings.WEB_OIDC_CLIENT_ID),
-            client_secret=_web_secret(config.web_oidc_client_secret, "web_oidc_client_secret_arn"),
+            # An empty or "none" secret is a public client (PKCE alone).
+            client_secret=client_secret_or_none(
+                _web_secret(config.web_oidc_client_secret, "web_oidc_client_secret_arn")[0]
+            ),
             redirect_uri=f"{base_url}/app/callback",
         )
     )
