@@ -207,6 +207,9 @@ def web_app() -> "WebApp":
                 _web_secret(config.web_oidc_client_secret, "web_oidc_client_secret_arn")[0]
             ),
             redirect_uri=f"{base_url}/app/callback",
+            # The discovery document must name the issuer the API trusts, when one is set (the
+            # local stack's provider is not at its issuer's URL); else the discovery URL's own.
+            issuer=config.jwt_issuer,
         )
     )
     return WebApp(
