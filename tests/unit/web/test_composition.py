@@ -114,3 +114,17 @@ def test_the_session_keys_current_and_previous_values_come_from_the_data_access_
     assert current_and_previous(lambda: aws, arn) == ("first-value", None)
     aws.put_secret_value(SecretId=arn, SecretString="second-value")
     assert current_and_previous(lambda: aws, arn) == ("second-value", "first-value")
+
+
+def test_the_discovery_documents_issuer_is_the_apis_when_set_else_the_discovery_urls(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = aws.create_secret(Name="web-session-key", SecretString=secrets.token_urlsafe(48))["ARN"]
+    monkeypatch.setenv(settings.WEB_SESSION_KEY_SECRET_ARN, arn)
+    monkeypatch.delenv(settings.JWT_ISSUER, raising=False)
+    composition.reset()
+    assert composition.web_app().oidc.config.expected_issuer == "https://idp.example.test"
+
+    monkeypatch.setenv(settings.JWT_ISSUER, "https://issuer.example.test/pool-1")
+    composition.reset()
+    assert composition.web_app().oidc.config.expected_issuer == "https://issuer.example.test/pool-1"

@@ -227,7 +227,11 @@ def test_the_web_apps_client_signs_in_at_the_local_provider_over_http(
     provider_url, provider = served
     client = OidcClient(
         OidcClientConfig(
-            f"{provider_url}{DISCOVERY_PATH}", WEB_CLIENT_ID, state.web_client_secret(), CALLBACK
+            f"{provider_url}{DISCOVERY_PATH}",
+            WEB_CLIENT_ID,
+            state.web_client_secret(),
+            CALLBACK,
+            issuer=ISSUER,  # the local provider's issuer is not its loopback URL (JWT_ISSUER, as the API)
         )
     )
 
@@ -260,3 +264,100 @@ def test_an_empty_or_none_client_secret_is_a_public_client(stored: str, used: st
     assert client_secret_or_none(stored) == used
     client = OidcClient(OidcClientConfig("https://idp.example.test/x", "web", used, CALLBACK))
     assert client._session().token_endpoint_auth_method == ("none" if used is None else "client_secret_basic")
+
+
+# --- the discovery document and the authorized party -----------------------------------------------
+
+IDP = "https://idp.example.test/tenant-1"
+GOOD_DOCUMENT = {
+    "issuer": IDP,
+    "authorization_endpoint": f"{IDP}/oauth2/authorize",
+    "token_endpoint": f"{IDP}/oauth2/token",
+    "jwks_uri": f"{IDP}/.well-known/jwks.json",
+}
+
+
+def _config(discovery_url: str = f"{IDP}/.well-known/openid-configuration") -> OidcClientConfig:
+    return OidcClientConfig(discovery_url, "web", None, "https://tracker.example.test/app/callback")
+
+
+def test_a_discovery_document_for_the_configured_issuer_with_https_endpoints_is_used() -> None:
+    from tracker.web.oidc import checked_metadata
+
+    assert checked_metadata(GOOD_DOCUMENT, _config())["token_endpoint"] == f"{IDP}/oauth2/token"
+    assert checked_metadata({**GOOD_DOCUMENT, "issuer": IDP + "/"}, _config())["issuer"] == IDP + "/"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"issuer": "https://idp.example.test/tenant-2"},  # another tenant's document
+        {"issuer": "https://evil.example/tenant-1"},
+        {"issuer": None},
+        {"jwks_uri": "http://idp.example.test/tenant-1/.well-known/jwks.json"},
+        {"token_endpoint": "http://idp.example.test/tenant-1/oauth2/token"},
+        {"authorization_endpoint": "http://idp.example.test/tenant-1/oauth2/authorize"},
+        {"token_endpoint": "http://127.0.0.1:1@evil.example/token"},  # looks local, is not
+        {"jwks_uri": None},
+    ],
+)
+def test_a_discovery_document_naming_another_issuer_or_plain_http_endpoints_is_refused(
+    change: dict[str, Any],
+) -> None:
+    from tracker.web.oidc import checked_metadata
+
+    with pytest.raises(SignInFailed):
+        checked_metadata({**GOOD_DOCUMENT, **change}, _config())
+
+
+def test_plain_http_endpoints_are_accepted_on_loopback_only() -> None:
+    from tracker.web.oidc import checked_metadata
+
+    local = "http://127.0.0.1:3000"
+    document = {
+        "issuer": local,
+        "authorization_endpoint": f"{local}/oauth2/authorize",
+        "token_endpoint": f"{local}/oauth2/token",
+        "jwks_uri": f"{local}/.well-known/jwks.json",
+    }
+    assert checked_metadata(document, _config(f"{local}/.well-known/openid-configuration"))
+    with pytest.raises(SignInFailed):
+        checked_metadata(
+            {**document, "jwks_uri": "http://10.0.0.8/.well-known/jwks.json"},
+            _config(f"{local}/.well-known/openid-configuration"),
+        )
+
+
+def test_an_explicit_issuer_replaces_the_one_read_from_the_discovery_url() -> None:
+    from dataclasses import replace
+
+    from tracker.web.oidc import checked_metadata
+
+    config = replace(_config("https://login.example.test/.well-known/openid-configuration"), issuer=IDP)
+    assert checked_metadata(GOOD_DOCUMENT, config)["issuer"] == IDP
+    with pytest.raises(SignInFailed):
+        checked_metadata(
+            GOOD_DOCUMENT, _config("https://login.example.test/.well-known/openid-configuration")
+        )
+
+
+@pytest.mark.parametrize(
+    ("claims", "accepted"),
+    [
+        ({"aud": [WEB_CLIENT_ID, "another-client"], "azp": WEB_CLIENT_ID}, True),
+        ({"aud": [WEB_CLIENT_ID, "another-client"]}, False),  # no azp with several audiences
+        ({"aud": [WEB_CLIENT_ID, "another-client"], "azp": "another-client"}, False),
+        ({"aud": WEB_CLIENT_ID, "azp": "another-client"}, False),
+        ({"aud": WEB_CLIENT_ID, "azp": WEB_CLIENT_ID}, True),
+        ({"aud": [WEB_CLIENT_ID]}, True),
+    ],
+)
+def test_an_id_token_for_several_audiences_must_name_the_web_app_as_authorized_party(
+    state: LocalState, claims: dict[str, Any], accepted: bool
+) -> None:
+    token = issue_token(state, "icb_editor", "QE1", extra_claims={"nonce": "n-1", **claims})
+    if accepted:
+        assert _client(state)._verify(token, "n-1")["org"] == "QE1"
+    else:
+        with pytest.raises(SignInFailed):
+            _client(state)._verify(token, "n-1")

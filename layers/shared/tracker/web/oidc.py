@@ -15,6 +15,8 @@ from tracker.web.session import PendingSignIn
 HTTP_TIMEOUT_SECONDS = 5
 LEEWAY_SECONDS = 30
 ALGORITHMS = ["ES256", "RS256", "PS256"]
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
 PUBLIC_CLIENT_SECRETS = frozenset({"", "none"})
@@ -40,6 +42,38 @@ class OidcClientConfig:
     client_secret: str | None
     redirect_uri: str
     scope: str = "openid"
+    issuer: str | None = None
+    """The issuer expected in the discovery document; None: the discovery URL without
+    ``/.well-known/openid-configuration`` (OpenID Connect Discovery's own rule)."""
+
+    @property
+    def expected_issuer(self) -> str:
+        if self.issuer:
+            return self.issuer
+        if not self.discovery_url.endswith(DISCOVERY_SUFFIX):
+            raise SignInFailed("the discovery URL does not end with " + DISCOVERY_SUFFIX)
+        return self.discovery_url[: -len(DISCOVERY_SUFFIX)]
+
+
+def _secure_endpoint(url: object) -> bool:
+    """https, or plain http on loopback only (the local stack): the API's rule for its JWKS URL."""
+    from tracker.auth.settings import _is_https, _is_loopback_http
+
+    return isinstance(url, str) and (_is_https(url) or _is_loopback_http(url))
+
+
+def checked_metadata(document: object, config: OidcClientConfig) -> dict[str, Any]:
+    """The discovery document once it names the expected issuer and secure endpoints: a document
+    from the wrong place (or tampered with on the way) is refused before anything trusts it."""
+    if not isinstance(document, dict):
+        raise SignInFailed("the discovery document is not a JSON object")
+    issuer = document.get("issuer")
+    if not isinstance(issuer, str) or issuer.rstrip("/") != config.expected_issuer.rstrip("/"):
+        raise SignInFailed("the discovery document names another issuer")
+    for name in ENDPOINTS:
+        if not _secure_endpoint(document.get(name)):
+            raise SignInFailed(f"the discovery document's {name} is not https")
+    return dict(document)
 
 
 class OidcClient:
@@ -68,7 +102,7 @@ class OidcClient:
                     self.config.discovery_url, timeout=HTTP_TIMEOUT_SECONDS, withhold_token=True
                 )
                 response.raise_for_status()
-                self._metadata = dict(response.json())
+                self._metadata = checked_metadata(response.json(), self.config)
             return self._metadata
 
     def _keys(self, refresh: bool) -> dict[str, Any]:
@@ -137,14 +171,29 @@ class OidcClient:
             iat={"essential": True},
             nonce={"essential": True, "value": nonce},
         )
+        token = None
         for refresh in (False, True):  # keys fetched again once: the provider may have rotated them
             try:
                 token = jwt.decode(
                     id_token, KeySet.import_key_set(cast(Any, self._keys(refresh))), algorithms=ALGORITHMS
                 )
-                registry.validate(token.claims)
-                return dict(token.claims)
+                break
             except Exception as error:  # any failure to verify is a refusal
                 if refresh:
                     raise SignInFailed(f"the ID token was refused ({type(error).__name__})") from None
-        raise SignInFailed("unreachable")  # pragma: no cover
+        assert token is not None
+        try:
+            registry.validate(token.claims)
+            _check_authorized_party(token.claims, self.config.client_id)
+        except Exception as error:
+            raise SignInFailed(f"the ID token was refused ({type(error).__name__})") from None
+        return dict(token.claims)
+
+
+def _check_authorized_party(claims: dict[str, Any], client_id: str) -> None:
+    """An ID token for several audiences must name this client as the party it was issued to
+    (``azp``); an ``azp`` naming another client is refused whatever the audience."""
+    audience = claims.get("aud")
+    several = isinstance(audience, list) and len(audience) > 1
+    if (several or "azp" in claims) and claims.get("azp") != client_id:
+        raise ValueError("azp")
