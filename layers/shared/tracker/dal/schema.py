@@ -13,7 +13,9 @@ Items (single-table design):
   and the list filters' attributes, never the case's text;
 - an ICB's contacts: ``pk = CONTACTS#<icbCode>``, ``sk = CONTACTS``, and their versions,
   ``sk = VERSION#<000001>``;
-- a reminder digest's ledger record: ``pk = REMINDER#<icbCode>#<isoWeek>``, ``sk = DIGEST``.
+- a reminder digest's ledger record: ``pk = REMINDER#<icbCode>#<isoWeek>``, ``sk = DIGEST``;
+- a web app session ended by signing out: ``pk = SIGNEDOUT#<sessionId>``, ``sk = SESSION``, kept
+  until the session would have ended anyway (its time-to-live).
 
 Only case items carry GSI attributes, so every index is sparse; the due indexes hold only cases
 with something still due. The list indexes' sort keys are ``<updatedAt>#<caseId>``: newest update
@@ -46,6 +48,9 @@ ENTITY_CONTACTS_VERSION = "ICB_CONTACTS_VERSION"
 REMINDER_PK_PREFIX = "REMINDER#"
 REMINDER_SK = "DIGEST"
 ENTITY_REMINDER = "REMINDER_DIGEST"
+SIGNED_OUT_PK_PREFIX = "SIGNEDOUT#"
+SIGNED_OUT_SK = "SESSION"  # not CASE: the change stream's filter (sk = CASE) never passes it
+ENTITY_SIGNED_OUT = "SIGNED_OUT_SESSION"
 
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 
@@ -94,8 +99,8 @@ KEY_ATTRIBUTES: tuple[str, ...] = (
 IDEMPOTENCY_PARTITION_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 
-# The cases table's time-to-live attribute (epoch seconds). Only reminder ledger items carry it:
-# cases, their history, links and contacts are kept.
+# The cases table's time-to-live attribute (epoch seconds). Only reminder ledger items and ended
+# sessions carry it: cases, their history, links and contacts are kept.
 CASES_TTL_ATTRIBUTE = "expiresAt"
 
 
@@ -120,6 +125,10 @@ def contacts_pk(icb_code: str) -> str:
 
 def reminder_pk(icb_code: str, iso_week: str) -> str:
     return f"{REMINDER_PK_PREFIX}{icb_code}#{iso_week}"
+
+
+def signed_out_pk(session_id: str) -> str:
+    return f"{SIGNED_OUT_PK_PREFIX}{session_id}"
 
 
 def counter_pk(icb_code: str, year: int) -> str:
