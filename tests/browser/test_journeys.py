@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases, screenshot
 
@@ -262,8 +264,14 @@ def test_the_overview_shows_the_latest_snapshot_as_charts_and_tables(
 def test_sign_out_ends_the_session(web_stack: LocalStack, new_browser: Browser, axe: AxeResults) -> None:
     page = new_browser()
     sign_in(page, web_stack, "icb_editor", "QE1")
+    copied = next(c["value"] for c in page.context.cookies() if c["name"] == "scrt-session")
+    replay = {"Cookie": f"scrt-session={copied}"}
+    assert httpx.get(f"{web_stack.api_url}/app/", headers=replay).status_code == 200  # a live copy
     page.click("text=Sign out")
     page.wait_for_url(re.compile(r".*/app/signed-out$"))
+    # The copy taken before signing out is refused now (ended on the server, not only dropped here).
+    replayed = httpx.get(f"{web_stack.api_url}/app/", headers=replay)
+    assert replayed.status_code == 303 and "/app/sign-in?next=" in replayed.headers["location"]
     assert page.locator("h1").inner_text() == "You have signed out"
     no_violations(axe, page, "signed out")
     screenshot(page, "signed-out")

@@ -64,6 +64,21 @@ class FakeOidc(OidcClient):
         return dict(self.claims)
 
 
+class InMemoryEndedSessions:
+    """``EndedSessions`` as the DynamoDB one keeps them: ended ids with their expiry."""
+
+    def __init__(self) -> None:
+        self.ended: dict[str, int] = {}
+        self.reads = 0
+
+    def end(self, session_id: str, expires_at: int) -> None:
+        self.ended[session_id] = expires_at
+
+    def is_ended(self, session_id: str) -> bool:
+        self.reads += 1
+        return session_id in self.ended
+
+
 @dataclass
 class Page:
     status: int
@@ -93,6 +108,7 @@ class Harness:
     summary: list[Any]
     contact_store: InMemoryContactStore
     contacts: ContactService
+    ended_sessions: InMemoryEndedSessions
 
     def cookie_for(self, caller: Caller) -> str:
         session = self.sealer.new_session(caller.sub, caller.role.value, caller.org)
@@ -152,6 +168,7 @@ def web(ticking_clock: None) -> Harness:
     oidc = FakeOidc()
     summary: list[Any] = [None]
     contact_store = InMemoryContactStore()
+    ended_sessions = InMemoryEndedSessions()
     contacts = ContactService(contact_store, AccessPolicy(reference), lambda: codec)
     app = WebApp(
         base_url=BASE_URL,
@@ -162,8 +179,9 @@ def web(ticking_clock: None) -> Harness:
         case_service=lambda: service,
         latest_summary=lambda: summary[0],
         contact_service=lambda: contacts,
+        ended_sessions=lambda: ended_sessions,
     )
-    return Harness(app, store, service, sealer, oidc, summary, contact_store, contacts)
+    return Harness(app, store, service, sealer, oidc, summary, contact_store, contacts, ended_sessions)
 
 
 WebFactory = Callable[..., Harness]

@@ -116,6 +116,42 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session(web: Harness) -> Non
     assert "Max-Age=0" in _cookie_value(done, web.app.cookies.session_name)
 
 
+def test_a_copy_of_the_cookie_replayed_after_sign_out_is_sent_to_sign_in(web: Harness) -> None:
+    cookie = web.cookie_for(EDITOR)
+    page = web.request("GET", "/app/", cookie=cookie)
+    assert page.status == 200
+    renewed = _cookie_value(page, web.app.cookies.session_name).split(";", 1)[0]
+
+    web.request("POST", "/app/sign-out", cookie=cookie, form={"csrfToken": page.csrf()})
+
+    for replayed in (cookie, renewed):  # the cookie as signed in, and as last sealed again
+        again = web.request("GET", "/app/", cookie=replayed)
+        assert again.status == 303 and again.location.startswith("/app/sign-in?next=")
+    post = web.request("POST", "/app/sign-out", cookie=renewed, form={"csrfToken": page.csrf()})
+    assert post.status == 303 and post.location.startswith("/app/sign-in")
+
+
+def test_sign_out_ends_only_that_session_and_keeps_the_record_until_its_absolute_end(web: Harness) -> None:
+    signed_out, still_in = web.cookie_for(EDITOR), web.cookie_for(EDITOR)
+    token = web.request("GET", "/app/", cookie=signed_out).csrf()
+    started = web.app.sealer.open_session(signed_out.split("=", 1)[1])
+    assert started is not None
+
+    web.request("POST", "/app/sign-out", cookie=signed_out, form={"csrfToken": token})
+
+    assert web.ended_sessions.ended == {started.session_id: started.started_at + 12 * 60 * 60}
+    assert web.request("GET", "/app/", cookie=still_in).status == 200
+
+
+def test_every_signed_in_request_asks_whether_its_session_was_ended(web: Harness) -> None:
+    cookie = web.cookie_for(EDITOR)
+    for expected_reads in (1, 2):
+        assert web.request("GET", "/app/", cookie=cookie).status == 200
+        assert web.ended_sessions.reads == expected_reads
+    web.request("GET", "/app/signed-out")  # a public page: no session, nothing read
+    assert web.ended_sessions.reads == 2
+
+
 # --- signing in -----------------------------------------------------------------------------------
 
 

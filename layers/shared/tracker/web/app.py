@@ -19,7 +19,7 @@ from tracker.reference import ReferenceData
 from tracker.web import rendering
 from tracker.web.http import WebRequest, WebResponse, redirect, request_from_event
 from tracker.web.oidc import OidcClient, SignInFailed
-from tracker.web.session import CookiePolicy, CookieSealer, Session
+from tracker.web.session import CookiePolicy, CookieSealer, EndedSessions, Session
 
 APP_PREFIX = "/app"
 STATIC_ROUTE = "/app/static/{asset}"
@@ -119,6 +119,7 @@ class WebApp:
         latest_summary: Callable[[], Any],
         claims: Claims = Claims("role", "org", "sub"),
         contact_service: Callable[[], Any] | None = None,
+        ended_sessions: Callable[[], EndedSessions],
     ) -> None:
         self.base_path = urlsplit(base_url).path.rstrip("/")
         self.cookies = cookie_policy_for(base_url)
@@ -130,6 +131,7 @@ class WebApp:
         self.latest_summary = latest_summary
         self.claims = claims
         self.contact_service = contact_service or _composed_contact_service
+        self.ended_sessions = ended_sessions
 
     # --- URLs and rendering ---------------------------------------------------------------------
 
@@ -212,6 +214,9 @@ class WebApp:
             raise Unauthenticated("Sign in to continue.") from None
         # The same rule as the API's authorizer, on every request: an abolished ICB's identity is refused.
         if not is_known_org(role, session.org, self.reference()):
+            raise Unauthenticated("Sign in to continue.")
+        # Signed out: this is a copy of a cookie the browser was told to drop.
+        if self.ended_sessions().is_ended(session.session_id):
             raise Unauthenticated("Sign in to continue.")
         context.session = session
         context.caller = Caller(role=role, org=session.org, sub=session.sub)
@@ -302,6 +307,9 @@ class WebApp:
         return response
 
     def sign_out(self, context: Context) -> WebResponse:
+        assert context.session is not None  # a signed-in page: authenticated before it runs
+        # Ended on the server, not only in this browser: a copy of the cookie opens nothing now.
+        self.ended_sessions().end(context.session.session_id, context.session.ends_at)
         response = redirect(self.url(f"{APP_PREFIX}/signed-out"), 303)
         response.cookies.append(self.cookies.expired(self.cookies.session_name))
         context.session = None  # nothing seals it again on the way out

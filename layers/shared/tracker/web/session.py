@@ -2,8 +2,9 @@
 
 Fernet (AES-128-CBC with HMAC-SHA256, from ``cryptography``) seals the session's JSON and stamps
 it with the time it was sealed; the cookie is sealed again on every request, and one older than the
-idle timeout does not open. No session table: nothing to clean up, and a stolen cookie still dies
-within the idle timeout (or at the absolute limit, whichever is first).
+idle timeout does not open. The session carries a random id: signing out records that id as ended
+(``EndedSessions``, one small item kept until the session's absolute end), so a copy of the cookie
+is refused afterwards, not only the browser's own cookie dropped.
 """
 
 import base64
@@ -12,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +32,20 @@ class Session:
     org: str
     csrf_token: str
     started_at: int
+    session_id: str  # random; never logged
+
+    @property
+    def ends_at(self) -> int:
+        """When the session ends however active it is (epoch seconds)."""
+        return self.started_at + ABSOLUTE_LIFETIME_SECONDS
+
+
+class EndedSessions(Protocol):
+    """Sessions ended by signing out, until they would have ended anyway."""
+
+    def end(self, session_id: str, expires_at: int) -> None: ...
+
+    def is_ended(self, session_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,12 @@ class CookieSealer:
 
     def new_session(self, sub: str, role: str, org: str) -> Session:
         return Session(
-            sub=sub, role=role, org=org, csrf_token=secrets.token_urlsafe(32), started_at=self._now()
+            sub=sub,
+            role=role,
+            org=org,
+            csrf_token=secrets.token_urlsafe(32),
+            started_at=self._now(),
+            session_id=secrets.token_urlsafe(32),
         )
 
     def seal_session(self, session: Session) -> str:
@@ -100,7 +120,7 @@ class CookieSealer:
         try:
             session = Session(**data)
         except TypeError:
-            return None
+            return None  # not a session of this shape (one sealed before sessions had an id)
         if self._now() - session.started_at > ABSOLUTE_LIFETIME_SECONDS:
             return None
         return session
