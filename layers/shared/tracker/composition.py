@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from tracker.auth.tokens import TokenVerifier
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.contacts import DynamoContactStore
+    from tracker.dal.ended_sessions import DynamoEndedSessions
     from tracker.dal.extract_store import ExtractStore
     from tracker.dal.failure_inbox import S3FailureInbox
     from tracker.dal.idempotency import DynamoSubmissionLedger
@@ -225,7 +226,16 @@ def web_app() -> "WebApp":
         case_service=case_service,
         latest_summary=_latest_summary,
         claims=Claims(config.role_claim, config.org_claim, config.sub_claim),
+        ended_sessions=ended_sessions,
     )
+
+
+@_once
+def ended_sessions() -> "DynamoEndedSessions":
+    """Web app sessions ended by signing out (the cases table; built on the first signed-in page)."""
+    from tracker.dal.ended_sessions import DynamoEndedSessions
+
+    return DynamoEndedSessions(dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME))
 
 
 def _latest_summary() -> Any:
@@ -315,6 +325,7 @@ _BUILT = (
     failure_inbox,
     token_verifier,
     web_app,
+    ended_sessions,
     contact_store,
     contact_service,
     reminder_ledger,
