@@ -7,8 +7,12 @@ list lacks (or lose one it has). Counts of fixed-price resources (alarms, keys, 
 rules, SnapStart functions) are read from the templates, so the model follows the stacks.
 
 Prices are USD, London unless ``region`` says otherwise, each with its public source and the date
-it was recorded. Run ``python -m benchmarks.cost_model [cdk.out]`` for the table in
-docs/performance.md.
+it was written into this model (``as_of``): figures from AWS's published price lists as known to
+the model's author on that date, not read from the pages then or since (the sessions that wrote
+and revised the model had no internet access). Check them against the pages or the AWS Price List
+API before budgeting. The two SnapStart prices are us-east-1 figures (``region``): the model
+applies them to eu-west-2 unchanged, and London's may be higher. Run
+``python -m benchmarks.cost_model [cdk.out]`` for the table in docs/performance.md.
 """
 
 import json
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 PRICES_RECORDED = "2026-11-28"
+"""When the prices were written into the model, as its author knew them: not a date the pages were read."""
 
 
 @dataclass(frozen=True)
