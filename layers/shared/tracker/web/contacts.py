@@ -13,18 +13,24 @@ from typing import Any
 
 from tracker.access import Caller
 from tracker.errors import FieldError, InvalidInput, VersionMismatch
-from tracker.logic.commands import MAX_PAGE_SIZE, ReadContactsHistory, ReplaceContacts, VersionCondition
+from tracker.logic.commands import (
+    MAX_PAGE_SIZE,
+    ContactsHistoryPage,
+    ReadContactsHistory,
+    ReplaceContacts,
+    VersionCondition,
+)
 from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
 from tracker.models.enums import Role
 from tracker.web.app import APP_PREFIX, Context, WebApp
 from tracker.web.forms import FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
+from tracker.web.paging import HISTORY_PAGE_SIZE, history_cursor, history_links
 
 EMAILS_FIELD = "emails"
 VERSION_FIELD = "version"
 EMAILS_LABEL = "Email addresses"
-MAX_HISTORY_PAGES = 20  # 2,000 versions at most on one page
 _POSITION = re.compile(r"^emails\[(\d+)\]$")
 
 
@@ -60,21 +66,31 @@ class Conflict:
     """Someone saved the contacts after this form was read."""
 
     who: list[str]
-    before: list[str]  # when the form was read
+    before: list[str] | None  # when the form was read (None: not read, the history being long)
     now: list[str]
     mine: list[str] = field(default_factory=list)
 
 
-def _history(app: WebApp, caller: Caller, icb_code: str) -> list[ContactsChange]:
-    changes: list[ContactsChange] = []
-    cursor = None
-    for _ in range(MAX_HISTORY_PAGES):
-        page = app.contact_service().history(caller, ReadContactsHistory(icb_code, MAX_PAGE_SIZE, cursor))
-        changes.extend(page.items)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return changes
+def _history_page(app: WebApp, context: Context, icb_code: str) -> ContactsHistoryPage:
+    """One page of the contacts' history per view: a long history is paged, never read whole."""
+    caller = context.require_caller()
+    command = ReadContactsHistory(icb_code, HISTORY_PAGE_SIZE, history_cursor(context.request))
+    return app.contact_service().history(caller, command)
+
+
+def _changes_since(
+    app: WebApp, caller: Caller, icb_code: str, based_on: int, latest: int
+) -> list[ContactsChange] | None:
+    """The changes after ``based_on``, for the conflict page, in one bounded read: when the whole
+    history fits in one page of the use case. None for a longer history (the page then shows the
+    list now and the user's, without the list as it was read)."""
+    if latest > MAX_PAGE_SIZE:
+        return None
+    page = app.contact_service().history(caller, ReadContactsHistory(icb_code, MAX_PAGE_SIZE))
+    later = [change for change in page.items if change.version > based_on]
+    if not later or later[-1].version < latest or later[0].version != based_on + 1:
+        return None
+    return later
 
 
 def _history_rows(changes: list[ContactsChange]) -> list[dict[str, Any]]:
@@ -110,7 +126,8 @@ def _render(
     status: int = 200,
 ) -> WebResponse:
     caller = context.require_caller()
-    history = _history(app, caller, contacts.icb_code)
+    history = _history_page(app, context, contacts.icb_code)
+    own_url = app.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts")
     updated = contacts.model_dump(mode="json", by_alias=True).get("updatedAt")
     return app.page(
         "contacts.html",
@@ -119,7 +136,8 @@ def _render(
         icb=_icb_name(app, contacts.icb_code),
         contacts=contacts,
         updated=format_time(updated) if updated else "",
-        history=_history_rows(history),
+        history=_history_rows(history.items),
+        history_links=history_links(own_url, context.request, history.next_cursor),
         may_change=may_change_contacts(caller),
         typed="\n".join(contacts.emails) if typed is None else typed,
         version=contacts.version if version is None else version,
@@ -127,7 +145,7 @@ def _render(
         conflict=conflict,
         max_contacts=MAX_CONTACTS,
         saved=context.request.query_value("saved") == "1",
-        action=app.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts"),
+        action=own_url,
         emails_field=EMAILS_FIELD,
     )
 
@@ -165,12 +183,11 @@ def _conflict(app: WebApp, context: Context, icb_code: str, emails: list[str], b
     again holding this user's list at the current version, to check and save again."""
     caller = context.require_caller()
     current = app.contact_service().get(caller, icb_code)
-    changes = _history(app, caller, icb_code)
-    read_at = next((change for change in changes if change.version == based_on), None)
-    later = [change for change in changes if change.version > based_on]
+    later = _changes_since(app, caller, icb_code, based_on, current.version)
     conflict = Conflict(
-        who=sorted({change.changed_by for change in later}),
-        before=read_at.after if read_at else [],
+        who=sorted({change.changed_by for change in later or []}),
+        # The list as the form was read: what the first later change started from.
+        before=later[0].before if later else None,
         now=current.emails,
         mine=emails,
     )

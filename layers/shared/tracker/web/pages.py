@@ -31,6 +31,7 @@ from tracker.web.labels import (
     organisation_name,
     value_label,
 )
+from tracker.web.paging import HISTORY_PAGE_SIZE, history_cursor, history_links
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20
@@ -166,16 +167,24 @@ def deadline_rows(case: Case) -> list[dict[str, Any]]:
     return found
 
 
+EARLIER_VALUE = "See older changes"
+"""The value before the oldest change on a page that does not start at version 1: it is on the
+page of older changes, not read for this one."""
+
+
 def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str) -> list[dict[str, Any]]:
-    """Who changed what and when, with each changed field's value before and after."""
+    """Who changed what and when, with each changed field's value before and after (``entries``
+    oldest first, consecutive versions)."""
     shown = []
-    previous: dict[str, Any] = {}
+    previous: dict[str, Any] | None = None
     for entry in entries:
         document = entry.case.model_dump(mode="json", by_alias=True, exclude_none=True)
         changes = [
             {
                 "field": field_label(name),
-                "before": show(name, previous.get(name), provider_name) if previous else "",
+                "before": (
+                    EARLIER_VALUE if previous is None else show(name, previous.get(name), provider_name)
+                ),
                 "after": show(name, document.get(name), provider_name),
             }
             for name in entry.changed_fields
@@ -185,7 +194,7 @@ def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str)
                 "version": entry.version,
                 "when": format_time(entry.model_dump(mode="json", by_alias=True)["changedAt"]),
                 "who": entry.changed_by,
-                "first": not previous,
+                "first": entry.version == 1,
                 "changes": changes,
             }
         )
@@ -193,15 +202,16 @@ def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str)
     return list(reversed(shown))  # newest first to read
 
 
-def all_history(app: WebApp, caller: Caller, case_id: str) -> list[HistoryEntry]:
-    entries: list[HistoryEntry] = []
-    cursor = None
-    for _ in range(20):  # at most 2,000 versions on one page
-        page = app.case_service().history(caller, ReadHistory(case_id, MAX_PAGE_SIZE, cursor))
-        entries.extend(page.items)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
+def versions_since(app: WebApp, caller: Caller, case: Case, based_on: int) -> list[HistoryEntry] | None:
+    """The versions from ``based_on`` to now, for the conflict page, in one bounded read: when the
+    whole history fits in one page of the use case (``MAX_PAGE_SIZE`` versions). None for a longer
+    history: the page then says what changed without the detail, rather than reading it all."""
+    if case.version > MAX_PAGE_SIZE or based_on < 1:
+        return None
+    page = app.case_service().history(caller, ReadHistory(case.case_id, MAX_PAGE_SIZE))
+    entries = [entry for entry in page.items if entry.version >= based_on]
+    if not entries or entries[0].version != based_on or entries[-1].version < case.version:
+        return None
     return entries
 
 
@@ -317,7 +327,12 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
     case_id = context.request.path_parameters.get("caseId", "")
     case = app.case_service().get(caller, case_id)
     document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
-    history = all_history(app, caller, case_id)
+    request = context.request
+    # One page of the history per view (a long history is paged, never read whole).
+    history = app.case_service().history(
+        caller, ReadHistory(case_id, HISTORY_PAGE_SIZE, history_cursor(request))
+    )
+    links = history_links(app.url(f"{APP_PREFIX}/cases/{case_id}"), request, history.next_cursor)
     return app.page(
         "case.html",
         context,
@@ -328,11 +343,20 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
         recommendations=document.get("recommendations", []),
         show=show,
         provider_name=provider_namer(app),
-        history=history_rows(history, provider_namer(app)),
+        history=history_rows(history.items, provider_namer(app)),
+        history_links=links,
+        history_span=_span(history.items, case.version),
         may_edit=may_edit(app, caller, case),
         edit_sections=_edit_sections(caller, case) if may_edit(app, caller, case) else [],
         saved=context.request.query_value("saved") == "1",
     )
+
+
+def _span(entries: list[Any], latest: int) -> dict[str, int] | None:
+    """Which versions a page of history shows, when it is not the whole history."""
+    if not entries or (entries[0].version == 1 and entries[-1].version >= latest):
+        return None
+    return {"first": entries[0].version, "last": entries[-1].version, "latest": latest}
 
 
 # --- editing --------------------------------------------------------------------------------------
@@ -439,23 +463,28 @@ def _conflict(
     """Someone saved first: show what they changed, and the form again with this user's changes
     applied to the case as it is now, to check and save again. Nothing was written."""
     caller = context.require_caller()
-    history = all_history(app, caller, current.case_id)
-    base_entry = next((entry for entry in history if entry.version == based_on), None)
+    history = versions_since(app, caller, current, based_on)
+    base_entry = history[0] if history else None
     base = base_entry.case.model_dump(mode="json", by_alias=True, exclude_none=True) if base_entry else {}
     now = current.model_dump(mode="json", by_alias=True, exclude_none=True)
-    theirs_changed = sorted(
-        {name for entry in history if entry.version > based_on for name in entry.changed_fields}
-    )
+    later = [entry for entry in history or [] if entry.version > based_on]
+    theirs_changed = sorted({name for entry in later for name in entry.changed_fields})
     named = provider_namer(app)
-    their_changes = [
-        {
-            "field": field_label(name),
-            "before": show(name, base.get(name), named),
-            "after": show(name, now.get(name), named),
-        }
-        for name in theirs_changed
-    ]
-    mine = {name: value for name, value in patch.items() if value != base.get(name)}
+    their_changes = (
+        [
+            {
+                "field": field_label(name),
+                "before": show(name, base.get(name), named),
+                "after": show(name, now.get(name), named),
+            }
+            for name in theirs_changed
+        ]
+        if history is not None
+        else None  # a history too long to read here: the page links to the case's history instead
+    )
+    # Without the version the form was read at, the user's changes are what differs from now.
+    read_at = base if history is not None else now
+    mine = {name: value for name, value in patch.items() if value != read_at.get(name)}
     my_changes = [
         {
             "field": field_label(name),
@@ -464,9 +493,11 @@ def _conflict(
         }
         for name, value in mine.items()
     ]
-    reapplied = {**now, **mine}
+    # Reapplied only when the version read is known: otherwise a value the user left as it was
+    # would undo someone else's change. The user then sees the differences and enters them again.
+    reapplied = {**now, **mine} if history is not None else now
     reapplied = {name: value for name, value in reapplied.items() if value is not None}
-    who = sorted({entry.changed_by for entry in history if entry.version > based_on})
+    who = sorted({entry.changed_by for entry in later})
     return _render_edit(
         app,
         context,
