@@ -24,7 +24,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-2")
+        client: Any = boto3.client("dynamodb", region_name="eu-west-2")
         client.create_table(**schema.create_table_kwargs(TABLE))
         yield client
 
