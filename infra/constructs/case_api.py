@@ -149,9 +149,11 @@ class CaseApi(Construct):
             log_key=log_key,
             layer=layer,
             config=config,
+            # The same issuer and claims as the API's authorizer: the ID token's issuer is checked
+            # against JWT_ISSUER, whatever the discovery document says.
             claims={
                 name: self._identity[name]
-                for name in (settings.ROLE_CLAIM, settings.ORG_CLAIM, settings.SUB_CLAIM)
+                for name in (settings.JWT_ISSUER, settings.ROLE_CLAIM, settings.ORG_CLAIM, settings.SUB_CLAIM)
             },
         )
         self.functions[self.web_app.function.name] = self.web_app.function

@@ -22,6 +22,9 @@ def test_sign_in_settings_are_parameters_and_secrets_never_values(synthesized: S
     variables = _variables(synthesized)
     assert variables[settings.WEB_OIDC_CLIENT_ID] == {"Ref": constants.PARAM_WEB_OIDC_CLIENT_ID}
     assert variables[settings.WEB_OIDC_DISCOVERY_URL] == {"Ref": constants.PARAM_WEB_OIDC_DISCOVERY_URL}
+    # The same issuer and claims as the API's authorizer.
+    assert variables[settings.JWT_ISSUER] == {"Ref": constants.PARAM_JWT_ISSUER}
+    assert variables[settings.ROLE_CLAIM] == {"Ref": constants.PARAM_ROLE_CLAIM}
     client_secret_id, _ = synthesized.one(
         DATA, "AWS::SecretsManager::Secret", "ExternalSecrets/WebOidcClientSecret"
     )
