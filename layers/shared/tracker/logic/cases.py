@@ -181,6 +181,15 @@ class CaseService:
                     "The cursor is not valid for this query.", [FieldError("cursor", "is not valid", "query")]
                 )
             after = int(position)
+        elif query.after_version is not None:
+            # bool is an int to Python, but never a version.
+            version = query.after_version
+            if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+                raise UnreadableInput(
+                    "The version to read after is not valid for this query.",
+                    [FieldError("afterVersion", "is not valid", "query")],
+                )
+            after = version
         entries = self._store.versions(query.case_id, after_version=after, limit=limit + 1)
         today = clock.today_london()
         page: list[HistoryEntry] = []

@@ -101,6 +101,9 @@ class ReadHistory:
     case_id: str
     limit: int | Unreadable = DEFAULT_PAGE_SIZE
     cursor: str | None = None
+    # Without a cursor, read the versions after this one (the web app opens on the newest page).
+    # The JSON API never sets it: its clients page with the cursor alone.
+    after_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class ReadContactsHistory:
     icb_code: str
     limit: int | Unreadable = DEFAULT_PAGE_SIZE
     cursor: str | None = None
+    after_version: int | None = None  # as ``ReadHistory.after_version``
 
 
 @dataclass(frozen=True)
