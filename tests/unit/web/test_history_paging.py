@@ -1,5 +1,6 @@
-"""A long history is shown a page at a time, with links to newer and older changes: no view reads a
-whole history, and the conflict pages read at most one bounded page."""
+"""A long history is shown a page at a time, opening on its newest changes, with links to older
+and newer ones: no view reads a whole history, and a conflict page reads only what was saved since
+the form was opened (at most ``MAX_PAGE_SIZE`` versions)."""
 
 import re
 from html import unescape
@@ -15,19 +16,21 @@ from tracker.logic.commands import MAX_PAGE_SIZE, ReplaceContacts, UpdateCase, V
 from tracker.models.case import Case
 from tracker.web.paging import HISTORY_PAGE_SIZE
 
+READ = HISTORY_PAGE_SIZE + 1  # a page, and one more to learn whether there are newer changes
+
 
 @pytest.fixture
-def reads(web: Harness) -> list[int]:
-    """How many versions each read of a history asked for (case and contacts stores alike)."""
-    asked: list[int] = []
+def reads(web: Harness) -> list[tuple[int, int]]:
+    """Each read of a history, as (the version it read after, how many versions it asked for)."""
+    asked: list[tuple[int, int]] = []
     case_versions, contact_changes = web.store.versions, web.contact_store.changes
 
     def versions(case_id: str, *, after_version: int, limit: int) -> Any:
-        asked.append(limit)
+        asked.append((after_version, limit))
         return case_versions(case_id, after_version=after_version, limit=limit)
 
     def changes(icb_code: str, *, after_version: int, limit: int) -> Any:
-        asked.append(limit)
+        asked.append((after_version, limit))
         return contact_changes(icb_code, after_version=after_version, limit=limit)
 
     web.store.versions = versions  # type: ignore[method-assign]
@@ -37,10 +40,15 @@ def reads(web: Harness) -> list[int]:
 
 def _case_with_versions(web: Harness, count: int) -> Case:
     case = web.submit()
-    for version in range(1, count):
-        reference = {"localReference": f"SYN-LOCAL-{version + 1}"}
+    return _save_versions(web, case, count - 1)
+
+
+def _save_versions(web: Harness, case: Case, count: int, caller: Any = EDITOR) -> Case:
+    """``count`` more versions, each a new local reference naming its version."""
+    for _ in range(count):
+        reference = {"localReference": f"SYN-LOCAL-{case.version + 1}"}
         case = web.service.update(
-            EDITOR, UpdateCase(case.case_id, reference, VersionCondition(frozenset({version})))
+            caller, UpdateCase(case.case_id, reference, VersionCondition(frozenset({case.version})))
         )
     return case
 
@@ -57,40 +65,75 @@ def _link(page: Page, label: str) -> str | None:
     return unescape(found.group(1)) if found else None
 
 
-def _follow(web: Harness, href: str) -> Page:
+def _query(href: str | None) -> list[tuple[str, str]]:
+    assert href is not None
+    return parse_qsl(urlsplit(href).query)
+
+
+def _follow(web: Harness, href: str | None) -> Page:
+    assert href is not None
     parts = urlsplit(href)
-    return web.request("GET", parts.path, caller=EDITOR, query=parse_qsl(parts.query))
+    page = web.request("GET", parts.path, caller=EDITOR, query=parse_qsl(parts.query))
+    assert page.status == 200, page.body
+    return page
 
 
-def test_a_long_history_is_shown_a_page_at_a_time_with_links_both_ways(
-    web: Harness, reads: list[int]
+def test_a_long_history_opens_on_its_newest_changes_with_links_both_ways(
+    web: Harness, reads: list[tuple[int, int]]
 ) -> None:
     case = _case_with_versions(web, 45)
     reads.clear()
 
     first = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR)
 
-    assert _versions_shown(first) == list(range(20, 0, -1))  # newest first within the page
-    assert "Versions 1 to 20 of 45, newest first." in text_of(first.body)
-    assert reads == [HISTORY_PAGE_SIZE + 1]  # one bounded read
-    assert _link(first, "Older changes") is None
-    newer = _link(first, "Newer changes")
-    assert newer is not None and newer.endswith("#history")
-
-    second = _follow(web, newer)
-    assert _versions_shown(second) == list(range(40, 20, -1))
+    assert _versions_shown(first) == list(range(45, 25, -1))  # versions 26 to 45, newest first
+    assert "Versions 26 to 45 of 45, newest first." in text_of(first.body)
+    assert reads == [(25, READ)]  # one bounded read, of only the newest page
     # The oldest change on a page shows its earlier value as on the older page, not read here.
-    assert "Local reference Before See older changes After SYN-LOCAL-21" in text_of(second.body)
-    assert "Local reference Before SYN-LOCAL-21 After SYN-LOCAL-22" in text_of(second.body)
+    assert "Local reference Before See older changes After SYN-LOCAL-26" in text_of(first.body)
+    assert "Local reference Before SYN-LOCAL-26 After SYN-LOCAL-27" in text_of(first.body)
+    assert _link(first, "Newer changes") is None
+    older = _link(first, "Older changes")
+    assert older is not None and older.endswith("#history")
+    assert _query(older) == [("historyAfter", "5")]
 
-    third = _follow(web, _link(second, "Newer changes") or "")
-    assert _versions_shown(third) == [45, 44, 43, 42, 41]
-    assert _link(third, "Newer changes") is None
+    second = _follow(web, older)
+    assert _versions_shown(second) == list(range(25, 5, -1))
+    assert "Versions 6 to 25 of 45, newest first." in text_of(second.body)
+    newest = _link(second, "Newer changes")
+    assert newest is not None and _query(newest) == []  # back to the newest page
+    assert _versions_shown(_follow(web, newest)) == list(range(45, 25, -1))
 
-    back = _follow(web, _link(third, "Older changes") or "")
-    assert _versions_shown(back) == list(range(40, 20, -1))
-    assert _versions_shown(_follow(web, _link(back, "Older changes") or "")) == list(range(20, 0, -1))
-    assert all(limit <= HISTORY_PAGE_SIZE + 1 for limit in reads) and len(reads) == 5
+    oldest = _follow(web, _link(second, "Older changes"))
+    assert _versions_shown(oldest) == list(range(20, 0, -1))  # always a full page
+    assert "Case recorded." in text_of(oldest.body)
+    assert _link(oldest, "Older changes") is None
+
+    up = _link(oldest, "Newer changes")
+    assert _query(up) == [("historyAfter", "20")]
+    assert _versions_shown(_follow(web, up)) == list(range(40, 20, -1))
+    assert reads == [(25, READ), (5, READ), (25, READ), (0, READ), (20, READ)]  # one per view
+
+
+@pytest.mark.parametrize("asked", ["", "abc", "-1", "46", "1.5", " 7x", "\u0663", "9" * 40, "1e3"])
+def test_a_history_page_that_is_not_a_version_of_the_case_opens_the_newest_page(
+    web: Harness, asked: str
+) -> None:
+    case = _case_with_versions(web, 45)
+    page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR, query={"historyAfter": asked})
+    assert page.status == 200
+    assert _versions_shown(page) == list(range(45, 25, -1))
+
+
+def test_a_page_past_the_newest_is_the_newest_page_and_an_old_cursor_is_ignored(web: Harness) -> None:
+    case = _case_with_versions(web, 45)
+    for query in ({"historyAfter": "40"}, {"historyAfter": "45"}, {"history": "forged.x"}):
+        page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR, query=query)
+        assert page.status == 200
+        assert _versions_shown(page) == list(range(45, 25, -1))
+    within = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR, query={"historyAfter": "3"})
+    assert _versions_shown(within) == list(range(23, 3, -1))
+    assert _query(_link(within, "Older changes")) == [("historyAfter", "0")]
 
 
 def test_a_short_history_is_one_page_without_links(web: Harness) -> None:
@@ -101,13 +144,9 @@ def test_a_short_history_is_one_page_without_links(web: Harness) -> None:
     assert "newest first." not in page.body
 
 
-def test_a_forged_history_cursor_is_a_400_page(web: Harness) -> None:
-    case = web.submit()
-    page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR, query={"history": "forged.x"})
-    assert page.status == 400
-
-
-def test_the_case_conflict_page_reads_one_bounded_page(web: Harness, reads: list[int]) -> None:
+def test_the_case_conflict_page_reads_only_the_versions_since_the_form(
+    web: Harness, reads: list[tuple[int, int]]
+) -> None:
     case = _case_with_versions(web, 3)
     mine = edit_form(web, case.case_id)  # opened at version 3
     web.service.update(
@@ -120,20 +159,60 @@ def test_the_case_conflict_page_reads_one_bounded_page(web: Harness, reads: list
     page = _post_edit(web, case.case_id, mine)
 
     assert page.status == 409
-    assert reads == [MAX_PAGE_SIZE + 1]
+    assert reads == [(2, MAX_PAGE_SIZE + 2)]  # the form's version 3 and up to 100 after it
     assert "icb_editor:QE1:editor-2 saved version 4" in text_of(page.body)
     assert "Stage When you opened the form In progress Now Report signed off" in text_of(page.body)
 
 
-def test_a_conflict_on_a_case_with_a_long_history_reads_none_of_it_and_still_offers_the_form(
-    web: Harness, reads: list[int]
+def test_a_conflict_after_30_versions_on_a_long_history_reapplies_the_users_change(
+    web: Harness, reads: list[tuple[int, int]]
 ) -> None:
-    case = _case_with_versions(web, MAX_PAGE_SIZE + 1)
-    mine = edit_form(web, case.case_id)
-    web.service.update(
+    case = _case_with_versions(web, 120)
+    mine = edit_form(web, case.case_id)  # opened at version 120
+    case = web.service.update(
         OTHER_EDITOR,
-        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({case.version}))),
+        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({120}))),
     )
+    case = _save_versions(web, case, 29, OTHER_EDITOR)  # 30 versions saved meanwhile
+    assert case.version == 150
+    mine["comments"] = ["Synthetic comment of mine"]
+    reads.clear()
+
+    page = _post_edit(web, case.case_id, mine)
+
+    assert page.status == 409
+    assert reads == [(119, MAX_PAGE_SIZE + 2)]  # only versions 120 to 150, never the whole history
+    shown = text_of(page.body)
+    assert "icb_editor:QE1:editor-2 saved version 150" in shown
+    assert "Stage When you opened the form In progress Now Report signed off" in shown
+    assert "Local reference When you opened the form SYN-LOCAL-120 Now SYN-LOCAL-150" in shown
+    # Reapplied onto the current version: their stage and reference kept, the user's comment added.
+    again = edit_form_from(page.body)
+    assert again["version"] == ["150"] and again["stage"] == ["REPORT_SIGNED_OFF"]
+    assert again["localReference"] == ["SYN-LOCAL-150"]
+    assert "Synthetic comment of mine</textarea>" in page.body
+
+    again["comments"] = ["Synthetic comment of mine"]
+    assert _post_edit(web, case.case_id, again).status == 303
+    saved = web.service.get(EDITOR, case.case_id)
+    assert (saved.version, saved.stage.value, saved.local_reference, saved.comments) == (
+        151,
+        "REPORT_SIGNED_OFF",
+        "SYN-LOCAL-150",
+        "Synthetic comment of mine",
+    )
+
+
+def test_a_conflict_after_more_than_a_page_of_versions_reads_none_and_reapplies_nothing(
+    web: Harness, reads: list[tuple[int, int]]
+) -> None:
+    case = _case_with_versions(web, 2)
+    mine = edit_form(web, case.case_id)  # opened at version 2
+    case = web.service.update(
+        OTHER_EDITOR,
+        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({2}))),
+    )
+    case = _save_versions(web, case, MAX_PAGE_SIZE, OTHER_EDITOR)  # 101 saved meanwhile
     mine["comments"] = ["Synthetic comment of mine"]
     reads.clear()
 
@@ -141,40 +220,83 @@ def test_a_conflict_on_a_case_with_a_long_history_reads_none_of_it_and_still_off
 
     assert page.status == 409 and reads == []
     shown = text_of(page.body)
-    assert "Someone else saved version 102" in shown and "the case's history" in shown
+    assert "Someone else saved version 103" in shown and "the case's history" in shown
     assert "Comments (restricted) You sent Synthetic comment of mine Now Not given" in shown
     # Not reapplied: the stage the form still held would undo the other editor's change.
     again = edit_form_from(page.body)
-    assert again["version"] == ["102"] and again["stage"] == ["REPORT_SIGNED_OFF"]
+    assert again["version"] == ["103"] and again["stage"] == ["REPORT_SIGNED_OFF"]
     assert "Synthetic comment of mine</textarea>" not in page.body
 
 
-def test_the_contacts_history_is_paged_and_its_conflict_reads_one_bounded_page(
-    web: Harness, reads: list[int]
+def test_a_conflict_after_exactly_a_page_of_versions_still_reapplies(
+    web: Harness, reads: list[tuple[int, int]]
 ) -> None:
-    for version in range(25):
+    case = _case_with_versions(web, 2)
+    mine = edit_form(web, case.case_id)
+    case = _save_versions(web, case, MAX_PAGE_SIZE, OTHER_EDITOR)  # exactly 100 saved meanwhile
+    mine["comments"] = ["Synthetic comment of mine"]
+    reads.clear()
+
+    page = _post_edit(web, case.case_id, mine)
+
+    assert page.status == 409 and reads == [(1, MAX_PAGE_SIZE + 2)]
+    assert edit_form_from(page.body)["localReference"] == [f"SYN-LOCAL-{MAX_PAGE_SIZE + 2}"]
+    assert "Synthetic comment of mine</textarea>" in page.body
+
+
+def _contacts_versions(web: Harness, start: int, count: int, caller: Any = EDITOR) -> None:
+    for version in range(start, start + count):
         emails = {"emails": [f"synthetic.{version}@nhs.example"]}
-        web.contacts.replace(EDITOR, ReplaceContacts("QE1", emails, VersionCondition(frozenset({version}))))
+        web.contacts.replace(caller, ReplaceContacts("QE1", emails, VersionCondition(frozenset({version}))))
+
+
+def test_the_contacts_history_opens_on_its_newest_changes_and_pages_older_and_newer(
+    web: Harness, reads: list[tuple[int, int]]
+) -> None:
+    _contacts_versions(web, 0, 25)
     reads.clear()
 
     page = web.request("GET", CONTACTS, caller=EDITOR)
 
-    assert reads == [HISTORY_PAGE_SIZE + 1]
-    assert re.findall(r"Version (\d+):", page.body) == [str(v) for v in range(20, 0, -1)]
-    newer = _link(page, "Newer changes")
-    assert newer is not None
-    later = _follow(web, newer)
-    assert re.findall(r"Version (\d+):", later.body) == ["25", "24", "23", "22", "21"]
+    assert reads == [(5, READ)]
+    assert re.findall(r"Version (\d+):", page.body) == [str(v) for v in range(25, 5, -1)]
+    assert _link(page, "Newer changes") is None
+    older = _link(page, "Older changes")
+    assert _query(older) == [("historyAfter", "0")]
+    earlier = _follow(web, older)
+    assert re.findall(r"Version (\d+):", earlier.body) == [str(v) for v in range(20, 0, -1)]
+    assert _link(earlier, "Older changes") is None
+    assert _query(_link(earlier, "Newer changes")) == []
+    bad = web.request("GET", CONTACTS, caller=EDITOR, query={"historyAfter": "26"})
+    assert re.findall(r"Version (\d+):", bad.body) == [str(v) for v in range(25, 5, -1)]
 
-    form = _contacts_form(web)  # read at version 25
-    web.contacts.replace(
-        OTHER_EDITOR,
-        ReplaceContacts("QE1", {"emails": ["first.saver@nhs.example"]}, VersionCondition(frozenset({25}))),
-    )
+
+def test_a_contacts_conflict_reads_only_the_changes_since_the_form(
+    web: Harness, reads: list[tuple[int, int]]
+) -> None:
+    _contacts_versions(web, 0, MAX_PAGE_SIZE + 20)  # a history longer than any one read
+    form = _contacts_form(web)  # read at version 120
+    _contacts_versions(web, MAX_PAGE_SIZE + 20, 30, OTHER_EDITOR)  # 30 saved meanwhile
     reads.clear()
+
     conflict = _post_contacts(web, {**form, "emails": ["second.saver@nhs.example"]})
+
     assert conflict.status == 409
-    assert reads == [MAX_PAGE_SIZE + 1, HISTORY_PAGE_SIZE + 1]  # the conflict's page, the page's history
-    assert "When you opened the page synthetic.24@nhs.example Now first.saver@nhs.example" in text_of(
-        conflict.body
-    )
+    assert reads == [(120, MAX_PAGE_SIZE + 1), (130, READ)]  # the changes since, the page's history
+    shown = text_of(conflict.body)
+    assert "icb_editor:QE1:editor-2 saved version 150" in shown, shown
+    assert "When you opened the page synthetic.119@nhs.example Now synthetic.149@nhs.example" in shown
+
+
+def test_a_contacts_conflict_after_more_than_a_page_of_changes_reads_none_of_them(
+    web: Harness, reads: list[tuple[int, int]]
+) -> None:
+    form = _contacts_form(web)  # read at version 0
+    _contacts_versions(web, 0, MAX_PAGE_SIZE + 1)
+    reads.clear()
+
+    conflict = _post_contacts(web, {**form, "emails": ["second.saver@nhs.example"]})
+
+    assert conflict.status == 409
+    assert reads == [(MAX_PAGE_SIZE + 1 - HISTORY_PAGE_SIZE, READ)]  # only the page's own history
+    assert "When you opened the page" not in text_of(conflict.body)

@@ -10,6 +10,7 @@ changed meanwhile.
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from tracker.access import Caller
 from tracker.errors import FieldError, InvalidInput, VersionMismatch
@@ -24,14 +25,51 @@ from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
 from tracker.models.enums import Role
 from tracker.web.app import APP_PREFIX, Context, WebApp
 from tracker.web.forms import FormErrors, quoted
-from tracker.web.http import WebResponse, redirect
+from tracker.web.http import WebRequest, WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
-from tracker.web.paging import HISTORY_PAGE_SIZE, history_cursor, history_links
+from tracker.web.paging import ANCHOR, HISTORY_PAGE_SIZE, HistoryLinks
 
 EMAILS_FIELD = "emails"
 VERSION_FIELD = "version"
 EMAILS_LABEL = "Email addresses"
 _POSITION = re.compile(r"^emails\[(\d+)\]$")
+AFTER_PARAMETER = "historyAfter"
+"""The query parameter naming the version a page of history starts after (a plain number)."""
+_LONGEST_VERSION = 12  # digits: far beyond any version, and short enough to read cheaply
+
+
+@dataclass(frozen=True)
+class HistoryWindow:
+    """Which page of a history to show (the versions after ``after``, up to a page of them) and
+    the links to the pages either side. Shared by the case page and the contacts page (here,
+    as ``tracker.web.pages`` imports this module)."""
+
+    after: int
+    links: HistoryLinks
+
+
+def history_window(url: str, request: WebRequest, latest: int) -> HistoryWindow:
+    """The page ``historyAfter`` asks for, or the newest page (the last ``HISTORY_PAGE_SIZE``
+    versions) when it is absent or not a version from 0 to ``latest``. ``url`` is the page's own
+    address without a query. A page never starts later than the newest page does, so every page is
+    full; the oldest page is always versions 1 to 20, repeating some of the next when the history
+    is not a whole number of pages long."""
+    newest = max(0, latest - HISTORY_PAGE_SIZE)
+    raw = request.query_value(AFTER_PARAMETER)
+    after = newest
+    if raw.isascii() and raw.isdigit() and len(raw) <= _LONGEST_VERSION and int(raw) <= latest:
+        after = min(int(raw), newest)
+    older_href = newer_href = None
+    if after > 0:
+        older = urlencode({AFTER_PARAMETER: max(0, after - HISTORY_PAGE_SIZE)})
+        older_href = f"{url}?{older}{ANCHOR}"
+    if after < newest:
+        newer = after + HISTORY_PAGE_SIZE
+        # The newest page has no parameter: opened later, it shows what was saved since.
+        newer_href = (
+            f"{url}{ANCHOR}" if newer >= newest else f"{url}?{urlencode({AFTER_PARAMETER: newer})}{ANCHOR}"
+        )
+    return HistoryWindow(after, HistoryLinks(older_href=older_href, newer_href=newer_href))
 
 
 def split_addresses(text: str) -> list[str]:
@@ -71,23 +109,23 @@ class Conflict:
     mine: list[str] = field(default_factory=list)
 
 
-def _history_page(app: WebApp, context: Context, icb_code: str) -> ContactsHistoryPage:
+def _history_page(app: WebApp, context: Context, icb_code: str, after: int) -> ContactsHistoryPage:
     """One page of the contacts' history per view: a long history is paged, never read whole."""
     caller = context.require_caller()
-    command = ReadContactsHistory(icb_code, HISTORY_PAGE_SIZE, history_cursor(context.request))
+    command = ReadContactsHistory(icb_code, HISTORY_PAGE_SIZE, after_version=after)
     return app.contact_service().history(caller, command)
 
 
 def _changes_since(
     app: WebApp, caller: Caller, icb_code: str, based_on: int, latest: int
 ) -> list[ContactsChange] | None:
-    """The changes after ``based_on``, for the conflict page, in one bounded read: when the whole
-    history fits in one page of the use case. None for a longer history (the page then shows the
-    list now and the user's, without the list as it was read)."""
-    if latest > MAX_PAGE_SIZE:
+    """The changes saved after ``based_on``, for the conflict page, in one bounded read of only
+    those. None when more than ``MAX_PAGE_SIZE`` were saved meanwhile (the page then shows the list
+    now and the user's, without the list as it was read)."""
+    if based_on < 0 or latest - based_on > MAX_PAGE_SIZE:
         return None
-    page = app.contact_service().history(caller, ReadContactsHistory(icb_code, MAX_PAGE_SIZE))
-    later = [change for change in page.items if change.version > based_on]
+    command = ReadContactsHistory(icb_code, MAX_PAGE_SIZE, after_version=based_on)
+    later = app.contact_service().history(caller, command).items
     if not later or later[-1].version < latest or later[0].version != based_on + 1:
         return None
     return later
@@ -126,8 +164,9 @@ def _render(
     status: int = 200,
 ) -> WebResponse:
     caller = context.require_caller()
-    history = _history_page(app, context, contacts.icb_code)
     own_url = app.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts")
+    window = history_window(own_url, context.request, contacts.version)
+    history = _history_page(app, context, contacts.icb_code, window.after)
     updated = contacts.model_dump(mode="json", by_alias=True).get("updatedAt")
     return app.page(
         "contacts.html",
@@ -137,7 +176,7 @@ def _render(
         contacts=contacts,
         updated=format_time(updated) if updated else "",
         history=_history_rows(history.items),
-        history_links=history_links(own_url, context.request, history.next_cursor),
+        history_links=window.links,
         may_change=may_change_contacts(caller),
         typed="\n".join(contacts.emails) if typed is None else typed,
         version=contacts.version if version is None else version,

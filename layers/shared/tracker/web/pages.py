@@ -21,6 +21,7 @@ from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 from tracker.web import contacts as contacts_view
 from tracker.web import overview as overview_view
 from tracker.web.app import APP_PREFIX, Context, WebApp
+from tracker.web.contacts import history_window
 from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import (
@@ -31,7 +32,7 @@ from tracker.web.labels import (
     organisation_name,
     value_label,
 )
-from tracker.web.paging import HISTORY_PAGE_SIZE, history_cursor, history_links
+from tracker.web.paging import HISTORY_PAGE_SIZE
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20
@@ -203,13 +204,14 @@ def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str)
 
 
 def versions_since(app: WebApp, caller: Caller, case: Case, based_on: int) -> list[HistoryEntry] | None:
-    """The versions from ``based_on`` to now, for the conflict page, in one bounded read: when the
-    whole history fits in one page of the use case (``MAX_PAGE_SIZE`` versions). None for a longer
-    history: the page then says what changed without the detail, rather than reading it all."""
-    if case.version > MAX_PAGE_SIZE or based_on < 1:
+    """The form's version ``based_on`` and those saved after it, for the conflict page, in one
+    bounded read of only those, however long the history. None when more than ``MAX_PAGE_SIZE``
+    were saved meanwhile: the page then says what changed without the detail."""
+    if based_on < 1 or case.version - based_on > MAX_PAGE_SIZE:
         return None
-    page = app.case_service().history(caller, ReadHistory(case.case_id, MAX_PAGE_SIZE))
-    entries = [entry for entry in page.items if entry.version >= based_on]
+    # The form's own version too: what the user read is what their changes are measured against.
+    command = ReadHistory(case.case_id, MAX_PAGE_SIZE + 1, after_version=based_on - 1)
+    entries = app.case_service().history(caller, command).items
     if not entries or entries[0].version != based_on or entries[-1].version < case.version:
         return None
     return entries
@@ -328,11 +330,11 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
     case = app.case_service().get(caller, case_id)
     document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
     request = context.request
-    # One page of the history per view (a long history is paged, never read whole).
+    # One page of the history per view, the newest first (a long history is paged, never read whole).
+    window = history_window(app.url(f"{APP_PREFIX}/cases/{case_id}"), request, case.version)
     history = app.case_service().history(
-        caller, ReadHistory(case_id, HISTORY_PAGE_SIZE, history_cursor(request))
+        caller, ReadHistory(case_id, HISTORY_PAGE_SIZE, after_version=window.after)
     )
-    links = history_links(app.url(f"{APP_PREFIX}/cases/{case_id}"), request, history.next_cursor)
     return app.page(
         "case.html",
         context,
@@ -344,7 +346,7 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
         show=show,
         provider_name=provider_namer(app),
         history=history_rows(history.items, provider_namer(app)),
-        history_links=links,
+        history_links=window.links,
         history_span=_span(history.items, case.version),
         may_edit=may_edit(app, caller, case),
         edit_sections=_edit_sections(caller, case) if may_edit(app, caller, case) else [],
@@ -480,7 +482,7 @@ def _conflict(
             for name in theirs_changed
         ]
         if history is not None
-        else None  # a history too long to read here: the page links to the case's history instead
+        else None  # too many saved meanwhile to read here: the page links to the case's history
     )
     # Without the version the form was read at, the user's changes are what differs from now.
     read_at = base if history is not None else now
