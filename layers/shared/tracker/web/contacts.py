@@ -10,7 +10,6 @@ changed meanwhile.
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from tracker.access import Caller
 from tracker.errors import FieldError, InvalidInput, VersionMismatch
@@ -25,51 +24,14 @@ from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
 from tracker.models.enums import Role
 from tracker.web.app import APP_PREFIX, Context, WebApp
 from tracker.web.forms import FormErrors, quoted
-from tracker.web.http import WebRequest, WebResponse, redirect
+from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
-from tracker.web.paging import ANCHOR, HISTORY_PAGE_SIZE, HistoryLinks
+from tracker.web.paging import HISTORY_PAGE_SIZE, history_window
 
 EMAILS_FIELD = "emails"
 VERSION_FIELD = "version"
 EMAILS_LABEL = "Email addresses"
 _POSITION = re.compile(r"^emails\[(\d+)\]$")
-AFTER_PARAMETER = "historyAfter"
-"""The query parameter naming the version a page of history starts after (a plain number)."""
-_LONGEST_VERSION = 12  # digits: far beyond any version, and short enough to read cheaply
-
-
-@dataclass(frozen=True)
-class HistoryWindow:
-    """Which page of a history to show (the versions after ``after``, up to a page of them) and
-    the links to the pages either side. Shared by the case page and the contacts page (here,
-    as ``tracker.web.pages`` imports this module)."""
-
-    after: int
-    links: HistoryLinks
-
-
-def history_window(url: str, request: WebRequest, latest: int) -> HistoryWindow:
-    """The page ``historyAfter`` asks for, or the newest page (the last ``HISTORY_PAGE_SIZE``
-    versions) when it is absent or not a version from 0 to ``latest``. ``url`` is the page's own
-    address without a query. A page never starts later than the newest page does, so every page is
-    full; the oldest page is always versions 1 to 20, repeating some of the next when the history
-    is not a whole number of pages long."""
-    newest = max(0, latest - HISTORY_PAGE_SIZE)
-    raw = request.query_value(AFTER_PARAMETER)
-    after = newest
-    if raw.isascii() and raw.isdigit() and len(raw) <= _LONGEST_VERSION and int(raw) <= latest:
-        after = min(int(raw), newest)
-    older_href = newer_href = None
-    if after > 0:
-        older = urlencode({AFTER_PARAMETER: max(0, after - HISTORY_PAGE_SIZE)})
-        older_href = f"{url}?{older}{ANCHOR}"
-    if after < newest:
-        newer = after + HISTORY_PAGE_SIZE
-        # The newest page has no parameter: opened later, it shows what was saved since.
-        newer_href = (
-            f"{url}{ANCHOR}" if newer >= newest else f"{url}?{urlencode({AFTER_PARAMETER: newer})}{ANCHOR}"
-        )
-    return HistoryWindow(after, HistoryLinks(older_href=older_href, newer_href=newer_href))
 
 
 def split_addresses(text: str) -> list[str]:

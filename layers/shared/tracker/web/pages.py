@@ -21,7 +21,6 @@ from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 from tracker.web import contacts as contacts_view
 from tracker.web import overview as overview_view
 from tracker.web.app import APP_PREFIX, Context, WebApp
-from tracker.web.contacts import history_window
 from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import (
@@ -32,7 +31,7 @@ from tracker.web.labels import (
     organisation_name,
     value_label,
 )
-from tracker.web.paging import HISTORY_PAGE_SIZE
+from tracker.web.paging import HISTORY_PAGE_SIZE, history_window
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20

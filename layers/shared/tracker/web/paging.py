@@ -1,9 +1,9 @@
-"""Paging a history on a page: one page of versions per request, with links to the next page and
-back, so no view reads a whole history however long it has grown.
+"""Paging a history on a page: one page of versions per request, with links to the pages either
+side, so no view reads a whole history however long it has grown.
 
-The use cases page a history oldest version first with a signed cursor; the page carries that
-cursor (``history``) and the cursors of the pages before it (``historyBack``, the last
-``MAX_BACK_LINKS``), as the case list carries its own.
+A page names the version it starts after (``historyAfter``, a plain number: the reader may see the
+whole history anyway, so there is nothing to sign); without it, the newest page is shown. Shared
+by the case page and the contacts page.
 """
 
 from dataclasses import dataclass
@@ -12,9 +12,6 @@ from urllib.parse import urlencode
 from tracker.web.http import WebRequest
 
 HISTORY_PAGE_SIZE = 20
-MAX_BACK_LINKS = 20
-CURSOR_PARAMETER = "history"
-BACK_PARAMETER = "historyBack"
 ANCHOR = "#history"
 
 
@@ -24,21 +21,39 @@ class HistoryLinks:
     newer_href: str | None
 
 
-def history_cursor(request: WebRequest) -> str | None:
-    return request.query_value(CURSOR_PARAMETER) or None
+AFTER_PARAMETER = "historyAfter"
+"""The query parameter naming the version a page of history starts after (a plain number)."""
+_LONGEST_VERSION = 12  # digits: far beyond any version, and short enough to read cheaply
 
 
-def history_links(url: str, request: WebRequest, next_cursor: str | None) -> HistoryLinks:
-    """``url`` is the page's own address (without a query); ``next_cursor`` the use case's."""
-    cursor = history_cursor(request)
-    back = [value for value in request.query.get(BACK_PARAMETER, []) if value][-MAX_BACK_LINKS:]
+@dataclass(frozen=True)
+class HistoryWindow:
+    """Which page of a history to show (the versions after ``after``, up to a page of them) and
+    the links to the pages either side."""
+
+    after: int
+    links: HistoryLinks
+
+
+def history_window(url: str, request: WebRequest, latest: int) -> HistoryWindow:
+    """The page ``historyAfter`` asks for, or the newest page (the last ``HISTORY_PAGE_SIZE``
+    versions) when it is absent or not a version from 0 to ``latest``. ``url`` is the page's own
+    address without a query. A page never starts later than the newest page does, so every page is
+    full; the oldest page is always versions 1 to 20, repeating some of the next when the history
+    is not a whole number of pages long."""
+    newest = max(0, latest - HISTORY_PAGE_SIZE)
+    raw = request.query_value(AFTER_PARAMETER)
+    after = newest
+    if raw.isascii() and raw.isdigit() and len(raw) <= _LONGEST_VERSION and int(raw) <= latest:
+        after = min(int(raw), newest)
     older_href = newer_href = None
-    if cursor:
-        earlier = [(CURSOR_PARAMETER, back[-1])] if back else []
-        query = urlencode([*earlier, *((BACK_PARAMETER, value) for value in back[:-1])])
-        older_href = f"{url}?{query}{ANCHOR}" if query else f"{url}{ANCHOR}"
-    if next_cursor:
-        trail = [*back, cursor] if cursor else back
-        query = urlencode([(CURSOR_PARAMETER, next_cursor), *((BACK_PARAMETER, value) for value in trail)])
-        newer_href = f"{url}?{query}{ANCHOR}"
-    return HistoryLinks(older_href, newer_href)
+    if after > 0:
+        older = urlencode({AFTER_PARAMETER: max(0, after - HISTORY_PAGE_SIZE)})
+        older_href = f"{url}?{older}{ANCHOR}"
+    if after < newest:
+        newer = after + HISTORY_PAGE_SIZE
+        # The newest page has no parameter: opened later, it shows what was saved since.
+        newer_href = (
+            f"{url}{ANCHOR}" if newer >= newest else f"{url}?{urlencode({AFTER_PARAMETER: newer})}{ANCHOR}"
+        )
+    return HistoryWindow(after, HistoryLinks(older_href=older_href, newer_href=newer_href))
