@@ -125,11 +125,13 @@ def test_concurrent_runs_on_dynamodb_local_send_each_digest_once(
     from tracker.logic.reminders import ReminderService
     from tracker.reference import reference_data
 
-    icb = "QWO"  # West Yorkshire: no other integration test gives it contacts
+    # No other integration test gives it contacts or submits for it (test_reference_allocation
+    # counts QWO's references from 1, so it must stay untouched).
+    icb = "QUY"
     editor = _bearer(token, "icb_editor", icb)
     put = api.put(
         f"/icbs/{icb}/contacts",
-        json={"emails": ["wy.one@nhs.example", "wy.two@nhs.example"]},
+        json={"emails": ["bnssg.one@nhs.example", "bnssg.two@nhs.example"]},
         headers={**editor, "If-Match": '"0"'},
     )
     assert put.status_code == 200, put.text
@@ -157,7 +159,7 @@ def test_concurrent_runs_on_dynamodb_local_send_each_digest_once(
     assert set(outcomes) - {"sent"} <= {"already_sent", "in_progress"}
     assert run_once() == "already_sent"  # Lambda's retry, afterwards
     mine = sorted(mail.recipient for mail in sender.sent if mail.reference.startswith(f"digest-{icb}-"))
-    assert mine == ["wy.one@nhs.example", "wy.two@nhs.example"]
+    assert mine == ["bnssg.one@nhs.example", "bnssg.two@nhs.example"]
 
 
 def test_a_refused_and_a_failed_contact_on_dynamodb_local_the_retry_sends_only_the_failed_one(
