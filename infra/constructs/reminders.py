@@ -16,7 +16,6 @@ from aws_cdk import (
     aws_scheduler,
     aws_scheduler_targets,
     aws_secretsmanager,
-    aws_sqs,
 )
 from constructs import Construct
 
@@ -25,8 +24,9 @@ from infra.constructs import permissions
 from infra.constructs.case_store import CaseStore
 from infra.constructs.function import TrackerFunction, app_function_code
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.queues import dead_letter_queue
 from infra.deployment import DeploymentConfig
-from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge, iam5_resource
+from infra.nag import HIPAA, NIST, acknowledge, iam5_resource
 from infra.routes import SEND_REMINDERS
 from tracker import settings
 from tracker.dal import schema
@@ -55,21 +55,7 @@ class Reminders(Construct):
             allowed_pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
             description="GOV.UK Notify template id of the weekly overdue digest (a UUID)",
         )
-        # Invocations that fail after Lambda's retries, and events the scheduler cannot deliver.
-        self.dead_letters = aws_sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=aws_sqs.QueueEncryption.KMS,
-            encryption_master_key=log_key,
-            enforce_ssl=True,
-            retention_period=constants.DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            self.dead_letters,
-            "This queue is itself the dead-letter queue of send_reminders' asynchronous invocations "
-            "and of its schedule's target.",
-            f"{AWS_SOLUTIONS}-SQS3",
-        )
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", key=log_key, function_name=SEND_REMINDERS)
         self.function = TrackerFunction(
             self,
             name=SEND_REMINDERS,

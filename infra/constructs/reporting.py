@@ -14,7 +14,6 @@ from aws_cdk import (
     aws_kms,
     aws_lambda,
     aws_s3,
-    aws_sqs,
 )
 from constructs import Construct
 
@@ -23,8 +22,9 @@ from infra.constructs import permissions
 from infra.constructs.case_store import CaseStore
 from infra.constructs.function import TrackerFunction, app_function_code
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.queues import dead_letter_queue
 from infra.deployment import DeploymentConfig
-from infra.nag import AWS_SOLUTIONS, acknowledge, iam5_resource
+from infra.nag import acknowledge, iam5_resource
 from infra.routes import PUBLISH_CHANGES, REDRIVE_STREAM_FAILURES, SNAPSHOT_EXTRACT
 from tracker import settings
 from tracker.dal import schema
@@ -202,19 +202,8 @@ class Reporting(Construct):
     ) -> None:
         # The schedule invokes the snapshot asynchronously: invocations that fail after Lambda's
         # retries, and events EventBridge cannot deliver, land here.
-        self.dead_letters = aws_sqs.Queue(
-            self,
-            "SnapshotDeadLetters",
-            encryption=aws_sqs.QueueEncryption.KMS,
-            encryption_master_key=log_key,
-            enforce_ssl=True,
-            retention_period=constants.DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            self.dead_letters,
-            "This queue is itself the dead-letter queue of snapshot_extract's asynchronous invocations "
-            "and of its schedule's target.",
-            f"{AWS_SOLUTIONS}-SQS3",
+        self.dead_letters = dead_letter_queue(
+            self, "SnapshotDeadLetters", key=log_key, function_name=SNAPSHOT_EXTRACT
         )
         self.snapshot = TrackerFunction(
             self,
