@@ -45,9 +45,16 @@ class LambdaContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
 
 
+# One handler imported at a time. On Lambda each function imports in a process of its own; here the
+# gateway's and the stream poller's threads may import two handlers at once, and two threads inside
+# a package's circular imports (Powertools' metrics) can each see the other's module half-built.
+_IMPORT_LOCK = threading.RLock()
+
+
 def import_handler(function: str) -> LambdaHandler:
     module_name, attribute = HANDLER.rsplit(".", 1)
-    module = importlib.import_module(f"functions.{function}.{module_name}")
+    with _IMPORT_LOCK:
+        module = importlib.import_module(f"functions.{function}.{module_name}")
     handler: LambdaHandler = getattr(module, attribute)
     return handler
 
