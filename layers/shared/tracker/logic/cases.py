@@ -36,7 +36,7 @@ from tracker.logic.commands import (
     field_names,
     read,
 )
-from tracker.logic.cursor import CursorCodec
+from tracker.logic.cursor import CursorCodec, history_start
 from tracker.logic.merge_patch import apply_merge_patch
 from tracker.logic.ports import (
     CaseFilters,
@@ -173,23 +173,7 @@ class CaseService:
         self._visible(caller, query.case_id)
         limit = read(query.limit)
         scope = f"history:{query.case_id}:{caller.audit_name}:{limit}"
-        after = 0
-        if query.cursor is not None:
-            position = self._cursor_codec().decode(query.cursor, scope)
-            if not position.isdigit():
-                raise UnreadableInput(
-                    "The cursor is not valid for this query.", [FieldError("cursor", "is not valid", "query")]
-                )
-            after = int(position)
-        elif query.after_version is not None:
-            # bool is an int to Python, but never a version.
-            version = query.after_version
-            if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-                raise UnreadableInput(
-                    "The version to read after is not valid for this query.",
-                    [FieldError("afterVersion", "is not valid", "query")],
-                )
-            after = version
+        after = history_start(self._cursor_codec, scope, query.cursor, query.after_version)
         entries = self._store.versions(query.case_id, after_version=after, limit=limit + 1)
         today = clock.today_london()
         page: list[HistoryEntry] = []

@@ -17,7 +17,6 @@ from tracker.errors import (
     NotAllowed,
     NotVisible,
     PreconditionMissing,
-    UnreadableInput,
     VersionMismatch,
 )
 from tracker.logic.commands import (
@@ -27,7 +26,7 @@ from tracker.logic.commands import (
     ReplaceContacts,
     read,
 )
-from tracker.logic.cursor import CursorCodec
+from tracker.logic.cursor import CursorCodec, history_start
 from tracker.logic.ports import ContactStore, VersionConflict
 from tracker.models.contacts import ContactsChange, ContactsDocument, IcbContacts, same_address
 from tracker.rules.case_rules import field_errors_from_pydantic
@@ -131,23 +130,7 @@ class ContactService:
             raise _as_domain_error(denied) from None
         limit = read(query.limit)
         scope = f"contacts-history:{query.icb_code}:{caller.audit_name}:{limit}"
-        after = 0
-        if query.cursor is not None:
-            position = self._cursor_codec().decode(query.cursor, scope)
-            if not position.isdigit():
-                raise UnreadableInput(
-                    "The cursor is not valid for this query.", [FieldError("cursor", "is not valid", "query")]
-                )
-            after = int(position)
-        elif query.after_version is not None:
-            # bool is an int to Python, but never a version.
-            version = query.after_version
-            if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-                raise UnreadableInput(
-                    "The version to read after is not valid for this query.",
-                    [FieldError("afterVersion", "is not valid", "query")],
-                )
-            after = version
+        after = history_start(self._cursor_codec, scope, query.cursor, query.after_version)
         changes = self._store.changes(query.icb_code, after_version=after, limit=limit + 1)
         page = changes[:limit]
         more = len(changes) > limit

@@ -4,7 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tracker.errors import FieldError, UnreadableInput
 
@@ -66,3 +66,26 @@ class CursorCodec:
         ):
             raise invalid
         return str(decoded["p"])
+
+
+def history_start(
+    codec: Callable[[], CursorCodec], scope: str, cursor: str | None, after_version: object
+) -> int:
+    """The version a page of history starts after: the signed cursor's (of this very query),
+    else ``after_version`` (a domain caller's own choice), else 0, the beginning."""
+    if cursor is not None:
+        position = codec().decode(cursor, scope)
+        if not position.isdigit():
+            raise UnreadableInput(
+                "The cursor is not valid for this query.", [FieldError("cursor", "is not valid", "query")]
+            )
+        return int(position)
+    if after_version is None:
+        return 0
+    # bool is an int to Python, but never a version.
+    if not isinstance(after_version, int) or isinstance(after_version, bool) or after_version < 0:
+        raise UnreadableInput(
+            "The version to read after is not valid for this query.",
+            [FieldError("afterVersion", "is not valid", "query")],
+        )
+    return after_version
