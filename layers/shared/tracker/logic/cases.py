@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
+
 from tracker import clock
 from tracker.access import AccessDenied, AccessPolicy, Caller, Refusal
 from tracker.errors import (
@@ -61,7 +63,10 @@ from tracker.rules.deadlines import compute_deadlines
 MAX_CASE_BYTES = 256 * 1024
 """A stored case (and each history version) stays well under DynamoDB's 400 KB item limit."""
 MAX_PAGE_BYTES = 4 * 1024 * 1024
-"""A page of cases or versions stays under Lambda's 6 MB response limit, with room for headers."""
+"""The bytes a page of cases or versions may take in the response (``response_bytes``): under
+Lambda's 6 MiB response payload limit with room for the envelope and headers. Items are measured
+singly, so an item that would cross it ends the page; one alone always fits (a case is at most
+``MAX_CASE_BYTES`` stored, about twice that once escaped)."""
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 MIN_ITEMS_READ = 100
 """A list request reads at most ``list_read_limit(limit)`` items from each partition of its scope."""
@@ -104,6 +109,15 @@ def _stale() -> VersionMismatch:
 
 def _json_size(record: Any) -> int:
     return len(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def response_bytes(item: BaseModel) -> int:
+    """The UTF-8 bytes ``item`` takes in a Lambda response, with the comma after it: its JSON as the
+    API writes it (without nulls), carried in the proxy response's body, a JSON string that the
+    Python 3.12+ runtime writes unescaped (``ensure_ascii=False``), so quotes and backslashes are
+    escaped twice. Characters, not bytes, would count a 4-byte character once."""
+    carried = json.dumps(item.model_dump_json(exclude_none=True), ensure_ascii=False)
+    return len(carried.encode()) - 1  # the string's two quotes, less the comma
 
 
 def _ensure_storable(record: dict[str, Any]) -> None:
@@ -182,7 +196,7 @@ class CaseService:
             # Every version is filtered as the case is: a provider never reads restricted text of the past.
             seen = self._as_seen_by(caller, entry.case)
             entry = entry.model_copy(update={"case": self.with_deadlines(seen, today)})
-            size += len(entry.model_dump_json(exclude_none=True))
+            size += response_bytes(entry)
             if page and size > MAX_PAGE_BYTES:
                 break
             page.append(entry)
@@ -222,7 +236,7 @@ class CaseService:
                     case = self.with_deadlines(self._as_seen_by(caller, case), today)
                     if query.overdue is not None and case.deadlines.overdue != query.overdue:
                         continue
-                    size += len(case.model_dump_json(exclude_none=True))
+                    size += response_bytes(case)
                     if len(page) == query.limit or (page and size > MAX_PAGE_BYTES):
                         resume_at = page[-1][0]
                         break
