@@ -84,6 +84,11 @@ def test_filtered_pages_follow_the_cursor(api: Api, twelve_cases: list[dict[str,
         ("status", "open"),
         ("overdue", "yes"),
         ("updatedSince", "last week"),
+        # Real times that fall outside the calendar once moved to UTC (were 500, OverflowError).
+        ("updatedSince", "9999-12-31T23:59:59-01:00"),
+        ("updatedSince", "0001-01-01T00:00:00+01:00"),
+        ("updatedSince", "\uff12\uff10\uff12\uff16-11-20"),  # 2026 in full-width digits
+        ("updatedSince", "2026-11-2\u00b2"),  # a superscript two
         ("icbCode", "ZZZ"),
         ("sortBy", "name"),
     ],

@@ -166,7 +166,7 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
             updated_since = (
                 clock.format_timestamp(moment) if "T" in raw else date.fromisoformat(raw).isoformat()
             )
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a real time beyond year 1 or 9999 in UTC
             problems.bad("updatedSince", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)")
     limit = problems.limit()
     cursor = problems.cursor()
