@@ -8,6 +8,10 @@
 - Every ``current/`` location a record names (its old and new image) other than the latest
   state's is deleted, so a case that moved ICB leaves no stale copy even when the record that
   moved it is processed after later ones.
+- ``current/`` never moves backwards, whoever writes it (this publisher, the redrive): the store
+  writes a case's latest state only over an older version, and after writing, the writer reads the
+  table again and, while the case has moved on since its first read, sets ``current/`` again from
+  the newer state (``settle_current``), so a copy put back at an ICB the case has left is deleted.
 """
 
 from collections.abc import Callable
@@ -29,6 +33,7 @@ class PutObject:
     key: str
     body: bytes
     content_type: str
+    version: int | None = None  # a case's latest state (current/): written only over an older version
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,13 @@ class DeleteObject:
 Operation = PutObject | DeleteObject
 LatestCase = Callable[[str], dict[str, Any] | None]
 """The case item now in the table for a case id (None once removed)."""
+SETTLE_ROUNDS = 5
+"""Times ``current/`` is set again while the case keeps changing under a writer: each round follows a
+newer version, which the stream publishes itself anyway, so a few are plenty."""
+
+
+class CurrentKeptMoving(Exception):
+    """The case changed on every round of ``settle_current``: the caller's retry settles it later."""
 
 
 def _location(case: Case) -> str:
@@ -68,7 +80,20 @@ def change_object(case: Case, change_type: ChangeType, changed_at: datetime) -> 
 
 def current_object(case: Case) -> PutObject:
     row = case_row(case, current_columns(), as_of=_updated_on(case), metadata={})
-    return PutObject(_location(case), encode_json(row), JSON_CONTENT_TYPE)
+    return PutObject(_location(case), encode_json(row), JSON_CONTENT_TYPE, version=case.version)
+
+
+def current_operations(latest: Case | None, locations: set[str]) -> list[Operation]:
+    """``current/`` for a case's latest state: its object, then a delete of every other location
+    named (all of them once the case is removed)."""
+    operations: list[Operation] = []
+    others = set(locations)
+    if latest is not None:
+        current = current_object(latest)
+        operations.append(current)
+        others.discard(current.key)
+    operations.extend(DeleteObject(key) for key in sorted(others))
+    return operations
 
 
 def plan(change: StreamChange, latest_item: dict[str, Any] | None) -> list[Operation]:
@@ -85,20 +110,51 @@ def plan(change: StreamChange, latest_item: dict[str, Any] | None) -> list[Opera
         operations.append(change_object(old, ChangeType.REMOVED, change.created_at))
 
     named = {_location(case) for case in (old, new) if case is not None}
-    if latest_item is not None:
-        latest = parse_case(latest_item)
-        operations.append(current_object(latest))
-        named.discard(_location(latest))
-    operations.extend(DeleteObject(key) for key in sorted(named))
-    return operations
+    latest = parse_case(latest_item) if latest_item is not None else None
+    return operations + current_operations(latest, named)
 
 
 def apply(store: ExtractStore, operations: list[Operation]) -> None:
     for operation in operations:
-        if isinstance(operation, PutObject):
+        if isinstance(operation, DeleteObject):
+            store.delete(operation.key)
+        elif operation.version is None:
             store.put(operation.key, operation.body, operation.content_type, SCHEMA_VERSION)
         else:
-            store.delete(operation.key)
+            store.put_latest(
+                operation.key,
+                operation.body,
+                operation.content_type,
+                SCHEMA_VERSION,
+                version=operation.version,
+            )
+
+
+def settle_current(
+    store: ExtractStore, read_latest: Callable[[], Case | None], applied: list[Operation]
+) -> list[Operation]:
+    """After ``applied`` (a plan made from one read of the case) went out: read the case again and,
+    while it has moved on since, set ``current/`` again from the newer state, deleting every location
+    met on the way. Returns the operations of the last extra round (none when nothing had moved)."""
+    locations = {
+        operation.key
+        for operation in applied
+        if isinstance(operation, DeleteObject) or operation.version is not None
+    }
+    written = next(
+        (op.version for op in applied if isinstance(op, PutObject) and op.version is not None), None
+    )
+    operations: list[Operation] = []
+    for _ in range(SETTLE_ROUNDS):
+        latest = read_latest()
+        version = latest.version if latest is not None else None
+        if version == written:
+            return operations
+        operations = current_operations(latest, locations)
+        apply(store, operations)
+        written = version
+        locations |= {operation.key for operation in operations}
+    raise CurrentKeptMoving("the case kept changing while current/ was being set")
 
 
 def summary(operations: list[Operation]) -> dict[str, list[str]]:
@@ -121,4 +177,8 @@ class ChangePublisher:
             raise ValueError("a case record without caseId")
         operations = plan(change, self._latest_case(case_id))
         apply(self._store, operations)
-        return operations
+        return operations + settle_current(self._store, lambda: self._read_latest(case_id), operations)
+
+    def _read_latest(self, case_id: str) -> Case | None:
+        item = self._latest_case(case_id)
+        return parse_case(item) if item is not None else None

@@ -5,8 +5,11 @@ A failed batch leaves a record in the stream's on-failure destination (the failu
 the redrive does not replay them: it republishes each named case from the table, whose history
 holds every version. Every version's ``changes/`` object is written again under its fixed key (so
 nothing is duplicated) and ``current/`` is set from the latest state, with copies left at an ICB
-the case has moved away from deleted. Running it twice changes nothing; a failure record is marked
-done only once all its cases are republished.
+the case has moved away from deleted. The stream goes on publishing meanwhile: the store never
+writes ``current/`` over a newer version, and ``settle_current`` reads the case again after the
+writes, following any newer version (so a case that moved meanwhile keeps one copy, at its new ICB).
+Running it twice changes nothing; a failure record is marked done only once all its cases are
+republished.
 """
 
 from collections.abc import Iterator
@@ -16,7 +19,15 @@ from typing import Any, Protocol
 from tracker.dal.extract_store import ExtractStore
 from tracker.dal.schema import CASE_PK_PREFIX, PARTITION_KEY
 from tracker.extracts.columns import ChangeType
-from tracker.extracts.publisher import DeleteObject, Operation, apply, change_object, current_object
+from tracker.extracts.publisher import (
+    DeleteObject,
+    Operation,
+    apply,
+    change_object,
+    current_object,
+    current_operations,
+    settle_current,
+)
 from tracker.logic.ports import CaseStore
 from tracker.models.case import Case
 
@@ -66,12 +77,7 @@ def republish_operations(store: CaseStore, case_id: str) -> list[Operation]:
             break
         after = entries[-1].version
     latest: Case | None = store.get(case_id)
-    if latest is not None:
-        current = current_object(latest)
-        operations.append(current)
-        locations.discard(current.key)
-        operations.extend(DeleteObject(key) for key in sorted(locations))
-    return operations
+    return operations + current_operations(latest, locations)
 
 
 @dataclass
@@ -99,6 +105,7 @@ def redrive(inbox: FailureInbox, store: CaseStore, extracts: ExtractStore) -> Re
             try:
                 operations = republish_operations(store, case_id)
                 apply(extracts, operations)
+                operations += settle_current(extracts, lambda: store.get(case_id), operations)  # noqa: B023 - called at once
             except Exception:  # one unreadable case must not hold back the others
                 failed.add(case_id)
                 continue
