@@ -2,6 +2,10 @@
 
 The authorizer result cache follows ``AUTHORIZER_CACHE_SECONDS`` (0, no cache, by default); with a
 TTL above 0 an entry never outlives the token's ``exp``.
+
+AWS's limits hold here too, so local tests meet them: an integration that has not answered within
+API Gateway's 29 s is a 504, a Lambda response above Lambda's 6 MiB (as the runtime writes it) or
+one that is malformed or raised is a 502, each in the deployed gateway responses' problem shape.
 """
 
 import base64
@@ -31,6 +35,11 @@ from tracker.auth.tokens import InvalidToken, bearer_token
 
 log = logging.getLogger("scrt.gateway")
 
+LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024
+"""Lambda's synchronous response payload limit: the whole proxy response, headers included."""
+INTEGRATION_TIMEOUT_SECONDS = 29.0
+"""API Gateway REST's default integration timeout."""
+
 
 @dataclass(frozen=True)
 class Response:
@@ -46,6 +55,34 @@ def gateway_response(kind: str) -> Response:
 
 def _json(status: int, document: Any) -> Response:
     return Response(status, [("Content-Type", "application/json")], json.dumps(document).encode())
+
+
+def _integration_problem(status: int, title: str, message: str) -> Response:
+    """The deployed gateway responses' body (``infra/constructs/case_api.py`` templates them from
+    API Gateway's own message): DEFAULT_5XX names no status, INTEGRATION_TIMEOUT does."""
+    document: dict[str, Any] = {"type": "about:blank", "title": title}
+    if status == 504:
+        document["status"] = status
+    document["detail"] = message
+    return Response(status, [("Content-Type", PROBLEM_JSON)], json.dumps(document).encode())
+
+
+def function_failed() -> Response:
+    """API Gateway's answer when the function raised, or answered malformed or too large."""
+    return _integration_problem(502, "Server Error", "Internal server error")
+
+
+def integration_timed_out() -> Response:
+    return _integration_problem(504, "Gateway Timeout", "Endpoint request timed out")
+
+
+def payload_bytes(result: Any) -> int:
+    """The bytes of a handler's result as the Python 3.12+ runtime sends it (its marshaller writes
+    ``json.dumps(result, ensure_ascii=False)``); one that is not JSON is over any limit."""
+    try:
+        return len(json.dumps(result, ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        return LAMBDA_RESPONSE_LIMIT_BYTES + 1
 
 
 def policy_allows(result: dict[str, Any], arn: str) -> bool:
@@ -124,7 +161,11 @@ def lambda_response(result: Any) -> Response:
     """A Lambda proxy integration response; anything malformed is API Gateway's 502."""
     if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
         log.error("handler returned a malformed proxy response: %r", type(result).__name__)
-        return _json(502, {"message": "Internal server error"})
+        return function_failed()
+    size = payload_bytes(result)
+    if size > LAMBDA_RESPONSE_LIMIT_BYTES:
+        log.error("handler's response is %d bytes, over Lambda's %d", size, LAMBDA_RESPONSE_LIMIT_BYTES)
+        return function_failed()
     headers: list[tuple[str, str]] = []
     multi = result.get("multiValueHeaders") or {}
     for name, values in multi.items():
@@ -143,9 +184,11 @@ class Gateway:
         functions: Functions,
         state: LocalState,
         authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS,
+        integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         self.functions = functions
         self.state = state
+        self.integration_timeout_seconds = integration_timeout_seconds
         self.authorizer_cache = AuthorizerCache(authorizer_cache_seconds)
         self._jwks = jwks_json(state)
         self.oidc = LocalOidcProvider(state)  # the web app's sign-in (dev-only)
@@ -194,12 +237,28 @@ class Gateway:
         event = events.proxy_event(
             match, method, path, split.query, raw_headers, body, context, authorizer_context
         )
-        try:
-            result = self.functions.invoke(match.route.function, event)
-        except Exception:
-            log.exception("%s raised", match.route.function)
-            return _json(502, {"message": "Internal server error"})
-        return lambda_response(result)
+        return self._integrate(match.route.function, event)
+
+    def _integrate(self, function: str, event: dict[str, Any]) -> Response:
+        """The function's answer, or API Gateway's 504 once the integration timeout has passed. The
+        invocation runs on in its thread (Lambda too runs on to its own timeout); its answer is dropped."""
+        outcome: list[Any] = []
+
+        def invoke() -> None:
+            try:
+                outcome.append(lambda_response(self.functions.invoke(function, event)))
+            except Exception:
+                log.exception("%s raised", function)
+                outcome.append(function_failed())
+
+        worker = threading.Thread(target=invoke, name=f"scrt-invoke-{function}", daemon=True)
+        worker.start()
+        worker.join(self.integration_timeout_seconds)
+        if worker.is_alive():
+            log.error("%s did not answer within %.0f s", function, self.integration_timeout_seconds)
+            return integration_timed_out()
+        response: Response = outcome[0]
+        return response
 
     def _identity_provider(
         self, method: str, path: str, query: str, raw_headers: list[tuple[str, str]], body: bytes

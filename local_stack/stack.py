@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from infra.routes import PUBLISH_CHANGES
 from local_stack import aws, engines
-from local_stack.gateway import Gateway, HttpServer
+from local_stack.gateway import INTEGRATION_TIMEOUT_SECONDS, Gateway, HttpServer
 from local_stack.lambdas import FunctionResolver, Functions, default_resolver
 from local_stack.poller import StreamPoller
 from local_stack.state import (
@@ -65,6 +65,7 @@ class StackConfig:
     idempotency_table: str = IDEMPOTENCY_TABLE
     bucket: str = REPORTING_BUCKET
     authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS
+    integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS
     poll_interval_seconds: float = 0.5
     poller_max_retries: int = 3
     poller: bool = True
@@ -188,7 +189,12 @@ class LocalStack:
             self.s3 = aws.client("s3", s3_endpoint, credentials)
             aws.provision(self.dynamodb, self.s3, config.cases_table, config.idempotency_table, config.bucket)
             self.functions = Functions(self.resolver)
-            self.gateway = Gateway(self.functions, self.state, config.authorizer_cache_seconds)
+            self.gateway = Gateway(
+                self.functions,
+                self.state,
+                config.authorizer_cache_seconds,
+                config.integration_timeout_seconds,
+            )
             self.http = HttpServer(self.gateway, config.http_port)
             self.http.start()
             functions = self.functions

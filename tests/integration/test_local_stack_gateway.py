@@ -355,6 +355,25 @@ def test_a_failing_handler_is_a_502_like_api_gateway(
     assert "boom" not in response.text
 
 
+def test_a_response_over_lambdas_limit_in_bytes_is_a_502_over_http(
+    api: httpx.Client, token: TokenFactory, recorder: Recorder
+) -> None:
+    # 1.6 million characters, but 6.4 MB as the runtime writes it: Lambda refuses it, API Gateway 502s.
+    body = json.dumps({"items": ["\U0001f9f8" * 1_600_000], "nextCursor": None}, ensure_ascii=False)
+
+    def too_large(event: dict[str, Any], context: Any) -> Any:
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
+
+    recorder.overrides["query_cases"] = too_large
+    try:
+        response = api.get("/cases", headers={"Authorization": f"Bearer {token()}"})
+    finally:
+        recorder.overrides.pop("query_cases")
+    assert response.status_code == 502
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Internal server error"
+
+
 def test_a_chunked_body_reaches_the_handler_whole(
     api: httpx.Client, token: TokenFactory, recorder: Recorder
 ) -> None:
