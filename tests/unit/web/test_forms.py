@@ -1,7 +1,10 @@
 """The case form on its own: case ↔ form values, and domain errors placed beside their boxes."""
 
+import pytest
+
 from tracker.errors import FieldError
-from tracker.web.forms import form_values, parse_form, place_errors, sections_for
+from tracker.models.case import CaseFields
+from tracker.web.forms import Rows, form_values, parse_form, place_errors, sections_for, whole_number
 
 EDITOR_SECTIONS = sections_for(regional=False, is_dhr=True)
 
@@ -76,3 +79,40 @@ def test_errors_name_the_box_and_the_summary_links_to_it() -> None:
         "#themes",
         "#recommendations-2-dueDate-day",
     ]
+
+
+def test_each_list_offers_as_many_rows_as_the_record_accepts_items() -> None:
+    schema = CaseFields.model_json_schema(by_alias=True)["properties"]
+    lists = [item for section in EDITOR_SECTIONS for item in section.fields if isinstance(item, Rows)]
+    assert {rows.name for rows in lists} == {"otherIdentifiers", "learningDissemination", "recommendations"}
+    for rows in lists:
+        array = next(option for option in schema[rows.name]["anyOf"] if option.get("type") == "array")
+        assert rows.max_rows == array["maxItems"], rows.name
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "\u0663", "1" * 5000, "-1", "+1", "1.0", " 1", ""])
+def test_only_ascii_digits_make_a_whole_number(text: str) -> None:
+    assert whole_number(text) is None
+
+
+def test_a_whole_number_is_read_from_its_ascii_digits() -> None:
+    assert whole_number("0042") == 42
+
+
+def test_a_row_count_that_is_not_a_whole_number_is_reported_not_read_as_no_rows() -> None:
+    parsed = parse_form(
+        {"recommendations-count": ["\u00b2"], "recommendations[0].text": ["Synthetic"]}, EDITOR_SECTIONS
+    )
+    assert parsed.unreadable == [FieldError("recommendations", "row count must be a whole number")]
+    assert "recommendations" not in parsed.document  # so no patch removes the list
+
+
+def test_a_row_count_beyond_the_limit_reads_no_more_rows_than_the_record_accepts() -> None:
+    identifiers = next(
+        item for section in EDITOR_SECTIONS for item in section.fields if item.name == "otherIdentifiers"
+    )
+    assert isinstance(identifiers, Rows)
+    form = {"otherIdentifiers-count": ["1000"]}
+    form |= {f"otherIdentifiers[{index}].value": [f"SYN-{index}"] for index in range(1000)}
+    parsed = parse_form(form, EDITOR_SECTIONS)
+    assert parsed.row_positions["otherIdentifiers"] == list(range(identifiers.max_rows + 1))

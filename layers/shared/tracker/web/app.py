@@ -12,12 +12,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from tracker.access import AccessPolicy, Caller, is_known_org
-from tracker.errors import DomainError, NotAllowed, NotVisible, Unauthenticated, UnreadableInput
+from tracker.errors import DomainError, FieldError, NotAllowed, NotVisible, Unauthenticated, UnreadableInput
 from tracker.models.enums import Role
 from tracker.observability import logger
 from tracker.reference import ReferenceData
 from tracker.web import rendering
 from tracker.web.http import WebRequest, WebResponse, redirect, request_from_event
+from tracker.web.labels import field_label, readable_detail
 from tracker.web.oidc import OidcClient, SignInFailed
 from tracker.web.session import CookiePolicy, CookieSealer, EndedSessions, Session
 
@@ -166,8 +167,8 @@ class WebApp:
             response = self.error_page(context, 404)
         except NotAllowed:
             response = self.error_page(context, 403)
-        except UnreadableInput:
-            response = self.error_page(context, 400)
+        except UnreadableInput as unreadable:
+            response = self.error_page(context, 400, unreadable.errors)
         except DomainError as error:
             logger.info("request refused", extra={"error_type": type(error).__name__})
             response = self.error_page(context, 400)
@@ -250,8 +251,16 @@ class WebApp:
             )
         return response
 
-    def error_page(self, context: Context, status: int) -> WebResponse:
-        return self.page("error.html", context, status, error_status=status)
+    def error_page(
+        self, context: Context, status: int, errors: list[FieldError] | None = None
+    ) -> WebResponse:
+        """The page for a refusal; a request that could not be read names each field that could not."""
+        problems = [
+            f"{field_label(error.field)} {readable_detail(error.detail)}"
+            for error in errors or []
+            if error.field
+        ]
+        return self.page("error.html", context, status, error_status=status, problems=problems)
 
     # --- sign-in, callback, sign-out --------------------------------------------------------------
 

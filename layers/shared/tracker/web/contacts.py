@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.access import Caller
-from tracker.errors import FieldError, InvalidInput, VersionMismatch
+from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput, VersionMismatch
 from tracker.logic.commands import (
     MAX_PAGE_SIZE,
     ContactsHistoryPage,
@@ -23,7 +23,7 @@ from tracker.logic.commands import (
 from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
 from tracker.models.enums import Role
 from tracker.web.app import APP_PREFIX, Context, WebApp
-from tracker.web.forms import FormErrors, quoted
+from tracker.web.forms import FormErrors, quoted, whole_number
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
 from tracker.web.paging import HISTORY_PAGE_SIZE, history_window
@@ -165,8 +165,15 @@ def contacts_submit(app: WebApp, context: Context) -> WebResponse:
     service = app.contact_service()
     typed = request.form_value(EMAILS_FIELD)
     emails = split_addresses(typed)
-    raw_version = request.form_value(VERSION_FIELD).strip()
-    based_on = int(raw_version) if raw_version.isdigit() else 0
+    based_on = whole_number(request.form_value(VERSION_FIELD).strip())
+    if based_on is None:
+        # Refused as a save would be (404, then 403 for whoever may not change them), else unreadable.
+        service.get(caller, icb_code)
+        if not may_change_contacts(caller):
+            raise NotAllowed(f"The {caller.role.value} role cannot change an ICB's contacts.")
+        raise UnreadableInput(
+            "The form could not be read.", [FieldError(VERSION_FIELD, "must be a whole number")]
+        )
     command = ReplaceContacts(icb_code, {"emails": emails}, VersionCondition(frozenset({based_on})))
     try:
         service.replace(caller, command)  # refuses a viewer (403) or a stranger (404) first

@@ -10,10 +10,11 @@ the boxes they name.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, get_args
 
 from tracker.errors import FieldError
-from tracker.models.case import CLIENT_FIELDS
+from tracker.models.case import CLIENT_FIELDS, CaseFields
 from tracker.models.enums import (
     AssuranceAnswer,
     CaseStatus,
@@ -43,6 +44,17 @@ TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES, CODE = (
 )
 DATE_PARTS = ("day", "month", "year")
 BLANK_ROWS = 1  # one empty row to add an item, without JavaScript
+LONGEST_NUMBER = 12  # digits: beyond any version, row count or date part, and cheap to read
+
+
+def whole_number(text: str) -> int | None:
+    """A number a form sends (a version, a row count, a date's day, month or year), or None.
+
+    ASCII digits only: ``'²'.isdigit()`` is true yet ``int('²')`` fails, ``int('٣')`` reads an
+    Arabic-Indic 3 the record would not, and ``int`` refuses more than 4,300 digits."""
+    if text.isascii() and text.isdigit() and len(text) <= LONGEST_NUMBER:
+        return int(text)
+    return None
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,6 @@ class Rows:
 
     name: str
     parts: tuple[Field, ...]
-    max_rows: int
     item_label: str = "item"  # one row, as a heading says it: "Add a recommendation"
     removable: bool = True
     id_part: str | None = None  # filled in ("R3") when a new row leaves it empty
@@ -71,6 +82,11 @@ class Rows:
     @property
     def label(self) -> str:
         return field_label(self.name)
+
+    @property
+    def max_rows(self) -> int:
+        """As many rows as the case record accepts items in this list."""
+        return list_limit(self.name)
 
 
 @dataclass(frozen=True)
@@ -121,7 +137,6 @@ SECTIONS: tuple[Section, ...] = (
             Rows(
                 "otherIdentifiers",
                 (_enum("type", IdentifierType), Field("value", TEXT)),
-                max_rows=10,
                 item_label="identifier",
             ),
         ),
@@ -152,7 +167,6 @@ SECTIONS: tuple[Section, ...] = (
             Rows(
                 "learningDissemination",
                 (_enum("method", DisseminationMethod), Field("date", DATE)),
-                max_rows=50,
                 item_label="learning event",
             ),
         ),
@@ -187,7 +201,6 @@ SECTIONS: tuple[Section, ...] = (
                     _enum("status", RecommendationStatus),
                     Field("evidence", TEXTAREA),
                 ),
-                max_rows=100,
                 item_label="recommendation",
                 id_part="recommendationId",
             ),
@@ -210,8 +223,6 @@ def _known(item: Field | Rows) -> bool:
 
 
 def _row_part_known(rows: Rows, part: Field) -> bool:
-    from tracker.models.case import CaseFields
-
     annotation = CaseFields.model_fields[_snake(rows.name)].annotation
     model = _row_model(annotation)
     return model is None or part.name in {f.alias or n for n, f in model.model_fields.items()}
@@ -221,9 +232,23 @@ def _snake(name: str) -> str:
     return re.sub(r"([A-Z])", r"_\1", name).lower()
 
 
-def _row_model(annotation: Any) -> Any:
-    from typing import get_args
+@cache
+def list_limit(name: str) -> int:
+    """How many items the case record accepts in the list ``name``: the model's own ``max_length``
+    (the outermost one: a list of codes may limit each code's length too)."""
+    pending = [CaseFields.model_fields[_snake(name)].annotation]
+    while pending:
+        current = pending.pop(0)
+        for field_info in getattr(current, "__metadata__", ()):  # Annotated[list[...], Field(...)]
+            for constraint in getattr(field_info, "metadata", ()):
+                limit = getattr(constraint, "max_length", None)
+                if isinstance(limit, int):
+                    return limit
+        pending.extend(get_args(current))
+    raise LookupError(f"The case record sets no limit on {name}.")
 
+
+def _row_model(annotation: Any) -> Any:
     from pydantic import BaseModel
 
     stack = [annotation]
@@ -254,7 +279,6 @@ def sections_for(*, regional: bool, is_dhr: bool, new: bool = False, only: str =
                 item = Rows(
                     item.name,
                     tuple(part for part in item.parts if _row_part_known(item, part)),
-                    item.max_rows,
                     item.item_label,
                     item.removable,
                     item.id_part,
@@ -310,7 +334,7 @@ def form_values(document: Mapping[str, Any], sections: list[Section]) -> dict[st
         for item in section.fields:
             if isinstance(item, Rows):
                 rows = document.get(item.name) or []
-                values[f"{item.name}-count"] = [str(len(rows) + BLANK_ROWS)]
+                values[row_count_name(item)] = [str(len(rows) + BLANK_ROWS)]
                 for index, row in enumerate(rows):
                     for part in item.parts:
                         _put(values, row_name(item.name, index, part.name), part, row.get(part.name))
@@ -332,6 +356,8 @@ def split_codes(text: str) -> list[str]:
 class ParsedForm:
     document: dict[str, Any] = field(default_factory=dict)  # every field the form shows (None: empty)
     errors: list[FieldError] = field(default_factory=list)  # what the form itself could not read
+    # The form's own hidden fields not as it wrote them (a forged form): nothing can be drawn again.
+    unreadable: list[FieldError] = field(default_factory=list)
     row_positions: dict[str, list[int]] = field(default_factory=dict)  # list index → form row
 
 
@@ -345,11 +371,11 @@ def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> A
         parts = [_first(form, date_part(name, part)) for part in DATE_PARTS]
         if not any(parts):
             return None
-        day, month, year = parts
-        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        day, month, year = (whole_number(part) for part in parts)
+        if day is None or month is None or year is None or len(parts[2]) != 4:
             errors.append(FieldError(name, "must be a real date"))
             return None
-        return f"{year}-{int(month):02d}-{int(day):02d}"
+        return f"{year}-{month:02d}-{day:02d}"
     if spec.kind == CHECKBOXES:
         chosen = [value for value in form.get(name, []) if value.strip()]
         return chosen or None
@@ -376,15 +402,33 @@ def parse_form(form: FormData, sections: list[Section]) -> ParsedForm:
     return parsed
 
 
-def _row_count(form: FormData, rows: Rows) -> int:
-    raw = _first(form, f"{rows.name}-count")
-    return min(int(raw), rows.max_rows + BLANK_ROWS) if raw.isdigit() else 0
+def row_count_name(rows: Rows) -> str:
+    return f"{rows.name}-count"
+
+
+def row_count(form: FormData, rows: Rows) -> int | None:
+    """How many rows of a list the form holds (0 when it does not say), never more than the record
+    accepts and the blank row to add another: a larger count is cut to that, so no form reads or
+    draws more. None when the count is not a whole number."""
+    raw = _first(form, row_count_name(rows))
+    count = whole_number(raw) if raw else 0
+    return None if count is None else min(count, rows.max_rows + BLANK_ROWS)
+
+
+def rows_to_draw(form: FormData, rows: Rows) -> int:
+    """The rows to draw: those the form holds, or the blank row alone."""
+    return row_count(form, rows) or BLANK_ROWS
 
 
 def _parse_rows(form: FormData, rows: Rows, parsed: ParsedForm) -> None:
     kept: list[dict[str, Any]] = []
     positions: list[int] = []
-    for index in range(_row_count(form, rows)):
+    count = row_count(form, rows)
+    if count is None:
+        # Not read as no rows: saved, that would remove every item of the list.
+        parsed.unreadable.append(FieldError(rows.name, "row count must be a whole number"))
+        return
+    for index in range(count):
         if rows.removable and _first(form, row_name(rows.name, index, "remove")) == "yes":
             continue
         errors: list[FieldError] = []

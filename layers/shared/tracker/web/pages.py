@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tracker.access import Caller
-from tracker.errors import InvalidInput, NotAllowed, NotVisible, VersionMismatch
+from tracker.errors import FieldError, InvalidInput, NotAllowed, NotVisible, UnreadableInput, VersionMismatch
 from tracker.logic.commands import (
     MAX_PAGE_SIZE,
     ListCases,
@@ -21,7 +21,15 @@ from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 from tracker.web import contacts as contacts_view
 from tracker.web import overview as overview_view
 from tracker.web.app import APP_PREFIX, Context, WebApp
-from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
+from tracker.web.forms import (
+    FormErrors,
+    Section,
+    form_values,
+    parse_form,
+    place_errors,
+    sections_for,
+    whole_number,
+)
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import (
     field_label,
@@ -430,8 +438,15 @@ def edit_submit(app: WebApp, context: Context) -> WebResponse:
     current = service.get(caller, case_id)  # 404 before anything else
     sections = _edit_sections(caller, current, request.form_value(SECTION_FIELD).strip())
     parsed = parse_form(request.form, sections)
-    raw_version = request.form_value(VERSION_FIELD).strip()
-    based_on = int(raw_version) if raw_version.isdigit() else 0
+    based_on = whole_number(request.form_value(VERSION_FIELD).strip())
+    unreadable = list(parsed.unreadable)
+    if based_on is None:
+        unreadable.append(FieldError(VERSION_FIELD, "must be a whole number"))
+    if unreadable or based_on is None:
+        # Access first, as the API answers; then nothing is saved or drawn again from a form that
+        # cannot be read (an unread row count drawn as no rows would remove every row on saving).
+        _require_editor(app, caller, current)
+        raise UnreadableInput("The form could not be read.", unreadable)
     patch = _patch(parsed.document, caller)
     # A field the form did not offer (a forged or stale form) still goes to the domain, which
     # refuses what this caller may not change (403) rather than the form dropping it unseen.
@@ -559,6 +574,8 @@ def new_submit(app: WebApp, context: Context) -> WebResponse:
     request = context.request
     sections = _new_sections()
     parsed = parse_form(request.form, sections)
+    if parsed.unreadable:
+        raise UnreadableInput("The form could not be read.", parsed.unreadable)
     if parsed.errors:
         errors = place_errors(parsed.errors, sections, parsed.row_positions, parsed.document)
         return _render_new(app, context, sections, dict(request.form), errors, 422)

@@ -51,10 +51,12 @@ def environment() -> "Environment":
             undefined=ChainableUndefined,
         )
         env.globals["asset"] = lambda logical: asset_manifest()[logical]
-        from tracker.web.forms import element_id, row_name
+        from tracker.web.forms import element_id, row_count_name, row_name, rows_to_draw
 
         env.globals["element_id"] = element_id
         env.globals["row_name"] = row_name
+        env.globals["row_count_name"] = row_count_name
+        env.globals["rows_to_draw"] = rows_to_draw
         env.globals["choices"] = _choices
         env.filters["mine_cells"] = lambda change: [
             {"text": change["field"]},
