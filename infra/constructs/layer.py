@@ -1,15 +1,14 @@
 """The shared Lambda layer (package ``tracker`` and its third-party wheels), built without Docker.
 
-pip installs the locked, hashed requirements (``--require-hashes``) as wheels for Lambda's platform
-(manylinux aarch64, the runtime's CPython) on the build machine, so no container is needed. The
-asset hash is the folder's fingerprint (CDK's ``SOURCE`` hash, which covers requirements.txt and
-the package source) plus the bundling options: while neither changes, the bundle already in
-``cdk.out`` is reused and pip does not run.
+pip installs the locked, hashed requirements as wheels for Lambda's platform (manylinux aarch64, the
+runtime's CPython) from the wheelhouse that ``make install`` fetched (``infra.layer_wheels``), with
+no index: the synth needs no network, no container and no cache. The asset hash is the folder's
+fingerprint (CDK's ``SOURCE`` hash, which covers requirements.txt and the package source) plus the
+bundling options, which carry the pip flags: while none of them changes, the bundle already in
+``cdk.out`` is reused and pip does not run; a changed flag rebuilds it.
 """
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,43 +16,17 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling, aws_lambda
 from constructs import Construct
 
-from infra import constants
+from infra import constants, layer_wheels
 
 # The Lambda runtime ships boto3 and its dependencies; dropping them keeps the layer small.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "urllib3")
 EXCLUDE = ["**/__pycache__", "**/*.pyc", ".pytest_cache", ".mypy_cache"]
 
 
-def pip_command(output_dir: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--platform",
-        constants.PIP_PLATFORM,
-        "--implementation",
-        "cp",
-        "--python-version",
-        constants.RUNTIME_PYTHON_VERSION,
-        "--only-binary=:all:",
-        # Supply chain: requirements.txt is exported from uv.lock with every wheel's hash; pip
-        # refuses any package (transitive ones included) that is unpinned or hashes differently.
-        "--require-hashes",
-        "--target",
-        str(output_dir),
-        "-r",
-        str(constants.LAYER_REQUIREMENTS),
-    ]
-
-
 def build_layer(output_dir: Path) -> None:
     """Write the layer's content (``python/…``) into ``output_dir``."""
     target = output_dir / "python"
-    subprocess.run(pip_command(target), check=True)  # noqa: S603 - fixed argv, no shell
+    layer_wheels.install(target)
     for name in RUNTIME_PROVIDED:
         for path in target.glob(name):
             shutil.rmtree(path)
@@ -92,10 +65,11 @@ class SharedLayer(Construct):
                     # jsii calls try_bundle(output_dir, options) positionally, unlike the keyword-only
                     # Protocol stub, hence the cast.
                     local=cast(ILocalBundling, _LocalPipBundling()),
-                    # Part of the asset hash: a new platform or Python version rebuilds the layer.
+                    # Part of the asset hash, so a changed build rebuilds the layer: the pip flags
+                    # (platform, Python version, hashes) and what is left to the runtime.
                     environment={
-                        "PIP_PLATFORM": constants.PIP_PLATFORM,
-                        "PYTHON_VERSION": constants.RUNTIME_PYTHON_VERSION,
+                        "LAYER_PIP_FLAGS": " ".join(layer_wheels.SELECTION_FLAGS),
+                        "LAYER_LEFT_TO_RUNTIME": " ".join(RUNTIME_PROVIDED),
                     },
                 ),
             ),
