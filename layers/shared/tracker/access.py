@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tracker import clock
+from tracker.models.case import restricted_fields
 from tracker.models.enums import Role
 from tracker.reference import NHS_ENGLAND_ORG, ReferenceData, reference_data
 from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
@@ -99,6 +100,11 @@ class AccessPolicy:
     def sees_restricted_text(self, caller: Caller) -> bool:
         """Whether the caller may read restricted free text: a provider never does."""
         return caller.role is not Role.PROVIDER
+
+    def hidden_fields(self, caller: Caller) -> frozenset[str]:
+        """The case fields (camelCase) the caller is shown nothing of, neither value nor name nor
+        that they changed: a provider's are the restricted free text."""
+        return frozenset() if self.sees_restricted_text(caller) else restricted_fields()
 
     def ensure_readable(
         self, caller: Caller, icb_code: str, region_code: str, providers: Collection[str] = ()

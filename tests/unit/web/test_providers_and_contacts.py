@@ -9,11 +9,12 @@ from tests.unit.web.conftest import EDITOR, FOREIGN_EDITOR, NATIONAL, REGIONAL, 
 from tests.unit.web.test_pages import _post_edit, edit_form, edit_form_from, text_of
 from tracker.access import Caller
 from tracker.errors import FieldError
-from tracker.logic.commands import ReplaceContacts, VersionCondition
+from tracker.logic.commands import ReplaceContacts, UpdateCase, VersionCondition
+from tracker.models.case import restricted_fields
 from tracker.models.enums import Role
 from tracker.web.contacts import split_addresses
 from tracker.web.forms import form_values, parse_form, place_errors, sections_for
-from tracker.web.labels import organisation_name, readable_detail
+from tracker.web.labels import field_label, organisation_name, readable_detail
 
 EDITOR_SECTIONS = sections_for(regional=False, is_dhr=True)
 PROVIDER = Caller(Role.PROVIDER, "RXL", "provider-1")
@@ -241,6 +242,38 @@ def test_a_provider_lists_and_reads_only_cases_naming_it_without_restricted_text
     assert "/edit" not in page.body
     assert hidden.status == 404 and other.reference not in hidden.body
     assert edit.status == 403
+
+
+def test_a_providers_case_history_shows_nothing_of_restricted_fields(web: Harness) -> None:
+    case = web.submit(providersInvolved=["RXL"], comments="Synthetic restricted comment")
+    web.service.update(
+        EDITOR,
+        UpdateCase(
+            case.case_id,
+            {"comments": "Synthetic later comment", "caseInformation": None},
+            VersionCondition(frozenset({1})),
+        ),
+    )
+    web.service.update(
+        EDITOR,
+        UpdateCase(
+            case.case_id,
+            {"comments": None, "localReference": "SYN-LOCAL-1"},
+            VersionCondition(frozenset({2})),
+        ),
+    )
+
+    page = web.request("GET", f"/app/cases/{case.case_id}", caller=PROVIDER)
+    editors = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR)
+
+    assert page.status == 200
+    shown = text_of(page.body)
+    for label in (field_label(name) for name in restricted_fields()):
+        assert label in text_of(editors.body)  # the editor's history names them
+        assert label not in shown
+    history = text_of(page.body[page.body.index('id="history"') :])
+    assert "Local reference Before Not given After SYN-LOCAL-1" in history
+    assert "Version 2:" in history and "No changes to what you can see." in history
 
 
 # --- reminder contacts ----------------------------------------------------------------------------

@@ -141,9 +141,11 @@ def provider_list(app: WebApp) -> list[tuple[str, str]]:
     return sorted(named, key=lambda pair: (pair[1], pair[0]))
 
 
-def case_rows(app: WebApp, document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every field present, in the model's order, as summary list rows."""
-    skip = {"recommendations", "deadlines", "caseId"}
+def case_rows(
+    app: WebApp, document: dict[str, Any], hidden: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Every field present and not ``hidden``, in the model's order, as summary list rows."""
+    skip = {"recommendations", "deadlines", "caseId", *hidden}
     named = provider_namer(app)
     rows = []
     for name, value in document.items():
@@ -180,9 +182,13 @@ EARLIER_VALUE = "See older changes"
 page of older changes, not read for this one."""
 
 
-def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str) -> list[dict[str, Any]]:
+def history_rows(
+    entries: list[HistoryEntry],
+    provider_name: ProviderName = str,
+    hidden: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
     """Who changed what and when, with each changed field's value before and after (``entries``
-    oldest first, consecutive versions)."""
+    oldest first, consecutive versions); a ``hidden`` field is not named, even as changed."""
     shown = []
     previous: dict[str, Any] | None = None
     for entry in entries:
@@ -196,6 +202,7 @@ def history_rows(entries: list[HistoryEntry], provider_name: ProviderName = str)
                 "after": show(name, document.get(name), provider_name),
             }
             for name in entry.changed_fields
+            if name not in hidden
         ]
         shown.append(
             {
@@ -336,6 +343,7 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
     case_id = context.request.path_parameters.get("caseId", "")
     case = app.case_service().get(caller, case_id)
     document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
+    hidden = app.policy.hidden_fields(caller)
     request = context.request
     # One page of the history per view, the newest first (a long history is paged, never read whole).
     window = history_window(app.url(f"{APP_PREFIX}/cases/{case_id}"), request, case.version)
@@ -346,13 +354,13 @@ def case_page(app: WebApp, context: Context) -> WebResponse:
         "case.html",
         context,
         case=case,
-        summary_rows=case_rows(app, document),
+        summary_rows=case_rows(app, document, hidden),
         deadlines=deadline_rows(case),
         overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
         recommendations=document.get("recommendations", []),
         show=show,
         provider_name=provider_namer(app),
-        history=history_rows(history.items, provider_namer(app)),
+        history=history_rows(history.items, provider_namer(app), hidden),
         history_links=window.links,
         history_span=_span(history.items, case.version),
         may_edit=may_edit(app, caller, case),
@@ -484,7 +492,8 @@ def _conflict(
     base = base_entry.case.model_dump(mode="json", by_alias=True, exclude_none=True) if base_entry else {}
     now = current.model_dump(mode="json", by_alias=True, exclude_none=True)
     later = [entry for entry in history or [] if entry.version > based_on]
-    theirs_changed = sorted({name for entry in later for name in entry.changed_fields})
+    hidden = app.policy.hidden_fields(caller)
+    theirs_changed = sorted({name for entry in later for name in entry.changed_fields} - hidden)
     named = provider_namer(app)
     their_changes = (
         [
