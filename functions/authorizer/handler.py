@@ -15,9 +15,10 @@ stops verifying within it.
 from typing import Any
 
 from tracker import composition, settings
+from tracker.auth.jwks import JwksUnavailable
 from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
 from tracker.auth.settings import IDENTITY_HEADER
-from tracker.auth.tokens import InvalidToken, JwksUnavailable, NotAllowed, TokenVerifier, bearer_token
+from tracker.auth.tokens import InvalidToken, NotAllowed, TokenVerifier, bearer_token
 from tracker.observability import logger
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401

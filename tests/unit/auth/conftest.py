@@ -14,6 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from tests.support import monotonic
+from tests.support.monotonic import MovingClock as Clock
 from tracker.auth import tokens
 from tracker.auth.settings import AuthSettings
 
@@ -38,18 +40,20 @@ def public_jwk(private_key: Any, kid: str) -> dict[str, Any]:
 
 
 class JwksServer:
-    """An identity provider's JWKS endpoint on 127.0.0.1: ``document`` is served as it is now."""
+    """An identity provider's JWKS endpoint on 127.0.0.1: ``document`` is served as it is now, with
+    ``status`` (set it to 503 for an identity provider that is failing)."""
 
     def __init__(self) -> None:
         self.document: dict[str, Any] = {"keys": []}
+        self.status = 200
         self.requests = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests += 1
-                body = json.dumps(server.document).encode()
-                self.send_response(200)
+                body = json.dumps(server.document).encode() if server.status == 200 else b"{}"
+                self.send_response(server.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -68,19 +72,6 @@ class JwksServer:
         self._http.server_close()
 
 
-class Clock:
-    """``time.monotonic`` as the caches read it, moved only by the test."""
-
-    def __init__(self) -> None:
-        self.now = time.monotonic()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def jwks_server() -> Iterator[JwksServer]:
     server = JwksServer()
@@ -90,9 +81,7 @@ def jwks_server() -> Iterator[JwksServer]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    controlled = Clock()
-    monkeypatch.setattr(time, "monotonic", controlled)
-    return controlled
+    return monotonic.install(monkeypatch)
 
 
 class Keys:

@@ -11,9 +11,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from tracker.auth.claims import claim
 from tracker.auth.policy import api_wide_resource
 from tracker.auth.settings import AuthConfigurationError, AuthSettings
-from tracker.auth.tokens import InvalidToken, NotAllowed, SigningKeys, TokenVerifier, bearer_token, claim
+from tracker.auth.tokens import InvalidToken, NotAllowed, SigningKeys, TokenVerifier, bearer_token
 
 from .conftest import AUDIENCE, ISSUER, JWKS_URL, Keys
 

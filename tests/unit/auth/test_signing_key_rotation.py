@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tracker.auth import tokens
+from tracker.auth import jwks
 from tracker.auth.settings import AuthSettings
 from tracker.auth.tokens import InvalidToken, TokenVerifier
 
@@ -87,14 +87,14 @@ def test_a_key_added_by_a_rotation_is_picked_up_and_made_up_key_ids_are_rate_lim
     verifier.verify(keys.token())
     added = ec.generate_private_key(ec.SECP256R1())
     jwks_server.document = {"keys": [*keys.jwks()["keys"], public_jwk(added, "added")]}
-    clock.advance(tokens.UNKNOWN_KEY_REFRESH_SECONDS)
+    clock.advance(jwks.UNKNOWN_KEY_REFRESH_SECONDS)
     assert verifier.verify(keys.token(key=added, kid="added")).org == "QE1"
     assert jwks_server.requests == 2
     for attempt in range(20):
         with pytest.raises(InvalidToken):
             verifier.verify(keys.token(key=added, kid=f"made-up-{attempt}"))
     assert jwks_server.requests == 2  # within UNKNOWN_KEY_REFRESH_SECONDS of the last fetch
-    clock.advance(tokens.UNKNOWN_KEY_REFRESH_SECONDS)
+    clock.advance(jwks.UNKNOWN_KEY_REFRESH_SECONDS)
     with pytest.raises(InvalidToken):
         verifier.verify(keys.token(key=added, kid="made-up-again"))
     assert jwks_server.requests == 3
@@ -108,7 +108,7 @@ def test_an_expired_document_is_not_used_when_the_provider_is_unreachable(
     verifier.verify(keys.token())
     jwks_server.close()
     clock.advance(CACHE_SECONDS + 1)
-    with pytest.raises(tokens.JwksUnavailable):
+    with pytest.raises(jwks.JwksUnavailable):
         verifier.verify(keys.token())
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from tracker import settings
+from tracker.auth.claims import ClaimNames
 
 JWKS_URL_ENV = settings.JWKS_URL
 """The identity provider's JWKS document (https; plain http only on loopback for the local stack)."""
@@ -24,7 +25,7 @@ ROLE_CLAIM_ENV = settings.ROLE_CLAIM
 ORG_CLAIM_ENV = settings.ORG_CLAIM
 """Name of the claim carrying the organisation code (default ``org``); dotted paths allowed."""
 SUB_CLAIM_ENV = settings.SUB_CLAIM
-"""Name of the claim identifying the user (default ``sub``)."""
+"""Name of the claim identifying the user (default ``sub``); dotted paths allowed."""
 JWT_LEEWAY_ENV = settings.JWT_LEEWAY_SECONDS
 """Clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (default 30 seconds)."""
 JWKS_CACHE_SECONDS_ENV = settings.JWKS_CACHE_SECONDS
@@ -85,6 +86,10 @@ class AuthSettings:
             raise AuthConfigurationError(f"{JWT_ISSUER_ENV} is empty")
         if not self.audiences:
             raise AuthConfigurationError(f"{JWT_AUDIENCE_ENV} is empty")
+
+    @property
+    def claim_names(self) -> ClaimNames:
+        return ClaimNames(role=self.role_claim, org=self.org_claim, sub=self.sub_claim)
 
     @classmethod
     def from_settings(cls, config: settings.Settings) -> "AuthSettings":
