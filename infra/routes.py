@@ -5,6 +5,7 @@ both serve exactly the same API. Plain data: no CDK import, cheap to load.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SUBMIT_CASE = "submit_case"
@@ -97,23 +98,49 @@ def methods_by_path() -> dict[str, list[str]]:
 PATH_PARAMETER_PATTERNS = {
     "caseId": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
     "icbCode": "[A-Z0-9]{3,5}",  # an ODS code's shape; whether the ICB exists is the function's answer
-    "asset": "[a-z0-9-]+-[0-9a-f]{16}[.](css|js|svg)",  # the web app's content-hashed files
+    "asset": "[a-z0-9-]+-[0-9a-f]{16}[.](?:css|js|svg)",  # the web app's content-hashed files
 }
 
 
-def served_path_patterns(stage: str | None = None) -> list[str]:
-    """Regular expressions, one a path shape, that together match every path the API serves (with
-    ``/<stage>`` in front, if given, as the WAF sees paths) and nothing else. One a shape keeps each
-    within WAF's 200 characters. Used by the WAF and the local gateway."""
-    prefix = f"(/{re.escape(stage)})?" if stage else ""
-    patterns = []
-    for path in sorted({route.path for route in ROUTES}):
+# Methods whose requests carry a body the function reads (case narratives, web forms, contacts).
+METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def path_patterns(paths: Iterable[str], stage: str | None = None, max_chars: int | None = None) -> list[str]:
+    """Regular expressions that together match exactly these paths (``{name}`` as its parameter's
+    shape, ``/<stage>`` in front optional, as the WAF sees paths) and nothing else.
+
+    Without ``max_chars``, one expression a path; with it, paths are joined into alternations of at
+    most ``max_chars`` characters each (WAF's quota), so a few expressions cover many paths. Groups
+    are non-capturing: WAF does not support capturing subexpressions."""
+    prefix = f"(?:/{re.escape(stage)})?" if stage else ""
+    shapes = []
+    for path in sorted(set(paths)):
         parts = re.split(r"(\{[^}]+\})", path)
-        shape = "".join(
-            PATH_PARAMETER_PATTERNS[part[1:-1]] if part.startswith("{") else re.escape(part) for part in parts
+        shapes.append(
+            "".join(
+                PATH_PARAMETER_PATTERNS[part[1:-1]] if part.startswith("{") else re.escape(part)
+                for part in parts
+            )
         )
-        patterns.append(f"^{prefix}{shape}/?$")
-    return patterns
+    if max_chars is None:
+        return [f"^{prefix}{shape}/?$" for shape in shapes]
+    head, tail = f"^{prefix}(?:", ")/?$"
+    groups: list[list[str]] = []
+    for shape in shapes:
+        if len(head + shape + tail) > max_chars:
+            raise ValueError(f"the path shape {shape!r} alone is longer than {max_chars} characters")
+        if groups and len(head + "|".join([*groups[-1], shape]) + tail) <= max_chars:
+            groups[-1].append(shape)
+        else:
+            groups.append([shape])
+    return [head + "|".join(group) + tail for group in groups]
+
+
+def served_path_patterns(stage: str | None = None, max_chars: int | None = None) -> list[str]:
+    """Regular expressions that together match every path the API serves and nothing else. Used by
+    the WAF and the local gateway."""
+    return path_patterns((route.path for route in ROUTES), stage, max_chars)
 
 
 _SERVED_PATHS = [re.compile(pattern) for pattern in served_path_patterns()]

@@ -6,19 +6,26 @@ Rule order (priority):
 0. ``OnlyServedPaths``: a path that is none of the API's (``infra.routes.served_path_patterns``, case
    ids as UUIDs) gets the gateway's 404 at once, and its log record is dropped: a person who types an
    NHS number or a postcode into a URL leaves it in no log, no sampled request and no access log.
+   The path shapes are packed into alternations within WAF's fixed quotas (200 characters an
+   expression, 10 expressions a set), in as few sets as fit: sets are an account-wide quota.
 1. AWS IP reputation list.
 2. Core rule set, with its body and user-agent rules in count mode: they only label requests.
 3. Known bad inputs.
 4. SQL database rule set, with its body rules in count mode: they only label requests.
-5. ``BodyAttacksOutsideCaseRoutes``: blocks what those labels mark, except on the case routes. Case
-   reviews are safeguarding narratives (up to several 4,000-character fields): quoted messages,
-   "<" and ">", words like "select", "drop", "union" or "script", file paths and web addresses are
-   everyday content there, and a false 403 loses a submission. The case routes validate their bodies
-   themselves (pydantic, identifier guards), store them as DynamoDB attribute values (no SQL, no
-   query built from text) and serve JSON only (nothing rendered as HTML). Servers calling with no
-   User-Agent are normal for a forms platform back end, so that rule is relaxed there too.
+5. ``BodyAttacksOutsideCaseRoutes``: blocks what those labels mark, except on the paths of routes
+   that take a body (``infra.routes.METHODS_WITH_BODY``: the API's case and contacts writes and the
+   web app's forms) or a bearer token. Case reviews are safeguarding narratives (several
+   4,000-character fields, well over the core rule set's 8 KB body limit): quoted messages, "<" and
+   ">", words like "select", "drop", "union" or "script", file paths and web addresses are everyday
+   content there, and a false 403 loses a submission. Those routes validate their bodies themselves
+   (pydantic, identifier guards, their own size limits), store them as DynamoDB attribute values (no
+   SQL, no query built from text) and escape what they render. Servers calling with a bearer token
+   and no User-Agent are normal for a forms platform back end, so that rule is relaxed there too.
 6. ``RateLimitPerCaller``: per Authorization header value (each user's bearer token).
-7. ``RateLimitPerIp``: a generous ceiling per source address, against floods.
+7. ``RateLimitWithoutTokenPerIp``: per source address, for requests without an Authorization header
+   (health, documents, every web app page), which the per-caller limit never counts: at most a tenth
+   of what the stage lets through, so one client cannot use up the stage.
+8. ``RateLimitPerIp``: a generous ceiling per source address, against floods.
 
 Throttled requests get 429 with a problem+json body and Retry-After. Logs go to the stateful
 stack's ``aws-waf-logs-*`` group, with the Authorization and Cookie headers redacted.
@@ -30,7 +37,7 @@ from aws_cdk import ArnFormat, Fn, Stack, aws_wafv2
 from constructs import Construct
 
 from infra import constants
-from infra.routes import served_path_patterns
+from infra.routes import METHODS_WITH_BODY, ROUTES, path_patterns, served_path_patterns
 from tracker.auth.gateway_responses import GATEWAY_RESPONSES
 
 CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
@@ -62,6 +69,14 @@ NOT_FOUND_BODY = "NotFound"
 BODY_RULE = "BodyAttacksOutsideCaseRoutes"
 CALLER_RATE_RULE = "RateLimitPerCaller"
 IP_RATE_RULE = "RateLimitPerIp"
+ANONYMOUS_RATE_RULE = "RateLimitWithoutTokenPerIp"
+# Requests per window per address without an Authorization header: 5/s sustained, a tenth of the
+# stage's 50/s, yet far above a person's browsing (a page and its few cached assets every few seconds).
+WAF_RATE_LIMIT_ANONYMOUS_PER_IP = 1_500
+# AWS WAF quotas that cannot be changed (https://docs.aws.amazon.com/waf/latest/developerguide/limits.html).
+WAF_REGEX_MAX_CHARS = 200
+WAF_REGEXES_PER_SET_MAX = 10
+AUTHORIZATION_HEADER = "authorization"
 TOO_MANY_REQUESTS_BODY = "TooManyRequests"
 TOO_MANY_REQUESTS_PROBLEM = {
     "type": "about:blank",
@@ -69,7 +84,7 @@ TOO_MANY_REQUESTS_PROBLEM = {
     "status": 429,
     "detail": "Too many requests from this caller: wait for the number of seconds in Retry-After.",
 }
-REDACTED_HEADERS = ("authorization", "cookie")
+REDACTED_HEADERS = (AUTHORIZATION_HEADER, "cookie")
 
 
 def _count() -> aws_wafv2.CfnWebACL.RuleActionProperty:
@@ -82,12 +97,53 @@ def _visibility(name: str) -> aws_wafv2.CfnWebACL.VisibilityConfigProperty:
     )
 
 
-def _case_route() -> aws_wafv2.CfnWebACL.StatementProperty:
+def _uri_path_matches(regex: str) -> aws_wafv2.CfnWebACL.StatementProperty:
     return aws_wafv2.CfnWebACL.StatementProperty(
         regex_match_statement=aws_wafv2.CfnWebACL.RegexMatchStatementProperty(
-            regex_string=constants.WAF_CASE_PATH_REGEX,
+            regex_string=regex,
             field_to_match=aws_wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
             text_transformations=[aws_wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
+
+
+def _any_of(statements: list[aws_wafv2.CfnWebACL.StatementProperty]) -> aws_wafv2.CfnWebACL.StatementProperty:
+    if len(statements) == 1:
+        return statements[0]
+    return aws_wafv2.CfnWebACL.StatementProperty(
+        or_statement=aws_wafv2.CfnWebACL.OrStatementProperty(statements=statements)
+    )
+
+
+def relaxed_paths() -> list[str]:
+    """Paths where the body and user-agent rules only label: every route that takes a body (case
+    narratives, web forms, contacts) and every bearer route (servers, often without a User-Agent)."""
+    return [route.path for route in ROUTES if route.method in METHODS_WITH_BODY or route.authorized]
+
+
+def _relaxed_route() -> aws_wafv2.CfnWebACL.StatementProperty:
+    # Regex statements, not another pattern set: pattern sets are an account-wide quota (10 a Region).
+    patterns = path_patterns(relaxed_paths(), constants.API_STAGE, WAF_REGEX_MAX_CHARS)
+    return _any_of([_uri_path_matches(pattern) for pattern in patterns])
+
+
+def _without_token() -> aws_wafv2.CfnWebACL.StatementProperty:
+    """Requests with no Authorization header (AWS's documented form: NOT(header size > 0); a header
+    the request lacks matches nothing)."""
+    return aws_wafv2.CfnWebACL.StatementProperty(
+        not_statement=aws_wafv2.CfnWebACL.NotStatementProperty(
+            statement=aws_wafv2.CfnWebACL.StatementProperty(
+                size_constraint_statement=aws_wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                    field_to_match=aws_wafv2.CfnWebACL.FieldToMatchProperty(
+                        single_header={"Name": AUTHORIZATION_HEADER}
+                    ),
+                    comparison_operator="GT",
+                    size=0,
+                    text_transformations=[
+                        aws_wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                    ],
+                )
+            )
         )
     )
 
@@ -113,13 +169,17 @@ class WebAcl(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.name = f"{stack.stack_name}-api"
-        served_paths = aws_wafv2.CfnRegexPatternSet(
-            self,
-            "ServedPaths",
-            scope="REGIONAL",
-            description="Every path shape the API serves, case ids as UUIDs",
-            regular_expression_list=served_path_patterns(constants.API_STAGE),
-        )
+        served = served_path_patterns(constants.API_STAGE, WAF_REGEX_MAX_CHARS)
+        served_sets = [
+            aws_wafv2.CfnRegexPatternSet(
+                self,
+                "ServedPaths" if index == 0 else f"ServedPaths{index + 1}",
+                scope="REGIONAL",
+                description="Every path shape the API serves, case ids as UUIDs",
+                regular_expression_list=served[start : start + WAF_REGEXES_PER_SET_MAX],
+            )
+            for index, start in enumerate(range(0, len(served), WAF_REGEXES_PER_SET_MAX))
+        ]
         not_found_status, _ = GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"]
         rules: list[aws_wafv2.CfnWebACL.RuleProperty] = [
             aws_wafv2.CfnWebACL.RuleProperty(
@@ -127,14 +187,21 @@ class WebAcl(Construct):
                 priority=0,
                 statement=aws_wafv2.CfnWebACL.StatementProperty(
                     not_statement=aws_wafv2.CfnWebACL.NotStatementProperty(
-                        statement=aws_wafv2.CfnWebACL.StatementProperty(
-                            regex_pattern_set_reference_statement=aws_wafv2.CfnWebACL.RegexPatternSetReferenceStatementProperty(
-                                arn=served_paths.attr_arn,
-                                field_to_match=aws_wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
-                                text_transformations=[
-                                    aws_wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
-                                ],
-                            )
+                        statement=_any_of(
+                            [
+                                aws_wafv2.CfnWebACL.StatementProperty(
+                                    regex_pattern_set_reference_statement=aws_wafv2.CfnWebACL.RegexPatternSetReferenceStatementProperty(
+                                        arn=served_set.attr_arn,
+                                        field_to_match=aws_wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                                        text_transformations=[
+                                            aws_wafv2.CfnWebACL.TextTransformationProperty(
+                                                priority=0, type="NONE"
+                                            )
+                                        ],
+                                    )
+                                )
+                                for served_set in served_sets
+                            ]
                         )
                     )
                 ),
@@ -197,7 +264,7 @@ class WebAcl(Construct):
                             ),
                             aws_wafv2.CfnWebACL.StatementProperty(
                                 not_statement=aws_wafv2.CfnWebACL.NotStatementProperty(
-                                    statement=_case_route()
+                                    statement=_relaxed_route()
                                 )
                             ),
                         ]
@@ -219,7 +286,7 @@ class WebAcl(Construct):
                         custom_keys=[
                             aws_wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
                                 header=aws_wafv2.CfnWebACL.RateLimitHeaderProperty(
-                                    name="authorization",
+                                    name=AUTHORIZATION_HEADER,
                                     text_transformations=[
                                         aws_wafv2.CfnWebACL.TextTransformationProperty(
                                             priority=0, type="NONE"
@@ -232,6 +299,22 @@ class WebAcl(Construct):
                 ),
                 action=_throttle(),
                 visibility_config=_visibility(CALLER_RATE_RULE),
+            )
+        )
+        rules.append(
+            aws_wafv2.CfnWebACL.RuleProperty(
+                name=ANONYMOUS_RATE_RULE,
+                priority=len(rules),
+                statement=aws_wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=aws_wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=WAF_RATE_LIMIT_ANONYMOUS_PER_IP,
+                        evaluation_window_sec=constants.WAF_RATE_WINDOW_SECONDS,
+                        aggregate_key_type="IP",
+                        scope_down_statement=_without_token(),
+                    )
+                ),
+                action=_throttle(),
+                visibility_config=_visibility(ANONYMOUS_RATE_RULE),
             )
         )
         rules.append(
