@@ -6,6 +6,10 @@ has run out (a run that crashed mid-way); once marked sent, no run takes it agai
 Recipients are kept only as the keys the domain gives (a SHA-256 of each address), and only while
 the digest is unfinished: marking it sent replaces them with counts. Each record carries its
 expiry (``expiresAt``, epoch seconds) for a table time-to-live to delete it by.
+
+A send is written down (``sendingKeys``) before it is made and moved to reached, refused or
+dropped after; a key still in ``sendingKeys`` when the digest is claimed again may have gone, so
+the claim hands it back among the reached (``sent_to``): it is never sent twice.
 """
 
 import contextlib
@@ -26,6 +30,7 @@ SENT = "SENT"
 EXPIRY_ATTRIBUTE = schema.CASES_TTL_ATTRIBUTE
 REACHED_KEYS = "reachedKeys"
 REFUSED_KEYS = "refusedKeys"
+SENDING_KEYS = "sendingKeys"  # written before a send, settled after: unsettled counts as reached
 LEGACY_SENT_TO = "sentTo"  # plain addresses, written by earlier releases: removed on the next claim
 
 
@@ -90,7 +95,7 @@ class DynamoReminderLedger:
             icb_code,
             week,
             token,
-            frozenset(record.get(REACHED_KEYS, ())),
+            frozenset(record.get(REACHED_KEYS, ())) | frozenset(record.get(SENDING_KEYS, ())),
             frozenset(record.get(REFUSED_KEYS, ())),
         )
 
@@ -121,18 +126,34 @@ class DynamoReminderLedger:
         except self._client.exceptions.ConditionalCheckFailedException:
             raise DigestLost from None
 
+    def record_sending(self, claim: DigestClaim, recipient_key: str) -> None:
+        self._as_holder(claim, "ADD #sending :key", {"#sending": SENDING_KEYS}, {":key": {recipient_key}})
+
+    def _settle(self, claim: DigestClaim, recipient_key: str, into: str | None) -> None:
+        """Move the key out of the sends written down, into ``into`` (or nowhere), in one write."""
+        names = {"#sending": SENDING_KEYS}
+        update = "DELETE #sending :key"
+        if into is not None:
+            names["#into"] = into
+            update = f"ADD #into :key {update}"
+        self._as_holder(claim, update, names, {":key": {recipient_key}})
+
     def record_sent(self, claim: DigestClaim, recipient_key: str) -> None:
-        self._as_holder(claim, "ADD #keys :key", {"#keys": REACHED_KEYS}, {":key": {recipient_key}})
+        self._settle(claim, recipient_key, REACHED_KEYS)
 
     def record_refused(self, claim: DigestClaim, recipient_key: str) -> None:
-        self._as_holder(claim, "ADD #keys :key", {"#keys": REFUSED_KEYS}, {":key": {recipient_key}})
+        self._settle(claim, recipient_key, REFUSED_KEYS)
+
+    def record_not_sent(self, claim: DigestClaim, recipient_key: str) -> None:
+        self._settle(claim, recipient_key, None)
 
     def complete(self, claim: DigestClaim, *, reached: int, refused: int) -> None:
         self._as_holder(
             claim,
             "SET #status = :sent, #sentAt = :sentAt, #reached = :reached, #refused = :refused "
-            "REMOVE #reachedKeys, #refusedKeys",
+            "REMOVE #reachedKeys, #refusedKeys, #sendingKeys",
             {
+                "#sendingKeys": SENDING_KEYS,
                 "#status": "status",
                 "#sentAt": "sentAt",
                 "#reached": "reachedCount",

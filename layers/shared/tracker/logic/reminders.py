@@ -11,6 +11,12 @@ Each contact is sent to on its own: an address the email service refuses for goo
 its key, never the address) and skipped for the rest of the week, and the others still get the
 digest. A failure that may pass (a timeout, an outage) leaves the digest unfinished and released,
 and the run says a retry is needed; the ledger makes the retry send only what has not gone yet.
+
+At most one digest per contact per week: each send is written down before it is made
+(``record_sending``) and settled after (sent, refused, or not sent). A send never settled (the
+ledger's write failed after the email service accepted it, or the run died in between) counts as
+made, so no retry sends it again: a contact may miss one week's digest in that rare case, never
+get two.
 """
 
 import hashlib
@@ -18,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from tracker.logic.ports import (
     CaseStore,
@@ -225,12 +232,23 @@ class RemindersIncomplete(Exception):
         self.summary = summary
 
 
+class SendingLedger(ReminderLedger, Protocol):
+    """The ledger with each send written down before it is made (belongs in ``ports.ReminderLedger``)."""
+
+    def record_sending(self, claim: DigestClaim, recipient_key: str) -> None:
+        """About to send to this recipient: until settled, a later claim counts it as reached
+        (``sent_to``), since the email may have gone (DigestLost if the hold was lost)."""
+
+    def record_not_sent(self, claim: DigestClaim, recipient_key: str) -> None:
+        """The email service did not take this email: a retry may send it."""
+
+
 class ReminderService:
     def __init__(
         self,
         cases: CaseStore,
         recipients: Callable[[str], list[str]],
-        ledger: ReminderLedger,
+        ledger: SendingLedger,
         sender: EmailSender,
         reference: ReferenceData,
         template_id: str,
@@ -311,6 +329,8 @@ class ReminderService:
             key = recipient_key(recipient)
             if key in reached or key in refused:
                 continue  # a retry sends only to those neither reached nor refused already
+            # Written down first: if recording the outcome fails, the retry must not send it again.
+            self._ledger.record_sending(claim, key)
             try:
                 self._sender.send(recipient, self._template_id, fields, reference)
             except EmailRefused as error:
@@ -320,9 +340,10 @@ class ReminderService:
                 continue
             except Exception as error:  # may pass: go on with the others, leave this one to the retry
                 first_error = first_error or error
+                self._ledger.record_not_sent(claim, key)
                 continue
-            self._ledger.record_sent(claim, key)
             reached.add(key)
+            self._ledger.record_sent(claim, key)
         if first_error is not None:
             self._ledger.release(claim)
             run.error_types[claim.icb_code] = type(first_error).__name__
