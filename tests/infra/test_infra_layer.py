@@ -53,6 +53,11 @@ def _layer_asset_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: tup
         target.mkdir(parents=True)
         (target / "installed.txt").write_text(" ".join(flags))
 
+    # A fixed source folder, so only the build options can move the hash.
+    source = tmp_path.parent / "fixed-layer-source"
+    (source / constants.LAYER_PACKAGE).mkdir(parents=True, exist_ok=True)
+    (source / constants.LAYER_PACKAGE / "__init__.py").write_text('"""Fixed."""\n')
+    monkeypatch.setattr(constants, "LAYER_SOURCE", source)
     monkeypatch.setattr(layer_wheels, "SELECTION_FLAGS", flags)
     monkeypatch.setattr(layer_wheels, "install", fake_install)
     outdir = tmp_path / "-".join(flag.strip("-=:") for flag in flags)
@@ -71,7 +76,7 @@ def test_a_changed_pip_flag_changes_the_layer_asset_hash(
     """So `cdk.out` can never hand back a bundle built with other flags."""
     flags = layer_wheels.SELECTION_FLAGS
     first = _layer_asset_key(tmp_path, monkeypatch, flags)
-    again = _layer_asset_key(tmp_path / "again", monkeypatch, flags)
+    again = _layer_asset_key(tmp_path / "again", monkeypatch, flags)  # another copy of the source
     other = _layer_asset_key(tmp_path, monkeypatch, (*flags, "--no-binary=:none:"))
     assert first == again
     assert other != first
