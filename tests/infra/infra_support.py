@@ -80,7 +80,9 @@ def resolve(value: Any, refs: Mapping[str, str] | None = None) -> Any:
     """A template value with pseudo parameters and references made concrete strings.
 
     A reference to a resource becomes ``<logical id>`` (or ``refs[logical id]``), a GetAtt
-    ``<logical id>.<attribute>``: enough to compare ARNs with condition patterns."""
+    ``<logical id>.<attribute>``: enough to compare ARNs with condition patterns. ``Fn::Sub``,
+    ``Fn::Split`` and ``Fn::Select`` are evaluated; ``Fn::ImportValue`` looks its export name up
+    in ``refs`` (``aws_policy.Deployed`` puts every export's value there)."""
     refs = refs or {}
     if isinstance(value, list):
         return [resolve(item, refs) for item in value]
@@ -96,7 +98,29 @@ def resolve(value: Any, refs: Mapping[str, str] | None = None) -> Any:
         separator, parts = value["Fn::Join"]
         return separator.join(str(resolve(part, refs)) for part in parts)
     if "Fn::ImportValue" in value:
-        return refs.get(value["Fn::ImportValue"]) or f"<import:{value['Fn::ImportValue']}>"
+        name = resolve(value["Fn::ImportValue"], refs)
+        return refs.get(name) or f"<import:{name}>"
+    if "Fn::Sub" in value:
+        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        local = {name: str(resolve(item, refs)) for name, item in variables.items()}
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in local:
+                return local[name]
+            if "." in name and name not in PSEUDO:
+                return str(resolve({"Fn::GetAtt": name.split(".", 1)}, refs))
+            return str(resolve({"Ref": name}, refs))
+
+        return re.sub(r"\$\{([^!}][^}]*)\}", substitute, text)
+    if "Fn::Split" in value:
+        separator, source = value["Fn::Split"]
+        return str(resolve(source, refs)).split(separator)
+    if "Fn::Select" in value:
+        index, items = value["Fn::Select"]
+        selected = resolve(items, refs)
+        # Without the values behind a reference, a split may be too short: left as written.
+        return selected[int(index)] if int(index) < len(selected) else {"Fn::Select": [index, selected]}
     return {key: resolve(item, refs) for key, item in value.items()}
 
 
