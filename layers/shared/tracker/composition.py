@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from tracker.dal.failure_inbox import S3FailureInbox
     from tracker.dal.idempotency import DynamoSubmissionLedger
     from tracker.dal.reminder_ledger import DynamoReminderLedger
-    from tracker.dal.secrets import ExpiringCodec
+    from tracker.dal.secrets import Expiring
     from tracker.extracts.publisher import ChangePublisher
     from tracker.logic.cases import CaseService
     from tracker.logic.contacts import ContactService
@@ -111,10 +111,10 @@ def secrets_client() -> "SecretsManagerClient":
 
 
 @_once
-def _cursor_codecs() -> "ExpiringCodec":
-    from tracker.dal.secrets import ExpiringCodec, load_cursor_codec
+def _cursor_codecs() -> "Expiring[CursorCodec]":
+    from tracker.dal.secrets import Expiring, load_cursor_codec
 
-    return ExpiringCodec(lambda: load_cursor_codec(settings.settings(), secrets_client))
+    return Expiring(lambda: load_cursor_codec(settings.settings(), secrets_client))
 
 
 def cursor_codec() -> "CursorCodec":
@@ -180,52 +180,79 @@ def _web_secret(inline: Any, secret_arn_name: str) -> tuple[str | None, str | No
     arn = getattr(settings.settings(), secret_arn_name)
     if not arn:
         return None, None
-    from tracker.dal.secrets import current_and_previous
+    from tracker.dal import secrets as stored_secrets
 
-    return current_and_previous(secrets_client, arn)
+    return stored_secrets.current_and_previous(secrets_client, arn)
+
+
+def _load_web_session_keys() -> tuple[bytes, ...]:
+    """The session key, then the one before the last rotation (which still opens what it sealed)."""
+    current, previous = _web_secret(settings.settings().web_session_key, "web_session_key_secret_arn")
+    if current is None:
+        raise settings.ConfigurationError(
+            f"{settings.WEB_SESSION_KEY_SECRET_ARN} (or {settings.WEB_SESSION_KEY}) is not set"
+        )
+    return (current.encode(), *([previous.encode()] if previous and previous != current else []))
+
+
+def _load_web_client_secret() -> str | None:
+    from tracker.web.oidc import client_secret_or_none
+
+    # An empty or "none" secret is a public client (PKCE alone).
+    return client_secret_or_none(
+        _web_secret(settings.settings().web_oidc_client_secret, "web_oidc_client_secret_arn")[0]
+    )
+
+
+@_once
+def _web_session_keys() -> "Expiring[tuple[bytes, ...]]":
+    """Read again hourly, and when a cookie arrives that a newer key may have sealed."""
+    from tracker.dal.secrets import Expiring
+
+    return Expiring(_load_web_session_keys)
+
+
+@_once
+def _web_client_secret() -> "Expiring[str | None]":
+    """Read again hourly, and when the identity provider refuses it (a value put after deploy)."""
+    from tracker.dal.secrets import Expiring
+
+    return Expiring(_load_web_client_secret)
 
 
 @_once
 def web_app() -> "WebApp":
+    from tracker.auth.claims import ClaimNames
     from tracker.web.app import Claims, WebApp
-    from tracker.web.oidc import OidcClient, OidcClientConfig, client_secret_or_none
+    from tracker.web.oidc import OidcClient, OidcClientConfig
     from tracker.web.session import CookieSealer
 
     config = settings.settings()
     base_url = config.require(settings.WEB_BASE_URL).rstrip("/")
-    # The key before the last rotation still opens the sessions it sealed.
-    session_key, previous_key = _web_secret(config.web_session_key, "web_session_key_secret_arn")
-    if session_key is None:
-        raise settings.ConfigurationError(
-            f"{settings.WEB_SESSION_KEY_SECRET_ARN} (or {settings.WEB_SESSION_KEY}) is not set"
-        )
+    claim_names = ClaimNames.from_settings(config)
     oidc = OidcClient(
         OidcClientConfig(
             discovery_url=config.require(settings.WEB_OIDC_DISCOVERY_URL),
             client_id=config.require(settings.WEB_OIDC_CLIENT_ID),
-            # An empty or "none" secret is a public client (PKCE alone).
-            client_secret=client_secret_or_none(
-                _web_secret(config.web_oidc_client_secret, "web_oidc_client_secret_arn")[0]
-            ),
+            client_secret=None,  # read through _web_client_secret, as it changes
             redirect_uri=f"{base_url}/app/callback",
             # The discovery document must name the issuer the API trusts, when one is set (the
             # local stack's provider is not at its issuer's URL); else the discovery URL's own.
             issuer=config.jwt_issuer,
-        )
+            claim_names=claim_names,
+            jwks_cache_seconds=config.jwks_cache_seconds,
+        ),
+        client_secrets=_web_client_secret(),
     )
     return WebApp(
         base_url=base_url,
-        sealer=CookieSealer(
-            session_key.encode(),
-            config.web_session_idle_seconds,
-            previous=[previous_key.encode()] if previous_key and previous_key != session_key else [],
-        ),
+        sealer=CookieSealer.rotating(_web_session_keys(), config.web_session_idle_seconds),
         oidc=oidc,
         policy=access_policy(),
         reference=reference_data,
         case_service=case_service,
         latest_summary=_latest_summary,
-        claims=Claims(config.role_claim, config.org_claim, config.sub_claim),
+        claims=Claims(claim_names.role, claim_names.org, claim_names.sub),
         ended_sessions=ended_sessions,
     )
 
@@ -318,6 +345,8 @@ _BUILT = (
     case_store,
     secrets_client,
     _cursor_codecs,
+    _web_session_keys,
+    _web_client_secret,
     submission_ledger,
     case_service,
     extract_store,

@@ -16,6 +16,8 @@ import pytest
 
 from local_stack.identity import LocalOidcProvider, issue_token, jwks
 from local_stack.state import ISSUER, WEB_CLIENT_ID, LocalState
+from tests.support import monotonic
+from tests.support.monotonic import MovingClock
 from tracker.web.oidc import OidcClient, OidcClientConfig, SignInFailed
 
 CALLBACK = "http://127.0.0.1:3000/app/callback"
@@ -26,15 +28,60 @@ def state(tmp_path: Path) -> LocalState:
     return LocalState(tmp_path / "state")
 
 
-def _client(state: LocalState) -> OidcClient:
-    client = OidcClient(
-        OidcClientConfig(
-            "http://127.0.0.1:3000/.well-known/openid-configuration", WEB_CLIENT_ID, "s", CALLBACK
-        )
+class Answer:
+    """An HTTP answer as the web app's client reads it."""
+
+    def __init__(self, status: int, document: dict[str, Any]) -> None:
+        self.status_code = status
+        self.document = document
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            import requests
+
+            raise requests.HTTPError(f"{self.status_code}")
+
+    def json(self) -> dict[str, Any]:
+        return self.document
+
+
+class FakeProvider:
+    """The identity provider as the web app's HTTP session sees it, without a network: its discovery
+    document and its JWKS (which the test changes, or makes fail), counting the JWKS requests."""
+
+    def __init__(self, issuer: str, keys: dict[str, Any]) -> None:
+        self.discovery = {
+            "issuer": issuer,
+            "authorization_endpoint": "https://idp.example.test/oauth2/authorize",
+            "token_endpoint": "https://idp.example.test/oauth2/token",
+            "jwks_uri": "https://idp.example.test/.well-known/jwks.json",
+        }
+        self.jwks = keys
+        self.jwks_status = 200
+        self.jwks_requests = 0
+
+    def get(self, url: str, **_: Any) -> Answer:
+        if url == self.discovery["jwks_uri"]:
+            self.jwks_requests += 1
+            return Answer(self.jwks_status, self.jwks)
+        return Answer(200, self.discovery)
+
+
+def _client_of(provider: FakeProvider, client_id: str = WEB_CLIENT_ID) -> OidcClient:
+    config = OidcClientConfig(
+        "https://idp.example.test/.well-known/openid-configuration",
+        client_id,
+        "s",
+        CALLBACK,
+        issuer=str(provider.discovery["issuer"]),
     )
-    client._metadata = {"issuer": ISSUER, "jwks_uri": "unused"}
-    client._jwks = jwks(state)
+    client = OidcClient(config)
+    client._session = lambda *args, **kwargs: provider  # type: ignore[method-assign]
     return client
+
+
+def _client(state: LocalState) -> OidcClient:
+    return _client_of(FakeProvider(ISSUER, jwks(state)))
 
 
 def test_a_genuine_id_token_gives_its_claims(state: LocalState) -> None:
@@ -65,7 +112,6 @@ def test_an_id_token_signed_by_another_key_is_refused(state: LocalState, tmp_pat
     stranger = LocalState(tmp_path / "stranger")
     token = issue_token(stranger, "icb_editor", "QE1", audience=WEB_CLIENT_ID, extra_claims={"nonce": "n"})
     client = _client(state)
-    client._keys = lambda refresh: jwks(state)  # type: ignore[method-assign]
     with pytest.raises(SignInFailed):
         client._verify(token, "n")
 
@@ -361,3 +407,139 @@ def test_an_id_token_for_several_audiences_must_name_the_web_app_as_authorized_p
     else:
         with pytest.raises(SignInFailed):
             _client(state)._verify(token, "n-1")
+
+
+# --- the identity provider's keys: kept for JWKS_CACHE_SECONDS, chosen by id and algorithm ----------
+
+WEB_ISSUER = "https://idp.example.test/tenant-1"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> MovingClock:
+    return monotonic.install(monkeypatch)
+
+
+def _jwk(private_key: Any, kid: str) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        jwk = dict(RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True), alg="RS256")
+    else:
+        jwk = dict(ECAlgorithm.to_jwk(private_key.public_key(), as_dict=True), alg="ES256")
+    return {**jwk, "kid": kid, "use": "sig"}
+
+
+def _id_token(private_key: Any, kid: str, algorithm: str = "ES256", nonce: str = "n-1") -> str:
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": WEB_ISSUER,
+        "aud": WEB_CLIENT_ID,
+        "sub": "synthetic-user",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "role": "icb_editor",
+        "org": "QE1",
+    }
+    return jwt.encode(claims, private_key, algorithm=algorithm, headers={"kid": kid})
+
+
+def _ec() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _rsa() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def test_a_key_the_provider_withdrew_stops_verifying_within_the_cache_lifetime(clock: MovingClock) -> None:
+    from tracker.settings import DEFAULT_JWKS_CACHE_SECONDS
+
+    retiring, successor = _ec(), _ec()
+    provider = FakeProvider(WEB_ISSUER, {"keys": [_jwk(retiring, "retiring"), _jwk(successor, "successor")]})
+    client = _client_of(provider)
+    assert client._verify(_id_token(retiring, "retiring"), "n-1")["org"] == "QE1"
+
+    provider.jwks = {"keys": [_jwk(successor, "successor")]}  # the provider withdraws the key
+    clock.advance(DEFAULT_JWKS_CACHE_SECONDS - 1)
+    assert client._verify(_id_token(retiring, "retiring"), "n-1")["org"] == "QE1"  # still cached
+    clock.advance(2)
+    with pytest.raises(SignInFailed):
+        client._verify(_id_token(retiring, "retiring"), "n-1")
+    assert client._verify(_id_token(successor, "successor"), "n-1")["org"] == "QE1"
+    assert provider.jwks_requests == 2
+
+
+def test_keys_that_share_an_id_each_verify_their_own_id_tokens(clock: MovingClock) -> None:
+    rsa_key, ec_key, second_ec = _rsa(), _ec(), _ec()
+    shared = "shared-kid"
+    provider = FakeProvider(
+        WEB_ISSUER, {"keys": [_jwk(rsa_key, shared), _jwk(ec_key, shared), _jwk(second_ec, shared)]}
+    )
+    client = _client_of(provider)
+    for token in (
+        _id_token(rsa_key, shared, "RS256"),
+        _id_token(ec_key, shared),
+        _id_token(second_ec, shared),
+    ):
+        assert client._verify(token, "n-1")["sub"] == "synthetic-user"
+    with pytest.raises(SignInFailed):
+        client._verify(_id_token(_ec(), shared), "n-1")
+
+
+def test_an_id_token_whose_header_names_a_key_with_the_other_algorithm_is_refused(
+    clock: MovingClock,
+) -> None:
+    rsa_key, ec_key = _rsa(), _ec()
+    provider = FakeProvider(WEB_ISSUER, {"keys": [_jwk(rsa_key, "rsa"), _jwk(ec_key, "ec")]})
+    client = _client_of(provider)
+    with pytest.raises(SignInFailed):
+        client._verify(_id_token(ec_key, "rsa"), "n-1")
+    with pytest.raises(SignInFailed):
+        client._verify(_id_token(rsa_key, "ec", "RS256"), "n-1")
+
+
+def test_id_tokens_naming_unknown_keys_do_not_each_fetch_the_jwks(clock: MovingClock) -> None:
+    from tracker.auth.jwks import UNKNOWN_KEY_REFRESH_SECONDS
+
+    key = _ec()
+    provider = FakeProvider(WEB_ISSUER, {"keys": [_jwk(key, "known")]})
+    client = _client_of(provider)
+    assert client._verify(_id_token(key, "known"), "n-1")
+    provider.jwks_status = 503  # and the endpoint starts failing
+
+    for attempt in range(5):
+        with pytest.raises(SignInFailed):
+            client._verify(_id_token(key, f"made-up-{attempt}"), "n-1")
+    assert provider.jwks_requests == 1
+    clock.advance(UNKNOWN_KEY_REFRESH_SECONDS)
+    for attempt in range(5):
+        with pytest.raises(SignInFailed):
+            client._verify(_id_token(key, f"made-up-later-{attempt}"), "n-1")
+    assert provider.jwks_requests == 2  # one attempt at a newer document, failed
+    assert client._verify(_id_token(key, "known"), "n-1")  # the document still within its lifespan
+
+
+@pytest.mark.parametrize(
+    ("configured", "published"),
+    [(IDP, IDP + "/"), (IDP + "/", IDP), (IDP, IDP.upper())],
+)
+def test_the_discovery_documents_issuer_must_be_the_configured_one_exactly(
+    configured: str, published: str
+) -> None:
+    """OpenID Connect Discovery §4.3: identical, not equal after removing a slash (the ID token's
+    ``iss`` is then checked against the document's, and the API's JWT_ISSUER is compared exactly)."""
+    from dataclasses import replace
+
+    from tracker.web.oidc import checked_metadata
+
+    with pytest.raises(SignInFailed):
+        checked_metadata({**GOOD_DOCUMENT, "issuer": published}, replace(_config(), issuer=configured))
+    assert checked_metadata({**GOOD_DOCUMENT, "issuer": configured}, replace(_config(), issuer=configured))

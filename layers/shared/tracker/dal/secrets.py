@@ -2,13 +2,17 @@
 secret's current and previous values (the web app's session key and client secret).
 
 The cursor secret rotates: its ``AWSCURRENT`` version signs new cursors and its ``AWSPREVIOUS`` version
-(when there is one) still verifies the cursors handed out before the rotation. Both are read again
-after ``SECRET_MAX_AGE_SECONDS``, so a container that lives through a rotation picks it up.
+(when there is one) still verifies the cursors handed out before the rotation. Every secret read
+through ``Expiring`` (the cursor key, the web app's session key and client secret) is read again
+after ``SECRET_MAX_AGE_SECONDS``, so a container that lives through a rotation (or a value put
+after deploy) picks it up; and sooner when asked (``reload``: a cookie sealed by a newer key, a
+client secret the identity provider refused), at most once per ``SECRET_MIN_RELOAD_SECONDS``.
 """
 
+import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from tracker import settings
 from tracker.logic.cursor import CursorCodec
@@ -17,6 +21,9 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 SECRET_MAX_AGE_SECONDS = 3600
+SECRET_MIN_RELOAD_SECONDS = 60
+"""A reload asked for sooner than this after the last read keeps the value read: cookies or
+sign-ins that nothing opens cannot make every request read Secrets Manager."""
 CURRENT_STAGE = "AWSCURRENT"
 PREVIOUS_STAGE = "AWSPREVIOUS"
 
@@ -55,24 +62,47 @@ def load_cursor_codec(
     return CursorCodec(current.encode(), [previous.encode()] if previous and previous != current else [])
 
 
-class ExpiringCodec:
-    """The codec, loaded again once it is older than ``max_age`` seconds."""
+T = TypeVar("T")
+
+
+def _monotonic() -> float:
+    return time.monotonic()  # looked up at each call, so tests can move the clock
+
+
+class Expiring(Generic[T]):
+    """A value from ``load``, loaded again once it is older than ``max_age`` seconds, or on
+    ``reload`` when it is older than ``min_reload`` seconds."""
 
     def __init__(
         self,
-        load: Callable[[], CursorCodec],
+        load: Callable[[], T],
         max_age: float = SECRET_MAX_AGE_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = _monotonic,
+        min_reload: float = SECRET_MIN_RELOAD_SECONDS,
     ) -> None:
         self._load = load
         self._max_age = max_age
+        self._min_reload = min_reload
         self._clock = clock
-        self._codec: CursorCodec | None = None
+        self._loaded: list[T] = []  # empty, or the value
         self._loaded_at = 0.0
+        self._lock = threading.Lock()  # the local stack runs the functions on several threads
 
-    def __call__(self) -> CursorCodec:
-        now = self._clock()
-        if self._codec is None or now - self._loaded_at >= self._max_age:
-            self._codec = self._load()
-            self._loaded_at = now
-        return self._codec
+    def _value(self, max_age: float) -> T:
+        with self._lock:
+            now = self._clock()
+            # A negative age is another machine's clock (a SnapStart restore): load again.
+            if not self._loaded or not 0 <= now - self._loaded_at < max_age:
+                self._loaded[:] = [self._load()]
+                self._loaded_at = now
+            return self._loaded[0]
+
+    def __call__(self) -> T:
+        return self._value(self._max_age)
+
+    def reload(self) -> T:
+        return self._value(self._min_reload)
+
+
+ExpiringCodec = Expiring
+"""The cursor codec's name for it (``Expiring[CursorCodec]``)."""

@@ -1,16 +1,23 @@
 """OpenID Connect sign-in: the authorization code flow with PKCE (S256), state and nonce, by Authlib
 (its OAuth 2 client for the flow, its JOSE library joserfc for the ID token).
 
-The identity provider's configuration and keys are fetched from its discovery document and kept
-for the container's life (keys are fetched again when an ID token names one not yet seen).
+The identity provider's configuration is fetched from its discovery document once per container.
+Its signing keys are kept as the API's authorizer keeps them (``tracker.auth.jwks``): for
+JWKS_CACHE_SECONDS, so a key it withdrew stops verifying; fetched again, rate limited, for a key id
+not seen; and an ID token is verified only with the keys its ``kid`` names whose type fits its
+``alg``. The identity claims are read as the authorizer reads them (``tracker.auth.claims``). The
+client secret is read through ``client_secrets`` (it may be put, or rotated, after deploy).
 """
 
 import secrets
 import threading
-from dataclasses import dataclass
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import Any
 
-from tracker.web.session import PendingSignIn
+from tracker.auth.claims import ClaimNames
+from tracker.auth.jwks import JwksUnavailable, KeySetCache
+from tracker.settings import DEFAULT_JWKS_CACHE_SECONDS
+from tracker.web.session import Fixed, PendingSignIn, Rotating
 
 HTTP_TIMEOUT_SECONDS = 5
 LEEWAY_SECONDS = 30
@@ -43,8 +50,11 @@ class OidcClientConfig:
     redirect_uri: str
     scope: str = "openid"
     issuer: str | None = None
-    """The issuer expected in the discovery document; None: the discovery URL without
+    """The issuer expected in the discovery document, exactly; None: the discovery URL without
     ``/.well-known/openid-configuration`` (OpenID Connect Discovery's own rule)."""
+    claim_names: ClaimNames = field(default_factory=ClaimNames)
+    """Where the ID token carries the role, organisation and user (the API's settings)."""
+    jwks_cache_seconds: int = DEFAULT_JWKS_CACHE_SECONDS
 
     @property
     def expected_issuer(self) -> str:
@@ -53,6 +63,14 @@ class OidcClientConfig:
         if not self.discovery_url.endswith(DISCOVERY_SUFFIX):
             raise SignInFailed("the discovery URL does not end with " + DISCOVERY_SUFFIX)
         return self.discovery_url[: -len(DISCOVERY_SUFFIX)]
+
+    @property
+    def accepted_issuers(self) -> frozenset[str]:
+        """The configured issuer alone; else the discovery URL's prefix, as it is or with the one
+        terminating slash Discovery §4 removes from an issuer before appending its suffix."""
+        if self.issuer:
+            return frozenset({self.issuer})
+        return frozenset({self.expected_issuer, self.expected_issuer + "/"})
 
 
 def _secure_endpoint(url: object) -> bool:
@@ -68,7 +86,8 @@ def checked_metadata(document: object, config: OidcClientConfig) -> dict[str, An
     if not isinstance(document, dict):
         raise SignInFailed("the discovery document is not a JSON object")
     issuer = document.get("issuer")
-    if not isinstance(issuer, str) or issuer.rstrip("/") != config.expected_issuer.rstrip("/"):
+    # Identical (OpenID Connect Discovery §4.3): the ID token's iss is then checked against it.
+    if not isinstance(issuer, str) or issuer not in config.accepted_issuers:
         raise SignInFailed("the discovery document names another issuer")
     for name in ENDPOINTS:
         if not _secure_endpoint(document.get(name)):
@@ -77,44 +96,49 @@ def checked_metadata(document: object, config: OidcClientConfig) -> dict[str, An
 
 
 class OidcClient:
-    def __init__(self, config: OidcClientConfig) -> None:
+    def __init__(self, config: OidcClientConfig, client_secrets: Rotating[str | None] | None = None) -> None:
         self.config = config
+        self._client_secrets: Rotating[str | None] = client_secrets or Fixed(config.client_secret)
         self._metadata: dict[str, Any] | None = None
-        self._jwks: dict[str, Any] | None = None
+        self._signing_keys: KeySetCache | None = None
         self._lock = threading.Lock()
+
+    def client_secret(self) -> str | None:
+        """The client secret as last read (None: a public client, PKCE alone)."""
+        return self._client_secrets()
 
     def _session(self) -> Any:
         from authlib.integrations.requests_client import OAuth2Session
 
+        client_secret = self.client_secret()
         return OAuth2Session(
             self.config.client_id,
-            self.config.client_secret,
+            client_secret,
             scope=self.config.scope,
             redirect_uri=self.config.redirect_uri,
             code_challenge_method="S256",
-            token_endpoint_auth_method="client_secret_basic" if self.config.client_secret else "none",
+            token_endpoint_auth_method="client_secret_basic" if client_secret else "none",
         )
+
+    def _get_json(self, url: str) -> Any:
+        response = self._session().get(url, timeout=HTTP_TIMEOUT_SECONDS, withhold_token=True)
+        response.raise_for_status()
+        return response.json()
 
     def metadata(self) -> dict[str, Any]:
         with self._lock:
             if self._metadata is None:
-                response = self._session().get(
-                    self.config.discovery_url, timeout=HTTP_TIMEOUT_SECONDS, withhold_token=True
-                )
-                response.raise_for_status()
-                self._metadata = checked_metadata(response.json(), self.config)
+                self._metadata = checked_metadata(self._get_json(self.config.discovery_url), self.config)
             return self._metadata
 
-    def _keys(self, refresh: bool) -> dict[str, Any]:
+    def _key_set(self) -> KeySetCache:
+        jwks_uri = self.metadata()["jwks_uri"]
         with self._lock:
-            if self._jwks is None or refresh:
-                assert self._metadata is not None
-                response = self._session().get(
-                    self._metadata["jwks_uri"], timeout=HTTP_TIMEOUT_SECONDS, withhold_token=True
+            if self._signing_keys is None:
+                self._signing_keys = KeySetCache(
+                    lambda: self._get_json(jwks_uri), self.config.jwks_cache_seconds
                 )
-                response.raise_for_status()
-                self._jwks = dict(response.json())
-            return self._jwks
+            return self._signing_keys
 
     def begin(self, next_path: str) -> tuple[str, PendingSignIn]:
         """The identity provider's URL to send the browser to, and what to check on its return."""
@@ -137,29 +161,42 @@ class OidcClient:
     def finish(self, code: str, pending: PendingSignIn) -> dict[str, Any]:
         """Exchange the code (with the PKCE verifier) and return the ID token's verified claims."""
         metadata = self.metadata()
+        secret_used = self.client_secret()
         try:
-            token = self._session().fetch_token(
-                metadata["token_endpoint"],
-                grant_type="authorization_code",
-                code=code,
-                code_verifier=pending.code_verifier,
-                timeout=HTTP_TIMEOUT_SECONDS,
-            )
+            token = self._redeem(metadata["token_endpoint"], code, pending)
         except Exception as error:
-            raise SignInFailed(f"the token request failed ({type(error).__name__})") from None
+            # Refused with a secret read before one was put or rotated? Once more with the new one
+            # (client authentication fails before the code is looked at, so the code is unspent).
+            if self._client_secrets.reload() == secret_used:
+                raise SignInFailed(f"the token request failed ({type(error).__name__})") from None
+            try:
+                token = self._redeem(metadata["token_endpoint"], code, pending)
+            except Exception as retried:
+                raise SignInFailed(f"the token request failed ({type(retried).__name__})") from None
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise SignInFailed("the identity provider returned no ID token")
         return self._verify(id_token, pending.nonce)
 
+    def _redeem(self, token_endpoint: str, code: str, pending: PendingSignIn) -> dict[str, Any]:
+        token: dict[str, Any] = self._session().fetch_token(
+            token_endpoint,
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=pending.code_verifier,
+            timeout=HTTP_TIMEOUT_SECONDS,
+        )
+        return token
+
     def _verify(self, id_token: str, nonce: str) -> dict[str, Any]:
-        """The ID token's claims once its signature, issuer, audience, times and nonce hold.
+        """The ID token's claims once its signature, issuer, audience, times, nonce and user hold,
+        with the identity claims also under their configured names (``ClaimNames.resolved``).
 
         joserfc is Authlib's own JOSE library (its dependency), which Authlib's deprecated
         ``authlib.jose`` now hands over to.
         """
         from joserfc import jwt
-        from joserfc.jwk import KeySet
+        from joserfc.jws import extract_compact
 
         metadata = self.metadata()
         registry = jwt.JWTClaimsRegistry(
@@ -171,23 +208,44 @@ class OidcClient:
             iat={"essential": True},
             nonce={"essential": True, "value": nonce},
         )
-        token = None
-        for refresh in (False, True):  # keys fetched again once: the provider may have rotated them
-            try:
-                token = jwt.decode(
-                    id_token, KeySet.import_key_set(cast(Any, self._keys(refresh))), algorithms=ALGORITHMS
-                )
-                break
-            except Exception as error:  # any failure to verify is a refusal
-                if refresh:
-                    raise SignInFailed(f"the ID token was refused ({type(error).__name__})") from None
-        assert token is not None
+        try:
+            header = extract_compact(id_token.encode()).headers()
+        except Exception as error:
+            raise SignInFailed(f"the ID token was refused ({type(error).__name__})") from None
+        algorithm, kid = header.get("alg"), header.get("kid")
+        if algorithm not in ALGORITHMS or not isinstance(kid, str) or not kid:
+            raise SignInFailed("the ID token names no accepted algorithm and key id")
+        try:
+            keys = self._key_set().keys_for(kid, algorithm)
+        except JwksUnavailable as error:
+            raise SignInFailed(f"the identity provider's keys could not be fetched ({error})") from None
+        # Several keys may share an id: any of them may have signed it.
+        token = next(
+            (found for jwk in keys if (found := _decoded(id_token, jwk, algorithm)) is not None), None
+        )
+        if token is None:
+            raise SignInFailed("the ID token was refused (no key of its id and algorithm verifies it)")
         try:
             registry.validate(token.claims)
             _check_authorized_party(token.claims, self.config.client_id)
         except Exception as error:
             raise SignInFailed(f"the ID token was refused ({type(error).__name__})") from None
-        return dict(token.claims)
+        names = self.config.claim_names
+        if names.subject(token.claims) is None:
+            raise SignInFailed(f"the ID token names no user (claim {names.sub})")
+        return names.resolved(dict(token.claims))
+
+
+def _decoded(id_token: str, jwk: Any, algorithm: str) -> Any:
+    """The token verified with this key (bound to ``algorithm``), or None when it does not verify."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import import_key
+
+    try:
+        return jwt.decode(id_token, import_key(dict(jwk)), algorithms=[algorithm])
+    except (JoseError, ValueError, TypeError):  # another key's signature, or unreadable key material
+        return None
 
 
 def _check_authorized_party(claims: dict[str, Any], client_id: str) -> None:

@@ -5,6 +5,12 @@ it with the time it was sealed; the cookie is sealed again on every request, and
 idle timeout does not open. The session carries a random id: signing out records that id as ended
 (``EndedSessions``, one small item kept until the session's absolute end), so a copy of the cookie
 is refused afterwards, not only the browser's own cookie dropped.
+
+The key rotates (Secrets Manager, in the data stack): cookies are sealed with the current key and
+opened with it or the one before. A container that read the key before a rotation reads it again
+within the hour, and at once (at most once a minute) when a cookie arrives that none of its keys
+opened but the key read since may: one sealed by a container started after the rotation. So a
+rotation signs nobody out and loses no form.
 """
 
 import base64
@@ -13,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -58,6 +64,35 @@ class PendingSignIn:
     next_path: str
 
 
+T_co = TypeVar("T_co", covariant=True)
+T = TypeVar("T")
+
+
+class Rotating(Protocol[T_co]):
+    """A value a rotation can replace (a key, a secret): its latest reading, and a fresh one."""
+
+    def __call__(self) -> T_co:
+        """The value as last read (read again once it is old)."""
+        ...
+
+    def reload(self) -> T_co:
+        """Read it again now, unless it was read moments ago: for when something shows it changed."""
+        ...
+
+
+class Fixed(Generic[T]):
+    """A value no rotation replaces (the local stack's and tests' keys, given in the environment)."""
+
+    def __init__(self, value: T) -> None:
+        self._value = value
+
+    def __call__(self) -> T:
+        return self._value
+
+    def reload(self) -> T:
+        return self._value
+
+
 def _fernet(secret: bytes, purpose: bytes) -> Fernet:
     # One key per purpose: a sign-in cookie can never be replayed as a session cookie.
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"scrt-web:" + purpose).derive(
@@ -66,9 +101,26 @@ def _fernet(secret: bytes, purpose: bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
+SESSION = b"session"
+SIGN_IN = b"sign-in"
+
+
+class _Sealers:
+    """The Fernets of one set of keys (current first), per purpose."""
+
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        if not keys or any(len(key) < 32 for key in keys):
+            raise ValueError("the session key must be at least 32 bytes")
+        self.keys = tuple(keys)
+        self.by_purpose = {
+            purpose: MultiFernet([_fernet(key, purpose) for key in self.keys])
+            for purpose in (SESSION, SIGN_IN)
+        }
+
+
 class CookieSealer:
     """Seals with ``secret``; opens with it or any of ``previous`` (the key before a rotation), so
-    that rotating the key signs nobody out."""
+    that rotating the key signs nobody out. ``CookieSealer.rotating`` reads the keys as they rotate."""
 
     def __init__(
         self,
@@ -77,26 +129,56 @@ class CookieSealer:
         clock: Callable[[], float] = time.time,
         previous: Sequence[bytes] = (),
     ) -> None:
-        keys = [secret, *previous]
-        if any(len(key) < 32 for key in keys):
-            raise ValueError("the session key must be at least 32 bytes")
-        self._session = MultiFernet([_fernet(key, b"session") for key in keys])
-        self._sign_in = MultiFernet([_fernet(key, b"sign-in") for key in keys])
+        self._keys: Rotating[Sequence[bytes]] = Fixed((secret, *previous))
+        self._sealers = _Sealers(self._keys())
         self.idle_seconds = idle_seconds
         self._clock = clock
+
+    @classmethod
+    def rotating(
+        cls, keys: Rotating[Sequence[bytes]], idle_seconds: int, clock: Callable[[], float] = time.time
+    ) -> "CookieSealer":
+        """Keys read through ``keys`` (current first, then the one before the last rotation)."""
+        current = keys()
+        sealer = cls(current[0], idle_seconds, clock, current[1:])
+        sealer._keys = keys
+        return sealer
 
     def _now(self) -> int:
         return int(self._clock())
 
-    def _seal(self, fernet: MultiFernet, payload: dict[str, Any]) -> str:
+    def _current(self) -> _Sealers:
+        keys = tuple(self._keys())
+        if keys != self._sealers.keys:
+            self._sealers = _Sealers(keys)
+        return self._sealers
+
+    def _seal(self, purpose: bytes, payload: dict[str, Any]) -> str:
+        fernet = self._current().by_purpose[purpose]
         return fernet.encrypt_at_time(json.dumps(payload).encode(), self._now()).decode()
 
-    def _open(self, fernet: MultiFernet, token: str, ttl: int) -> dict[str, Any] | None:
-        try:
-            data = json.loads(fernet.decrypt_at_time(token.encode(), ttl, self._now()))
-        except (InvalidToken, ValueError):
-            return None
+    def _open(self, purpose: bytes, token: str, ttl: int) -> dict[str, Any] | None:
+        sealers = self._current()
+        data, known_key = self._open_with(sealers, purpose, token, ttl)
+        if data is None and not known_key and tuple(self._keys.reload()) != sealers.keys:
+            # Sealed with a key read since (a rotation this container has not seen yet)?
+            data, _ = self._open_with(self._current(), purpose, token, ttl)
         return data if isinstance(data, dict) else None
+
+    def _open_with(self, sealers: _Sealers, purpose: bytes, token: str, ttl: int) -> tuple[Any, bool]:
+        """The opened payload (None if it does not open), and whether one of these keys sealed it."""
+        fernet = sealers.by_purpose[purpose]
+        try:
+            return json.loads(fernet.decrypt_at_time(token.encode(), ttl, self._now())), True
+        except ValueError:
+            return None, True  # sealed by us, but not JSON
+        except InvalidToken:
+            pass
+        try:
+            fernet.extract_timestamp(token.encode())  # checks the signature, not the age
+        except InvalidToken:
+            return None, False
+        return None, True  # one of these keys sealed it: too old, not a rotation
 
     def new_session(self, sub: str, role: str, org: str) -> Session:
         return Session(
@@ -109,12 +191,12 @@ class CookieSealer:
         )
 
     def seal_session(self, session: Session) -> str:
-        return self._seal(self._session, asdict(session))
+        return self._seal(SESSION, asdict(session))
 
     def open_session(self, token: str | None) -> Session | None:
         if not token:
             return None
-        data = self._open(self._session, token, self.idle_seconds)
+        data = self._open(SESSION, token, self.idle_seconds)
         if data is None:
             return None
         try:
@@ -126,12 +208,12 @@ class CookieSealer:
         return session
 
     def seal_sign_in(self, pending: PendingSignIn) -> str:
-        return self._seal(self._sign_in, asdict(pending))
+        return self._seal(SIGN_IN, asdict(pending))
 
     def open_sign_in(self, token: str | None) -> PendingSignIn | None:
         if not token:
             return None
-        data = self._open(self._sign_in, token, SIGN_IN_LIFETIME_SECONDS)
+        data = self._open(SIGN_IN, token, SIGN_IN_LIFETIME_SECONDS)
         if data is None:
             return None
         try:
