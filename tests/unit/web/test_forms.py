@@ -3,8 +3,9 @@
 import pytest
 
 from tracker.errors import FieldError
+from tracker.logic.numbers import whole_number
 from tracker.models.case import CaseFields
-from tracker.web.forms import Rows, form_values, parse_form, place_errors, sections_for, whole_number
+from tracker.web.forms import Rows, form_values, parse_form, place_errors, sections_for
 
 EDITOR_SECTIONS = sections_for(regional=False, is_dhr=True)
 

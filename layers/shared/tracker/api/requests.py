@@ -23,6 +23,7 @@ from tracker.logic.commands import (
     UpdateCase,
     VersionCondition,
 )
+from tracker.logic.numbers import whole_number
 from tracker.models.enums import CaseStatus, ReviewType, Stage
 from tracker.reference import ReferenceData
 
@@ -77,8 +78,9 @@ def version_condition(if_match: str | None) -> VersionCondition | None:
     tags = {tag.strip() for tag in if_match.split(",")}
     for tag in tags:
         inner = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
-        if inner.isdigit() and inner.isascii():
-            versions.add(int(inner))
+        version = whole_number(inner)
+        if version is not None:
+            versions.add(version)
     return VersionCondition(versions=frozenset(versions), any_version="*" in tags)
 
 
@@ -126,10 +128,11 @@ class _QueryProblems:
         raw = self.parameters.get("limit")
         if raw is None:
             return DEFAULT_PAGE_SIZE
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        limit = whole_number(raw)
+        if limit is None or not 1 <= limit <= MAX_PAGE_SIZE:
             self.bad("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
             return DEFAULT_PAGE_SIZE
-        return int(raw)
+        return limit
 
     def cursor(self) -> str | None:
         raw = self.parameters.get("cursor")

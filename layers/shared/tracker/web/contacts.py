@@ -20,10 +20,11 @@ from tracker.logic.commands import (
     ReplaceContacts,
     VersionCondition,
 )
+from tracker.logic.numbers import whole_number
 from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
 from tracker.models.enums import Role
 from tracker.web.app import APP_PREFIX, Context, WebApp
-from tracker.web.forms import FormErrors, quoted, whole_number
+from tracker.web.forms import FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
 from tracker.web.paging import HISTORY_PAGE_SIZE, history_window

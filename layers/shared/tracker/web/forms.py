@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, get_args
 
 from tracker.errors import FieldError
+from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, CaseFields
 from tracker.models.enums import (
     AssuranceAnswer,
@@ -44,17 +45,6 @@ TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES, CODE = (
 )
 DATE_PARTS = ("day", "month", "year")
 BLANK_ROWS = 1  # one empty row to add an item, without JavaScript
-LONGEST_NUMBER = 12  # digits: beyond any version, row count or date part, and cheap to read
-
-
-def whole_number(text: str) -> int | None:
-    """A number a form sends (a version, a row count, a date's day, month or year), or None.
-
-    ASCII digits only: ``'²'.isdigit()`` is true yet ``int('²')`` fails, ``int('٣')`` reads an
-    Arabic-Indic 3 the record would not, and ``int`` refuses more than 4,300 digits."""
-    if text.isascii() and text.isdigit() and len(text) <= LONGEST_NUMBER:
-        return int(text)
-    return None
 
 
 @dataclass(frozen=True)

@@ -15,21 +15,14 @@ from tracker.logic.commands import (
     UpdateCase,
     VersionCondition,
 )
+from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Role, Stage
 from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 from tracker.web import contacts as contacts_view
 from tracker.web import overview as overview_view
 from tracker.web.app import APP_PREFIX, Context, WebApp
-from tracker.web.forms import (
-    FormErrors,
-    Section,
-    form_values,
-    parse_form,
-    place_errors,
-    sections_for,
-    whole_number,
-)
+from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import (
     field_label,
