@@ -17,7 +17,6 @@ import random
 import shlex
 import signal
 import sys
-import threading
 import time
 import uuid
 import warnings
@@ -109,6 +108,36 @@ def _backend(choice: str) -> str:
     return BACKEND_MOTO
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class StopRequest:
+    """Ctrl-C, SIGTERM or SIGHUP asks ``scrt serve`` to stop; more of them change nothing.
+
+    The handler takes no lock: a signal landing while it runs runs it again inside itself, and a
+    lock it held (``threading.Event.set`` takes one) would never be released. While the stack
+    starts, the first signal interrupts the start (which stops whatever it had started); every
+    other signal, then or later, is only recorded."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._interrupt = True
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
+
+    def started(self) -> None:
+        """From now on signals only ask the main loop to stop the stack."""
+        self._interrupt = False
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        first = not self.requested
+        self.requested = True
+        if first and self._interrupt:
+            raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)-14s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -125,27 +154,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The web app signs people in at the local identity provider, on this stack's own port.
         extra_env=web_app_environment(LocalState(args.state_dir), f"http://127.0.0.1:{args.port}"),
     )
-    stopping = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    def interrupt_start(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt  # start() stops whatever it had started, then re-raises
-
     stack = LocalStack(config)
     engine_names = "moto server" if config.backend == BACKEND_MOTO else "DynamoDB Local and SeaweedFS"
     print(f"scrt: starting {engine_names} (state in {stack.state.root}) ...", flush=True)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, interrupt_start)  # like Ctrl-C: no engine is left behind
+    stop = StopRequest()
+    stop.install()
     try:
         stack.start()
+        stop.started()
     except engines.EngineError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
+        stack.stop()  # start() stops what it had started; a signal just after it returned, here
         return 130
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, on_signal)
     dynamodb_endpoint, s3_endpoint = endpoints(config)
     token = _token(stack.state, "icb_editor", "QE1")
     print(
@@ -167,8 +188,8 @@ AWS clients: eval "$(.venv/bin/scrt env)"      Stop: Ctrl-C
         flush=True,
     )
     try:
-        while not stopping.wait(0.1):
-            pass
+        while not stop.requested:
+            time.sleep(0.1)
     finally:
         print("scrt: stopping ...", flush=True)
         stack.stop()

@@ -252,10 +252,19 @@ class LocalStack:
         ]
         for thread in threads:
             thread.start()
+        interrupted: KeyboardInterrupt | None = None
         for thread in threads:
-            thread.join()
+            while thread.is_alive():
+                try:
+                    thread.join()
+                except (
+                    KeyboardInterrupt
+                ) as interrupt:  # an engine still starting must be known, to be stopped
+                    interrupted = interrupt
         errors = [value for value in results.values() if isinstance(value, BaseException)]
         self.engines.extend(value for value in results.values() if not isinstance(value, BaseException))
+        if interrupted is not None:
+            raise interrupted
         if errors:
             raise errors[0]
 

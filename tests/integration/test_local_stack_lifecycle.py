@@ -141,6 +141,52 @@ def test_serve_stops_within_two_seconds_with_keep_alive_connections_open(tmp_pat
     assert LocalState(state).recorded_engines() == []
 
 
+def signal_storm(pid: int, signals: list[signal.Signals], seconds: float) -> None:
+    """``signals`` in turn to ``pid``, as fast as they go, for ``seconds``: a signal that lands
+    while the handler of the one before is still running is what once hung ``scrt serve``."""
+    deadline = time.monotonic() + seconds
+    sent = 0
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, signals[sent % len(signals)])
+        except ProcessLookupError:
+            return
+        sent += 1
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [[signal.SIGTERM, signal.SIGTERM], [signal.SIGINT, signal.SIGTERM]],
+    ids=["TERM then TERM", "INT then TERM"],
+)
+def test_serve_stops_its_engines_however_many_signals_arrive_while_it_stops(
+    tmp_path: Path, signals: list[signal.Signals]
+) -> None:
+    # make forwards the TERM the process group also gets; a second Ctrl-C follows an impatient first.
+    state = tmp_path / "state"
+    config = stack_config(state, test_backend())
+    process = serve(state, config)
+    try:
+        wait_for_health(f"http://127.0.0.1:{config.http_port}", process)
+        engine_pids = [record.pid for record in LocalState(state).recorded_engines()]
+        sent = time.monotonic()
+        signal_storm(process.pid, signals, seconds=1.0)
+        try:
+            output = process.communicate(timeout=10)[0].decode()
+        except subprocess.TimeoutExpired:
+            pytest.fail("scrt serve hung after the signals")
+        took = time.monotonic() - sent
+    finally:
+        end(process, state)
+    assert process.returncode == 0, output
+    assert "scrt: stopped" in output
+    assert took < 1.0 + STOP_WITHIN_SECONDS + 1, f"stopped in {took:.2f} s"
+    assert not any(engines.command_line(pid) for pid in engine_pids), "an engine still runs"
+    for port in ports_of(config):
+        assert engines.port_is_free(port), f"port {port} still taken"
+    assert LocalState(state).recorded_engines() == []
+
+
 @pytest.mark.skipif(test_backend() != BACKEND_LOCAL, reason="moto runs in-process: nothing is left behind")
 def test_the_next_start_stops_the_engines_a_killed_run_left_running(tmp_path: Path) -> None:
     state = tmp_path / "state"
