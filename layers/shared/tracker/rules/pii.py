@@ -5,20 +5,27 @@ postcode is refused, however it is typed.
 
 How text is read:
 
-1. Normalised: Unicode compatibility forms (NFKC: fullwidth or superscript digits become ASCII),
-   every other decimal digit (Arabic-Indic, Devanagari, ...) becomes its ASCII digit, letters are
-   upper-cased, and any run of characters that are neither letters nor digits (spaces, tabs, line
-   breaks, punctuation, symbols, invisible format characters) is one separator.
+1. Normalised, once: Unicode compatibility forms (NFKC: fullwidth or superscript digits become
+   ASCII), then whatever displays as nothing is dropped, so it joins what it sits between: format
+   characters (Cf: soft hyphen, zero-width space and joiners, word joiner, bidirectional marks),
+   every Default_Ignorable_Code_Point (the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0 are
+   letters that display as a blank, variation selectors, tags), marks drawn onto the character
+   before them (Mn, Me) and controls other than white space. Then every other decimal digit
+   (Arabic-Indic, Devanagari, ...) becomes its ASCII digit, letters are upper-cased, and any run of
+   characters that are neither letters nor digits (spaces of every width, line and paragraph
+   separators, tabs and line breaks, punctuation, symbols, the braille blank U+2800) is one
+   separator.
 2. NHS number: 10 digits that pass the modulus 11 check (a check digit of 10 means "not an NHS
    number"), written with any separators between any of its digits: ``9434765919``,
    ``943 476 5919``, ``943  476  5919``, ``943.476.5919``, ``(943) 476-5919``,
    ``9 4 3 4 7 6 5 9 1 9``. Digits run on across separators, not across letters; a run of digits
    glued to letters still counts (``NHS9434765919``).
-3. Full postcode: outward code, any separators (or none), inward code, in any case:
-   ``ZZ99 3VZ``, ``zz993vz``, ``ZZ99-3VZ``, ``ZZ99`` and ``3VZ`` on two lines. The inward code is
-   a digit and any two letters (Royal Mail leaves out C, I, K, M, O and V, but NHS pseudo-postcodes
-   such as ``ZZ99 3VZ`` use them, and a mistyped postcode identifies as well). A district alone
-   (``ZZ1``) is allowed.
+3. Full postcode: outward code, inward code, in any case. Written as one word (``zz993vz``), or
+   with separators between the two codes and, if any, anywhere inside either: ``ZZ99 3VZ``,
+   ``ZZ99-3VZ``, ``ZZ99`` and ``3VZ`` on two lines, ``S W 1 A 1 A A``, ``SW 1A 1AA``. The inward
+   code is a digit and any two letters (Royal Mail leaves out C, I, K, M, O and V, but NHS
+   pseudo-postcodes such as ``ZZ99 3VZ`` use them, and a mistyped postcode identifies as well). A
+   district alone (``ZZ1``) is allowed.
 4. A URL (``url_identifier_problem``) is read as its percent-decoded text, decoded again while
    that changes anything (double encoding), with ``+`` as a space: an NHS number in a query
    string is refused like one in free text.
@@ -35,6 +42,10 @@ Choices that keep false positives sensible:
 - References such as ``QE1-2026-0007`` hold 9 digits and pass. Any other 10 digits that happen to
   pass modulus 11 (about 1 in 11 random ones) are refused; rewording is the remedy, since an
   identifier that looks like an NHS number cannot be told apart from one.
+- A postcode is never cut out of the middle of a word: the outward code ends where a separator
+  (or, written as one word, the inward code) begins. So ``at 10 am``, ``from 9 am to 10 am`` and
+  ``a dose of 20 ml`` pass (reading ``AT1 0AM`` would refuse every time of day); ``SW1 A1AA``,
+  split inside its inward code and nowhere else, is not read as a postcode.
 - Letters standing in for digits (``O`` for ``0``) and numbers spelled out in words are not read.
 
 The messages never echo the text.
@@ -42,6 +53,7 @@ The messages never echo the text.
 
 import re
 import unicodedata
+from bisect import bisect_right
 from urllib.parse import unquote
 
 NHS_NUMBER_DIGITS = 10
@@ -60,23 +72,87 @@ _DATE_OR_TIME = re.compile(
 _NOT_A_DIGIT = "X"  # what a date or time becomes: a letter, so digits do not run on across it
 _SEPARATORS = re.compile(r"[^0-9A-Z]+")
 _LETTERS = re.compile(r"[A-Z]+")
-_FULL_POSTCODE = re.compile(r"(?<![0-9A-Z])(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})(?![0-9A-Z])")
+# On the normalised text, where a separator is one space. Outward code: 1 or 2 letters, a digit, and
+# a digit or letter or not; inward code: a digit and 2 letters.
+_OUTWARD_IN_WORDS = r"(?:G ?I ?R|[A-Z](?: ?[A-Z])? ?[0-9](?: ?[A-Z0-9])?)"
+_INWARD_IN_WORDS = r"(?:[0-9] ?[A-Z] ?[A-Z])"
+_IN_ONE_WORD = r"(?:GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})"
+_FULL_POSTCODE = re.compile(
+    rf"(?<![0-9A-Z])(?:{_OUTWARD_IN_WORDS} {_INWARD_IN_WORDS}|{_IN_ONE_WORD})(?![0-9A-Z])"
+)
+
+# Default_Ignorable_Code_Point, from the Unicode Character Database's DerivedCoreProperties.txt
+# (unchanged from Unicode 14.0 to 17.0; 4,174 code points), as first and last code point of each
+# range. Python's unicodedata has no such property; a test checks this table against the regex
+# library's.
+DEFAULT_IGNORABLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),  # SOFT HYPHEN
+    (0x034F, 0x034F),  # COMBINING GRAPHEME JOINER
+    (0x061C, 0x061C),  # ARABIC LETTER MARK
+    (0x115F, 0x1160),  # HANGUL CHOSEONG FILLER, HANGUL JUNGSEONG FILLER
+    (0x17B4, 0x17B5),  # KHMER VOWEL INHERENT AQ, AA
+    (0x180B, 0x180F),  # MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR
+    (0x200B, 0x200F),  # ZERO WIDTH SPACE .. RIGHT-TO-LEFT MARK
+    (0x202A, 0x202E),  # LEFT-TO-RIGHT EMBEDDING .. RIGHT-TO-LEFT OVERRIDE
+    (0x2060, 0x206F),  # WORD JOINER .. NOMINAL DIGIT SHAPES (2065 reserved)
+    (0x3164, 0x3164),  # HANGUL FILLER
+    (0xFE00, 0xFE0F),  # VARIATION SELECTOR-1 .. 16
+    (0xFEFF, 0xFEFF),  # ZERO WIDTH NO-BREAK SPACE
+    (0xFFA0, 0xFFA0),  # HALFWIDTH HANGUL FILLER
+    (0xFFF0, 0xFFF8),  # reserved
+    (0x1BCA0, 0x1BCA3),  # SHORTHAND FORMAT LETTER OVERLAP .. UP STEP
+    (0x1D173, 0x1D17A),  # MUSICAL SYMBOL BEGIN BEAM .. END PHRASE
+    (0xE0000, 0xE0FFF),  # LANGUAGE TAG, TAG characters, VARIATION SELECTOR-17 .. 256, reserved
+)
+_DEFAULT_IGNORABLE_FIRSTS = [first for first, _ in DEFAULT_IGNORABLE_RANGES]
+# Format characters, and marks drawn onto the character before them: nothing of their own to read.
+_DISPLAYED_AS_NOTHING = frozenset({"Cf", "Mn", "Me"})
 
 
-def _ascii_digits(text: str) -> str:
-    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
+def is_default_ignorable(char: str) -> bool:
+    code = ord(char)
+    index = bisect_right(_DEFAULT_IGNORABLE_FIRSTS, code) - 1
+    return index >= 0 and code <= DEFAULT_IGNORABLE_RANGES[index][1]
+
+
+def _displays_as_nothing(char: str) -> bool:
+    category = unicodedata.category(char)
+    return (
+        category in _DISPLAYED_AS_NOTHING
+        or (category == "Cc" and not char.isspace())
+        or is_default_ignorable(char)
+    )
+
+
+# Only these can be dropped or rewritten below: most text is printable ASCII and never reaches Python
+# code character by character.
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _visible(text: str) -> str:
+    """The text without what displays as nothing, so that it cannot split a number or a postcode."""
+    return _NOT_PRINTABLE_ASCII.sub(lambda found: "" if _displays_as_nothing(found[0]) else found[0], text)
+
+
+def _ascii_digit(found: re.Match[str]) -> str:
+    char = found[0]
+    return str(unicodedata.decimal(char)) if char.isdecimal() else char
 
 
 def _readable(text: str) -> str:
-    """NFKC, ASCII digits: dates and separators still as typed."""
-    return _ascii_digits(unicodedata.normalize("NFKC", text))
+    """NFKC, nothing invisible, ASCII digits: dates and separators still as typed."""
+    return _NOT_ASCII.sub(_ascii_digit, _visible(unicodedata.normalize("NFKC", text)))
+
+
+def _ascii_letter(found: re.Match[str]) -> str:
+    # A letter of another script stays a letter (it splits digit runs) but needs no case rules.
+    return "A" if found[0].isalpha() else found[0]
 
 
 def _canonical(text: str) -> str:
     """Upper-case letters (any script, as ``A``), ASCII digits, and one space for each separator run."""
-    # A letter of another script stays a letter (it splits digit runs) but needs no case rules.
-    letters = "".join("A" if char.isalpha() and not char.isascii() else char.upper() for char in text)
-    return _SEPARATORS.sub(" ", letters).strip()
+    return _SEPARATORS.sub(" ", _NOT_ASCII.sub(_ascii_letter, text).upper()).strip()
 
 
 def normalise(text: str) -> str:
