@@ -203,7 +203,12 @@ TABLE_MAX_THROTTLED_EVENTS = 0
 TABLE_MAX_SYSTEM_ERRORS = 0
 STREAM_MAX_ITERATOR_AGE = Duration.minutes(15)
 STREAM_ITERATOR_AGE_PERIOD = Duration.hours(1)
-"""Missing data is breaching: a consumer that stopped reading reports nothing at all."""
+"""A slow consumer. The metric exists only while the consumer runs, so no data is no alarm; a
+consumer that stopped is the stalled-consumer alarm's."""
+STREAM_STALL_PERIOD = Duration.hours(1)
+STREAM_STALL_PERIODS = 2
+"""Stalled: case writes to the table and no publisher invocation in this many consecutive periods
+(two, so writes at the end of an hour published at the start of the next are no stall)."""
 DASHBOARD_NAME = "SafeguardingCaseReviewTracker"
 UNAUTHORIZED_METRIC = "UnauthorizedRequests"
 
@@ -220,6 +225,9 @@ EXPORT_FAILED_RECORDS_BUCKET_ARN = "ScrtData-FailedStreamRecordsBucketArn"
 FEATURE_FLAGS: dict[str, object] = {
     "@aws-cdk/aws-iam:minimizePolicies": True,
     "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    # Without it CDK names every replication role "CDKReplicationRole": IAM names are account-wide,
+    # so a second bucket replicating in the account (another app, another copy) would collide.
+    "@aws-cdk/aws-s3:setUniqueReplicationRoleName": True,
     "@aws-cdk/aws-apigateway:disableCloudWatchRole": True,
     "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
     "@aws-cdk/core:target-partitions": ["aws"],

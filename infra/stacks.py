@@ -151,7 +151,11 @@ class StatelessStack(Stack):
         )
         self.monitoring.watch_table(stateful.case_store.cases_table, "CasesTable")
         self.monitoring.watch_table(stateful.case_store.idempotency_table, "IdempotencyTable")
-        self.monitoring.watch_backup_jobs(keys.operations)
+        self.monitoring.watch_backup_jobs()
+        case_store = stateful.case_store
+        self.monitoring.watch_rotations(
+            case_store.rotation_function, [case_store.cursor_secret, case_store.session_secret]
+        )
         CfnOutput(
             self, "ApiUrl", value=self.case_api.rest_api.url, description="Base URL the forms platform calls"
         )

@@ -39,7 +39,6 @@ class AuditTrails(Construct):
                     id="AfterRetention",
                     expiration=AUDIT_RETENTION.plus(Duration.days(1)),
                     noncurrent_version_expiration=Duration.days(1),
-                    expired_object_delete_marker=False,
                 )
             ],
         )

@@ -43,6 +43,7 @@ from infra.routes import (
     ROUTES,
     SUBMIT_CASE,
     UPDATE_CASE,
+    WEB_APP,
     Route,
     methods_by_path,
 )
@@ -111,6 +112,22 @@ def _problem_template(status: str | None, title: str) -> str:
         fields.append(f'"status":{status}')
     fields.append('"detail":$context.error.messageString')
     return "{" + ",".join(fields) + "}"
+
+
+def open_route_reason(route: Route) -> str:
+    """Why a route has no gateway authorizer, true for that route."""
+    if route.function == WEB_APP:
+        return (
+            f"{route.method} {route.path} is a web app route: browsers carry the web app's sealed "
+            "session cookie (OpenID Connect sign-in), not a bearer token the gateway's authorizer could "
+            "check, so the web app authenticates each request itself: a page that reads or changes "
+            "data redirects to sign-in without a session, and every form post needs the session's "
+            "CSRF token."
+        )
+    return (
+        f"{route.method} {route.path} is public by design (health check, OpenAPI document, Swagger UI): "
+        "it serves no case data."
+    )
 
 
 def execution_log_group_name(rest_api: aws_apigateway.IRestApi, stage: str) -> str:
@@ -217,7 +234,9 @@ class CaseApi(Construct):
                 settings.CURSOR_SIGNING_KEY_SECRET_ARN: store.cursor_secret.secret_arn,
             },
         )
-        permissions.grant_table_read_write(self.contacts.role, cases, data_key)
+        # Reads like the others; writes only CONTACTS#<icbCode> items (the contacts and their versions).
+        permissions.grant_table_read(self.contacts.role, cases, data_key)
+        permissions.grant_table_write_under(self.contacts.role, cases, data_key, schema.CONTACTS_PK_PREFIX)
         permissions.grant_secret_read(self.contacts.role, store.cursor_secret, data_key)
 
         self._identity = self._identity_provider()
@@ -480,13 +499,7 @@ class CaseApi(Construct):
             method_responses=method_responses,
         )
         if not route.authorized:
-            acknowledge(
-                method,
-                f"{route.method} {route.path} is public by design (health check, OpenAPI document, "
-                "Swagger UI): it serves no case data.",
-                f"{AWS_SOLUTIONS}-APIG4",
-                f"{AWS_SOLUTIONS}-COG4",
-            )
+            acknowledge(method, open_route_reason(route), f"{AWS_SOLUTIONS}-APIG4", f"{AWS_SOLUTIONS}-COG4")
             acknowledge_checkov(cast(CfnResource, method.node.default_child), API_METHOD_WITHOUT_AUTH)
         else:
             acknowledge(

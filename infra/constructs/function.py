@@ -16,6 +16,7 @@ from infra.checkov import (
     LAMBDA_ENVIRONMENT_NOT_CMK_ENCRYPTED,
     LAMBDA_OUTSIDE_VPC,
     LAMBDA_WITHOUT_DLQ,
+    REASONS,
     acknowledge_checkov,
 )
 from infra.constructs import permissions
@@ -78,6 +79,7 @@ class TrackerFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id(name))
         self.name = name
+        self.dead_letter_queue = dead_letter_queue
         self.role = aws_iam.Role(
             self,
             "Role",
@@ -157,10 +159,7 @@ class TrackerFunction(Construct):
         )
         acknowledge(
             self.function,
-            "The functions reach only AWS APIs (DynamoDB, S3, Secrets Manager) over TLS with IAM "
-            "authentication, plus the identity provider's public JWKS endpoint; there is no "
-            "private resource to reach, so a VPC would add NAT cost and cold-start time without "
-            "reducing exposure.",
+            REASONS[LAMBDA_OUTSIDE_VPC],
             f"{HIPAA}-LambdaInsideVPC",
             f"{NIST}-LambdaInsideVPC",
         )

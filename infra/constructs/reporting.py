@@ -97,7 +97,7 @@ class Reporting(Construct):
         self._publisher(store, data_key, reporting_key, log_key, layer, config, environment)
         self._snapshot(store, data_key, reporting_key, log_key, layer, config, environment)
         self._redrive(store, data_key, reporting_key, log_key, layer, config, environment)
-        self._alarms(monitoring)
+        self._alarms(monitoring, store)
 
     def _publisher(
         self,
@@ -303,8 +303,43 @@ class Reporting(Construct):
             ),
         )
 
-    def _alarms(self, monitoring: Monitoring) -> None:
+    def _alarms(self, monitoring: Monitoring, store: CaseStore) -> None:
         monitoring.watch_function(self.publish, watch_iterator_age=True)
+        # A stalled consumer reports no iterator age at all: alarm when cases are written (each
+        # change is one transaction on the table; contacts changes are too, and rare) while the
+        # publisher is never invoked, hour after hour.
+        monitoring.alarm(
+            self,
+            "StreamConsumerStalled",
+            metric=aws_cloudwatch.MathExpression(
+                expression="IF(FILL(writes, 0) > 0 AND FILL(invocations, 0) == 0, 1, 0)",
+                using_metrics={
+                    "writes": aws_cloudwatch.Metric(
+                        namespace="AWS/DynamoDB",
+                        metric_name="SuccessfulRequestLatency",
+                        dimensions_map={
+                            "TableName": store.cases_table.table_name,
+                            "Operation": "TransactWriteItems",
+                        },
+                        statistic="SampleCount",
+                        period=constants.STREAM_STALL_PERIOD,
+                    ),
+                    "invocations": aws_cloudwatch.Metric(
+                        namespace="AWS/Lambda",
+                        metric_name="Invocations",
+                        dimensions_map={"FunctionName": self.publish.function.function_name},
+                        statistic="Sum",
+                        period=constants.STREAM_STALL_PERIOD,
+                    ),
+                },
+                period=constants.STREAM_STALL_PERIOD,
+                label="Hours with case writes and no publisher invocation",
+            ),
+            threshold=0,
+            evaluation_periods=constants.STREAM_STALL_PERIODS,
+            description="Cases were written but publish_changes never ran: the stream's event source "
+            "mapping is stalled (disabled, or refused the stream or its key); the extracts fall behind.",
+        )
         # A once-a-day job: one error is the day's snapshot failing.
         monitoring.watch_function(self.snapshot, max_errors=0)
         monitoring.watch_function(self.redrive, max_errors=0)
@@ -341,13 +376,6 @@ class Reporting(Construct):
             ),
             threshold=0,
             description="publish_changes gave up on a stream batch: it is in the failed-records bucket.",
-        )
-        monitoring.alarm(
-            self,
-            "SnapshotDeadLetterUndelivered",
-            metric=lambda_metric(self.snapshot, "DeadLetterErrors"),
-            threshold=0,
-            description="A failed snapshot invocation could not be written to its dead-letter queue.",
         )
         monitoring.alarm(
             self,

@@ -94,6 +94,16 @@ class WebApp(Construct):
                 actions=["s3:GetObject"], resources=[extracts.arn_for_objects(LATEST_SUMMARY_KEY)]
             )
         )
+        # Before the first snapshot there is no summary. Without ListBucket S3 answers a missing key
+        # with 403 AccessDenied (the overview would be a 500); with it, NoSuchKey ("no snapshot
+        # yet"). Limited to that one key, so no other extract's name can be listed.
+        role.add_to_principal_policy(
+            aws_iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[extracts.bucket_arn],
+                conditions={"StringEquals": {"s3:prefix": LATEST_SUMMARY_KEY}},
+            )
+        )
         permissions.grant_key(role, reporting_key, "s3", "kms:Decrypt")
 
     def serve_at(self, base_url: str) -> None:

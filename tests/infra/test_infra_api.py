@@ -2,13 +2,16 @@
 cannot starve the case routes."""
 
 import json
+import re
 from typing import Any
 
 from infra import constants
-from infra.routes import API_DOCS, QUERY_CASES, ROUTES, WEB_APP, methods_by_path
-from tests.infra.infra_support import Synthesized, resolve
-from tests.infra.test_infra_functions import function_of, role_statements
+from infra.checkov import API_METHOD_WITHOUT_AUTH, REASONS
+from infra.routes import API_DOCS, ICB_CONTACTS, QUERY_CASES, ROUTES, WEB_APP, methods_by_path
+from tests.infra.infra_support import Synthesized, actions_of, resolve
+from tests.infra.test_infra_functions import WRITE_ACTIONS, function_of, role_statements
 from tracker.auth import settings as auth
+from tracker.dal import schema
 
 SERVICE = constants.STATELESS_STACK_ID
 # The issue's expectation, stated independently of the route table it checks.
@@ -232,3 +235,80 @@ def test_api_errors_are_problem_json(synthesized: Synthesized) -> None:
             properties["ResponseParameters"]["gatewayresponse.header.Content-Type"]
             == "'application/problem+json'"
         )
+
+
+def test_icb_contacts_writes_only_the_contacts_partitions(synthesized: Synthesized) -> None:
+    """It reads the table like the others but may write only CONTACTS#<icbCode> items (the contacts
+    and their versions): never a case, its history or a reminder's ledger."""
+    cases_table_arn = resolve(
+        next(
+            s["Resource"]
+            for s in role_statements(synthesized, ICB_CONTACTS)
+            if "dynamodb:GetItem" in actions_of(s)
+        )
+    )
+    writes = [
+        statement
+        for statement in role_statements(synthesized, ICB_CONTACTS)
+        if statement["Effect"] == "Allow" and actions_of(statement) & WRITE_ACTIONS
+    ]
+    assert writes
+    for statement in writes:
+        assert statement["Condition"] == {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{schema.CONTACTS_PK_PREFIX}*"]}
+        }
+    assert {str(resolve(s["Resource"])) for s in writes} <= set(map(str, _as_list(cases_table_arn)))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# A method named in an acknowledgement's reason: "GET /app/cases/{caseId}".
+NAMED_METHOD = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE) (/[A-Za-z0-9/{}._-]*)")
+
+
+def _open_routes() -> set[tuple[str, str]]:
+    return {(route.method, route.path) for route in ROUTES if not route.authorized}
+
+
+def _nag_reasons(synthesized: Synthesized, method: str, path: str) -> dict[str, str]:
+    """cdk-nag acknowledgements (rule -> reason) recorded on one method's construct."""
+    metadata = json.loads((synthesized.outdir / f"{SERVICE}.metadata.json").read_text())
+    entries = metadata[f"/{SERVICE}/CaseApi/RestApi/Default{path}/{method}"]
+    return {
+        rule.removeprefix("Annotation::"): reason
+        for entry in entries
+        if entry["type"] == "aws:cdk:acknowledged-rules"
+        for rule, reason in entry["data"].items()
+    }
+
+
+def test_the_open_methods_are_exactly_the_ones_the_checkov_reason_names(synthesized: Synthesized) -> None:
+    """The reason written into the template for CKV_AWS_59 names each method without a gateway
+    authorizer; they are the route table's unauthorized routes, and no others are open."""
+    open_methods = {
+        key for key, properties in methods(synthesized).items() if properties["AuthorizationType"] == "NONE"
+    }
+    assert {key for key in open_methods if key[0] != "ANY"} == _open_routes()
+    reason = REASONS[API_METHOD_WITHOUT_AUTH]
+    named = {(method, path.rstrip(".")) for method, path in NAMED_METHOD.findall(reason)}
+    assert named == _open_routes()
+    # The web app's pages are open at the gateway but not without a session, and the reason says so.
+    assert "session" in reason
+    assert "ANY" in reason  # the 405 mocks on every path
+
+
+def test_cdk_nag_reasons_of_open_methods_say_how_each_is_protected(synthesized: Synthesized) -> None:
+    for method, path in sorted(_open_routes()):
+        reasons = _nag_reasons(synthesized, method, path)
+        reason = reasons["AwsSolutions-APIG4"]
+        assert reasons["AwsSolutions-COG4"] == reason
+        assert f"{method} {path}" in reason
+        served_by_web_app = any(
+            route.function == WEB_APP for route in ROUTES if (route.method, route.path) == (method, path)
+        )
+        if served_by_web_app:
+            assert "session" in reason and "no case data" not in reason, (method, path)
+        else:
+            assert "no case data" in reason, (method, path)

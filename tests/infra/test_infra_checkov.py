@@ -19,8 +19,11 @@ from typing import Any
 import pytest
 
 from infra import constants
-from infra.checkov import REASONS
+from infra.checkov import LAMBDA_OUTSIDE_VPC, REASONS
+from infra.constructs.function import construct_id
 from tests.infra.infra_support import Synthesized
+from tests.infra.test_infra_functions import FEATURE_OF, function_of
+from tracker import settings
 
 Finding = tuple[str, str, str]  # template, logical id, check id
 
@@ -107,3 +110,35 @@ def test_every_reason_is_used_and_written(synthesized: Synthesized) -> None:
     used = {check_id for _, _, check_id in _acknowledged(synthesized)}
     assert used == set(REASONS)
     assert all(len(reason) > 40 for reason in REASONS.values())
+
+
+# Settings that mean a function calls a service outside AWS: the identity provider (JWKS, OpenID
+# Connect discovery and token endpoints) and GOV.UK Notify.
+INTERNET_SETTINGS = (settings.JWKS_URL, settings.WEB_OIDC_DISCOVERY_URL, settings.NOTIFY_API_KEY_SECRET_ARN)
+
+
+def test_the_no_vpc_reason_names_every_function_that_reaches_the_internet(synthesized: Synthesized) -> None:
+    """Outside a VPC, egress is open: the reason must say which functions use it and for what."""
+    reaching = {
+        name
+        for name in FEATURE_OF
+        if set(INTERNET_SETTINGS)
+        & set(function_of(synthesized, name)[1]["Properties"]["Environment"]["Variables"])
+    }
+    assert reaching == {"authorizer", "web_app", "send_reminders"}
+    reason = REASONS[LAMBDA_OUTSIDE_VPC]
+    assert {name for name in FEATURE_OF if f"`{name}`" in reason} == reaching
+    assert "GOV.UK Notify" in reason and "identity provider" in reason
+    # cdk-nag's HIPAA and NIST findings on the same fact carry the same words.
+    for name in FEATURE_OF:
+        stack_id, feature = FEATURE_OF[name]
+        metadata = json.loads((synthesized.outdir / f"{stack_id}.metadata.json").read_text())
+        entries = metadata[f"/{stack_id}/{feature}/{construct_id(name)}/Function"]
+        acknowledged = {
+            rule.removeprefix("Annotation::"): text
+            for entry in entries
+            if entry["type"] == "aws:cdk:acknowledged-rules"
+            for rule, text in entry["data"].items()
+        }
+        assert acknowledged["HIPAA.Security-LambdaInsideVPC"] == reason, name
+        assert acknowledged["NIST.800.53.R5-LambdaInsideVPC"] == reason, name

@@ -384,3 +384,21 @@ def test_parts_of_a_failed_snapshot_upload_are_gone_within_a_day(synthesized: Sy
         if "AbortIncompleteMultipartUpload" in r
     ]
     assert aborts == [1], bucket_id
+
+
+def test_no_lifecycle_rule_expires_objects_and_delete_markers_together(synthesized: Synthesized) -> None:
+    """S3 refuses a rule with both an expiration (days or date) and ExpiredObjectDeleteMarker,
+    whatever the marker's value: the bucket would fail to deploy."""
+    rules = [
+        (stack_id, logical_id, rule)
+        for stack_id in synthesized.templates
+        for logical_id, bucket in synthesized.resources(stack_id, "AWS::S3::Bucket").items()
+        for rule in bucket["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+    ]
+    assert rules
+    refused = [
+        (stack_id, logical_id, rule.get("Id"))
+        for stack_id, logical_id, rule in rules
+        if "ExpiredObjectDeleteMarker" in rule and {"ExpirationInDays", "ExpirationDate"} & set(rule)
+    ]
+    assert refused == []

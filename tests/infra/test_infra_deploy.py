@@ -1,15 +1,17 @@
 """Deploying, destroying and redeploying: what could make a deployment fail or collide, the
 per-deployment configuration, and what docs/deploy.md must state."""
 
+import fnmatch
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aws_cdk import App
 
 from infra import constants, deployment
-from tests.infra.infra_support import Synthesized
+from tests.infra.infra_support import Synthesized, resolve
 
 SERVICE = constants.STATELESS_STACK_ID
 DATA = constants.STATEFUL_STACK_ID
@@ -30,6 +32,11 @@ NAME_PROPERTIES = (
     "DashboardName",
     "BackupVaultName",
 )
+
+
+# Names nested in a property (Glue's inputs): (property, key).
+NESTED_NAME_PROPERTIES = (("DatabaseInput", "Name"), ("TableInput", "Name"))
+FIXED_NAMES_HEADING = "## Fixed names"
 
 
 def _is_fixed(value: Any, template: dict[str, Any]) -> bool:
@@ -161,3 +168,84 @@ def test_deploy_doc_names_the_retention_source_and_figure() -> None:
     text = DEPLOY_DOC.read_text()
     assert "Records Management Code of Practice" in text
     assert f"{constants.AUDIT_TRAIL_RETENTION_DAYS:,}" in text
+
+
+def _names(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    properties = resource.get("Properties", {})
+    for name in NAME_PROPERTIES:
+        if name in properties:
+            yield name, properties[name]
+    for outer, inner in NESTED_NAME_PROPERTIES:
+        if inner in properties.get(outer, {}):
+            yield f"{outer}.{inner}", properties[outer][inner]
+
+
+def _literal_names(synthesized: Synthesized) -> list[tuple[str, str, str, str]]:
+    """(stack, logical id, resource type, name) of every name that is the same on every deploy."""
+    return [
+        (stack_id, logical_id, resource["Type"], value if isinstance(value, str) else str(resolve(value)))
+        for stack_id, template in synthesized.templates.items()
+        for logical_id, resource in template["Resources"].items()
+        for _, value in _names(resource)
+        if _is_fixed(value, template)
+    ]
+
+
+def _fixed_names_table() -> list[tuple[str, list[str], str]]:
+    """The rows of docs/deploy.md's fixed-name table: (resource type, name patterns, why safe)."""
+    text = DEPLOY_DOC.read_text()
+    assert FIXED_NAMES_HEADING in text, f"docs/deploy.md needs a '{FIXED_NAMES_HEADING}' section"
+    section = text.split(FIXED_NAMES_HEADING, 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`AWS::"):
+            continue
+        rows.append((cells[0].strip("`"), re.findall(r"`([^`]+)`", cells[1]), cells[2]))
+    return rows
+
+
+def test_no_iam_role_has_a_literal_name(synthesized: Synthesized) -> None:
+    """IAM is account-wide, across regions: a role named the same by a second copy, another region
+    or another app (CDK's replication role is CDKReplicationRole everywhere) collides, and a change
+    that replaces a named role fails."""
+    named = [
+        (stack_id, logical_id, resource["Properties"]["RoleName"])
+        for stack_id, template in synthesized.templates.items()
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role" and "RoleName" in resource.get("Properties", {})
+    ]
+    assert named == []
+
+
+def test_every_other_literal_name_is_in_the_deploy_doc_with_why_it_is_safe(synthesized: Synthesized) -> None:
+    literal = _literal_names(synthesized)
+    assert literal  # the WAF log group's name is fixed by WAF itself
+    rows = _fixed_names_table()
+    assert all(len(why) > 20 for _, _, why in rows), "every fixed name needs its reason"
+
+    def documented(resource_type: str, name: str) -> bool:
+        return any(
+            row_type == resource_type and any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+            for row_type, patterns, _ in rows
+        )
+
+    assert (
+        sorted(
+            (stack_id, logical_id, name)
+            for stack_id, logical_id, resource_type, name in literal
+            if not documented(resource_type, name)
+        )
+        == []
+    )
+    # ... and the table names nothing the templates no longer hold.
+    stale = [
+        (row_type, pattern)
+        for row_type, patterns, _ in rows
+        for pattern in patterns
+        if not any(
+            resource_type == row_type and fnmatch.fnmatchcase(name, pattern)
+            for _, _, resource_type, name in literal
+        )
+    ]
+    assert stale == []

@@ -6,10 +6,18 @@ datapoints (``None`` is a period with no data, treated as the alarm's ``TreatMis
 """
 
 import json
+import re
 from typing import Any
 
 from infra import constants
-from tests.infra.infra_support import ACCOUNT, Synthesized, actions_of, resolve, statements_of_role
+from tests.infra.infra_support import (
+    ACCOUNT,
+    Synthesized,
+    actions_of,
+    resolve,
+    service_may,
+    statements_of_role,
+)
 
 SERVICE = constants.STATELESS_STACK_ID
 COMPARE = {
@@ -173,6 +181,159 @@ def test_failed_backup_jobs_reach_the_alarm_topic(synthesized: Synthesized) -> N
         and s["Condition"] == {"StringEquals": {"kms:ViaService": f"sns.{constants.REGION}.amazonaws.com"}}
         for s in statements
     )
-    # No one else is let in: the topic policy only refuses plain HTTP.
+    # EventBridge at large is not let in by the topic's policy: only this rule's role publishes.
+    assert not service_may(_topic_policy(synthesized), "events.amazonaws.com", "sns:Publish", {})
+
+
+def _topic_policy(synthesized: Synthesized) -> dict[str, Any]:
+    (topic_id,) = synthesized.resources(SERVICE, "AWS::SNS::Topic")
     (topic_policy,) = synthesized.resources(SERVICE, "AWS::SNS::TopicPolicy").values()
-    assert [s["Effect"] for s in topic_policy["Properties"]["PolicyDocument"]["Statement"]] == ["Deny"]
+    assert topic_policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    policy: dict[str, Any] = resolve(topic_policy["Properties"]["PolicyDocument"])
+    return policy
+
+
+def test_cloudwatch_alarms_of_this_account_may_publish_to_the_alarm_topic(synthesized: Synthesized) -> None:
+    """A topic policy replaces SNS's default one: without an Allow for CloudWatch, no alarm of ours
+    could notify anyone. Only alarms of this account are let in, and only over TLS."""
+    policy = _topic_policy(synthesized)
+    some_alarm = f"arn:aws:cloudwatch:{constants.REGION}:{ACCOUNT}:alarm:Scrt-Api-Fault-Count-Critical"
+    ours = {"aws:SourceAccount": ACCOUNT, "aws:SourceArn": some_alarm}
+    assert service_may(policy, "cloudwatch.amazonaws.com", "sns:Publish", ours)
+    elsewhere = {
+        "aws:SourceAccount": "444455556666",
+        "aws:SourceArn": some_alarm.replace(ACCOUNT, "444455556666"),
+    }
+    assert not service_may(policy, "cloudwatch.amazonaws.com", "sns:Publish", elsewhere)
+    assert not service_may(policy, "cloudwatch.amazonaws.com", "sns:Subscribe", ours)
+    assert any(
+        s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Statement"]
+    )
+
+
+def _publisher_id(synthesized: Synthesized) -> str:
+    (publisher_id,) = [
+        logical_id
+        for logical_id in synthesized.resources(SERVICE, "AWS::Lambda::Function")
+        if logical_id.startswith("ReportingPublishChangesFunction")
+    ]
+    return publisher_id
+
+
+def test_a_quiet_hour_is_no_alarm_but_a_slow_consumer_is(synthesized: Synthesized) -> None:
+    """The iterator age exists only while the consumer runs: no data is no news."""
+    (age,) = alarms_on(
+        synthesized, "AWS/Lambda", "IteratorAge", {"FunctionName": {"Ref": _publisher_id(synthesized)}}
+    )
+    assert not fires(age, [None])
+    assert fires(age, [float(constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds() + 1)])
+
+
+def _math(alarm: dict[str, Any], values: dict[str, float | None]) -> float | None:
+    """The alarm's one returned metric expression, evaluated on one period's values by id."""
+    (expression,) = [
+        q["Expression"] for q in alarm["Metrics"] if "Expression" in q and q.get("ReturnData", True)
+    ]
+    functions = {
+        "IF": lambda condition, then, otherwise: then if condition else otherwise,
+        "FILL": lambda value, default: default if value is None else value,
+    }
+    python = re.sub(r"\bAND\b", "and", re.sub(r"\bOR\b", "or", expression))
+    assert set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", python)) <= {*functions, *values, "and", "or"}, (
+        expression
+    )
+    result: float | None = eval(python, {"__builtins__": {}}, {**functions, **values})  # noqa: S307 - a test's own template
+    return result
+
+
+def test_a_stalled_consumer_fires_when_the_table_is_written_and_the_publisher_never_runs(
+    synthesized: Synthesized,
+) -> None:
+    publisher = {"FunctionName": {"Ref": _publisher_id(synthesized)}}
+    (stalled,) = [
+        alarm
+        for alarm in alarms_on(synthesized, "AWS/Lambda", "Invocations", publisher)
+        if any("Expression" in q for q in alarm.get("Metrics", []))
+    ]
+    metric_ids = {
+        (q["MetricStat"]["Metric"]["Namespace"], q["MetricStat"]["Metric"]["MetricName"]): q["Id"]
+        for q in stalled["Metrics"]
+        if "MetricStat" in q
+    }
+    writes_id = metric_ids[("AWS/DynamoDB", "SuccessfulRequestLatency")]
+    (writes,) = [q["MetricStat"] for q in stalled["Metrics"] if q["Id"] == writes_id]
+    dimensions = {d["Name"]: d["Value"] for d in writes["Metric"]["Dimensions"]}
+    # Case changes (and contacts) are transactions on the cases table; each is one sample.
+    assert dimensions["Operation"] == "TransactWriteItems"
+    assert dimensions["TableName"] == {"Fn::ImportValue": _cases_table_name_export(synthesized)}
+    assert writes["Stat"] == "SampleCount"
+    invocations_id = metric_ids[("AWS/Lambda", "Invocations")]
+
+    def period(written: float | None, invoked: float | None) -> float | None:
+        return _math(stalled, {writes_id: written, invocations_id: invoked})
+
+    stalled_hours = [period(12.0, None), period(3.0, 0.0)]
+    assert fires(stalled, stalled_hours)
+    assert not fires(stalled, [period(12.0, 4.0), period(3.0, 1.0)])  # consuming
+    assert not fires(stalled, [period(None, None), period(None, None)])  # a quiet night
+    # One hour's writes published in the next hour's first seconds is no stall.
+    assert not fires(stalled, [period(1.0, None), period(None, 1.0)])
+    assert stalled.get("TreatMissingData") == "notBreaching"
+
+
+def test_every_function_with_a_dead_letter_queue_alarms_when_it_cannot_use_it(
+    synthesized: Synthesized,
+) -> None:
+    with_queue = [
+        logical_id
+        for logical_id, function in synthesized.resources(SERVICE, "AWS::Lambda::Function").items()
+        if "DeadLetterConfig" in function["Properties"]
+    ]
+    assert len(with_queue) >= 2  # snapshot_extract and send_reminders
+    for logical_id in with_queue:
+        (undelivered,) = alarms_on(
+            synthesized, "AWS/Lambda", "DeadLetterErrors", {"FunctionName": {"Ref": logical_id}}
+        )
+        assert fires(undelivered, [1.0]) and not fires(undelivered, [0.0]), logical_id
+
+
+def test_the_rotation_function_is_watched_and_failed_rotations_reach_the_topic(
+    synthesized: Synthesized,
+) -> None:
+    rotation_id, _ = synthesized.one(
+        constants.STATEFUL_STACK_ID, "AWS::Lambda::Function", "Data/RotateCursorKey/Function"
+    )
+    watched = [
+        alarm
+        for alarm in synthesized.resources(SERVICE, "AWS::CloudWatch::Alarm").values()
+        for metric in _metrics_of(alarm["Properties"])
+        if metric["Namespace"] == "AWS/Lambda"
+        and metric["MetricName"] == "Errors"
+        and any(
+            d["Name"] == "FunctionName"
+            and "Fn::ImportValue" in d["Value"]
+            and synthesized.logical_id_of(d["Value"]) == rotation_id
+            for d in metric.get("Dimensions", [])
+        )
+    ]
+    (errors,) = watched
+    assert fires(errors["Properties"], [1.0])
+    (topic_id,) = synthesized.resources(SERVICE, "AWS::SNS::Topic")
+    (rule,) = [
+        rule["Properties"]
+        for rule in synthesized.resources(SERVICE, "AWS::Events::Rule").values()
+        if "aws.secretsmanager" in json.dumps(rule["Properties"].get("EventPattern", {}))
+    ]
+    pattern = rule["EventPattern"]
+    assert pattern["detail"]["eventName"] == ["RotationFailed"]
+    assert pattern["detail-type"] == ["AWS Service Event via CloudTrail"]
+    # Only this app's generated secrets (the ones rotate_cursor_key rotates).
+    secrets = {synthesized.logical_id_of(arn) for arn in pattern["detail"]["additionalEventData"]["SecretId"]}
+    assert secrets == {
+        synthesized.one(constants.STATEFUL_STACK_ID, "AWS::SecretsManager::Secret", path)[0]
+        for path in ("Data/CursorSigningKey", "Data/WebSessionKey")
+    }
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": topic_id}
+    assert "RoleArn" in target  # published with the role that may use the topic's key through SNS

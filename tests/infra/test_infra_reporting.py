@@ -197,14 +197,6 @@ def test_failed_stream_deliveries_fire_alarms(synthesized: Synthesized) -> None:
     assert fires(failed_puts, [1.0])
 
 
-def test_iterator_age_alarm_treats_missing_data_as_breaching(synthesized: Synthesized) -> None:
-    publish_id, _ = function_of(synthesized, PUBLISH_CHANGES)
-    (age,) = alarms_on(synthesized, "AWS/Lambda", "IteratorAge", {"FunctionName": {"Ref": publish_id}})
-    assert age["TreatMissingData"] == "breaching"
-    assert fires(age, [float(constants.STREAM_MAX_ITERATOR_AGE.to_milliseconds() + 1)])
-    assert fires(age, [None])
-
-
 def test_the_redrive_reads_and_clears_failure_records_and_writes_only_extract_prefixes(
     synthesized: Synthesized,
 ) -> None:

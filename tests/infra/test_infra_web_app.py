@@ -45,15 +45,23 @@ def test_base_url_is_this_apis_stage(synthesized: Synthesized) -> None:
 
 
 def test_reads_one_summary_object_and_no_other_extract(synthesized: Synthesized) -> None:
+    """GetObject on the summary, and ListBucket limited to that one key: without ListBucket S3
+    answers a missing key (before the first snapshot) with 403, not NoSuchKey, and the overview
+    would be a 500; with it unlimited, the web app could list every extract's key."""
     s3_statements = [
         statement
         for statement in role_statements(synthesized, WEB_APP)
         if statement["Effect"] == "Allow" and any(str(a).startswith("s3:") for a in _actions(statement))
     ]
-    assert len(s3_statements) == 1
-    (statement,) = s3_statements
-    assert _actions(statement) == ["s3:GetObject"]
-    assert str(resolve(statement["Resource"])).endswith(f"/{LATEST_SUMMARY_KEY}")
+    by_action = {tuple(_actions(statement)): statement for statement in s3_statements}
+    assert set(by_action) == {("s3:GetObject",), ("s3:ListBucket",)}
+    get = by_action[("s3:GetObject",)]
+    assert str(resolve(get["Resource"])).endswith(f"/{LATEST_SUMMARY_KEY}")
+    assert "Condition" not in get
+    listing = by_action[("s3:ListBucket",)]
+    bucket_arn = str(resolve(get["Resource"])).removesuffix(f"/{LATEST_SUMMARY_KEY}")
+    assert resolve(listing["Resource"]) == bucket_arn
+    assert listing["Condition"] == {"StringEquals": {"s3:prefix": LATEST_SUMMARY_KEY}}
 
 
 def test_writes_cases_like_the_case_functions_and_never_scans(synthesized: Synthesized) -> None:
