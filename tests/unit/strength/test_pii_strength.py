@@ -119,6 +119,58 @@ def test_the_text_as_the_guard_reads_it(text: str, normalised: str) -> None:
     assert pii.normalise(text) == normalised
 
 
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\u00ad",  # soft hyphen: Cf and default-ignorable
+        "\u0600",  # ARABIC NUMBER SIGN: Cf only
+        "\u0301",  # combining acute: Mn only
+        "\u20dd",  # combining enclosing circle: Me
+        "\u3164",  # HANGUL FILLER: a letter, default-ignorable
+        "\u2065",  # reserved, default-ignorable
+        "\ufff8",  # the last of a reserved default-ignorable range
+        "\U000e0fff",  # the last default-ignorable code point
+        "\x00",
+        "\x7f",
+        "\x9f",  # controls that are not white space
+    ],
+)
+def test_what_displays_as_nothing_is_dropped(char: str) -> None:
+    assert pii.normalise(f"1{char}2") == "12"
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\t", "\x1f", "\x85", "\u2028", "\u2800", "\ufffc", "\U000e1000", "\u00a0", "."],
+)
+def test_what_displays_as_a_blank_or_a_mark_separates(char: str) -> None:
+    assert pii.normalise(f"1{char}2") == "1 2"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_postcode"),
+    [
+        ("ZZ99 3VZ", True),
+        ("ZZ993VZ", True),
+        ("Z Z 9 9 3 V Z", True),
+        ("Z9 9ZZ", True),
+        ("ZZ9Z 9ZZ", True),
+        ("GIR 0AA", True),
+        ("G I R 0 A A", True),
+        ("GIR0AA", True),
+        ("ZZ9 93VZ", False),  # split inside the outward code, joined to the inward code
+        ("ZZ99 3 VZ9", False),
+        ("ZZ99 3V", False),
+        ("ZZZ9 9ZZ", False),
+        ("9ZZ 9ZZ", False),
+        ("AT 10 AM", False),
+        ("XZZ99 3VZ", False),  # never cut out of a longer word
+    ],
+)
+def test_the_postcode_shape_on_the_normalised_text(text: str, is_postcode: bool) -> None:
+    assert pii.contains_full_postcode(text) is is_postcode
+
+
 def test_an_nhs_number_is_reported_before_a_postcode() -> None:
     assert pii.patient_identifier_problem("ZZ99 3VZ and 943 476 5919") == REFUSED_NHS
     assert pii.patient_identifier_problem("943 476 5919 at ZZ99 3VZ") == REFUSED_NHS
