@@ -47,6 +47,8 @@ class OidcClientConfig:
     discovery_url: str
     client_id: str
     client_secret: str | None
+    """A client secret that never changes (tests); the composition root passes None and reads the
+    deployed one through ``OidcClient``'s ``client_secrets``, as it may be put or rotated later."""
     redirect_uri: str
     scope: str = "openid"
     issuer: str | None = None
