@@ -3,7 +3,7 @@
 Features own their alarms: ``CaseApi`` and ``Reporting`` call ``watch_function``, ``alarm`` and
 friends with their own metrics and thresholds; this construct only makes every alarm look alike
 (name prefix, one evaluation rule, notifications to the encrypted topic, on the dashboard).
-Platform-wide watches (the tables, AWS Backup jobs) are here.
+Platform-wide watches (the tables, AWS Backup jobs, the generated keys' rotations) are here.
 """
 
 from collections.abc import Sequence

@@ -249,3 +249,33 @@ def test_every_other_literal_name_is_in_the_deploy_doc_with_why_it_is_safe(synth
         )
     ]
     assert stale == []
+
+
+def redrive_command_problems(text: str) -> list[str]:
+    """What is wrong with the runbook's ``aws lambda invoke`` of the redrive function, if anything."""
+    fenced = re.findall(r"```\n(.*?)```", text, flags=re.DOTALL)
+    indented = re.findall(r"(?:^ {4}.*\n)+", text, flags=re.MULTILINE)
+    commands = [
+        block.replace("\\\n", " ")
+        for block in (*fenced, *indented)
+        if "aws lambda invoke" in block and "RedriveStreamFailures" in block
+    ]
+    if len(commands) != 1:
+        return [f"expected one fenced redrive invoke command, found {len(commands)}"]
+    (command,) = commands
+    problems = []
+    timeout = re.search(r"--cli-read-timeout (\d+)", command)
+    if timeout is None or not (
+        int(timeout.group(1)) == 0 or int(timeout.group(1)) > constants.REDRIVE_TIMEOUT.to_seconds()
+    ):
+        problems.append("the CLI must wait longer than the function may run (--cli-read-timeout)")
+    if "AWS_MAX_ATTEMPTS=1" not in command:
+        problems.append("a timed-out or dropped invoke must not be retried (AWS_MAX_ATTEMPTS=1)")
+    if "--payload" in command and "--cli-binary-format raw-in-base64-out" not in command:
+        problems.append("a JSON --payload needs --cli-binary-format raw-in-base64-out (AWS CLI v2)")
+    return problems
+
+
+def test_the_redrive_runbook_waits_for_the_function_and_never_invokes_it_twice() -> None:
+    """The CLI reads for 60 s by default and then retries the invoke; the redrive may run 15 minutes."""
+    assert redrive_command_problems(DEPLOY_DOC.read_text()) == []
