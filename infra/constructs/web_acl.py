@@ -115,7 +115,7 @@ def _any_of(statements: list[aws_wafv2.CfnWebACL.StatementProperty]) -> aws_wafv
     )
 
 
-def relaxed_paths() -> list[str]:
+def _relaxed_paths() -> list[str]:
     """Paths where the body and user-agent rules only label: every route that takes a body (case
     narratives, web forms, contacts) and every bearer route (servers, often without a User-Agent)."""
     return [route.path for route in ROUTES if route.method in METHODS_WITH_BODY or route.authorized]
@@ -123,7 +123,7 @@ def relaxed_paths() -> list[str]:
 
 def _relaxed_route() -> aws_wafv2.CfnWebACL.StatementProperty:
     # Regex statements, not another pattern set: pattern sets are an account-wide quota (10 a Region).
-    patterns = path_patterns(relaxed_paths(), constants.API_STAGE, WAF_REGEX_MAX_CHARS)
+    patterns = path_patterns(_relaxed_paths(), constants.API_STAGE, WAF_REGEX_MAX_CHARS)
     return _any_of([_uri_path_matches(pattern) for pattern in patterns])
 
 
