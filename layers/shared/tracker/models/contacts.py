@@ -1,7 +1,13 @@
 """An ICB's safeguarding contacts: the addresses its weekly reminder digest goes to.
 
 Addresses are checked by shape only (ASCII, one ``@``, a dotted domain of DNS labels), as GOV.UK
-Notify itself accepts them; whether a mailbox exists is Notify's business.
+Notify itself accepts them; whether a mailbox exists is Notify's business. An address is text a
+person typed, so the identifier guard reads it too (``9434765919@...`` is refused).
+
+The shape is published in the OpenAPI document as JSON Schema a generator can draw from (Schemathesis,
+Hypothesis): a pattern without lookaround, plus a ``not`` pattern for the local part's length. Both
+are matched here as an ECMA-262 engine matches them, over the whole value: Python's ``$`` would also
+match before a trailing line break, so the pattern is used with ``fullmatch``.
 """
 
 import re
@@ -10,6 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 
 from tracker.models.case import OdsCode, Timestamp, WireModel
+from tracker.rules.pii import patient_identifier_problem
 
 MIN_CONTACTS = 1
 MAX_CONTACTS = 10
@@ -18,21 +25,30 @@ MAX_LOCAL_PART_LENGTH = 64
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-# The local part's length is in the pattern (a lookahead), so the OpenAPI document states all of it.
-_LOCAL_LENGTH = rf"(?=[^@]{{1,{MAX_LOCAL_PART_LENGTH}}}@)"
-EMAIL_PATTERN = rf"^{_LOCAL_LENGTH}{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}$"
+EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}$"
+# What an address may not start with: more characters before its @ than RFC 5321 allows.
+LONG_LOCAL_PART_PATTERN = rf"^[^@]{{{MAX_LOCAL_PART_LENGTH + 1}}}"
 _EMAIL = re.compile(EMAIL_PATTERN)
+_LONG_LOCAL_PART = re.compile(LONG_LOCAL_PART_PATTERN)
 
 
 def _email_address(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError("must be an email address such as safeguarding.team@nhs.net")
+    if _LONG_LOCAL_PART.match(value):
+        raise ValueError(f"must have at most {MAX_LOCAL_PART_LENGTH} characters before the @")
+    problem = patient_identifier_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 EmailAddress = Annotated[
     str,
-    Field(max_length=MAX_EMAIL_LENGTH, json_schema_extra={"pattern": EMAIL_PATTERN}),
+    Field(
+        max_length=MAX_EMAIL_LENGTH,
+        json_schema_extra={"pattern": EMAIL_PATTERN, "not": {"pattern": LONG_LOCAL_PART_PATTERN}},
+    ),
     AfterValidator(_email_address),
 ]
 
