@@ -231,8 +231,10 @@ class ChildProcess:
         env: dict[str, str],
         cwd: Path,
         state: LocalState | None = None,
+        port: int | None = None,
     ) -> None:
         self.name = name
+        self.port = port  # where it answers once ready
         self.command = command
         self.log_path = log_path
         self.state = state
@@ -264,6 +266,10 @@ class ChildProcess:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def serving(self) -> bool:
+        """Running and accepting connections on its port."""
+        return self.alive() and (self.port is None or tcp_open(self.port))
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -366,7 +372,13 @@ def start_dynamodb_local(state: LocalState, port: int) -> ChildProcess:
         "-disableTelemetry",
     ]
     child = ChildProcess(
-        "DynamoDB Local", command, state.logs_dir / "dynamodb-local.log", dict(os.environ), jar.parent, state
+        "DynamoDB Local",
+        command,
+        state.logs_dir / "dynamodb-local.log",
+        dict(os.environ),
+        jar.parent,
+        state,
+        port,
     )
     try:
         wait_until(lambda: tcp_open(port), STARTUP_TIMEOUT_SECONDS, "DynamoDB Local", child.alive)
@@ -461,7 +473,9 @@ def start_seaweedfs(state: LocalState, ports: WeedPorts, credentials: Credential
     env = dict(os.environ)
     env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
     env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
-    child = ChildProcess("SeaweedFS", command, state.logs_dir / "seaweedfs.log", env, state.s3_dir, state)
+    child = ChildProcess(
+        "SeaweedFS", command, state.logs_dir / "seaweedfs.log", env, state.s3_dir, state, ports.s3
+    )
     try:
         wait_until(lambda: tcp_open(ports.s3), STARTUP_TIMEOUT_SECONDS, "SeaweedFS S3", child.alive)
     except EngineError as error:
@@ -499,6 +513,9 @@ class MotoEngine:
 
     def alive(self) -> bool:
         return True
+
+    def serving(self) -> bool:
+        return True  # a thread of this process: it lives as long as the stack does
 
     def terminate(self) -> None:
         pass  # in-process: stop() shuts it down

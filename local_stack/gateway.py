@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from http import HTTPStatus
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from infra.routes import AUTHORIZER, ROUTES, is_served_path
+from infra.routes import AUTHORIZER, HEALTH_BODY, ROUTES, is_served_path
 from local_stack import events
 from local_stack.identity import LocalOidcProvider, OidcAnswer, discovery_document, jwks_json
 from local_stack.lambdas import Functions
@@ -74,6 +75,18 @@ def function_failed() -> Response:
 
 def integration_timed_out() -> Response:
     return _integration_problem(504, "Gateway Timeout", "Endpoint request timed out")
+
+
+def engines_unavailable(down: list[str]) -> Response:
+    """The local /health when an engine is down (dev-only: the deployed /health is a mock)."""
+    document = {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": f"Not answering: {', '.join(down)}. The local stack restarts an engine that exits.",
+    }
+    headers = [("Content-Type", PROBLEM_JSON), ("Cache-Control", "no-store")]
+    return Response(503, headers, json.dumps(document).encode())
 
 
 def payload_bytes(result: Any) -> int:
@@ -185,10 +198,12 @@ class Gateway:
         state: LocalState,
         authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS,
         integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
+        engines_down: Callable[[], list[str]] = list,
     ) -> None:
         self.functions = functions
         self.state = state
         self.integration_timeout_seconds = integration_timeout_seconds
+        self.engines_down = engines_down
         self.authorizer_cache = AuthorizerCache(authorizer_cache_seconds)
         self._jwks = jwks_json(state)
         self.oidc = LocalOidcProvider(state)  # the web app's sign-in (dev-only)
@@ -231,6 +246,10 @@ class Gateway:
             if isinstance(outcome, Response):
                 return outcome
             authorizer_context = outcome
+        if match.route.mock_response == HEALTH_BODY:
+            down = self.engines_down()
+            if down:  # on AWS the services are AWS's; here the engines are ours to report
+                return engines_unavailable(down)
         if match.route.function is None:  # an API Gateway mock integration: no function runs
             mock_body = getattr(match.route, "mock_response", None) or ""
             return Response(200, [("Content-Type", "application/json")], mock_body.encode())

@@ -47,6 +47,8 @@ class _Engine(Protocol):
 
     def alive(self) -> bool: ...
 
+    def serving(self) -> bool: ...
+
     def terminate(self) -> None: ...
 
     def stop(self, timeout: float = engines.ENGINE_STOP_GRACE_SECONDS) -> None: ...
@@ -70,6 +72,8 @@ class StackConfig:
     poller_max_retries: int = 3
     poller: bool = True
     engine_stop_grace_seconds: float = engines.ENGINE_STOP_GRACE_SECONDS
+    supervise_interval_seconds: float | None = 1.0
+    """How often the supervisor looks for an engine that has exited, to restart it (None: never)."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,6 +119,10 @@ class LocalStack:
         self.streams: Any = None
         self.s3: Any = None
         self._previous_env: dict[str, str | None] = {}
+        self._restarts: dict[str, Callable[[], _Engine]] = {}  # engine name -> start it again
+        self._engines_lock = threading.Lock()  # the supervisor replaces engines; stop() takes them
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
 
     # --- ports ---------------------------------------------------------------------------------
     def _ports(self) -> list[tuple[str, int]]:
@@ -194,6 +202,7 @@ class LocalStack:
                 self.state,
                 config.authorizer_cache_seconds,
                 config.integration_timeout_seconds,
+                engines_down=self.engines_down,
             )
             self.http = HttpServer(self.gateway, config.http_port)
             self.http.start()
@@ -211,6 +220,14 @@ class LocalStack:
             )
             if config.poller:
                 self.poller.start()
+            if config.supervise_interval_seconds is not None:
+                self._supervisor = threading.Thread(
+                    target=self._supervise,
+                    args=(config.supervise_interval_seconds,),
+                    name="scrt-supervisor",
+                    daemon=True,
+                )
+                self._supervisor.start()
             self.state.write_stack(
                 StackInfo(
                     backend=config.backend,
@@ -232,6 +249,10 @@ class LocalStack:
             self.engines.append(engines.MotoEngine(config.s3_port))
             return
         weed_ports = config.weed_ports or engines.WeedPorts(s3=config.s3_port)
+        self._restarts = {
+            "DynamoDB Local": lambda: engines.start_dynamodb_local(self.state, config.dynamodb_port),
+            "SeaweedFS": lambda: engines.start_seaweedfs(self.state, weed_ports, credentials),
+        }
         # Start both at once: DynamoDB Local's JVM start-up dominates.
         results: dict[str, Any] = {}
 
@@ -241,15 +262,7 @@ class LocalStack:
             except BaseException as error:
                 results[name] = error
 
-        threads = [
-            threading.Thread(
-                target=run,
-                args=("dynamodb", lambda: engines.start_dynamodb_local(self.state, config.dynamodb_port)),
-            ),
-            threading.Thread(
-                target=run, args=("s3", lambda: engines.start_seaweedfs(self.state, weed_ports, credentials))
-            ),
-        ]
+        threads = [threading.Thread(target=run, args=(name, start)) for name, start in self._restarts.items()]
         for thread in threads:
             thread.start()
         interrupted: KeyboardInterrupt | None = None
@@ -268,6 +281,36 @@ class LocalStack:
         if errors:
             raise errors[0]
 
+    def engines_down(self) -> list[str]:
+        """The engines not answering now (exited, or not accepting connections), for /health."""
+        with self._engines_lock:
+            running = list(self.engines)
+        return [engine.name for engine in running if not engine.serving()]
+
+    def _supervise(self, interval: float) -> None:
+        """Restart an engine that has exited, on the same ports and data (what it had written is
+        kept: see ``ENGINE_STOP_GRACE_SECONDS``). Until it is back, /health answers 503."""
+        while not self._stopping.wait(interval):
+            with self._engines_lock:
+                dead = [engine for engine in self.engines if not engine.alive()]
+            for engine in dead:
+                restart = self._restarts.get(engine.name)
+                if restart is None or self._stopping.is_set():
+                    continue
+                log.warning("%s exited; restarting it (its log is in %s)", engine.name, self.state.logs_dir)
+                engine.stop(timeout=0)  # reaps it and drops its record
+                try:
+                    again = restart()
+                except Exception:
+                    log.exception("restarting %s", engine.name)
+                    continue
+                with self._engines_lock:
+                    if self._stopping.is_set():  # stop() has already taken the engines: this one too
+                        again.stop(self.config.engine_stop_grace_seconds)
+                        return
+                    self.engines = [again if e is engine else e for e in self.engines]
+                log.warning("%s is running again", engine.name)
+
     def stop(self) -> None:
         """Within about ``engine_stop_grace_seconds`` plus a few tenths, whatever connections are open:
         the poller and the HTTP server stop at once (open connections are closed), then every engine
@@ -278,7 +321,12 @@ class LocalStack:
         if self.http is not None:
             self.http.stop()
             self.http = None
-        stopping, self.engines = list(reversed(self.engines)), []
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=0.5)  # a restart under way stops its engine itself
+            self._supervisor = None
+        with self._engines_lock:
+            stopping, self.engines = list(reversed(self.engines)), []
         for engine in stopping:
             engine.terminate()
         deadline = time.monotonic() + self.config.engine_stop_grace_seconds

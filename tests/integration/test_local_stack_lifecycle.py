@@ -18,7 +18,7 @@ import pytest
 from local_stack import engines
 from local_stack.identity import issue_token
 from local_stack.lambdas import handler_available
-from local_stack.stack import BACKEND_LOCAL, StackConfig
+from local_stack.stack import BACKEND_LOCAL, LocalStack, StackConfig
 from local_stack.state import EngineRecord, LocalState
 
 from .conftest import stack_config, test_backend
@@ -329,3 +329,60 @@ def test_engines_of_a_run_still_alive_are_left_alone(tmp_path: Path) -> None:
         for process in (owner, engine):
             process.kill()
             process.wait()
+
+
+# --- an engine that dies: /health says so, and the supervisor restarts it -------------------------
+
+
+def kill_engine(stack: LocalStack, name: str) -> int:
+    (engine,) = [engine for engine in stack.engines if engine.name == name]
+    pid = engine.pid  # type: ignore[attr-defined]
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while engine.alive():
+        assert time.monotonic() < deadline, f"{name} did not die"
+        time.sleep(0.05)
+    return int(pid)
+
+
+@pytest.mark.skipif(test_backend() != BACKEND_LOCAL, reason="moto server runs in-process")
+@pytest.mark.parametrize("dead", ["DynamoDB Local", "SeaweedFS"])
+def test_health_is_503_naming_an_engine_that_is_down(tmp_path: Path, dead: str) -> None:
+    config = stack_config(tmp_path / "state", BACKEND_LOCAL, poller=False, supervise_interval_seconds=None)
+    with LocalStack(config) as stack:
+        assert httpx.get(f"{stack.api_url}/health", timeout=5).status_code == 200
+        kill_engine(stack, dead)
+        response = httpx.get(f"{stack.api_url}/health", timeout=5)
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 503 and dead in problem["detail"]
+    assert [other for other in ("DynamoDB Local", "SeaweedFS") if other in problem["detail"]] == [dead]
+
+
+@pytest.mark.skipif(test_backend() != BACKEND_LOCAL, reason="moto server runs in-process")
+def test_a_dead_engine_is_restarted_on_its_data_and_health_recovers(tmp_path: Path) -> None:
+    config = stack_config(tmp_path / "state", BACKEND_LOCAL, poller=False, supervise_interval_seconds=0.2)
+    with LocalStack(config) as stack:
+        stack.dynamodb.put_item(
+            TableName=config.cases_table, Item={"pk": {"S": "SYNTHETIC#1"}, "sk": {"S": "KEPT"}}
+        )
+        killed = kill_engine(stack, "DynamoDB Local")
+        deadline = time.monotonic() + engines.STARTUP_TIMEOUT_SECONDS
+        statuses = []
+        while time.monotonic() < deadline:
+            statuses.append(httpx.get(f"{stack.api_url}/health", timeout=5).status_code)
+            if statuses[-1] == 200:
+                break
+            time.sleep(0.2)
+        assert statuses[-1] == 200, statuses
+        (restarted,) = [engine for engine in stack.engines if engine.name == "DynamoDB Local"]
+        assert restarted.pid != killed  # type: ignore[attr-defined]
+        assert {record.pid for record in LocalState(stack.state.root).recorded_engines()} >= {
+            restarted.pid  # type: ignore[attr-defined]
+        }
+        kept = stack.dynamodb.get_item(
+            TableName=config.cases_table, Key={"pk": {"S": "SYNTHETIC#1"}, "sk": {"S": "KEPT"}}
+        )
+        assert "Item" in kept  # restarted on the same data folder
+    assert LocalState(str(tmp_path / "state")).recorded_engines() == []
