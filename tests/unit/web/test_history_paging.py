@@ -2,6 +2,7 @@
 and newer ones: no view reads a whole history, and a conflict page reads only what was saved since
 the form was opened (at most ``MAX_PAGE_SIZE`` versions)."""
 
+import json
 import re
 from html import unescape
 from typing import Any
@@ -300,3 +301,37 @@ def test_a_contacts_conflict_after_more_than_a_page_of_changes_reads_none_of_the
     assert conflict.status == 409
     assert reads == [(MAX_PAGE_SIZE + 1 - HISTORY_PAGE_SIZE, READ)]  # only the page's own history
     assert "When you opened the page" not in text_of(conflict.body)
+
+
+def _large_recommendations(tag: str) -> list[dict[str, Any]]:
+    """15 recommendations of nearly 4,000 four-byte characters each: a case near its 256 KiB."""
+    return [
+        {
+            "recommendationId": f"R{number}",
+            "theme": "NEGLECT",
+            "text": tag + "\U0001f9f8" * 3990,
+            "owner": "Synthetic Trust",
+            "dueDate": "2027-03-01",
+            "status": "IN_PROGRESS",
+        }
+        for number in range(1, 16)
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the case page's history budget lives in web/pages.py (another helper's file): see the "
+    "security round 3 report, item 2",
+)
+def test_a_page_of_large_changes_fits_lambdas_limit_and_shows_the_newest(web: Harness) -> None:
+    case = web.submit(recommendations=_large_recommendations("v1 "))
+    for version in range(2, HISTORY_PAGE_SIZE + 1):
+        change = {"recommendations": _large_recommendations(f"v{version} ")}
+        case = web.service.update(
+            EDITOR, UpdateCase(case.case_id, change, VersionCondition(frozenset({case.version})))
+        )
+    page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR)
+    proxy = {"statusCode": page.status, "multiValueHeaders": page.headers, "body": page.body}
+    payload = len(json.dumps({**proxy, "isBase64Encoded": False}, ensure_ascii=False).encode())
+    assert payload <= 6 * 1024 * 1024, payload  # 8,012,819 bytes before the fix
+    assert _versions_shown(page)[0] == HISTORY_PAGE_SIZE  # the newest change is on the newest page
