@@ -8,6 +8,7 @@ import pytest
 
 from infra import constants
 from infra.routes import FUNCTIONS
+from tests.infra.aws_policy import Deployed
 from tests.infra.infra_support import Synthesized, synthesize
 
 STACKS = (constants.ACCOUNT_SETUP_STACK_ID, constants.STATEFUL_STACK_ID, constants.STATELESS_STACK_ID)
@@ -36,3 +37,9 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, stub_functions: Path) 
         stack_id: json.loads((outdir / f"{stack_id}.template.json").read_text()) for stack_id in STACKS
     }
     yield Synthesized(outdir=outdir, templates=templates, findings=findings)
+
+
+@pytest.fixture(scope="session")
+def deployed(synthesized: Synthesized) -> Deployed:
+    """The templates with every reference made the value AWS would return (names, ARNs)."""
+    return Deployed(synthesized)

@@ -76,11 +76,6 @@ REPLICATION_DESTINATION_OBJECT_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateTag
 SAMPLE_OBJECT = "2025-01-01-00-00-00-SAMPLE"
 
 
-@pytest.fixture(scope="module")
-def deployed(synthesized: Synthesized) -> Deployed:
-    return Deployed(synthesized)
-
-
 # ---------------------------------------------------------------------------------------------
 # The targets: what a service's ARN tells of its policy and key.
 # ---------------------------------------------------------------------------------------------
