@@ -122,7 +122,7 @@ def test_a_postcode_spaced_out_or_marked_is_refused(text: str) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://reports.example.org/r?p=S%C2%ADW1A%201AA",  # a soft hyphen inside the outward code
+        "https://reports.example.org/r?p=SW%C2%AD1A%201AA",  # a soft hyphen inside the outward code
         "https://reports.example.org/r?p=SW1A%C2%AD1AA",
         "https://reports.example.org/r?n=943%E3%85%A4476%E3%85%A45919",  # Hangul fillers
         "https://reports.example.org/r?n=943%25E2%2580%258B476%25E2%2580%258B5919",  # encoded twice
