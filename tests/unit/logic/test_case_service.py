@@ -258,10 +258,8 @@ def test_history_pages_stop_at_the_byte_cap(service: CaseService, monkeypatch: p
     case = submit(service)
     for number in range(1, 4):
         patch(service, case.case_id, {"localReference": f"L{number}"}, number)
-    one_entry = len(
-        service.history(EDITOR, ReadHistory(case.case_id, limit=1))
-        .items[0]
-        .model_dump_json(exclude_none=True)
+    one_entry = cases_module.response_bytes(
+        service.history(EDITOR, ReadHistory(case.case_id, limit=1)).items[0]
     )
     monkeypatch.setattr(cases_module, "MAX_PAGE_BYTES", one_entry * 2 + 10)
     page = service.history(EDITOR, ReadHistory(case.case_id, limit=100))

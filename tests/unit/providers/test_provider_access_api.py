@@ -109,6 +109,13 @@ def test_history_leaves_restricted_text_out_of_every_version(api: Api) -> None:
     for restricted in (SECRET, COMMENT, "Synthetic second restricted comment 9Z"):
         assert restricted not in text
     assert all("comments" not in entry["case"] for entry in response.body["items"])
+    # Nor that they changed: version 2 changed only the comments, version 3 the case information too.
+    changed = [entry["changedFields"] for entry in response.body["items"]]
+    assert changed[1] == []
+    assert changed[2] == ["stage"]
+    own = [entry["changedFields"] for entry in api.history(case["caseId"]).body["items"]]
+    assert own[1] == ["comments"]
+    assert sorted(own[2]) == ["caseInformation", "stage"]
     # The ICB's history still holds them.
     assert "Synthetic second restricted comment 9Z" in json.dumps(api.history(case["caseId"]).body)
 

@@ -192,10 +192,15 @@ class CaseService:
         today = clock.today_london()
         page: list[HistoryEntry] = []
         size = 0
+        hidden = self._policy.hidden_fields(caller)
         for entry in entries[:limit]:
-            # Every version is filtered as the case is: a provider never reads restricted text of the past.
+            # Every version is filtered as the case is: a provider never reads restricted text of the
+            # past, nor that it changed.
             seen = self._as_seen_by(caller, entry.case)
-            entry = entry.model_copy(update={"case": self.with_deadlines(seen, today)})
+            changed = [name for name in entry.changed_fields if name not in hidden]
+            entry = entry.model_copy(
+                update={"case": self.with_deadlines(seen, today), "changed_fields": changed}
+            )
             size += response_bytes(entry)
             if page and size > MAX_PAGE_BYTES:
                 break
