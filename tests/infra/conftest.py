@@ -43,3 +43,17 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, stub_functions: Path) 
 def deployed(synthesized: Synthesized) -> Deployed:
     """The templates with every reference made the value AWS would return (names, ARNs)."""
     return Deployed(synthesized)
+
+
+@pytest.fixture(scope="session")
+def built_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real layer (``python/…``), as ``cdk synth`` builds it: offline from the wheels that
+    ``make install`` fetches, in about ten seconds, once a session."""
+    from infra import layer_wheels
+    from infra.constructs.layer import build_layer
+
+    if not layer_wheels.is_fetched(layer_wheels.WHEELHOUSE):
+        pytest.fail("The layer's wheels are missing: run `make install` (it fetches them).")
+    out = tmp_path_factory.mktemp("layer")
+    build_layer(out)
+    return out

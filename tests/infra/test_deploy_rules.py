@@ -346,19 +346,6 @@ def test_each_functions_resource_policy_fits_lambdas_quota(deployed: Deployed) -
         assert policy["Statement"] and _size(policy) <= FUNCTION_RESOURCE_POLICY_BYTES, (arn, _size(policy))
 
 
-@pytest.fixture(scope="module")
-def built_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real layer, as ``cdk synth`` builds it (needs the wheels ``make install`` fetches)."""
-    from infra import layer_wheels
-    from infra.constructs.layer import build_layer
-
-    if not layer_wheels.is_fetched(layer_wheels.WHEELHOUSE):
-        pytest.fail("The layer's wheels are missing: run `make install` (it fetches them).")
-    out = tmp_path_factory.mktemp("layer")
-    build_layer(out)
-    return out
-
-
 def _files(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts]
 

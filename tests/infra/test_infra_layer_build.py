@@ -1,11 +1,9 @@
-"""The real layer, built as `cdk synth` builds it: from the wheelhouse `make install` fetched, offline,
-hash-checked, for Lambda's platform. What it holds must be complete and fit Lambda's size quota.
-
-Needs `make install` (it fetches the wheels); builds once per module, in about ten seconds.
+"""The real layer (conftest's ``built_layer``), built as `cdk synth` builds it: from the wheelhouse
+`make install` fetched, offline, hash-checked, for Lambda's platform. What it holds must be complete;
+its size is one of test_deploy_rules.py's quotas.
 """
 
 import re
-from collections.abc import Iterator
 from importlib.metadata import Distribution, PathDistribution
 from pathlib import Path
 
@@ -14,11 +12,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from infra import constants, layer_wheels
-from infra.constructs.layer import RUNTIME_PROVIDED, build_layer
+from infra.constructs.layer import RUNTIME_PROVIDED
 
-# Lambda's limit on a function's unzipped code and layers together
-# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 250 MB.
-UNZIPPED_QUOTA_BYTES = 250 * 1024 * 1024
 # Markers as Lambda's runtime evaluates them (python3.13 on arm64, Amazon Linux).
 LAMBDA_MARKERS = {
     "python_version": constants.RUNTIME_PYTHON_VERSION,
@@ -32,13 +27,9 @@ LAMBDA_MARKERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def layer_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    if not layer_wheels.is_fetched(layer_wheels.WHEELHOUSE):
-        pytest.fail("The layer's wheels are missing: run `make install` (it fetches them).")
-    out = tmp_path_factory.mktemp("layer")
-    build_layer(out)
-    yield out / "python"
+@pytest.fixture
+def layer_python(built_layer: Path) -> Path:
+    return built_layer / "python"
 
 
 def _distributions(layer: Path) -> dict[str, Distribution]:
@@ -114,10 +105,3 @@ def test_compiled_extensions_are_built_for_lambdas_platform(layer_python: Path) 
         assert "x86_64" not in path.name, path
         if python_tag.split("-")[0] in path.name:  # abi3 extensions carry no interpreter tag
             assert python_tag in path.name and "aarch64" in path.name, path
-
-
-def test_the_layer_fits_lambdas_unzipped_quota_with_room_for_function_code(layer_python: Path) -> None:
-    size = sum(path.stat().st_size for path in layer_python.rglob("*") if path.is_file())
-    code = [path for path in constants.FUNCTIONS_ROOT.rglob("*.py") if "__pycache__" not in path.parts]
-    functions = sum(path.stat().st_size for path in code)
-    assert size + functions < UNZIPPED_QUOTA_BYTES // 2, f"{size + functions:,} bytes"
