@@ -68,11 +68,20 @@ class InMemoryReminderLedger:
             raise DigestLost
         return record
 
+    def record_sending(self, claim: DigestClaim, recipient_key: str) -> None:
+        # A send written down counts as reached until settled otherwise, as a later claim sees it.
+        self._held(claim).sent_to.add(recipient_key)
+
     def record_sent(self, claim: DigestClaim, recipient_key: str) -> None:
         self._held(claim).sent_to.add(recipient_key)
 
     def record_refused(self, claim: DigestClaim, recipient_key: str) -> None:
-        self._held(claim).refused.add(recipient_key)
+        record = self._held(claim)
+        record.sent_to.discard(recipient_key)
+        record.refused.add(recipient_key)
+
+    def record_not_sent(self, claim: DigestClaim, recipient_key: str) -> None:
+        self._held(claim).sent_to.discard(recipient_key)
 
     def complete(self, claim: DigestClaim, *, reached: int, refused: int) -> None:
         record = self._held(claim)

@@ -9,8 +9,7 @@ import pytest
 
 from infra.constants import REMINDER_TIMEOUT
 from tests.support.memory import InMemoryCaseStore
-from tests.support.reminders import RecordingSender
-from tests.unit.reminders.sending_ledger_support import InMemorySendingLedger
+from tests.support.reminders import InMemoryReminderLedger, RecordingSender
 from tracker.logic.ports import DigestClaim
 from tracker.logic.reminders import (
     LEASE_SECONDS,
@@ -150,7 +149,7 @@ class Clock:
 
 def service(
     store: InMemoryCaseStore,
-    ledger: InMemorySendingLedger,
+    ledger: InMemoryReminderLedger,
     sender: RecordingSender,
     contacts: dict[str, list[str]],
     clock: Clock | None = None,
@@ -187,7 +186,7 @@ CONTACTS = {"QE1": ["lead.one@nhs.example", "lead.two@nhs.example"]}
 
 def test_a_digest_goes_to_each_contact_with_the_template_and_no_free_text(store: InMemoryCaseStore) -> None:
     sender = RecordingSender()
-    run = service(store, InMemorySendingLedger(), sender, CONTACTS).run(MONDAY)
+    run = service(store, InMemoryReminderLedger(), sender, CONTACTS).run(MONDAY)
     assert run.outcomes["QE1"] is DigestOutcome.SENT
     assert run.icbs(DigestOutcome.SENT) == ["QE1"]
     assert [mail.recipient for mail in sender.sent] == CONTACTS["QE1"]
@@ -211,7 +210,7 @@ def test_a_digest_goes_to_each_contact_with_the_template_and_no_free_text(store:
 
 def test_nothing_due_or_no_contacts_sends_nothing(store: InMemoryCaseStore) -> None:
     sender = RecordingSender()
-    run = service(store, InMemorySendingLedger(), sender, {}).run(MONDAY)
+    run = service(store, InMemoryReminderLedger(), sender, {}).run(MONDAY)
     assert run.outcomes["QE1"] is DigestOutcome.NO_CONTACTS
     assert run.outcomes["QOP"] is DigestOutcome.NOTHING_DUE
     assert sender.sent == []
@@ -220,7 +219,7 @@ def test_nothing_due_or_no_contacts_sends_nothing(store: InMemoryCaseStore) -> N
 def test_retries_in_the_same_week_send_nothing_more_and_next_week_sends_again(
     store: InMemoryCaseStore,
 ) -> None:
-    ledger, sender = InMemorySendingLedger(), RecordingSender()
+    ledger, sender = InMemoryReminderLedger(), RecordingSender()
     for hours in (0, 1, 30):  # the scheduler's retries, and a manual re-run the next day
         run = service(store, ledger, sender, CONTACTS, Clock(NOW + timedelta(hours=hours))).run(MONDAY)
     assert run.outcomes["QE1"] is DigestOutcome.ALREADY_SENT
@@ -232,7 +231,7 @@ def test_retries_in_the_same_week_send_nothing_more_and_next_week_sends_again(
 def test_a_run_started_while_another_is_sending_sends_nothing_and_is_not_told_sent(
     store: InMemoryCaseStore,
 ) -> None:
-    ledger = InMemorySendingLedger()
+    ledger = InMemoryReminderLedger()
     inner_runs: list[ReminderRun] = []
 
     class SenderThatLetsAnotherRunIn(RecordingSender):
@@ -257,7 +256,7 @@ THREE_CONTACTS = {"QE1": ["lead.one@nhs.example", "lead.two@nhs.example", "lead.
 def test_a_failed_send_does_not_stop_the_others_and_the_retry_sends_only_the_one_missed(
     store: InMemoryCaseStore,
 ) -> None:
-    ledger = InMemorySendingLedger()
+    ledger = InMemoryReminderLedger()
     failing = RecordingSender(fail_for=frozenset({"lead.one@nhs.example"}))  # the first listed
     first = service(store, ledger, failing, THREE_CONTACTS).run(MONDAY)
     assert first.outcomes["QE1"] is DigestOutcome.FAILED and first.needs_retry
@@ -272,7 +271,7 @@ def test_a_failed_send_does_not_stop_the_others_and_the_retry_sends_only_the_one
 def test_a_refused_address_is_recorded_reported_and_not_tried_again_while_the_others_are_sent(
     store: InMemoryCaseStore,
 ) -> None:
-    ledger = InMemorySendingLedger()
+    ledger = InMemoryReminderLedger()
     sender = RecordingSender(
         refuse_for=frozenset({"lead.one@nhs.example"}), fail_for=frozenset({"lead.three@nhs.example"})
     )
@@ -295,7 +294,7 @@ def test_a_digest_every_contact_refuses_is_finished_undelivered_and_counted_as_f
     store: InMemoryCaseStore,
 ) -> None:
     sender = RecordingSender(refuse_for=frozenset(CONTACTS["QE1"]))
-    run = service(store, InMemorySendingLedger(), sender, CONTACTS).run(MONDAY)
+    run = service(store, InMemoryReminderLedger(), sender, CONTACTS).run(MONDAY)
     assert run.outcomes["QE1"] is DigestOutcome.UNDELIVERABLE
     assert run.failed_icbs() == ["QE1"] and run.refused_count == 2
     assert not run.needs_retry  # a retry could not mend it: an editor must correct the addresses
@@ -304,7 +303,7 @@ def test_a_digest_every_contact_refuses_is_finished_undelivered_and_counted_as_f
 def test_the_ledger_keeps_keys_of_addresses_only_while_unfinished_and_an_expiry(
     store: InMemoryCaseStore,
 ) -> None:
-    ledger = InMemorySendingLedger()
+    ledger = InMemoryReminderLedger()
     service(store, ledger, RecordingSender(fail_for=frozenset({"lead.two@nhs.example"})), CONTACTS).run(
         MONDAY
     )
@@ -335,7 +334,7 @@ def test_the_lease_outlasts_one_icbs_sends_but_not_the_function_and_its_first_re
 def test_a_crashed_runs_hold_is_not_called_sent_and_is_taken_over_after_its_lease(
     store: InMemoryCaseStore,
 ) -> None:
-    ledger = InMemorySendingLedger()
+    ledger = InMemoryReminderLedger()
     crashed = ledger.claim("QE1", "2026-W49", now=NOW, lease_seconds=LEASE_SECONDS, keep_until=NOW)
     assert isinstance(crashed, DigestClaim)  # then it "timed out"
     sender = RecordingSender()
@@ -347,7 +346,7 @@ def test_a_crashed_runs_hold_is_not_called_sent_and_is_taken_over_after_its_leas
 
 
 def test_no_digest_is_begun_without_time_left_to_finish_it(store: InMemoryCaseStore) -> None:
-    ledger, sender = InMemorySendingLedger(), RecordingSender()
+    ledger, sender = InMemoryReminderLedger(), RecordingSender()
     run = service(store, ledger, sender, CONTACTS).run(MONDAY, seconds_left=lambda: LEASE_SECONDS - 1)
     assert run.outcomes["QE1"] is DigestOutcome.FAILED and run.error_types["QE1"] == OUT_OF_TIME
     assert run.needs_retry and ledger.records == {} and sender.sent == []
@@ -363,7 +362,7 @@ def test_a_successors_digest_includes_its_predecessors_cases() -> None:
     old = make_case(icbCode=predecessor, reviewType="CSPR", stage="IN_PROGRESS", dateAdded="2026-03-02")
     store.cases[old.case_id] = old
     sender = RecordingSender()
-    run = service(store, InMemorySendingLedger(), sender, {successor: ["lead@nhs.example"]}).run(MONDAY)
+    run = service(store, InMemoryReminderLedger(), sender, {successor: ["lead@nhs.example"]}).run(MONDAY)
     assert run.outcomes[successor] is DigestOutcome.SENT
     assert predecessor not in run.outcomes  # a former ICB gets no digest of its own
     assert old.reference in sender.sent[0].personalisation["overdue"][0]

@@ -129,7 +129,7 @@ class DigestClaim:
     icb_code: str
     week: str
     token: str  # this run's own mark: only the holder may record, finish or release
-    sent_to: frozenset[str] = frozenset()  # keys of recipients an earlier, failed attempt reached
+    sent_to: frozenset[str] = frozenset()  # keys reached, or written down as being sent and never settled
     refused: frozenset[str] = frozenset()  # keys of recipients the email service refused for good
 
 
@@ -152,11 +152,18 @@ class ReminderLedger(Protocol):
         ``lease_seconds`` have run out may be taken over). The record may be deleted after
         ``keep_until``."""
 
+    def record_sending(self, claim: DigestClaim, recipient_key: str) -> None:
+        """About to send to this recipient: until settled, a later claim counts it as reached
+        (``sent_to``), since the email may have gone (DigestLost if the hold was lost)."""
+
     def record_sent(self, claim: DigestClaim, recipient_key: str) -> None:
         """Remember that this recipient has been sent the digest (DigestLost if the hold was lost)."""
 
     def record_refused(self, claim: DigestClaim, recipient_key: str) -> None:
         """Remember that the email service refused this recipient for good: not tried again this week."""
+
+    def record_not_sent(self, claim: DigestClaim, recipient_key: str) -> None:
+        """The email service did not take this email: a retry may send it."""
 
     def complete(self, claim: DigestClaim, *, reached: int, refused: int) -> None:
         """Mark the digest finished with how many recipients it reached and how many were refused:

@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from tracker.logic.ports import (
     CaseStore,
@@ -232,23 +231,12 @@ class RemindersIncomplete(Exception):
         self.summary = summary
 
 
-class SendingLedger(ReminderLedger, Protocol):
-    """The ledger with each send written down before it is made (belongs in ``ports.ReminderLedger``)."""
-
-    def record_sending(self, claim: DigestClaim, recipient_key: str) -> None:
-        """About to send to this recipient: until settled, a later claim counts it as reached
-        (``sent_to``), since the email may have gone (DigestLost if the hold was lost)."""
-
-    def record_not_sent(self, claim: DigestClaim, recipient_key: str) -> None:
-        """The email service did not take this email: a retry may send it."""
-
-
 class ReminderService:
     def __init__(
         self,
         cases: CaseStore,
         recipients: Callable[[str], list[str]],
-        ledger: SendingLedger,
+        ledger: ReminderLedger,
         sender: EmailSender,
         reference: ReferenceData,
         template_id: str,
