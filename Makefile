@@ -26,7 +26,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help browser layer-wheels install run test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
+.PHONY: help browser layer-wheels install run smoke test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -129,6 +129,13 @@ docs: install ## Regenerate docs/extracts.md, the extracts' data dictionary, fro
 
 synth: install ## Build the layer and synthesize the templates into cdk.out, offline (bundling included)
 	npx cdk synth --no-notices --quiet
+
+# A deployed stage's post-deploy check (make test runs the same command against the local stack):
+#   make smoke SMOKE_API=https://<api>/v1/ SMOKE_ICB=<test ICB> [SMOKE_BUCKET=<reporting bucket>]
+# with SCRT_SMOKE_TOKEN set to an icb_editor token of that ICB (and AWS credentials for the bucket).
+smoke: $(BIN)/.installed ## Check a deployed stage: read-only journeys, one synthetic case through submit, update, history, extract
+	@test -n "$(SMOKE_API)" -a -n "$(SMOKE_ICB)" || { echo "make smoke SMOKE_API=<stage URL> SMOKE_ICB=<test ICB> [SMOKE_BUCKET=<bucket>], with SCRT_SMOKE_TOKEN set" >&2; exit 2; }
+	$(BIN)/python -m tools.smoke --api "$(SMOKE_API)" --icb "$(SMOKE_ICB)" $(if $(SMOKE_BUCKET),--extracts-bucket "$(SMOKE_BUCKET)") $(SMOKE_ARGS)
 
 fuzz: install ## Long randomised runs: Schemathesis, access, bodies, races, faults (SCRT_FUZZ_EXAMPLES, _STEPS, _ROUNDS, _SEED)
 	SCRT_FUZZ=1 $(BIN)/pytest tests/fuzz -p no:cacheprovider

@@ -89,12 +89,12 @@ API_ENDPOINT_ACCESS_MODE = "STRICT"
 WAF_RATE_WINDOW_SECONDS = 300
 WAF_RATE_LIMIT_PER_CALLER = 600  # requests per window per Authorization header: 2/s sustained
 WAF_RATE_LIMIT_PER_IP = 20_000  # requests per window per source address: above the stage limit
+# Requests per window per address without an Authorization header: 5/s sustained, a tenth of the
+# stage's 50/s, yet far above a person's browsing (a page and its few cached assets every few seconds).
+WAF_RATE_LIMIT_ANONYMOUS_PER_IP = 1_500
 WAF_RETRY_AFTER_SECONDS = WAF_RATE_WINDOW_SECONDS
 WAF_LOG_GROUP_NAME = "aws-waf-logs-safeguarding-case-review-tracker"
 """Fixed (WAF only logs to groups named aws-waf-logs-*): so it lives in the stateful stack."""
-# The API's case routes, as WAF sees the URI path: /<stage>/cases... on the execute-api endpoint,
-# /cases... (or /<base path>/cases...) behind a custom domain.
-WAF_CASE_PATH_REGEX = r"^(/[^/]+)?/cases(/|$)"
 
 # Reserved concurrency caps each function so one runaway caller cannot starve the others.
 # Override per deployment with -c tracker:reservedConcurrency='{"name": n}'.

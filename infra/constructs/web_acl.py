@@ -70,9 +70,6 @@ BODY_RULE = "BodyAttacksOutsideCaseRoutes"
 CALLER_RATE_RULE = "RateLimitPerCaller"
 IP_RATE_RULE = "RateLimitPerIp"
 ANONYMOUS_RATE_RULE = "RateLimitWithoutTokenPerIp"
-# Requests per window per address without an Authorization header: 5/s sustained, a tenth of the
-# stage's 50/s, yet far above a person's browsing (a page and its few cached assets every few seconds).
-WAF_RATE_LIMIT_ANONYMOUS_PER_IP = 1_500
 # AWS WAF quotas that cannot be changed (https://docs.aws.amazon.com/waf/latest/developerguide/limits.html).
 WAF_REGEX_MAX_CHARS = 200
 WAF_REGEXES_PER_SET_MAX = 10
@@ -307,7 +304,7 @@ class WebAcl(Construct):
                 priority=len(rules),
                 statement=aws_wafv2.CfnWebACL.StatementProperty(
                     rate_based_statement=aws_wafv2.CfnWebACL.RateBasedStatementProperty(
-                        limit=WAF_RATE_LIMIT_ANONYMOUS_PER_IP,
+                        limit=constants.WAF_RATE_LIMIT_ANONYMOUS_PER_IP,
                         evaluation_window_sec=constants.WAF_RATE_WINDOW_SECONDS,
                         aggregate_key_type="IP",
                         scope_down_statement=_without_token(),

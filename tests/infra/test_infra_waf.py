@@ -23,7 +23,6 @@ from infra.constructs.web_acl import (
     CALLER_RATE_RULE,
     IP_RATE_RULE,
     RELAXED_ON_CASE_ROUTES,
-    WAF_RATE_LIMIT_ANONYMOUS_PER_IP,
     WAF_REGEX_MAX_CHARS,
 )
 from infra.routes import METHODS_WITH_BODY, PATH_PARAMETER_PATTERNS, ROUTES, Route
@@ -373,7 +372,7 @@ def test_requests_without_a_token_have_a_low_limit_per_address(synthesized: Synt
     rule = _rate_rule(acl, ANONYMOUS_RATE_RULE)
     statement = rule["Statement"]["RateBasedStatement"]
     assert statement["AggregateKeyType"] == "IP"
-    assert statement["Limit"] == WAF_RATE_LIMIT_ANONYMOUS_PER_IP
+    assert statement["Limit"] == constants.WAF_RATE_LIMIT_ANONYMOUS_PER_IP
     assert statement["EvaluationWindowSec"] == constants.WAF_RATE_WINDOW_SECONDS
     stage_per_window = constants.API_THROTTLE_RATE * constants.WAF_RATE_WINDOW_SECONDS
     assert WAF_MIN_RATE_LIMIT <= statement["Limit"] <= stage_per_window // 10

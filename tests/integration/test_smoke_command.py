@@ -6,7 +6,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,11 +65,19 @@ def _outcomes(output: str) -> dict[str, str]:
 
 
 def test_the_smoke_command_passes_against_the_local_stack(stack: LocalStack, token: TokenFactory) -> None:
-    """The command line the Makefile runs: token from the environment, bucket and S3 endpoint from
-    the stack's environment (what ``scrt env`` exports), exit 0 and every check passed."""
+    """``make smoke``, as an operator runs it after a deploy: token from the environment, bucket and
+    S3 endpoint from the stack's environment (what ``scrt env`` exports), exit 0 and every check passed."""
     secret = token("icb_editor", ICB)
-    result = subprocess.run(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "tools.smoke", "--api", stack.api_url, "--icb", ICB, "--extract-wait", "60"],
+    make = [
+        "make",
+        "--silent",
+        "--no-print-directory",
+        "smoke",
+        f"SMOKE_API={stack.api_url}",
+        f"SMOKE_ICB={ICB}",
+    ]
+    result = subprocess.run(  # noqa: S603 - our own Makefile target, fixed arguments
+        [*make, "SMOKE_ARGS=--extract-wait 60"],
         cwd=ROOT,
         env={**os.environ, smoke.TOKEN_ENV: secret},
         capture_output=True,
