@@ -214,3 +214,14 @@ def test_url_answers_are_the_free_text_answers() -> None:
     assert pii.url_identifier_problem("https://reports.example.org/r?n=943+476+5919") == REFUSED_NHS
     assert pii.url_identifier_problem("https://reports.example.org/r?p=ZZ99%2B3VZ") == REFUSED_POSTCODE
     assert pii.url_identifier_problem("https://reports.example.org/r?ref=QE1-2026-0007") is None
+
+
+def test_every_round_of_decoding_a_url_is_read() -> None:
+    assert pii.url_readings("r?q=a%2520b+c") == ["r?q=a%2520b+c", "r?q=a%20b c", "r?q=a b c"]
+    assert pii.url_readings("plain") == ["plain"]
+    # Decoding "%0A" once more would eat the postcode written with a % between its codes.
+    assert pii.url_identifier_problem("https://reports.example.org/r?q=A0%250AA") == REFUSED_POSTCODE
+    assert (
+        pii.url_identifier_problem("https://reports.example.org/r?q=A0%250AA%20943%20476%205919")
+        == REFUSED_NHS
+    )

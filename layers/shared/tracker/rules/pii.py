@@ -27,8 +27,8 @@ How text is read:
    pseudo-postcodes such as ``ZZ99 3VZ`` use them, and a mistyped postcode identifies as well). A
    district alone (``ZZ1``) is allowed.
 4. A URL (``url_identifier_problem``) is read as its percent-decoded text, decoded again while
-   that changes anything (double encoding), with ``+`` as a space: an NHS number in a query
-   string is refused like one in free text.
+   that changes anything (double encoding), with ``+`` as a space, and each of those readings is
+   checked: an NHS number in a query string is refused like one in free text.
 
 Choices that keep false positives sensible:
 
@@ -205,16 +205,29 @@ def patient_identifier_problem(text: str) -> str | None:
     return None
 
 
+def url_readings(url: str) -> list[str]:
+    """A URL as a person may read it: as written, then percent-decoded with ``+`` as a space, again
+    and again while that changes anything (double encoding)."""
+    # Every round is read, not only the last: decoding once more can eat an identifier that was
+    # written with a % in it ("A0%250AA" is "A0%0AA", a postcode, before it is "A0\nA").
+    # A round that changes the text either shortens it (a %XX becomes one character) or only turns
+    # + into spaces, so this ends.
+    readings = [url]
+    while (decoded := unquote(readings[-1].replace("+", " "), errors="replace")) != readings[-1]:
+        readings.append(decoded)
+    return readings
+
+
 def url_text(url: str) -> str:
     """A URL as a person reads it: percent-decoded (repeatedly, for double encoding), ``+`` as space."""
-    # Until nothing changes, however many times it was encoded: a round that changes the text
-    # either shortens it (a %XX becomes one character) or only turns + into spaces, so this ends.
-    text = url
-    while (decoded := unquote(text.replace("+", " "), errors="replace")) != text:
-        text = decoded
-    return text
+    return url_readings(url)[-1]
 
 
 def url_identifier_problem(url: str) -> str | None:
-    """``patient_identifier_problem`` for a URL: its path and query are read percent-decoded."""
-    return patient_identifier_problem(url_text(url))
+    """``patient_identifier_problem`` for a URL: its path and query are read percent-decoded, each
+    round of decoding on its own."""
+    for reading in reversed(url_readings(url)):
+        problem = patient_identifier_problem(reading)
+        if problem:
+            return problem
+    return None
