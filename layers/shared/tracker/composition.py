@@ -223,7 +223,7 @@ def _web_client_secret() -> "Expiring[str | None]":
 @_once
 def web_app() -> "WebApp":
     from tracker.auth.claims import ClaimNames
-    from tracker.web.app import Claims, WebApp
+    from tracker.web.app import WebApp
     from tracker.web.oidc import OidcClient, OidcClientConfig
     from tracker.web.session import CookieSealer
 
@@ -252,7 +252,7 @@ def web_app() -> "WebApp":
         reference=reference_data,
         case_service=case_service,
         latest_summary=_latest_summary,
-        claims=Claims(claim_names.role, claim_names.org, claim_names.sub),
+        claims=claim_names,
         ended_sessions=ended_sessions,
     )
 

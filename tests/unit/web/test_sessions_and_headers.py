@@ -195,6 +195,21 @@ def test_a_callback_whose_state_does_not_match_is_refused(web: Harness) -> None:
     assert not any(h.startswith(web.app.cookies.session_name) for h in back.headers.get("Set-Cookie", []))
 
 
+@pytest.mark.parametrize("sub", [None, "", 7, {"id": "u"}])
+def test_an_identity_without_a_user_gets_no_session_and_no_placeholder_user(web: Harness, sub: Any) -> None:
+    """The app itself refuses it (not only the OIDC client): no session as "unknown" shared by all."""
+    sign_in_cookie, state = _start(web)
+    web.oidc.claims = {"role": "icb_editor", "org": "QE1"} | ({} if sub is None else {"sub": sub})
+
+    back = web.request("GET", "/app/callback", query={"code": "c", "state": state}, cookie=sign_in_cookie)
+
+    assert back.status == 400
+    assert not any(
+        h.startswith(f"{web.app.cookies.session_name}=") and "Max-Age=0" not in h
+        for h in back.headers.get("Set-Cookie", [])
+    )
+
+
 @pytest.mark.parametrize(
     "claims",
     [

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from tracker.access import AccessPolicy, Caller, is_known_org
+from tracker.auth.claims import ClaimNames, claim
 from tracker.errors import DomainError, FieldError, NotAllowed, NotVisible, Unauthenticated, UnreadableInput
 from tracker.models.enums import Role
 from tracker.observability import logger
@@ -83,11 +84,7 @@ def cookie_policy_for(base_url: str) -> CookiePolicy:
     raise ValueError("WEB_BASE_URL must be https:// (http:// only on loopback, for the local stack)")
 
 
-@dataclass(frozen=True)
-class Claims:
-    role: str
-    org: str
-    sub: str
+DEFAULT_CLAIM_NAMES = ClaimNames()
 
 
 @dataclass
@@ -118,7 +115,7 @@ class WebApp:
         reference: Callable[[], ReferenceData],
         case_service: Callable[[], Any],
         latest_summary: Callable[[], Any],
-        claims: Claims = Claims("role", "org", "sub"),
+        claims: ClaimNames = DEFAULT_CLAIM_NAMES,
         contact_service: Callable[[], Any] | None = None,
         ended_sessions: Callable[[], EndedSessions],
     ) -> None:
@@ -294,11 +291,11 @@ class WebApp:
         except SignInFailed as failure:
             logger.warning("sign-in refused", extra={"reason": str(failure)})
             return self.page("sign_in_failed.html", context, 400)
-        role_name, org, sub = (
-            claims.get(self.claims.role),
-            claims.get(self.claims.org),
-            claims.get(self.claims.sub),
-        )
+        sub = self.claims.subject(claims)
+        if sub is None:  # nobody: never a session shared under a placeholder name
+            logger.warning("sign-in refused", extra={"reason": f"no user claim ({self.claims.sub})"})
+            return self.page("sign_in_failed.html", context, 400)
+        role_name, org = claim(claims, self.claims.role), claim(claims, self.claims.org)
         try:
             role = Role(str(role_name))
         except ValueError:
@@ -307,7 +304,7 @@ class WebApp:
             response = self.error_page(context, 403)
             response.cookies.append(self.cookies.expired(self.cookies.sign_in_name))
             return response
-        session = self.sealer.new_session(str(sub or "unknown"), role.value, org)
+        session = self.sealer.new_session(sub, role.value, org)
         response = redirect(self.url(pending.next_path), 303)
         response.cookies.append(self.cookies.expired(self.cookies.sign_in_name))
         response.cookies.append(
