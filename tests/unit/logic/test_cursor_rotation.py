@@ -4,7 +4,7 @@ import pytest
 from moto import mock_aws
 
 from tracker import settings
-from tracker.dal.secrets import ExpiringCodec, load_cursor_codec
+from tracker.dal.secrets import Expiring, load_cursor_codec
 from tracker.errors import UnreadableInput
 from tracker.logic.cursor import CursorCodec
 
@@ -41,7 +41,7 @@ def test_the_secret_versions_feed_the_codec_and_a_rotation_is_picked_up_within_t
         arn = client.create_secret(Name="scrt-cursor-test", SecretString=OLD.decode())["ARN"]
         config = settings.Settings.from_environ({settings.CURSOR_SIGNING_KEY_SECRET_ARN: arn})
         clock = [0.0]
-        codecs = ExpiringCodec(lambda: load_cursor_codec(config, lambda: client), 3600, lambda: clock[0])
+        codecs = Expiring(lambda: load_cursor_codec(config, lambda: client), 3600, lambda: clock[0])
         before = codecs().encode("position-1", "scope")
 
         # The rotation moves AWSCURRENT to the new value and AWSPREVIOUS to the old one.

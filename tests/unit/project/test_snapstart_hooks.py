@@ -107,13 +107,13 @@ def test_fetched_signing_keys_are_fetched_again_after_a_restore() -> None:
         return {"keys": [{"kty": "oct", "k": "c3ludGhldGljLXRlc3Qta2V5", "kid": "k0", "use": "sig"}]}
 
     keys = SigningKeys("https://idp.invalid/jwks", 300, fetch=fetch, clock=lambda: now[0])
-    keys.signing_key("k0")
-    keys.signing_key("k0")
+    keys.named("k0")
+    keys.named("k0")
     assert len(fetches) == 1  # kept for its lifespan
     # A restored container's monotonic clock can be behind the one the document was fetched by.
     now[0] = 10.0
-    keys.signing_key("k0")
+    keys.named("k0")
     assert len(fetches) == 2
     keys.forget()
-    keys.signing_key("k0")
+    keys.named("k0")
     assert len(fetches) == 3

@@ -103,12 +103,6 @@ class SigningKeys(KeySetCache):
                 continue  # key material PyJWT cannot read verifies nothing
         return keys
 
-    def signing_key(self, kid: str) -> PyJWK:
-        """The first key named ``kid``, whatever its algorithm (the document fetched as for a token)."""
-        for jwk in self.named(kid):
-            return PyJWK(dict(jwk))
-        raise InvalidToken(f"no signing key {kid!r} in the identity provider's JWKS")
-
 
 class TokenVerifier:
     def __init__(self, settings: AuthSettings, signing_keys: SigningKeys | None = None) -> None:

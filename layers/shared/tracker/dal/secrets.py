@@ -102,7 +102,3 @@ class Expiring(Generic[T]):
 
     def reload(self) -> T:
         return self._value(self._min_reload)
-
-
-ExpiringCodec = Expiring
-"""The cursor codec's name for it (``Expiring[CursorCodec]``)."""
