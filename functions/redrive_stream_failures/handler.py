@@ -1,6 +1,7 @@
 """Operator-invoked: republish the cases named by the stream's failure records.
 
-    aws lambda invoke --function-name <RedriveStreamFailures function> /dev/stdout
+It may run for up to 15 minutes: invoke it as docs/deploy.md's runbook says (a read timeout above
+that, and no CLI retry, so one run is never started twice).
 
 Safe to run at any time and any number of times (see ``tracker.extracts.redrive``).
 """

@@ -144,8 +144,9 @@ class CaseStore(Construct):
         The cursor signing key: a rotation puts a new value as AWSCURRENT (signs new cursors);
         Secrets Manager moves the one before to AWSPREVIOUS, which still verifies cursors issued
         before the rotation, so paging in flight survives one rotation.
-        The web app's session key: sessions sealed before a rotation no longer open, so a rotation
-        asks everyone signed in to sign in again (sessions last 30 idle minutes anyway).
+        The web app's session key: the same, for cookies: the web app seals with AWSCURRENT and
+        opens with either version, and reads the secret again when a cookie no key it holds opens,
+        so a rotation signs nobody out.
         """
         self.rotation_function = TrackerFunction(
             self,
