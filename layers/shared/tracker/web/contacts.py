@@ -15,7 +15,6 @@ from tracker.access import Caller
 from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput, VersionMismatch
 from tracker.logic.commands import (
     MAX_PAGE_SIZE,
-    ContactsHistoryPage,
     ReadContactsHistory,
     ReplaceContacts,
     VersionCondition,
@@ -27,7 +26,8 @@ from tracker.web.app import APP_PREFIX, Context, WebApp
 from tracker.web.forms import FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
-from tracker.web.paging import HISTORY_PAGE_SIZE, history_window
+from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
+from tracker.web.rendering import render_macro
 
 EMAILS_FIELD = "emails"
 VERSION_FIELD = "version"
@@ -72,13 +72,6 @@ class Conflict:
     mine: list[str] = field(default_factory=list)
 
 
-def _history_page(app: WebApp, context: Context, icb_code: str, after: int) -> ContactsHistoryPage:
-    """One page of the contacts' history per view: a long history is paged, never read whole."""
-    caller = context.require_caller()
-    command = ReadContactsHistory(icb_code, HISTORY_PAGE_SIZE, after_version=after)
-    return app.contact_service().history(caller, command)
-
-
 def _changes_since(
     app: WebApp, caller: Caller, icb_code: str, based_on: int, latest: int
 ) -> list[ContactsChange] | None:
@@ -94,20 +87,15 @@ def _changes_since(
     return later
 
 
-def _history_rows(changes: list[ContactsChange]) -> list[dict[str, Any]]:
-    rows = []
-    for change in reversed(changes):  # newest first to read
-        stamp = change.model_dump(mode="json", by_alias=True)["changedAt"]
-        rows.append(
-            {
-                "version": change.version,
-                "when": format_time(stamp),
-                "who": change.changed_by,
-                "before": change.before,
-                "after": change.after,
-            }
-        )
-    return rows
+def _history_row(change: ContactsChange) -> dict[str, Any]:
+    stamp = change.model_dump(mode="json", by_alias=True)["changedAt"]
+    return {
+        "version": change.version,
+        "when": format_time(stamp),
+        "who": change.changed_by,
+        "before": change.before,
+        "after": change.after,
+    }
 
 
 def _icb_name(app: WebApp, code: str) -> str:
@@ -128,27 +116,44 @@ def _render(
 ) -> WebResponse:
     caller = context.require_caller()
     own_url = app.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts")
-    window = history_window(own_url, context.request, contacts.version)
-    history = _history_page(app, context, contacts.icb_code, window.after)
+    # One page of the contacts' history per view: a long history is paged, never read whole.
+    window = history_window(context.request, contacts.version)
+    service = app.contact_service()
+    changes = read_window(
+        window,
+        lambda after, limit: service.history(
+            caller, ReadContactsHistory(contacts.icb_code, limit, after_version=after)
+        ),
+    )
     updated = contacts.model_dump(mode="json", by_alias=True).get("updatedAt")
-    return app.page(
-        "contacts.html",
-        context,
-        status,
-        icb=_icb_name(app, contacts.icb_code),
-        contacts=contacts,
-        updated=format_time(updated) if updated else "",
-        history=_history_rows(history.items),
-        history_links=window.links,
-        may_change=may_change_contacts(caller),
-        typed="\n".join(contacts.emails) if typed is None else typed,
-        version=contacts.version if version is None else version,
-        errors=errors or FormErrors(),
-        conflict=conflict,
-        max_contacts=MAX_CONTACTS,
-        saved=context.request.query_value("saved") == "1",
-        action=own_url,
-        emails_field=EMAILS_FIELD,
+
+    def render(history: ShownHistory) -> WebResponse:
+        return app.page(
+            "contacts.html",
+            context,
+            status,
+            icb=_icb_name(app, contacts.icb_code),
+            contacts=contacts,
+            updated=format_time(updated) if updated else "",
+            history=history,
+            may_change=may_change_contacts(caller),
+            typed="\n".join(contacts.emails) if typed is None else typed,
+            version=contacts.version if version is None else version,
+            errors=errors or FormErrors(),
+            conflict=conflict,
+            max_contacts=MAX_CONTACTS,
+            saved=context.request.query_value("saved") == "1",
+            action=own_url,
+            emails_field=EMAILS_FIELD,
+        )
+
+    return page_with_history(
+        render,
+        own_url,
+        window,
+        changes,
+        lambda change: render_macro(HISTORY_TEMPLATE, "contacts_version", _history_row(change)),
+        contacts.version,
     )
 
 

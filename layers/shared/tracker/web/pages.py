@@ -32,7 +32,8 @@ from tracker.web.labels import (
     organisation_name,
     value_label,
 )
-from tracker.web.paging import HISTORY_PAGE_SIZE, history_window
+from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
+from tracker.web.rendering import render_macro
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20
@@ -334,39 +335,44 @@ def _icb_options(app: WebApp, caller: Caller) -> list[tuple[str, str]]:
 def case_page(app: WebApp, context: Context) -> WebResponse:
     caller = context.require_caller()
     case_id = context.request.path_parameters.get("caseId", "")
-    case = app.case_service().get(caller, case_id)
+    service = app.case_service()
+    case = service.get(caller, case_id)
     document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
     hidden = app.policy.hidden_fields(caller)
-    request = context.request
+    named = provider_namer(app)
     # One page of the history per view, the newest first (a long history is paged, never read whole).
-    window = history_window(app.url(f"{APP_PREFIX}/cases/{case_id}"), request, case.version)
-    history = app.case_service().history(
-        caller, ReadHistory(case_id, HISTORY_PAGE_SIZE, after_version=window.after)
+    window = history_window(context.request, case.version)
+    versions = read_window(
+        window, lambda after, limit: service.history(caller, ReadHistory(case_id, limit, after_version=after))
     )
-    return app.page(
-        "case.html",
-        context,
-        case=case,
-        summary_rows=case_rows(app, document, hidden),
-        deadlines=deadline_rows(case),
-        overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
-        recommendations=document.get("recommendations", []),
-        show=show,
-        provider_name=provider_namer(app),
-        history=history_rows(history.items, provider_namer(app), hidden),
-        history_links=window.links,
-        history_span=_span(history.items, case.version),
-        may_edit=may_edit(app, caller, case),
-        edit_sections=_edit_sections(caller, case) if may_edit(app, caller, case) else [],
-        saved=context.request.query_value("saved") == "1",
+    shown = {row["version"]: row for row in history_rows(versions, named, hidden)}
+    may_change = may_edit(app, caller, case)
+
+    def render(history: ShownHistory) -> WebResponse:
+        return app.page(
+            "case.html",
+            context,
+            case=case,
+            summary_rows=case_rows(app, document, hidden),
+            deadlines=deadline_rows(case),
+            overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
+            recommendations=document.get("recommendations", []),
+            show=show,
+            provider_name=named,
+            history=history,
+            may_edit=may_change,
+            edit_sections=_edit_sections(caller, case) if may_change else [],
+            saved=context.request.query_value("saved") == "1",
+        )
+
+    return page_with_history(
+        render,
+        app.url(f"{APP_PREFIX}/cases/{case_id}"),
+        window,
+        versions,
+        lambda entry: render_macro(HISTORY_TEMPLATE, "case_version", shown[entry.version]),
+        case.version,
     )
-
-
-def _span(entries: list[Any], latest: int) -> dict[str, int] | None:
-    """Which versions a page of history shows, when it is not the whole history."""
-    if not entries or (entries[0].version == 1 and entries[-1].version >= latest):
-        return None
-    return {"first": entries[0].version, "last": entries[-1].version, "latest": latest}
 
 
 # --- editing --------------------------------------------------------------------------------------

@@ -12,9 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from markupsafe import Markup
 
 STATIC_PACKAGE = "tracker.web"
 _LOCK = threading.Lock()
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+"""The bytes a page's body may take in its Lambda response (``carried_bytes``): Lambda refuses a
+response payload above 6 MiB (API Gateway then answers 502), and the rest is left for the status,
+headers and cookies."""
+
+
+def carried_bytes(text: str) -> int:
+    """The UTF-8 bytes ``text`` takes in a Lambda proxy response's body: a JSON string as the
+    Python 3.12+ runtime writes it (non-ASCII unescaped, quotes, backslashes and line breaks
+    escaped), less its two quotes. Characters, not bytes, would count a 4-byte character once."""
+    return len(json.dumps(text, ensure_ascii=False).encode()) - 2
 
 
 @lru_cache(maxsize=1)
@@ -113,3 +126,10 @@ def warm() -> list[str]:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def render_macro(template: str, macro: str, *arguments: Any) -> "Markup":
+    """One macro of a template, called with ``arguments``: a part of a page, measured before the
+    page is put together (a history version, to fit the page's byte budget)."""
+    rendered: Markup = getattr(environment().get_template(template).module, macro)(*arguments)
+    return rendered
