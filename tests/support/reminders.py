@@ -5,7 +5,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from tracker.logic.ports import DigestClaim, DigestLost, DigestTaken, EmailRefused, VersionConflict
+from tracker.logic.ports import (
+    DigestClaim,
+    DigestLost,
+    DigestTaken,
+    EmailOutcomeUnknown,
+    EmailRefused,
+    VersionConflict,
+)
 from tracker.models.contacts import ContactsChange, IcbContacts
 
 
@@ -105,15 +112,20 @@ class Sent:
 
 class RecordingSender:
     """Keeps every email; ``fail_for`` recipients fail as Notify may for a while (an outage),
-    ``refuse_for`` recipients as Notify does for good (400: an address it will not send to)."""
+    ``refuse_for`` recipients as Notify does for good (400: an address it will not send to), and
+    ``unanswered_for`` recipients' emails are taken (kept in ``sent``) but the answer times out."""
 
     def __init__(
-        self, fail_for: frozenset[str] = frozenset(), refuse_for: frozenset[str] = frozenset()
+        self,
+        fail_for: frozenset[str] = frozenset(),
+        refuse_for: frozenset[str] = frozenset(),
+        unanswered_for: frozenset[str] = frozenset(),
     ) -> None:
         self.sent: list[Sent] = []
         self.attempts: list[str] = []
         self.fail_for = set(fail_for)
         self.refuse_for = set(refuse_for)
+        self.unanswered_for = set(unanswered_for)
 
     def send(
         self, recipient: str, template_id: str, personalisation: dict[str, str | list[str]], reference: str
@@ -124,3 +136,5 @@ class RecordingSender:
         if recipient in self.fail_for:
             raise ConnectionError("synthetic Notify failure")
         self.sent.append(Sent(recipient, template_id, dict(personalisation), reference))
+        if recipient in self.unanswered_for:
+            raise EmailOutcomeUnknown("ReadTimeout")

@@ -4,15 +4,10 @@ after Notify accepted the email (a throttled write): the retry must not e-mail t
 The fault is injected at the DynamoDB client: the write recording a recipient as reached raises the
 throttling error the SDK raises once its own retries are spent."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import boto3
-import pytest
-from moto import mock_aws
-
-from tests.support.api import CASES_TABLE, create_tables
+from tests.support.api import CASES_TABLE
 from tests.support.memory import InMemoryCaseStore
 from tests.support.reminders import RecordingSender
 from tests.unit.reminders.test_reminder_digest import (
@@ -25,6 +20,7 @@ from tests.unit.reminders.test_reminder_digest import (
     recommendation,
 )
 from tracker.dal.reminder_ledger import REACHED_KEYS, DynamoReminderLedger
+from tracker.logic.ports import EmailSender
 from tracker.logic.reminders import LEASE_SECONDS, DigestOutcome, ReminderService
 from tracker.reference import reference_data
 
@@ -55,14 +51,6 @@ class ThrottleRecordingReached:
         return self._update_item(**request)
 
 
-@pytest.fixture
-def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-2")
-        create_tables(client)
-        yield client
-
-
 def overdue_cases() -> InMemoryCaseStore:
     store = InMemoryCaseStore()
     case = make_case(
@@ -76,7 +64,7 @@ def overdue_cases() -> InMemoryCaseStore:
 
 
 def reminder_service(
-    store: InMemoryCaseStore, ledger: DynamoReminderLedger, sender: RecordingSender, clock: Clock
+    store: InMemoryCaseStore, ledger: DynamoReminderLedger, sender: EmailSender, clock: Clock
 ) -> ReminderService:
     return ReminderService(
         store,

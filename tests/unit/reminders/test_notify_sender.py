@@ -2,28 +2,35 @@
 (path, signed bearer token, body), how Notify's refusals and failures reach the domain, its
 timeout; and the API key read from Secrets Manager (moto)."""
 
-import json
-import threading
+import socket
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import boto3
 import jwt
 import pytest
+import requests
 from moto import mock_aws
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 
+from tests.support.notify_stub import NotifyStub
 from tracker import settings
 from tracker.dal.notify import (
     CONNECT_TIMEOUT_SECONDS,
     READ_TIMEOUT_SECONDS,
     NotifyEmailSender,
     load_notify_api_key,
+    never_reached_notify,
 )
-from tracker.logic.ports import EmailNotSent, EmailRefused
+from tracker.logic.ports import EmailNotSent, EmailOutcomeUnknown, EmailRefused
 from tracker.logic.reminders import SEND_TIMEOUT_SECONDS
 
 TEMPLATE = str(uuid.uuid4())
@@ -32,60 +39,6 @@ PERSONALISATION: dict[str, str | list[str]] = {
     "overdue": ["QE1-2026-0001: CSPR, stage IN_PROGRESS, publication due 2026-11-20"],
     "due_soon": ["none"],
 }
-
-
-@dataclass
-class NotifyStub:
-    """What the stand-in received, and what it answers next (status, seconds to wait first)."""
-
-    url: str = ""
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    status: int = 201
-    delay: float = 0.0
-
-
-@pytest.fixture
-def notify(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotifyStub]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # loopback only, whatever proxy the shell sets
-    stub = NotifyStub()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            stub.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
-            time.sleep(stub.delay)
-            answer = json.dumps(
-                {"id": str(uuid.uuid4())}
-                if stub.status < 400
-                else {"status_code": stub.status, "errors": [{"error": "BadRequestError", "message": "x"}]}
-            ).encode()
-            try:
-                self.send_response(stub.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-            except OSError:
-                pass  # the client gave up waiting (the timeout test)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield stub
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture
-def api_key() -> tuple[str, str, str]:
-    """A key in Notify's format, ``<name>-<service id>-<secret>``, made up for this run."""
-    service_id, secret = str(uuid.uuid4()), str(uuid.uuid4())
-    return f"scrt_test-{service_id}-{secret}", service_id, secret
 
 
 def test_an_email_is_posted_with_a_signed_token_and_the_template_fields(
@@ -122,15 +75,54 @@ def test_notifys_refusals_and_failures_become_the_domains_errors_with_the_status
     assert raised.value.__suppress_context__  # Notify's answer is not chained into a traceback
 
 
-def test_a_slow_answer_times_out_as_a_failure_that_may_pass(
+def test_a_slow_answer_times_out_as_an_outcome_unknown_not_as_not_sent(
     notify: NotifyStub, api_key: tuple[str, str, str]
 ) -> None:
+    """The request reached Notify (which may have taken the email) and the answer did not come in
+    time: resending could e-mail the contact twice, so it is not reported as "not sent"."""
     notify.delay = 2.0
     sender = NotifyEmailSender(lambda: api_key[0], notify.url, timeout=(1.0, 0.3))
     started = time.monotonic()
-    with pytest.raises(EmailNotSent):
+    with pytest.raises(EmailOutcomeUnknown) as raised:
         sender.send("lead.one@nhs.example", TEMPLATE, PERSONALISATION, "digest-QE1-2026-W49")
     assert time.monotonic() - started < 1.5
+    assert len(notify.requests) == 1  # it did reach Notify
+    assert raised.value.reason == "ReadTimeout"
+    assert "nhs.example" not in str(raised.value) and raised.value.__suppress_context__
+
+
+def test_a_connection_cut_after_the_request_was_sent_is_an_outcome_unknown(
+    notify: NotifyStub, api_key: tuple[str, str, str]
+) -> None:
+    notify.reset_for.add("lead.one@nhs.example")
+    sender = NotifyEmailSender(lambda: api_key[0], notify.url)
+    with pytest.raises(EmailOutcomeUnknown) as raised:
+        sender.send("lead.one@nhs.example", TEMPLATE, PERSONALISATION, "digest-QE1-2026-W49")
+    assert len(notify.requests) == 1
+    assert raised.value.reason == "ConnectionError"
+    assert "nhs.example" not in str(raised.value)
+
+
+def test_a_refused_connection_is_not_sent_with_no_status(api_key: tuple[str, str, str]) -> None:
+    """Nothing reached Notify: a retry may send it (the client reports a made-up 503, not kept)."""
+    with socket.socket() as unused:  # a loopback port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    sender = NotifyEmailSender(lambda: api_key[0], url)
+    with pytest.raises(EmailNotSent) as raised:
+        sender.send("lead.one@nhs.example", TEMPLATE, PERSONALISATION, "digest-QE1-2026-W49")
+    assert raised.value.status is None and str(raised.value) == "not sent: no answer"
+
+
+def test_an_acceptance_whose_answer_cannot_be_read_counts_as_sent(
+    notify: NotifyStub, api_key: tuple[str, str, str]
+) -> None:
+    """Notify answered 201 (it took the email) with a body that is not JSON: sent, not "not sent"."""
+    notify.unreadable_answer = True
+    NotifyEmailSender(lambda: api_key[0], notify.url).send(
+        "lead.one@nhs.example", TEMPLATE, PERSONALISATION, "digest-QE1-2026-W49"
+    )
+    assert len(notify.requests) == 1
 
 
 def test_the_default_timeouts_add_up_to_the_domains_bound_on_one_send() -> None:
@@ -149,3 +141,32 @@ def test_the_api_key_is_read_from_the_secret_named_by_its_arn() -> None:
         missing = settings.Settings.from_environ({})
         with pytest.raises(settings.ConfigurationError):
             load_notify_api_key(missing, lambda: client)
+
+
+def _no_connection(reason: Exception) -> Exception:
+    """What requests raises when urllib3 could not connect (it gives up at once: no retries).
+    The pools and connections urllib3 would name are left out (None): nothing reads them."""
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/v2/notifications/email", reason))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("failure", "never_left"),
+    [
+        (_no_connection(NewConnectionError(None, "[Errno 111] Connection refused")), True),  # type: ignore[arg-type]
+        (_no_connection(NameResolutionError("notify.example", None, socket.gaierror())), True),  # type: ignore[arg-type]
+        (requests.exceptions.ConnectTimeout(_no_connection(ConnectTimeoutError()).args[0]), True),
+        (requests.exceptions.ReadTimeout("read timed out"), False),
+        (
+            requests.exceptions.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())),
+            False,
+        ),
+        (requests.exceptions.ConnectionError(ReadTimeoutError(None, "/", "read timed out")), False),  # type: ignore[arg-type]
+        (requests.exceptions.SSLError(_no_connection(SSLError("bad record mac")).args[0]), False),
+        (requests.exceptions.ChunkedEncodingError("connection broken"), False),
+        (None, False),
+    ],
+)
+def test_only_a_connection_never_made_counts_as_never_reaching_notify(
+    failure: Exception | None, never_left: bool
+) -> None:
+    assert never_reached_notify(failure) is never_left

@@ -85,7 +85,7 @@ def test_the_function_sends_one_digest_per_icb_and_week_and_counts_it(
     output = capsys.readouterr().out
     metrics = _metrics(output)
     assert metrics["ReminderDigestsSent"] == [1.0] and metrics["ReminderDigestFailures"] == [0.0]
-    assert metrics["ReminderRecipientsRefused"] == [0.0]
+    assert metrics["ReminderRecipientsRefused"] == [0.0] and metrics["ReminderRecipientsUnconfirmed"] == [0.0]
     assert "lead.one@nhs.example" not in output and "ZZQ" not in output
     second = run_function()  # the scheduler's retry
     assert second["sent"] == [] and second["alreadySent"] == ["QE1"]
@@ -143,6 +143,36 @@ def test_a_refused_contact_is_counted_and_logged_without_its_address_and_the_run
     refused = next(record for record in caplog.records if record.getMessage().startswith("contacts refused"))
     assert refused.__dict__["refusedStatuses"] == {"QE1": [400]}
     assert "bad.address" not in output + caplog.text + json.dumps(refused.__dict__, default=str)
+
+
+def test_a_send_notify_did_not_answer_is_counted_logged_without_its_address_and_never_resent(
+    api: Api, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    api.submit(synthetic_case(comments="Synthetic restricted marker ZZR"))
+    contacts, change = _contacts_for("QE1", ["lead.one@nhs.example", "lead.two@nhs.example"])
+    composition.contact_store().put(contacts, change, expected_version=0)
+    sender = RecordingSender(unanswered_for=frozenset({"lead.one@nhs.example"}))
+    composition.install_email_sender(sender)
+    capsys.readouterr()
+    result = run_function()  # a retry could not tell whether it went: nothing to retry
+    assert result["sent"] == ["QE1"] and result["unconfirmedContacts"] == {"QE1": 1}
+    output = capsys.readouterr().out
+    metrics = _metrics(output)
+    assert metrics["ReminderRecipientsUnconfirmed"] == [1.0] and metrics["ReminderDigestFailures"] == [0.0]
+    unconfirmed = next(
+        record for record in caplog.records if record.getMessage().startswith("Notify did not")
+    )
+    assert unconfirmed.levelname == "WARNING"
+    assert unconfirmed.__dict__["unconfirmedReasons"] == {"QE1": ["ReadTimeout"]}
+    assert unconfirmed.__dict__["notifyReferences"] == [f"digest-QE1-{result['week']}"]
+    logged = output + caplog.text + json.dumps(unconfirmed.__dict__, default=str)
+    assert "nhs.example" not in logged and "ZZR" not in logged
+
+    sender.unanswered_for.clear()
+    again = run_function()  # a re-run that week
+    assert again["alreadySent"] == ["QE1"] and again["unconfirmedContacts"] == {}
+    assert _metrics(capsys.readouterr().out)["ReminderRecipientsUnconfirmed"] == [0.0]
+    assert sorted(mail.recipient for mail in sender.sent) == ["lead.one@nhs.example", "lead.two@nhs.example"]
 
 
 def test_a_hold_left_by_a_run_that_timed_out_is_a_failure_not_already_sent(

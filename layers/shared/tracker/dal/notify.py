@@ -3,8 +3,11 @@
 The API key lives in Secrets Manager and is read on first use only. Each request has a timeout,
 so one slow answer cannot hold a digest past its lease. Notify's answers (which may quote what was
 sent) are never logged nor put in an error: a failure becomes ``EmailRefused`` (a 4xx that
-resending cannot mend, such as an invalid address) or ``EmailNotSent`` (anything that may pass),
-each carrying the HTTP status alone.
+resending cannot mend, such as an invalid address), ``EmailNotSent`` (Notify answered with any
+other error, or was never reached: resending may succeed) or ``EmailOutcomeUnknown`` (the request
+may have reached Notify and no answer came: a read timeout, a connection cut, so resending could
+e-mail the contact twice). The client reports all three of the last as status 503; the error it
+chains tells them apart.
 """
 
 import logging
@@ -12,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tracker import settings
-from tracker.logic.ports import EmailNotSent, EmailRefused
+from tracker.logic.ports import EmailNotSent, EmailOutcomeUnknown, EmailRefused
 from tracker.logic.reminders import SEND_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
@@ -40,6 +43,21 @@ def load_notify_api_key(
 def is_refusal(status: int) -> bool:
     """Whether Notify's answer means resending this email can never succeed."""
     return 400 <= status < 500 and status not in PASSING_CLIENT_ERRORS
+
+
+def never_reached_notify(failure: BaseException | None) -> bool:
+    """Whether a request that got no answer certainly never left: no connection was made (refused,
+    unreachable, a name not resolved, or the connect timeout). Anything else (a read timeout, a
+    connection reset or closed, a TLS error) may come after Notify read the request."""
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+    if not isinstance(failure, RequestsConnectionError) or not failure.args:
+        return False
+    # requests wraps urllib3's MaxRetryError; connecting failed when its reason is
+    # ConnectTimeoutError (NewConnectionError, for refused and unresolved, is one).
+    retries = failure.args[0]
+    return isinstance(retries, MaxRetryError) and isinstance(retries.reason, ConnectTimeoutError)
 
 
 class NotifyEmailSender:
@@ -79,8 +97,14 @@ class NotifyEmailSender:
                 personalisation=personalisation,
                 reference=reference,
             )
-        except APIError as error:  # timeouts and refused connections arrive as one too (status 503)
+        except APIError as error:  # timeouts and lost connections arrive as one too (status 503)
+            if error.response is None:  # no answer: the client's 503 is made up
+                if never_reached_notify(error.__cause__):
+                    raise EmailNotSent(None) from None
+                raise EmailOutcomeUnknown(type(error.__cause__).__name__) from None
             status = error.status_code
+            if status < 400:
+                return  # Notify took it (201); only its answer's body could not be read
             if is_refusal(status):
                 raise EmailRefused(status) from None
             raise EmailNotSent(status) from None

@@ -8,8 +8,9 @@ the digest is unfinished: marking it sent replaces them with counts. Each record
 expiry (``expiresAt``, epoch seconds) for a table time-to-live to delete it by.
 
 A send is written down (``sendingKeys``) before it is made and moved to reached, refused or
-dropped after; a key still in ``sendingKeys`` when the digest is claimed again may have gone, so
-the claim hands it back among the reached (``sent_to``): it is never sent twice.
+dropped after, or left there when the email service's answer never came; a key still in
+``sendingKeys`` when the digest is claimed again may have gone, so the claim hands it back among
+the reached (``sent_to``): it is never sent twice.
 """
 
 import contextlib

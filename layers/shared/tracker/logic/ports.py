@@ -182,11 +182,24 @@ class EmailRefused(Exception):
 
 
 class EmailNotSent(Exception):
-    """The email may not have gone, for a reason that may pass (a timeout, an outage, a rate limit)."""
+    """The email service did not take the email, for a reason that may pass (an outage, a rate
+    limit, no connection): resending may succeed. ``status`` is None when no answer came."""
 
-    def __init__(self, status: int) -> None:
-        super().__init__(f"not sent: status {status}")
+    def __init__(self, status: int | None) -> None:
+        super().__init__("not sent: no answer" if status is None else f"not sent: status {status}")
         self.status = status
+
+
+class EmailOutcomeUnknown(Exception):
+    """The request reached the email service and no answer came back (a read timeout, a connection
+    cut after sending): the email may have gone, so resending could send it twice.
+
+    ``reason`` is the kind of failure (a type name), never the service's words.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"outcome unknown: {reason}")
+        self.reason = reason
 
 
 class EmailSender(Protocol):
@@ -194,4 +207,5 @@ class EmailSender(Protocol):
         self, recipient: str, template_id: str, personalisation: dict[str, str | list[str]], reference: str
     ) -> None:
         """Send one templated email (GOV.UK Notify in AWS, an outbox folder locally). Raise
-        EmailRefused when resending could never succeed; any other error counts as passing."""
+        EmailRefused when resending could never succeed, EmailOutcomeUnknown when the email may
+        have gone; any other error (EmailNotSent, say) means it did not go, and may pass."""

@@ -16,7 +16,9 @@ At most one digest per contact per week: each send is written down before it is 
 (``record_sending``) and settled after (sent, refused, or not sent). A send never settled (the
 ledger's write failed after the email service accepted it, or the run died in between) counts as
 made, so no retry sends it again: a contact may miss one week's digest in that rare case, never
-get two.
+get two. A send whose outcome is unknown (the request reached the email service and no answer came
+back) is left unsettled on purpose, counted as reached, and reported (``ReminderRun.unconfirmed``)
+for an operator to check with the email service.
 """
 
 import hashlib
@@ -30,6 +32,7 @@ from tracker.logic.ports import (
     DigestClaim,
     DigestLost,
     DigestTaken,
+    EmailOutcomeUnknown,
     EmailRefused,
     EmailSender,
     ReminderLedger,
@@ -178,13 +181,18 @@ def recipient_key(address: str) -> str:
     return hashlib.sha256(f"scrt-digest-recipient:{normalised}".encode()).hexdigest()
 
 
+def digest_reference(icb_code: str, week: str) -> str:
+    """The email service's ``reference`` of an ICB's digest for a week: how an operator finds it there."""
+    return f"digest-{icb_code}-{week}"
+
+
 def keep_until(week_start: date) -> datetime:
     """When a week's ledger record may go: ``KEEP_WEEKS`` after the week (Monday to Sunday) ends."""
     return datetime.combine(week_start + timedelta(weeks=1 + KEEP_WEEKS), time.min, tzinfo=UTC)
 
 
 class DigestOutcome(StrEnum):
-    SENT = "sent"  # finished: every contact not refused has it
+    SENT = "sent"  # finished: every contact not refused has it (an unconfirmed one may have it)
     ALREADY_SENT = "already_sent"  # this week's digest was finished before
     IN_PROGRESS = "in_progress"  # another run holds it unfinished (or took it over): not done yet
     NOTHING_DUE = "nothing_due"
@@ -207,6 +215,9 @@ class ReminderRun:
     outcomes: dict[str, DigestOutcome] = field(default_factory=dict)
     error_types: dict[str, str] = field(default_factory=dict)  # why an ICB failed: a type, never a message
     refused: dict[str, list[int]] = field(default_factory=dict)  # statuses of the contacts refused now
+    # Why each send of this run with no answer failed (a type name): it may have gone, so it is
+    # counted as reached and never resent.
+    unconfirmed: dict[str, list[str]] = field(default_factory=dict)
 
     def icbs(self, outcome: DigestOutcome) -> list[str]:
         return sorted(code for code, found in self.outcomes.items() if found is outcome)
@@ -221,6 +232,10 @@ class ReminderRun:
     @property
     def refused_count(self) -> int:
         return sum(len(statuses) for statuses in self.refused.values())
+
+    @property
+    def unconfirmed_count(self) -> int:
+        return sum(len(reasons) for reasons in self.unconfirmed.values())
 
 
 class RemindersIncomplete(Exception):
@@ -311,7 +326,7 @@ class ReminderService:
         self, claim: DigestClaim, recipients: list[str], fields: Personalisation, run: ReminderRun
     ) -> DigestOutcome:
         reached, refused = set(claim.sent_to), set(claim.refused)
-        reference = f"digest-{claim.icb_code}-{claim.week}"
+        reference = digest_reference(claim.icb_code, claim.week)
         first_error: Exception | None = None
         for recipient in recipients:
             key = recipient_key(recipient)
@@ -325,6 +340,11 @@ class ReminderService:
                 self._ledger.record_refused(claim, key)
                 refused.add(key)
                 run.refused.setdefault(claim.icb_code, []).append(error.status)
+                continue
+            except EmailOutcomeUnknown as error:
+                # It may have gone: left written down as being sent, so that no run sends it again.
+                reached.add(key)
+                run.unconfirmed.setdefault(claim.icb_code, []).append(error.reason)
                 continue
             except Exception as error:  # may pass: go on with the others, leave this one to the retry
                 first_error = first_error or error
