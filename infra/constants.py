@@ -140,6 +140,7 @@ REMINDER_SCHEDULE_MAX_EVENT_AGE = Duration.hours(6)
 REMINDER_FAILURES_METRIC = "ReminderDigestFailures"
 REMINDERS_SENT_METRIC = "ReminderDigestsSent"
 REMINDER_REFUSED_METRIC = "ReminderRecipientsRefused"
+REMINDER_UNCONFIRMED_METRIC = "ReminderRecipientsUnconfirmed"
 # Lambda's own retries of a failed asynchronous run (about 1 and 2 minutes later); the ledger
 # makes a retry send only what the failed run did not.
 REMINDER_ASYNC_RETRIES = 2

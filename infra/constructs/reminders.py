@@ -146,6 +146,14 @@ class Reminders(Construct):
         )
         monitoring.alarm(
             self,
+            "ReminderRecipientsUnconfirmed",
+            metric=monitoring.service_metric(constants.REMINDER_UNCONFIRMED_METRIC),
+            threshold=0,
+            description="GOV.UK Notify did not answer a digest send (it may have gone, and is not sent "
+            "again): look up the send_reminders log's notifyReferences in Notify.",
+        )
+        monitoring.alarm(
+            self,
             "ReminderDeadLetters",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(
                 statistic="Maximum", period=constants.ALARM_PERIOD

@@ -96,10 +96,16 @@ def test_metric_names_are_the_ones_the_function_emits() -> None:
     assert handler.DIGEST_FAILURES == constants.REMINDER_FAILURES_METRIC
     assert handler.DIGESTS_SENT == constants.REMINDERS_SENT_METRIC
     assert handler.RECIPIENTS_REFUSED == constants.REMINDER_REFUSED_METRIC
+    assert handler.RECIPIENTS_UNCONFIRMED == constants.REMINDER_UNCONFIRMED_METRIC
 
 
 def test_a_failed_digest_or_a_dead_letter_raises_an_alarm(synthesized: Synthesized) -> None:
-    for metric in (constants.REMINDER_FAILURES_METRIC, constants.REMINDER_REFUSED_METRIC):
+    metrics = (
+        constants.REMINDER_FAILURES_METRIC,
+        constants.REMINDER_REFUSED_METRIC,
+        constants.REMINDER_UNCONFIRMED_METRIC,
+    )
+    for metric in metrics:
         (alarm,) = alarms_on(
             synthesized, settings.METRICS_NAMESPACE, metric, {"service": settings.SERVICE_NAME}
         )
