@@ -11,14 +11,19 @@ characters that grow most, and of 4-byte characters; short pages link to each ot
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tests.conftest import synthetic_case
-from tests.unit.web.conftest import EDITOR, Harness, Page
+from tests.unit.web.conftest import EDITOR, OTHER_EDITOR, Harness, Page
+from tests.unit.web.test_pages import _post_edit, edit_form, edit_form_from, text_of
 from tracker.logic.cases import MAX_CASE_BYTES
-from tracker.logic.commands import UpdateCase, VersionCondition
+from tracker.logic.commands import ReplaceContacts, UpdateCase, VersionCondition
 from tracker.models.case import LONG_TEXT_MAX, RESTRICTED_TEXT_MAX, SHORT_TEXT_MAX
+from tracker.models.contacts import MAX_CONTACTS, MAX_EMAIL_LENGTH, MAX_LOCAL_PART_LENGTH
+from tracker.web.http import MAX_FORM_BYTES
+from tracker.web.pages import LIST_PAGE_SIZE, SHORTENED_NOTE
 from tracker.web.paging import HISTORY_PAGE_SIZE
+from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes
 
 LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous response payload limit: the whole proxy response, headers included."""
@@ -135,3 +140,89 @@ def test_a_case_of_the_largest_growing_versions_is_shown_whole_on_pages_within_l
     climbed = [version for page in newer for version in reversed(_versions_shown(page))]
     assert sorted(set(climbed)) == list(range(1, case.version + 1)), climbed
     assert climbed == sorted(climbed)  # never a step back down
+
+
+def _recommendation_rows(form: dict[str, list[str]], count: int, char: str) -> dict[str, list[str]]:
+    """``form`` (the recommendations section as read) with ``count`` rows of ``char`` text in place
+    of its rows."""
+    kept = {name: values for name, values in form.items() if not name.startswith("recommendations[")}
+    first_row = {
+        name.split(".", 1)[1]: values
+        for name, values in form.items()
+        if name.startswith("recommendations[0].")
+    }
+    for index in range(count):
+        row = {**first_row, "recommendationId": [f"R{index + 1}"]}
+        row.update(
+            text=[char * LONG_TEXT_MAX], evidence=[char * LONG_TEXT_MAX], owner=[char * SHORT_TEXT_MAX]
+        )
+        kept.update({f"recommendations[{index}].{part}": values for part, values in row.items()})
+    kept["recommendations-count"] = [str(count)]
+    return kept
+
+
+def test_a_conflict_over_the_largest_versions_fits_lambdas_limit_and_keeps_the_users_text(
+    web: Harness,
+) -> None:
+    case = web.submit(**largest_case(GROWING[0]))
+    read = edit_form(web, case.case_id, section="recommendations")  # opened at version 1
+    _update(web, case.case_id, 1, largest_case(GROWING[1], stage="IN_PROGRESS"), OTHER_EDITOR)
+    # The user's rows of '"' (five bytes on a page, three in the form) up to the form's size limit.
+    rows = max(
+        count
+        for count in range(1, 40)
+        if len(urlencode({**_recommendation_rows(read, count, '"'), "csrfToken": "x" * 64}, doseq=True))
+        <= MAX_FORM_BYTES
+    )
+    mine = _recommendation_rows(read, rows, '"')
+
+    page = _post_edit(web, case.case_id, mine)
+
+    assert page.status == 409
+    assert payload_bytes(page) <= LAMBDA_RESPONSE_LIMIT_BYTES, payload_bytes(page)
+    assert carried_bytes(page.body) <= MAX_BODY_BYTES, carried_bytes(page.body)  # 5,575,341 before
+    # What the user typed is never shortened: it is on the page whole, and in the form to save again.
+    form = edit_form_from(page.body)
+    assert form["recommendations-count"] == [str(rows + 1)]  # and a blank row to add another
+    assert [form[f"recommendations[{index}].evidence"] for index in range(rows)] == [
+        ['"' * LONG_TEXT_MAX]
+    ] * rows
+    assert text_of(page.body).count('"' * LONG_TEXT_MAX) >= 2 * rows  # the table's "you sent" and the form
+    # Someone else's values are shortened here, saying where the whole text is.
+    assert SHORTENED_NOTE.strip() in text_of(page.body)
+
+
+def test_the_case_list_of_the_largest_cases_fits_and_every_case_is_on_a_page(web: Harness) -> None:
+    """The list shows no case text, and a page the service cut at its byte budget links on."""
+    references = {web.submit(**largest_case(EMOJI)).reference for _ in range(LIST_PAGE_SIZE + 1)}
+    pages = _walk(web, web.request("GET", "/app/", caller=EDITOR), "Older cases")
+    assert max(payload_bytes(page) for page in pages) <= LAMBDA_RESPONSE_LIMIT_BYTES
+    listed = [
+        found
+        for page in pages
+        for found in re.findall(r'href="[^"]*/cases/[^"]+">(QE1-[0-9-]+)</a>', page.body)
+    ]
+    assert sorted(listed) == sorted(references)  # each once, none lost between pages
+    assert len(re.findall(r">QE1-[0-9-]+</a>", pages[0].body)) < LIST_PAGE_SIZE  # the service's cut
+
+
+def _largest_addresses(version: int) -> list[str]:
+    """``MAX_CONTACTS`` addresses of ``MAX_EMAIL_LENGTH`` characters, their local parts of '&'."""
+    addresses = []
+    for number in range(MAX_CONTACTS):
+        local = "&" * (MAX_LOCAL_PART_LENGTH - 4) + f"v{chr(97 + version % 26)}{chr(97 + number)}x"
+        domain_length = MAX_EMAIL_LENGTH - len(local) - 1 - len(".example")
+        labels = ["a" * 63] * (domain_length // 64) + ["b" * (domain_length % 64)]  # 63 and a dot each
+        addresses.append(f"{local}@{'.'.join(labels)}.example")
+    assert all(len(address) == MAX_EMAIL_LENGTH for address in addresses)
+    return addresses
+
+
+def test_the_contacts_history_of_the_largest_lists_fits_lambdas_limit(web: Harness) -> None:
+    for version in range(HISTORY_PAGE_SIZE + 2):
+        emails = {"emails": _largest_addresses(version)}
+        web.contacts.replace(EDITOR, ReplaceContacts("QE1", emails, VersionCondition(frozenset({version}))))
+    pages = _walk(web, web.request("GET", "/app/icbs/QE1/contacts", caller=EDITOR), "Older changes")
+    assert max(payload_bytes(page) for page in pages) <= LAMBDA_RESPONSE_LIMIT_BYTES
+    shown = [int(found) for page in pages for found in re.findall(r"Version (\d+):", page.body)]
+    assert shown == list(range(HISTORY_PAGE_SIZE + 2, 0, -1))

@@ -33,7 +33,7 @@ from tracker.web.labels import (
     value_label,
 )
 from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
-from tracker.web.rendering import render_macro
+from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes, render_macro
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20
@@ -475,6 +475,12 @@ def edit_submit(app: WebApp, context: Context) -> WebResponse:
     return redirect(app.url(f"{APP_PREFIX}/cases/{case_id}?saved=1"), 303)
 
 
+SHORTENED_VALUE_CHARS = 2_000
+"""How much of each value someone else saved a conflict page shows when the page would not fit
+``MAX_BODY_BYTES`` whole (every value of two versions of the largest case, and the user's own)."""
+SHORTENED_NOTE = " … (shortened here: the whole text is on the case page and in its history)"
+
+
 def _conflict(
     app: WebApp,
     context: Context,
@@ -494,45 +500,53 @@ def _conflict(
     hidden = app.policy.hidden_fields(caller)
     theirs_changed = sorted({name for entry in later for name in entry.changed_fields} - hidden)
     named = provider_namer(app)
-    their_changes = (
-        [
-            {
-                "field": field_label(name),
-                "before": show(name, base.get(name), named),
-                "after": show(name, now.get(name), named),
-            }
-            for name in theirs_changed
-        ]
-        if history is not None
-        else None  # too many saved meanwhile to read here: the page links to the case's history
-    )
     # Without the version the form was read at, the user's changes are what differs from now.
     read_at = base if history is not None else now
     mine = {name: value for name, value in patch.items() if value != read_at.get(name)}
-    my_changes = [
-        {
-            "field": field_label(name),
-            "mine": show(name, value, named),
-            "now": show(name, now.get(name), named),
-        }
-        for name, value in mine.items()
-    ]
     # Reapplied only when the version read is known: otherwise a value the user left as it was
     # would undo someone else's change. The user then sees the differences and enters them again.
     reapplied = {**now, **mine} if history is not None else now
     reapplied = {name: value for name, value in reapplied.items() if value is not None}
     who = sorted({entry.changed_by for entry in later})
-    return _render_edit(
-        app,
-        context,
-        current,
-        sections,
-        form_values(reapplied, sections),
-        FormErrors(),
-        current.version,
-        409,
-        conflict={"their_changes": their_changes, "my_changes": my_changes, "who": who},
-    )
+
+    def render(theirs: Callable[[str, Any], str]) -> WebResponse:
+        """The page, showing someone else's values through ``theirs`` (the user's own in full)."""
+        their_changes = (
+            [
+                {
+                    "field": field_label(name),
+                    "before": theirs(name, base.get(name)),
+                    "after": theirs(name, now.get(name)),
+                }
+                for name in theirs_changed
+            ]
+            if history is not None
+            else None  # too many saved meanwhile to read here: the page links to the case's history
+        )
+        my_changes = [
+            {"field": field_label(name), "mine": show(name, value, named), "now": theirs(name, now.get(name))}
+            for name, value in mine.items()
+        ]
+        return _render_edit(
+            app,
+            context,
+            current,
+            sections,
+            form_values(reapplied, sections),
+            FormErrors(),
+            current.version,
+            409,
+            conflict={"their_changes": their_changes, "my_changes": my_changes, "who": who},
+        )
+
+    whole = render(lambda name, value: show(name, value, named))
+    if carried_bytes(whole.body) <= MAX_BODY_BYTES:
+        return whole
+    return render(lambda name, value: _shortened(show(name, value, named)))
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHORTENED_VALUE_CHARS else text[:SHORTENED_VALUE_CHARS] + SHORTENED_NOTE
 
 
 # --- recording a case -----------------------------------------------------------------------------
