@@ -5,6 +5,7 @@ and list queries. Only this module (with ``items`` and ``schema``) knows item sh
 import heapq
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from tracker.access import ListScope
@@ -17,6 +18,7 @@ from tracker.dal.items import (
     strip_keys,
     to_attribute_values,
 )
+from tracker.dal.paging import query_items, query_pages
 from tracker.logic.due import next_due_date
 from tracker.logic.ports import CaseFilters, ReadLimitReached, VersionConflict
 from tracker.models.case import Case, HistoryEntry
@@ -113,16 +115,10 @@ class DynamoCaseStore:
             "ProjectionExpression": "#sk",
             "ConsistentRead": True,
         }
-        codes: set[str] = set()
-        while True:
-            response = self._client.query(**request)
-            codes.update(
-                str(from_attribute_values(raw)[schema.SORT_KEY]).removeprefix(schema.PROVIDER_LINK_SK_PREFIX)
-                for raw in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                return frozenset(codes)
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return frozenset(
+            str(item[schema.SORT_KEY]).removeprefix(schema.PROVIDER_LINK_SK_PREFIX)
+            for item in query_items(self._client, request)
+        )
 
     def versions(self, case_id: str, *, after_version: int, limit: int) -> list[HistoryEntry]:
         request: dict[str, Any] = {
@@ -139,17 +135,10 @@ class DynamoCaseStore:
             "ConsistentRead": True,
             "Limit": limit,
         }
-        entries: list[HistoryEntry] = []
-        while len(entries) < limit:
-            response = self._client.query(**request)
-            entries.extend(
-                HistoryEntry.model_validate(strip_keys(from_attribute_values(item)))
-                for item in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return entries[:limit]
+        return [
+            HistoryEntry.model_validate(strip_keys(item))
+            for item in islice(query_items(self._client, request), limit)
+        ]
 
     def cases_in_scope(
         self,
@@ -299,16 +288,7 @@ class DynamoCaseStore:
                 }
             ),
         }
-        cases: list[Case] = []
-        while True:
-            response = self._client.query(**request)
-            cases.extend(
-                Case.model_validate(strip_keys(from_attribute_values(raw)))
-                for raw in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                return cases
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [Case.model_validate(strip_keys(item)) for item in query_items(self._client, request)]
 
     # -- items -----------------------------------------------------------------------------
 
@@ -433,21 +413,14 @@ class DynamoCaseStore:
         }
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
-        read = 0
-        while True:
-            if read_limit is not None:
-                request["Limit"] = max(1, min(page_size, read_limit - read))
-            response = self._client.query(**request)
-            read += int(response.get("ScannedCount", len(response.get("Items", []))))
+        response = None
+        for response in query_pages(self._client, request, read_limit=read_limit):
             for raw in response.get("Items", []):
                 item = from_attribute_values(raw)
                 if before is not None and item[index.sort_key] >= before:
                     continue  # BETWEEN is inclusive; the cursor's own item was on the last page
                 yield item
-            if "LastEvaluatedKey" not in response:
-                return
-            if read_limit is not None and read >= read_limit:
-                last = from_attribute_values(response["LastEvaluatedKey"])
-                yield {_CHECKPOINT: True, index.sort_key: last[index.sort_key]}
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        if response is not None and "LastEvaluatedKey" in response:
+            # The read budget ran out before the partition did.
+            last = from_attribute_values(response["LastEvaluatedKey"])
+            yield {_CHECKPOINT: True, index.sort_key: last[index.sort_key]}

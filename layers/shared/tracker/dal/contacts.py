@@ -1,9 +1,11 @@
 """ICB contacts in the cases table: one item per ICB and one per version, written together."""
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from tracker.dal import schema
 from tracker.dal.items import from_attribute_values, to_attribute_values
+from tracker.dal.paging import query_items
 from tracker.logic.ports import VersionConflict
 from tracker.models.contacts import ContactsChange, IcbContacts
 
@@ -94,14 +96,7 @@ class DynamoContactStore:
             "ConsistentRead": True,
             "Limit": limit,
         }
-        found: list[ContactsChange] = []
-        while len(found) < limit:
-            response = self._client.query(**request)
-            found.extend(
-                ContactsChange.model_validate(_without_keys(from_attribute_values(item)))
-                for item in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found[:limit]
+        return [
+            ContactsChange.model_validate(_without_keys(item))
+            for item in islice(query_items(self._client, request), limit)
+        ]

@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import clock
 from tracker.dal import schema
-from tracker.dal.items import from_attribute_values, is_case_item
+from tracker.dal.items import is_case_item
+from tracker.dal.paging import query_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -54,12 +55,4 @@ def iter_case_items(
             },
             "Limit": PAGE_SIZE,
         }
-        while True:
-            response = client.query(**request)
-            for raw in response.get("Items", []):
-                item = from_attribute_values(raw)
-                if is_case_item(item):
-                    yield item
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        yield from (item for item in query_items(client, request) if is_case_item(item))
