@@ -18,7 +18,7 @@ from tracker.dal.items import (
     strip_keys,
     to_attribute_values,
 )
-from tracker.dal.paging import query_items, query_pages
+from tracker.dal.paging import left_off_at, query_items, query_pages
 from tracker.logic.due import next_due_date
 from tracker.logic.ports import CaseFilters, ReadLimitReached, VersionConflict
 from tracker.models.case import Case, HistoryEntry
@@ -420,7 +420,6 @@ class DynamoCaseStore:
                 if before is not None and item[index.sort_key] >= before:
                     continue  # BETWEEN is inclusive; the cursor's own item was on the last page
                 yield item
-        if response is not None and "LastEvaluatedKey" in response:
-            # The read budget ran out before the partition did.
-            last = from_attribute_values(response["LastEvaluatedKey"])
+        last = left_off_at(response) if response is not None else None
+        if last is not None:  # the read budget ran out before the partition did
             yield {_CHECKPOINT: True, index.sort_key: last[index.sort_key]}

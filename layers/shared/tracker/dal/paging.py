@@ -40,6 +40,12 @@ def query_pages(
         page["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def left_off_at(page: "QueryOutputTypeDef") -> dict[str, Any] | None:
+    """The key (plain values) of the last item a page read when more follow it; None at the end."""
+    last = page.get("LastEvaluatedKey")
+    return from_attribute_values(dict(last)) if last else None
+
+
 def query_items(client: "DynamoDBClient", request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Every item a Query finds (plain JSON-typed dicts), page after page, lazily: a reader that stops
     early reads no further page."""
