@@ -50,8 +50,9 @@ class HistoryWindow:
 
 
 def history_window(request: WebRequest, latest: int) -> HistoryWindow:
-    """The page ``historyAfter`` or ``historyBefore`` asks for (the last ``HISTORY_PAGE_SIZE``
-    versions when neither is a version with a version on that side of it, up to ``latest``)."""
+    """The versions ``historyAfter`` or ``historyBefore`` asks for, at most ``HISTORY_PAGE_SIZE``;
+    the newest page when neither names a version with versions on that side of it (after: 0 to
+    ``latest`` - 1; before: 2 to ``latest``)."""
     after = whole_number(request.query_value(AFTER_PARAMETER))
     if after is not None and after < latest:
         return HistoryWindow(after + 1, min(after + HISTORY_PAGE_SIZE, latest), keeps_newest=False)
