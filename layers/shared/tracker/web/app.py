@@ -191,6 +191,8 @@ class WebApp:
         if page is None:
             raise NotVisible("No such page.")
         self._authenticate(context)
+        if request.form_too_large:  # larger than any case's form: not read, so not a stale form either
+            return self.error_page(context, 413)
         if request.method == "POST":
             self._check_csrf(context)
         return page(self, context)

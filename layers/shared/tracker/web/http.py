@@ -5,8 +5,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from tracker.logic.cases import MAX_CASE_BYTES
+
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-MAX_FORM_BYTES = 512 * 1024
+# The largest case's full edit form, whatever its characters: URL-encoding writes every byte that is
+# not a letter, a digit or one of "*-._" as three, and the field names and rows add less than the
+# allowance. Far below Lambda's 6 MB request limit.
+MAX_FORM_BYTES = 3 * MAX_CASE_BYTES + 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class WebRequest:
     cookies: dict[str, str]
     headers: dict[str, str]  # names in lower case
     correlation_id: str
+    form_too_large: bool = False  # a form post over MAX_FORM_BYTES: not read, refused with 413
 
     def query_value(self, name: str) -> str:
         values = self.query.get(name) or [""]
@@ -63,7 +69,9 @@ def request_from_event(event: dict[str, Any]) -> WebRequest:
     raw = event.get("body") or ""
     body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
     media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if event.get("httpMethod") == "POST" and media_type == FORM_MEDIA_TYPE and len(body) <= MAX_FORM_BYTES:
+    is_form = event.get("httpMethod") == "POST" and media_type == FORM_MEDIA_TYPE
+    form_too_large = is_form and len(body) > MAX_FORM_BYTES
+    if is_form and not form_too_large:
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     context = event.get("requestContext") or {}
     return WebRequest(
@@ -76,6 +84,7 @@ def request_from_event(event: dict[str, Any]) -> WebRequest:
         cookies=_cookies(cookie_headers),
         headers=headers,
         correlation_id=str(context.get("requestId") or ""),
+        form_too_large=form_too_large,
     )
 
 
