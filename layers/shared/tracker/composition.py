@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from tracker.auth.tokens import TokenVerifier
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.contacts import DynamoContactStore
+    from tracker.dal.due_backfill import BackfillReport
     from tracker.dal.ended_sessions import DynamoEndedSessions
     from tracker.dal.extract_store import ExtractStore
     from tracker.dal.failure_inbox import S3FailureInbox
@@ -98,11 +99,30 @@ def access_policy() -> "AccessPolicy":
     return AccessPolicy(reference_data())
 
 
+def region_codes() -> frozenset[str]:
+    """Every region of the reference data: the partitions a whole-table read goes through."""
+    reference = reference_data()
+    return reference.region_codes | {icb.region_code for icb in reference.icbs.values()}
+
+
 @_once
 def case_store() -> "DynamoCaseStore":
     from tracker.dal.cases import DynamoCaseStore
+    from tracker.logic.due import next_due_date
 
-    return DynamoCaseStore(dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME))
+    return DynamoCaseStore(
+        dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME), next_due=next_due_date
+    )
+
+
+def run_due_backfill() -> "BackfillReport":
+    """Put every case on the due indexes where the rule places it today (``scrt backfill``, and
+    ``python -m tracker.dal.due_backfill`` on AWS)."""
+    from tracker.dal.due_backfill import backfill_due_keys
+    from tracker.logic.due import next_due_date
+
+    table = settings.settings().require(settings.CASES_TABLE_NAME)
+    return backfill_due_keys(dynamodb_client(), table, region_codes(), next_due=next_due_date)
 
 
 @_once
@@ -150,7 +170,7 @@ def extract_store() -> "ExtractStore":
 def change_publisher() -> "ChangePublisher":
     from tracker.extracts.publisher import ChangePublisher
 
-    return ChangePublisher(extract_store(), case_store().get_case_item)
+    return ChangePublisher(extract_store(), case_store().get)
 
 
 @_once

@@ -5,6 +5,7 @@ from datetime import date
 from tests.unit.reporting.reporting_support import DEVON, TABLE, Stack, build_case, record_of, stack
 from tracker.dal.due_backfill import backfill_due_keys
 from tracker.dal.items import case_item, to_attribute_values
+from tracker.logic.due import next_due_date
 
 __all__ = ["stack"]
 
@@ -17,9 +18,10 @@ def test_old_items_join_the_due_index_and_current_ones_are_untouched(stack: Stac
         "QJK-2026-0002"
     ]
 
-    report = backfill_due_keys(stack.dynamodb, TABLE, ["Y58"])
+    report = backfill_due_keys(stack.dynamodb, TABLE, ["Y58"], next_due=next_due_date)
 
     assert (report.cases_read, report.cases_updated, report.cases_moved_on) == (2, 1, 0)
     due = stack.repository.cases_due_by(DEVON[0], date(2026, 12, 31))
     assert sorted(case.reference for case in due) == ["QJK-2026-0001", "QJK-2026-0002"]
-    assert backfill_due_keys(stack.dynamodb, TABLE, ["Y58"]).cases_updated == 0  # a rerun changes nothing
+    rerun = backfill_due_keys(stack.dynamodb, TABLE, ["Y58"], next_due=next_due_date)
+    assert rerun.cases_updated == 0  # a rerun changes nothing

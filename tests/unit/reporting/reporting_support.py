@@ -15,6 +15,7 @@ from tracker.dal.cases import DynamoCaseStore
 from tracker.dal.schema import create_table_kwargs
 from tracker.extracts import runtime
 from tracker.logic.cases import history_entry
+from tracker.logic.due import next_due_date
 from tracker.models.case import Case
 
 TABLE = "scrt-cases-test"
@@ -200,7 +201,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             dynamodb=dynamodb,
             streams=boto3.client("dynamodbstreams", region_name=REGION),
             s3=s3,
-            repository=DynamoCaseStore(dynamodb, TABLE),
+            repository=DynamoCaseStore(dynamodb, TABLE, next_due=next_due_date),
             stream_arn=table["LatestStreamArn"],
         )
         runtime.reset()

@@ -17,10 +17,10 @@ from tests.unit.reporting.reporting_support import (
     build_case,
     lambda_event,
 )
+from tracker.dal.case_stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.dal.extract_store import SCHEMA_VERSION_METADATA, ExtractStore
 from tracker.extracts.columns import SCHEMA_VERSION, changes_columns, current_columns
 from tracker.extracts.keys import change_key, current_key
-from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 
 
 def invoke(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The cases table behind the ``CaseStore`` port: case items, history items, reference counters
-and list queries. Only this module (with ``items`` and ``schema``) knows item shapes and indexes.
+and list queries. Item shapes and keys live in ``items`` and ``schema``; which index a list reads is
+decided here.
 """
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from tracker.access import ListScope
 from tracker.dal import schema
 from tracker.dal.items import (
     case_item,
+    case_record,
     from_attribute_values,
     history_item,
     provider_link_item,
@@ -19,7 +21,6 @@ from tracker.dal.items import (
     to_attribute_values,
 )
 from tracker.dal.paging import left_off_at, query_items, query_pages
-from tracker.logic.due import next_due_date
 from tracker.logic.ports import CaseFilters, ReadLimitReached, VersionConflict
 from tracker.models.case import Case, HistoryEntry
 
@@ -38,32 +39,42 @@ def _is_checkpoint(item: Mapping[str, Any]) -> bool:
     return _CHECKPOINT in item
 
 
-def _record(case: Case) -> dict[str, Any]:
-    return case.model_dump(mode="json", exclude_none=True, exclude={"deadlines"})
-
-
-def _case_item(case: Case) -> dict[str, Any]:
-    due = next_due_date(case)
-    return case_item(_record(case), due.isoformat() if due else None)
+NextDue = Callable[[Case], date | None]
+"""A case's next due date (``tracker.logic.due.next_due_date``): the due indexes' keys come from it."""
 
 
 class DynamoCaseStore:
-    """``CaseStore`` on the single-table design of ``tracker.dal.schema``."""
+    """``CaseStore`` on the single-table design of ``tracker.dal.schema``.
 
-    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+    ``next_due`` is the domain's rule for when a case is next due: the store keys the due indexes by
+    what it says and judges nothing itself.
+    """
+
+    def __init__(self, client: "DynamoDBClient", table_name: str, *, next_due: NextDue) -> None:
         self._client = client
         self._table = table_name
+        self._next_due = next_due
+
+    def _case_item(self, case: Case) -> dict[str, Any]:
+        return case_item(case_record(case), self._next_due(case))
 
     # -- the port --------------------------------------------------------------------------
 
     def get(self, case_id: str) -> Case | None:
-        item = self.get_case_item(case_id)
-        return Case.model_validate(strip_keys(item)) if item is not None else None
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attribute_values(
+                {schema.PARTITION_KEY: schema.case_pk(case_id), schema.SORT_KEY: schema.CASE_SK}
+            ),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return Case.model_validate(strip_keys(from_attribute_values(item))) if item else None
 
     def create(self, case: Case, entry: HistoryEntry) -> None:
         self._write_version(
-            _case_item(case),
-            history_item(_record(case), entry.changed_fields),
+            self._case_item(case),
+            history_item(case_record(case), entry.changed_fields),
             None,
             self._link_writes(case, linked=frozenset()),
         )
@@ -72,8 +83,8 @@ class DynamoCaseStore:
         # The links read here are those of ``expected_version``: if the case moved on since, the
         # transaction's version condition fails and nothing is written.
         self._write_version(
-            _case_item(case),
-            history_item(_record(case), entry.changed_fields),
+            self._case_item(case),
+            history_item(case_record(case), entry.changed_fields),
             expected_version,
             self._link_writes(case, linked=self.linked_providers(case.case_id)),
         )
@@ -81,7 +92,7 @@ class DynamoCaseStore:
     def _link_writes(self, case: Case, linked: frozenset[str]) -> list[Any]:
         """Puts of a link per provider named (each carries the new version's sort key and filter
         attributes), deletes of the links of providers no longer named."""
-        record = _record(case)
+        record = case_record(case)
         named = case.providers_involved or []
         writes: list[Any] = [
             {"Put": {"TableName": self._table, "Item": to_attribute_values(provider_link_item(record, code))}}
@@ -291,18 +302,6 @@ class DynamoCaseStore:
         return [Case.model_validate(strip_keys(item)) for item in query_items(self._client, request)]
 
     # -- items -----------------------------------------------------------------------------
-
-    def get_case_item(self, case_id: str) -> dict[str, Any] | None:
-        """The raw case item (the extracts publisher compares it with stream images)."""
-        response = self._client.get_item(
-            TableName=self._table,
-            Key=to_attribute_values(
-                {schema.PARTITION_KEY: schema.case_pk(case_id), schema.SORT_KEY: schema.CASE_SK}
-            ),
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        return from_attribute_values(item) if item else None
 
     def _write_version(
         self,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracker.dal import schema
-from tracker.dal.cases import _case_item
-from tracker.dal.items import strip_keys, to_attribute_values
+from tracker.dal.cases import NextDue
+from tracker.dal.items import case_item, case_record, strip_keys, to_attribute_values
 from tracker.dal.snapshot_reader import iter_case_items
 from tracker.models.case import Case
 
@@ -33,12 +33,14 @@ class BackfillReport:
 
 
 def backfill_due_keys(
-    client: "DynamoDBClient", table_name: str, region_codes: Iterable[str]
+    client: "DynamoDBClient", table_name: str, region_codes: Iterable[str], *, next_due: NextDue
 ) -> BackfillReport:
+    """Give every case the due keys that ``next_due`` (the rule the store is built with) puts it at."""
     read = updated = moved_on = 0
     for item in iter_case_items(client, table_name, region_codes):
         read += 1
-        wanted = _case_item(Case.model_validate(strip_keys(item)))
+        case = Case.model_validate(strip_keys(item))
+        wanted = case_item(case_record(case), next_due(case))
         wanted_due = {name: wanted[name] for name in DUE_ATTRIBUTES if name in wanted}
         current_due = {name: item[name] for name in DUE_ATTRIBUTES if name in item}
         if wanted_due == current_due:
@@ -79,13 +81,9 @@ def backfill_due_keys(
 
 
 def main() -> None:  # pragma: no cover - an operator's command over the configured table
-    from tracker import composition, settings
-    from tracker.extracts.runtime import region_codes
+    from tracker import composition
 
-    report = backfill_due_keys(
-        composition.dynamodb_client(), settings.settings().require(settings.CASES_TABLE_NAME), region_codes()
-    )
-    print(report)
+    print(composition.run_due_backfill())
 
 
 if __name__ == "__main__":  # pragma: no cover

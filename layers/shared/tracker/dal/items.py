@@ -5,17 +5,25 @@ A case item holds the case representation's fields (camelCase, JSON types, no de
 straight into the model. Keys are stripped with ``strip_keys`` before validation.
 """
 
+from datetime import date
 from typing import Any
 
 from tracker.dal import schema
+from tracker.models.case import Case
 
 _KEY_AND_META = frozenset({*schema.KEY_ATTRIBUTES, schema.ENTITY_TYPE_ATTRIBUTE})
 
 
-def case_item(record: dict[str, Any], next_due: str | None = None) -> dict[str, Any]:
+def case_record(case: Case) -> dict[str, Any]:
+    """What an item keeps of a case: its JSON form without the derived deadlines."""
+    return case.model_dump(mode="json", exclude_none=True, exclude={"deadlines"})
+
+
+def case_item(record: dict[str, Any], next_due: date | None = None) -> dict[str, Any]:
     """A case item from the JSON form of a case (``Case.model_dump(mode="json", by_alias=True)``).
 
-    ``next_due`` (an ISO date: the case's earliest open deadline) puts the case on the due indexes.
+    ``next_due`` (the case's earliest open deadline, as the domain judges it) puts the case on the
+    due indexes.
     """
     sort_key = schema.index_sort_key(record["updatedAt"], record["caseId"])
     return {
@@ -31,10 +39,10 @@ def case_item(record: dict[str, Any], next_due: str | None = None) -> dict[str, 
     }
 
 
-def _due_keys(record: dict[str, Any], next_due: str | None) -> dict[str, str]:
+def _due_keys(record: dict[str, Any], next_due: date | None) -> dict[str, str]:
     if next_due is None:
         return {}  # nothing due: the case stays off the sparse due indexes
-    due_key = schema.due_sort_key(next_due, record["caseId"])
+    due_key = schema.due_sort_key(next_due.isoformat(), record["caseId"])
     icb, region = schema.BY_ICB_DUE_INDEX, schema.BY_REGION_DUE_INDEX
     return {
         icb.partition_key: f"{icb.partition_prefix}{record['icbCode']}",

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import clock
 from tracker.dal import schema
-from tracker.dal.items import is_case_item
+from tracker.dal.items import is_case_item, strip_keys
 from tracker.dal.paging import query_items
 
 if TYPE_CHECKING:
@@ -56,3 +56,15 @@ def iter_case_items(
             "Limit": PAGE_SIZE,
         }
         yield from (item for item in query_items(client, request) if is_case_item(item))
+
+
+def iter_case_records(
+    client: "DynamoDBClient",
+    table_name: str,
+    region_codes: Iterable[str],
+    *,
+    updated_until: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The cases of ``iter_case_items`` as records: each case's stored fields, its keys left behind."""
+    for item in iter_case_items(client, table_name, region_codes, updated_until=updated_until):
+        yield strip_keys(item)

@@ -17,14 +17,13 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from tracker import clock
+from tracker.dal.case_stream import StreamChange
 from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.columns import SCHEMA_VERSION, ChangeType, changes_columns, current_columns
 from tracker.extracts.keys import JSON_CONTENT_TYPE, change_key, current_key
-from tracker.extracts.rows import case_row, encode_json, parse_case
-from tracker.extracts.stream import StreamChange
+from tracker.extracts.rows import case_row, encode_json
 from tracker.models.case import Case
 
 
@@ -42,8 +41,8 @@ class DeleteObject:
 
 
 Operation = PutObject | DeleteObject
-LatestCase = Callable[[str], dict[str, Any] | None]
-"""The case item now in the table for a case id (None once removed)."""
+LatestCase = Callable[[str], Case | None]
+"""The case now in the table for a case id (None once removed): ``CaseStore.get``."""
 SETTLE_ROUNDS = 5
 """Times ``current/`` is set again while the case keeps changing under a writer: each round follows a
 newer version, which the stream publishes itself anyway, so a few are plenty."""
@@ -96,11 +95,11 @@ def current_operations(latest: Case | None, locations: set[str]) -> list[Operati
     return operations
 
 
-def plan(change: StreamChange, latest_item: dict[str, Any] | None) -> list[Operation]:
+def plan(change: StreamChange, latest: Case | None) -> list[Operation]:
     """The writes and deletes for one case item's stream record, puts first (never zero copies)."""
     operations: list[Operation] = []
-    old = parse_case(change.old_image) if change.old_image else None
-    new = parse_case(change.new_image) if change.new_image else None
+    old = Case.model_validate(change.old_record) if change.old_record else None
+    new = Case.model_validate(change.new_record) if change.new_record else None
     if new is not None:
         change_type = ChangeType.CREATED if new.version == 1 else ChangeType.UPDATED
         operations.append(change_object(new, change_type, new.updated_at))
@@ -110,7 +109,6 @@ def plan(change: StreamChange, latest_item: dict[str, Any] | None) -> list[Opera
         operations.append(change_object(old, ChangeType.REMOVED, change.created_at))
 
     named = {_location(case) for case in (old, new) if case is not None}
-    latest = parse_case(latest_item) if latest_item is not None else None
     return operations + current_operations(latest, named)
 
 
@@ -177,8 +175,4 @@ class ChangePublisher:
             raise ValueError("a case record without caseId")
         operations = plan(change, self._latest_case(case_id))
         apply(self._store, operations)
-        return operations + settle_current(self._store, lambda: self._read_latest(case_id), operations)
-
-    def _read_latest(self, case_id: str) -> Case | None:
-        item = self._latest_case(case_id)
-        return parse_case(item) if item is not None else None
+        return operations + settle_current(self._store, lambda: self._latest_case(case_id), operations)

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tracker.dal.case_stream import case_id_of_keys
 from tracker.dal.extract_store import ExtractStore
-from tracker.dal.schema import CASE_PK_PREFIX, PARTITION_KEY
 from tracker.extracts.columns import ChangeType
 from tracker.extracts.publisher import (
     DeleteObject,
@@ -42,16 +42,6 @@ class FailureInbox(Protocol):
         """Mark a failure record as redriven, so it is not redriven again."""
 
 
-def _case_id_of_keys(keys: Any) -> str | None:
-    if not isinstance(keys, dict):
-        return None
-    value = keys.get(PARTITION_KEY, {})
-    text = value.get("S") if isinstance(value, dict) else value
-    if isinstance(text, str) and text.startswith(CASE_PK_PREFIX):
-        return text[len(CASE_PK_PREFIX) :]
-    return None
-
-
 def case_ids_of_failure(record: dict[str, Any]) -> set[str]:
     """The cases a failure record names: Lambda's (``payload.Records``) or the local stack's (``records``)."""
     named: list[Any] = []
@@ -59,7 +49,7 @@ def case_ids_of_failure(record: dict[str, Any]) -> set[str]:
     if isinstance(payload, dict):
         named += [item.get("dynamodb", {}).get("Keys") for item in payload.get("Records", [])]
     named += [item.get("keys") for item in record.get("records", []) if isinstance(item, dict)]
-    return {case_id for keys in named if (case_id := _case_id_of_keys(keys)) is not None}
+    return {case_id for keys in named if (case_id := case_id_of_keys(keys)) is not None}
 
 
 def republish_operations(store: CaseStore, case_id: str) -> list[Operation]:

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from tracker.dal.items import strip_keys
 from tracker.extracts.columns import (
     PROVIDER_CODE_COLUMN,
     RECOMMENDATION_OVERDUE_COLUMN,
@@ -21,11 +20,6 @@ from tracker.extracts.columns import (
 )
 from tracker.models.case import Case, restricted_fields
 from tracker.rules.deadlines import compute_deadlines
-
-
-def parse_case(item: Mapping[str, Any]) -> Case:
-    """The case held in a case item or stream image (plain JSON-typed dict, keys allowed)."""
-    return Case.model_validate(strip_keys(dict(item)))
 
 
 def _project(value: Any, column: Column) -> Any:

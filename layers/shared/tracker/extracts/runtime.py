@@ -5,7 +5,7 @@ the stream poller) run, on what the composition root builds.
 from datetime import date
 
 from tracker import clock, composition, settings
-from tracker.dal.snapshot_reader import iter_case_items
+from tracker.dal.snapshot_reader import iter_case_records
 from tracker.extracts.keys import PREFIXES
 from tracker.extracts.publisher import ChangePublisher
 from tracker.extracts.snapshot import Snapshot, write_snapshot
@@ -20,19 +20,14 @@ def reset() -> None:
     composition.reset()
 
 
-def region_codes() -> frozenset[str]:
-    reference = composition.reference_data()
-    return reference.region_codes | {icb.region_code for icb in reference.icbs.values()}
-
-
 def run_snapshot(day: date | None = None) -> Snapshot:
     """Write ``snapshots/dt=<day>/`` (default: today in England) from the table.
 
     ``scrt snapshot`` calls this; ``.objects`` holds the keys written and their bytes.
     """
     table = settings.settings().require(settings.CASES_TABLE_NAME)
-    items = iter_case_items(composition.dynamodb_client(), table, region_codes())
-    return write_snapshot(composition.extract_store(), items, day or clock.today_london())
+    records = iter_case_records(composition.dynamodb_client(), table, composition.region_codes())
+    return write_snapshot(composition.extract_store(), records, day or clock.today_london())
 
 
 def list_extracts(prefix: str = "") -> list[str]:

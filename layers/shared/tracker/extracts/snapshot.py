@@ -38,7 +38,7 @@ from tracker.extracts.keys import (
     SNAPSHOT_RECOMMENDATIONS,
     snapshot_key,
 )
-from tracker.extracts.rows import case_provider_rows, case_row, encode_csv, parse_case, recommendation_rows
+from tracker.extracts.rows import case_provider_rows, case_row, encode_csv, recommendation_rows
 from tracker.extracts.summary import SnapshotSummary, SummaryBuilder, write_summary
 from tracker.models.case import Case
 from tracker.rules.deadlines import compute_deadlines
@@ -120,13 +120,14 @@ class _TableWriter:
 
 
 def stream_snapshot(
-    items: Iterable[dict[str, Any]],
+    records: Iterable[dict[str, Any]],
     day: date,
     open_sink: Callable[[str], TableSink],
     tables: Sequence[SnapshotTable] = TABLES,
     generated_at: datetime | None = None,
 ) -> Snapshot:
-    """One pass over ``items``: every table's rows to its sink and the summary's counts.
+    """One pass over the case ``records`` (the stored fields of each case, as the table's reader
+    gives them): every table's rows to its sink and the summary's counts.
 
     Sinks are completed only once every case has been read; on any error they are aborted, so a
     failed run leaves the previous objects in place.
@@ -138,11 +139,11 @@ def stream_snapshot(
     try:
         for table in tables:
             writers.append(_TableWriter(table, open_sink(snapshot_key(table.name, day))))
-        for item in items:
+        for record in records:
             try:
-                case = parse_case(item)
+                case = Case.model_validate(record)
             except ValidationError:
-                rejected.append(str(item.get("caseId")))
+                rejected.append(str(record.get("caseId")))
                 continue
             for writer in writers:
                 writer.add(case, day, metadata)
@@ -179,10 +180,10 @@ class _MemorySink:
         self._parts = bytearray()
 
 
-def render_snapshot(items: Iterable[dict[str, Any]], day: date) -> Snapshot:
+def render_snapshot(records: Iterable[dict[str, Any]], day: date) -> Snapshot:
     """The snapshot's tables in memory (``.objects``): for tests and small tables only."""
     objects: dict[str, bytes] = {}
-    snapshot = stream_snapshot(items, day, lambda key: _MemorySink(key, objects))
+    snapshot = stream_snapshot(records, day, lambda key: _MemorySink(key, objects))
     return Snapshot(
         day=snapshot.day,
         keys=snapshot.keys,
@@ -193,13 +194,13 @@ def render_snapshot(items: Iterable[dict[str, Any]], day: date) -> Snapshot:
     )
 
 
-def write_snapshot(store: ExtractStore, items: Iterable[dict[str, Any]], day: date) -> Snapshot:
+def write_snapshot(store: ExtractStore, records: Iterable[dict[str, Any]], day: date) -> Snapshot:
     """Stream the day's tables to the bucket, then its summary (a rerun overwrites the day's objects).
 
     The summary goes last, so "latest" never names a day whose tables are not all written.
     """
     snapshot = stream_snapshot(
-        items, day, lambda key: store.open_upload(key, CSV_CONTENT_TYPE, SCHEMA_VERSION)
+        records, day, lambda key: store.open_upload(key, CSV_CONTENT_TYPE, SCHEMA_VERSION)
     )
     write_summary(store, snapshot.summary)
     return snapshot
