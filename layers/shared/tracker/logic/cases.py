@@ -14,17 +14,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from tracker import clock
-from tracker.access import AccessDenied, AccessPolicy, Caller, Refusal
+from tracker.access import AccessDenied, AccessPolicy, Caller
 from tracker.errors import (
     COMMAND,
     FieldError,
     InProgress,
     InvalidInput,
-    NotAllowed,
     NotVisible,
     PreconditionMissing,
     UnreadableInput,
-    VersionMismatch,
 )
 from tracker.logic.commands import (
     EXPECTED_VERSION,
@@ -49,6 +47,7 @@ from tracker.logic.ports import (
     SubmissionLedger,
     VersionConflict,
 )
+from tracker.logic.refusals import refused, stale
 from tracker.models.case import CLIENT_FIELDS, Case, CaseFields, HistoryEntry, without_restricted_text
 from tracker.models.enums import DHR_REVIEW_TYPES
 from tracker.reference import ReferenceData
@@ -81,16 +80,12 @@ def list_read_limit(limit: int) -> int:
 DHR_REVIEW_TYPE_VALUES = frozenset(review_type.value for review_type in DHR_REVIEW_TYPES)
 
 
+NOT_FOUND = "No case with this id."
+CHANGED = "The case has changed since you read it: fetch it again and reapply your change."
+
+
 def _not_found() -> NotVisible:
-    return NotVisible("No case with this id.")
-
-
-def _as_domain_error(denied: AccessDenied) -> NotVisible | NotAllowed:
-    if denied.refusal is Refusal.NOT_VISIBLE:
-        return _not_found()
-    return NotAllowed(
-        denied.detail, [FieldError(denied.field, "may not be set by this caller")] if denied.field else []
-    )
+    return NotVisible(NOT_FOUND)
 
 
 def _is_case_id(text: str) -> bool:
@@ -98,13 +93,6 @@ def _is_case_id(text: str) -> bool:
         return str(uuid.UUID(text)) == text
     except ValueError:
         return False
-
-
-def _stale() -> VersionMismatch:
-    return VersionMismatch(
-        "The case has changed since you read it: fetch it again and reapply your change.",
-        [FieldError(EXPECTED_VERSION, "does not match the current version", COMMAND)],
-    )
 
 
 def _json_size(record: Any) -> int:
@@ -277,7 +265,7 @@ class CaseService:
                 caller, claimed_icb if isinstance(claimed_icb, str) else caller.org, setting
             )
         except AccessDenied as denied:
-            raise _as_domain_error(denied) from None
+            raise refused(denied, NOT_FOUND) from None
 
     def submit(self, caller: Caller, command: SubmitCase) -> Case:
         """Record a new case, at most once per idempotency key."""
@@ -364,14 +352,14 @@ class CaseService:
             if isinstance(new_icb, str) and new_icb != current.icb_code:
                 self._policy.ensure_can_move_to(caller, new_icb)
         except AccessDenied as denied:
-            raise _as_domain_error(denied) from None
+            raise refused(denied, NOT_FOUND) from None
         if command.expected is None:
             raise PreconditionMissing(
                 "Say which version of the case the change is based on.",
                 [FieldError(EXPECTED_VERSION, "is required", COMMAND)],
             )
         if not command.expected.allows(current.version):
-            raise _stale()
+            raise stale(CHANGED)
         patch = read(command.patch)
         if not isinstance(patch, dict):
             raise InvalidInput(
@@ -418,5 +406,5 @@ class CaseService:
         try:
             self._store.replace(case, history_entry(case, changed), current.version)
         except VersionConflict:
-            raise _stale() from None
+            raise stale(CHANGED) from None
         return self.with_deadlines(case)

@@ -9,15 +9,12 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from tracker import clock
-from tracker.access import AccessDenied, AccessPolicy, Caller, Refusal
+from tracker.access import AccessDenied, AccessPolicy, Caller
 from tracker.errors import (
     COMMAND,
     FieldError,
     InvalidInput,
-    NotAllowed,
-    NotVisible,
     PreconditionMissing,
-    VersionMismatch,
 )
 from tracker.logic.commands import (
     EXPECTED_VERSION,
@@ -28,21 +25,12 @@ from tracker.logic.commands import (
 )
 from tracker.logic.cursor import CursorCodec, history_start
 from tracker.logic.ports import ContactStore, VersionConflict
+from tracker.logic.refusals import refused, stale
 from tracker.models.contacts import ContactsChange, ContactsDocument, IcbContacts, same_address
 from tracker.rules.case_rules import field_errors_from_pydantic
 
-
-def _as_domain_error(denied: AccessDenied) -> NotVisible | NotAllowed:
-    if denied.refusal is Refusal.NOT_VISIBLE:
-        return NotVisible("No contacts for this ICB.")
-    return NotAllowed(denied.detail)
-
-
-def _stale() -> VersionMismatch:
-    return VersionMismatch(
-        "The contacts have changed since you read them: fetch them again and reapply your change.",
-        [FieldError(EXPECTED_VERSION, "does not match the current version", COMMAND)],
-    )
+NOT_FOUND = "No contacts for this ICB."
+CHANGED = "The contacts have changed since you read them: fetch them again and reapply your change."
 
 
 def validate_contacts(document: object) -> list[str]:
@@ -79,14 +67,14 @@ class ContactService:
         try:
             self._policy.ensure_can_read_contacts(caller, icb_code)
         except AccessDenied as denied:
-            raise _as_domain_error(denied) from None
+            raise refused(denied, NOT_FOUND) from None
         return self._current(icb_code)
 
     def replace(self, caller: Caller, command: ReplaceContacts) -> IcbContacts:
         try:
             self._policy.ensure_can_edit_contacts(caller, command.icb_code)
         except AccessDenied as denied:
-            raise _as_domain_error(denied) from None
+            raise refused(denied, NOT_FOUND) from None
         current = self._current(command.icb_code)
         if command.expected is None:
             raise PreconditionMissing(
@@ -94,7 +82,7 @@ class ContactService:
                 [FieldError(EXPECTED_VERSION, "is required", COMMAND)],
             )
         if not command.expected.allows(current.version):
-            raise _stale()
+            raise stale(CHANGED)
         emails = validate_contacts(read(command.document))
         if emails == current.emails:
             return current  # nothing changed: no new version, no history entry
@@ -120,14 +108,14 @@ class ContactService:
         try:
             self._store.put(contacts, change, current.version)
         except VersionConflict:
-            raise _stale() from None
+            raise stale(CHANGED) from None
         return contacts
 
     def history(self, caller: Caller, query: ReadContactsHistory) -> ContactsHistoryPage:
         try:
             self._policy.ensure_can_read_contacts(caller, query.icb_code)
         except AccessDenied as denied:
-            raise _as_domain_error(denied) from None
+            raise refused(denied, NOT_FOUND) from None
         limit = read(query.limit)
         scope = f"contacts-history:{query.icb_code}:{caller.audit_name}:{limit}"
         after = history_start(self._cursor_codec, scope, query.cursor, query.after_version)
