@@ -15,8 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tracker import settings
-from tracker.logic.ports import EmailNotSent, EmailOutcomeUnknown, EmailRefused
-from tracker.logic.reminders import SEND_TIMEOUT_SECONDS
+from tracker.logic.ports import SEND_TIMEOUT_SECONDS, EmailNotSent, EmailOutcomeUnknown, EmailRefused
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient

@@ -202,6 +202,11 @@ class EmailOutcomeUnknown(Exception):
         self.reason = reason
 
 
+SEND_TIMEOUT_SECONDS = 10
+"""The longest one email may take to send: a sender's timeouts add up to it (the reminders' lease
+is sized on it)."""
+
+
 class EmailSender(Protocol):
     def send(
         self, recipient: str, template_id: str, personalisation: dict[str, str | list[str]], reference: str

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from tracker.logic.ports import (
+    SEND_TIMEOUT_SECONDS,
     CaseStore,
     DigestClaim,
     DigestLost,
@@ -45,8 +46,6 @@ from tracker.rules.deadlines import compute_deadlines
 
 HORIZON_DAYS = 14
 """Items due within this many days of the run (and every overdue item) are listed."""
-SEND_TIMEOUT_SECONDS = 10
-"""The longest one email may take to send: the Notify sender's per-request timeouts add up to it."""
 LEASE_SECONDS = MAX_CONTACTS * SEND_TIMEOUT_SECONDS + 30
 """How long a run holds an ICB-week's digest: just longer than sending it to the most contacts an
 ICB may have can take (with a margin for the ledger's writes), so a live run is not overtaken, yet
