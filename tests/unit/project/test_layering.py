@@ -23,6 +23,16 @@ DOMAIN_MAY_NOT_IMPORT = (
 )
 SHIPPED_MAY_NOT_IMPORT = ("functions", "infra", "local_stack", "tools", "tests")
 
+# Storage knows storage: the data-access layer implements the ports and never reaches for a rule of
+# the use cases (a value it needs, such as a case's next due date, is handed in); the extracts read
+# through a port or a dal function, never item shapes or keys.
+STORAGE = LAYER / "dal"
+# The contracts it implements, and the cursor codec it builds from the signing secret.
+STORAGE_MAY_USE_OF_LOGIC = ("tracker.logic.ports", "tracker.logic.cursor")
+STORAGE_MAY_NOT_IMPORT = ("tracker.logic", "tracker.api", "tracker.web", "tracker.extracts")
+EXTRACTS = LAYER / "extracts"
+EXTRACTS_MAY_NOT_IMPORT = ("tracker.dal.schema", "tracker.dal.items")
+
 
 def _modules(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
@@ -54,6 +64,38 @@ def test_the_domain_speaks_neither_http_nor_dynamodb(module: Path) -> None:
 @pytest.mark.parametrize("module", _modules([LAYER]), ids=lambda path: str(path.relative_to(LAYER)))
 def test_the_shipped_layer_imports_nothing_from_outside_it(module: Path) -> None:
     assert not {name for name in _imports(module) if _breaks(name, SHIPPED_MAY_NOT_IMPORT)}
+
+
+@pytest.mark.parametrize("module", _modules([STORAGE]), ids=lambda path: str(path.relative_to(LAYER)))
+def test_storage_imports_no_use_case_rule(module: Path) -> None:
+    imported = {name for name in _imports(module) if _breaks(name, STORAGE_MAY_NOT_IMPORT)}
+    assert {name for name in imported if not _breaks(name, STORAGE_MAY_USE_OF_LOGIC)} == set()
+
+
+@pytest.mark.parametrize("module", _modules([EXTRACTS]), ids=lambda path: str(path.relative_to(LAYER)))
+def test_extracts_know_no_item_shape_or_key(module: Path) -> None:
+    assert not {name for name in _imports(module) if _breaks(name, EXTRACTS_MAY_NOT_IMPORT)}
+
+
+def test_one_loop_pages_every_query() -> None:
+    """DynamoDB's paging (LastEvaluatedKey) is followed in one helper; every Query goes through it."""
+    pagers = [
+        str(path.relative_to(LAYER))
+        for path in _modules([LAYER])
+        if "LastEvaluatedKey" in path.read_text(encoding="utf-8")
+    ]
+    assert pagers == ["dal/paging.py"]
+
+
+@pytest.mark.parametrize("package", [LAYER / "logic", STORAGE, EXTRACTS], ids=lambda path: path.name)
+def test_each_helper_has_one_home_in_its_layer(package: Path) -> None:
+    """A module-level function name is defined once per layer: a second copy drifts from the first."""
+    homes: dict[str, list[str]] = {}
+    for module in _modules([package]):
+        for node in ast.parse(module.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef):
+                homes.setdefault(node.name, []).append(module.name)
+    assert {name: files for name, files in homes.items() if len(files) > 1} == {}
 
 
 def test_only_the_settings_module_reads_the_environment() -> None:

@@ -74,7 +74,7 @@ EXTRACTS = (
 )
 
 
-def _cell(text: str) -> str:
+def _markdown_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -114,10 +114,10 @@ def render_data_dictionary() -> str:
         for column in extract.columns():
             cells = [
                 f"`{column.name}`",
-                f"`{_cell(column.type)}`",
+                f"`{_markdown_cell(column.type)}`",
                 "no" if column.required else "yes",
-                _cell(column.source),
-                _cell(column.description),
+                _markdown_cell(column.source),
+                _markdown_cell(column.description),
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
