@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from tracker.auth.tokens import TokenVerifier
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.contacts import DynamoContactStore
-    from tracker.dal.due_backfill import BackfillReport
+    from tracker.dal.due_keys import BackfillReport
     from tracker.dal.ended_sessions import DynamoEndedSessions
     from tracker.dal.extract_store import ExtractStore
     from tracker.dal.failure_inbox import S3FailureInbox
@@ -118,7 +118,7 @@ def case_store() -> "DynamoCaseStore":
 def run_due_backfill() -> "BackfillReport":
     """Put every case on the due indexes where the rule places it today (``scrt backfill``, and
     ``python -m tracker.dal.due_backfill`` on AWS)."""
-    from tracker.dal.due_backfill import backfill_due_keys
+    from tracker.dal.due_keys import backfill_due_keys
     from tracker.logic.due import next_due_date
 
     table = settings.settings().require(settings.CASES_TABLE_NAME)
