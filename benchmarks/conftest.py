@@ -1,4 +1,5 @@
-"""Benchmarks reuse the unit tests' fixtures; the stack-based ones share one local stack."""
+"""Benchmarks reuse the unit tests' fixtures; the stack-based ones share one local stack. Each run
+writes its figures into docs/performance.md when it ends (the hooks of ``benchmarks.figures``)."""
 
 import os
 import shutil
@@ -7,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.figures import pytest_runtest_logreport, pytest_sessionfinish, pytest_sessionstart
 from local_stack import engines
 from local_stack.stack import BACKEND_LOCAL, LocalStack, StackConfig
 from tests.conftest import fixed_today
 from tracker import composition
 
-__all__ = ["bench_stack", "fixed_today"]
+__all__ = [
+    "bench_stack",
+    "fixed_today",
+    "pytest_runtest_logreport",
+    "pytest_sessionfinish",
+    "pytest_sessionstart",
+]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Helpers of the benchmarks: percentiles, and a table of figures printed at the end of the run."""
+"""Helpers of the benchmarks: percentiles, and the figures of the run, kept for docs/performance.md."""
 
 import json
 import os
@@ -6,7 +6,9 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-RESULTS_FILE = Path(os.environ.get("SCRT_BENCH_RESULTS", ".local/bench/last-run.json"))
+RESULTS_VARIABLE = "SCRT_BENCH_RESULTS"
+"""The environment variable naming the file that keeps the figures of the last run."""
+DEFAULT_RESULTS = ".local/bench/last-run.json"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -20,9 +22,26 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def results_file() -> Path:
+    return Path(os.environ.get(RESULTS_VARIABLE, DEFAULT_RESULTS))
+
+
+def read_results() -> dict[str, Any]:
+    """The figures recorded so far in this run: section -> row name -> figure name -> value."""
+    path = results_file()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def save_results(results: dict[str, Any]) -> None:
+    path = results_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # In the order recorded, which is the order of the tables' rows and columns.
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
 def record(section: str, name: str, **figures: Any) -> None:
-    """Keep a row of figures for docs/performance.md (``.local/bench/last-run.json``)."""
-    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {}
-    results.setdefault(section, {})[name] = figures
-    RESULTS_FILE.write_text(json.dumps(results, indent=2, sort_keys=True))
+    """Add figures to a row of a section's table; a row may be filled by several tests (one column per
+    size, say). The run writes the tables into docs/performance.md when it ends (benchmarks/figures.py)."""
+    results = read_results()
+    results.setdefault(section, {}).setdefault(name, {}).update(figures)
+    save_results(results)

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tracker.dal import schema
-from tracker.dal.cases import DynamoCaseStore, _case_item
+from tracker.dal.cases import DynamoCaseStore
 from tracker.dal.items import to_attribute_values
+from tracker.logic.due import next_due_date
 from tracker.models.case import Case
 from tracker.reference import reference_data
 
@@ -125,14 +126,14 @@ class SeededTable:
         self._rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
         self._icbs = current_icbs()
         self._providers = sorted(set(reference_data().provider_codes) - {FOCUS_PROVIDER})
-        self._store = DynamoCaseStore(dynamodb, table_name)
+        self._store = DynamoCaseStore(dynamodb, table_name, next_due=next_due_date)
         dynamodb.create_table(**bench_table_kwargs(table_name))
         dynamodb.get_waiter("table_exists").wait(TableName=table_name)
 
     def _items(self, count: int) -> Iterator[dict[str, Any]]:
         for number in range(self.size + 1, self.size + count + 1):
             case = synthetic_case(number, self._rng, self._icbs, self._providers)
-            yield to_attribute_values(_case_item(case))
+            yield to_attribute_values(self._store._case_item(case))
             # The puts the store writes with a new case: one link per provider named.
             for write in self._store._link_writes(case, linked=frozenset()):
                 yield write["Put"]["Item"]
