@@ -421,20 +421,13 @@ def cmd_remind(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Put cases written before the due-date indexes existed onto them (as an operator does on AWS)."""
     from tracker import composition
-    from tracker import settings as tracker_settings
-    from tracker.dal.due_backfill import backfill_due_keys
-    from tracker.extracts.runtime import region_codes
 
     state = LocalState(args.state_dir)
     if _stack_info(state) is None:
         return _fail("no running stack; start it with `make run` (or `scrt serve`)")
     os.environ.update(_client_env(state))
     composition.reset()
-    report = backfill_due_keys(
-        composition.dynamodb_client(),
-        tracker_settings.settings().require(tracker_settings.CASES_TABLE_NAME),
-        region_codes(),
-    )
+    report = composition.run_due_backfill()
     print(
         json.dumps(
             {

@@ -28,8 +28,8 @@ from infra.nag import acknowledge, iam5_resource
 from infra.routes import PUBLISH_CHANGES, REDRIVE_STREAM_FAILURES, SNAPSHOT_EXTRACT
 from tracker import settings
 from tracker.dal import schema
+from tracker.dal.case_stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.extracts import keys as extract_keys
-from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 
 
 @jsii.implements(aws_lambda.IEventSourceDlq)

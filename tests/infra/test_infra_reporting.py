@@ -10,8 +10,8 @@ from tests.infra.infra_support import Synthesized, actions_of, resolve
 from tests.infra.test_infra_functions import function_of, role_statements
 from tests.infra.test_infra_monitoring import alarms_on, fires
 from tracker import settings
+from tracker.dal.case_stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.extracts import keys as extract_keys
-from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 
 SERVICE = constants.STATELESS_STACK_ID
 FAILED_RECORDS = f"<import:{constants.EXPORT_FAILED_RECORDS_BUCKET_ARN}>"

@@ -33,6 +33,7 @@ from tracker.dal.secrets import load_cursor_codec
 from tracker.errors import InProgress, VersionMismatch
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import ListCases, ReadHistory, SubmitCase, UpdateCase, VersionCondition
+from tracker.logic.due import next_due_date
 from tracker.models.case import Case
 from tracker.models.enums import Role
 from tracker.reference import reference_data
@@ -82,7 +83,9 @@ class Container:
         client = aws.client("dynamodb", endpoints(stack.config)[0], stack.state.credentials())
         config = settings.Settings.from_environ()
         reference = reference_data()
-        self.store = DynamoCaseStore(client, config.require(settings.CASES_TABLE_NAME))
+        self.store = DynamoCaseStore(
+            client, config.require(settings.CASES_TABLE_NAME), next_due=next_due_date
+        )
         self.conditional_writes = 0  # how often this container reached the table's version check
         replace = self.store.replace
 

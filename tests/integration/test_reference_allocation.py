@@ -16,6 +16,7 @@ from tracker.dal.cases import DynamoCaseStore
 from tracker.dal.secrets import load_cursor_codec
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import SubmitCase
+from tracker.logic.due import next_due_date
 from tracker.models.enums import Role
 from tracker.reference import reference_data
 
@@ -23,7 +24,7 @@ from tracker.reference import reference_data
 def test_concurrent_submits_get_distinct_consecutive_references(stack: LocalStack) -> None:
     reference = reference_data()
     service = CaseService(
-        DynamoCaseStore(stack.dynamodb, os.environ[settings.CASES_TABLE_NAME]),
+        DynamoCaseStore(stack.dynamodb, os.environ[settings.CASES_TABLE_NAME], next_due=next_due_date),
         AccessPolicy(reference),
         reference,
         partial(load_cursor_codec, settings.Settings.from_environ()),

@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 from tests.unit.reporting.reporting_support import DEVON, build_case, record_of
-from tracker.dal.items import case_item
 from tracker.extracts.columns import changes_columns, current_columns, snapshot_case_provider_columns
 from tracker.extracts.keys import SNAPSHOT_CASE_PROVIDERS, SNAPSHOT_CASES, snapshot_key
 from tracker.extracts.rows import case_row
@@ -23,7 +22,7 @@ def test_the_bridge_has_one_row_per_case_and_provider_named() -> None:
     two = build_case(providersInvolved=["RXX", "R0A"], number=1)
     none = build_case(number=2)
     removed = build_case(providersInvolved=["R1A"], number=3).model_copy(update={"providers_involved": []})
-    snapshot = render_snapshot([case_item(record_of(case)) for case in (two, none, removed)], DAY)
+    snapshot = render_snapshot([record_of(case) for case in (two, none, removed)], DAY)
     bridge = _rows(snapshot.objects, SNAPSHOT_CASE_PROVIDERS)
     assert list(bridge[0]) == [column.name for column in snapshot_case_provider_columns()]
     assert list(bridge[0]) == ["schemaVersion", "snapshotDate", "caseId", "providerCode"]

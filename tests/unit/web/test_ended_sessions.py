@@ -9,8 +9,8 @@ import pytest
 from moto import mock_aws
 
 from tracker.dal import schema
+from tracker.dal.case_stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.dal.ended_sessions import DynamoEndedSessions
-from tracker.extracts.stream import EVENT_SOURCE_FILTER_PATTERN
 
 TABLE = "synthetic-cases"
 
