@@ -13,6 +13,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +26,6 @@ from tests.unit.security.test_identifier_guard import (
 )
 from tracker.reference import reference_data
 from tracker.rules import pii
-
-regex = pytest.importorskip("regex", reason="the regex library states Default_Ignorable_Code_Point")
 
 HANGUL_FILLERS = ["\u3164", "\uffa0", "\u115f", "\u1160"]
 EVERY_CODE_POINT = "".join(chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code <= 0xDFFF)
