@@ -83,8 +83,10 @@ lint: install ## ruff lint and format check
 typecheck: install ## mypy over the layer, functions, infra, local stack and tests
 	$(BIN)/mypy layers/shared/tracker functions infra local_stack tests benchmarks
 
-unit: install ## pytest only
-	$(BIN)/pytest
+# The unit tests alone: no engine, browser or child process (tests/unit/conftest.py refuses a child
+# process to a test not marked `subprocess`; make test runs those). Needs only .venv.
+unit: $(BIN)/.installed ## Unit tests alone: no engine, browser or child process
+	$(BIN)/pytest tests/unit -m "not subprocess"
 
 # The lowest runtime dependencies go first so the full suite's summary is the last line. synth builds
 # what is deployed (the layer, bundled from the locked wheels) and runs cdk-nag over it.

@@ -77,6 +77,7 @@ def _table_row(text: str, name: str) -> list[str]:
     return [cell.strip() for cell in rows[0].strip("|").split("|")]
 
 
+@pytest.mark.subprocess
 def test_a_bench_session_writes_its_figures_between_the_markers(tmp_path: Path) -> None:
     document = tmp_path / "performance.md"
     document.write_text(_document("| stale | 9.99 |"), encoding="utf-8")
@@ -95,6 +96,7 @@ def test_a_bench_session_writes_its_figures_between_the_markers(tmp_path: Path) 
     assert _table_row(written, "ratio") == ["ratio", "1.31"]
 
 
+@pytest.mark.subprocess
 def test_figures_recorded_in_two_steps_share_one_row(tmp_path: Path) -> None:
     document = tmp_path / "performance.md"
     document.write_text(_document(""), encoding="utf-8")
@@ -106,6 +108,7 @@ def test_figures_recorded_in_two_steps_share_one_row(tmp_path: Path) -> None:
     assert "| items read at 1000 | items read at 50000 |" in written
 
 
+@pytest.mark.subprocess
 def test_figures_of_an_earlier_run_are_not_kept(tmp_path: Path) -> None:
     results = tmp_path / "last-run.json"
     results.write_text(

@@ -53,6 +53,7 @@ def test_every_layer_requirement_is_pinned_and_hashed() -> None:
         assert hash_count >= 1, requirement
 
 
+@pytest.mark.subprocess
 def test_layer_requirements_are_current_with_the_lock() -> None:
     """Re-runs the export command the committed file records; `make requirements` refreshes it."""
     committed = LAYER_REQUIREMENTS.read_text(encoding="utf-8")
@@ -80,6 +81,7 @@ ROUTE_SPECIFIC_MODULES = [
 ]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("function", ["submit_case", "update_case", "query_cases"])
 def test_handlers_import_only_what_every_route_needs(function: str) -> None:
     probe = (
