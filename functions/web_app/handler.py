@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker import composition, snapstart
 from tracker.observability import logger
+from tracker.web import app as _app  # noqa: F401 - the app and its pages, imported before the snapshot
 from tracker.web import rendering
 
 

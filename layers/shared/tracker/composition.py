@@ -271,6 +271,7 @@ def web_app() -> "WebApp":
         policy=access_policy(),
         reference=reference_data,
         case_service=case_service,
+        contact_service=contact_service,
         latest_summary=_latest_summary,
         claims=claim_names,
         ended_sessions=ended_sessions,

@@ -91,7 +91,7 @@ def test_the_contacts_page_uses_the_composition_roots_contact_service(
 
     app = composition.web_app()
 
-    assert app.contact_service() is composition.contact_service()  # one service, built once
+    assert app.services.contact_service() is composition.contact_service()  # one service, built once
 
 
 @pytest.mark.parametrize("stored", ["none", "NONE", " none\n"])

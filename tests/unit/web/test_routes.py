@@ -2,13 +2,13 @@
 does not route is unreachable, and a route with no page answers 404."""
 
 from infra.routes import ROUTES, WEB_APP
-from tracker.web import pages
+from tests.unit.web.conftest import Harness
 from tracker.web.app import STATIC_ROUTE
 
 
-def test_every_web_app_route_has_a_page_and_every_page_a_route() -> None:
+def test_every_web_app_route_has_a_page_and_every_page_a_route(web: Harness) -> None:
     routed = {(route.method, route.path) for route in ROUTES if route.function == WEB_APP}
-    served = {*pages.PUBLIC, *pages.PAGES, ("GET", STATIC_ROUTE)}
+    served = {*web.app.public_routes, *web.app.signed_in_routes, ("GET", STATIC_ROUTE)}
 
     assert routed == served
 

@@ -1,16 +1,12 @@
-"""RFC 9457 ``application/problem+json`` responses, and the one table from domain errors to them.
-
-The order in which errors win (401, 404, 403, 428, 412, 400, 422) is the use cases' business; this
-module only says which status and title stand for each kind of error.
-"""
+"""RFC 9457 ``application/problem+json`` responses: a domain error rendered with the status and
+title the one error table (``tracker.error_statuses``) gives its kind."""
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from tracker import errors
+from tracker.error_statuses import kind_of
 from tracker.errors import COMMAND, DomainError, FieldError
 from tracker.logic.commands import EXPECTED_VERSION, IDEMPOTENCY_KEY
 
@@ -18,27 +14,6 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"  # relative URI references; documented in the OpenAPI description
 
 
-@dataclass(frozen=True)
-class ProblemKind:
-    status: int
-    title: str
-    slug: str
-
-
-PROBLEM_KINDS: dict[type[DomainError], ProblemKind] = {
-    errors.Unauthenticated: ProblemKind(401, "Unauthorized", "unauthorized"),
-    errors.NotVisible: ProblemKind(404, "Not found", "not-found"),
-    errors.NotAllowed: ProblemKind(403, "Forbidden", "forbidden"),
-    errors.InProgress: ProblemKind(409, "Conflict", "conflict"),
-    errors.PreconditionMissing: ProblemKind(428, "Precondition required", "precondition-required"),
-    errors.VersionMismatch: ProblemKind(412, "Precondition failed", "precondition-failed"),
-    errors.UnreadableInput: ProblemKind(400, "Bad request", "bad-request"),
-    errors.TooLarge: ProblemKind(413, "Content too large", "content-too-large"),
-    errors.UnsupportedFormat: ProblemKind(415, "Unsupported media type", "unsupported-media-type"),
-    errors.InvalidInput: ProblemKind(422, "Validation failed", "validation-error"),
-    errors.LimitExceeded: ProblemKind(429, "Too many requests", "too-many-requests"),
-}
-INTERNAL = ProblemKind(500, "Internal error", "internal-error")
 # Where the JSON API carries the parts of a command that are not the document.
 COMMAND_PARTS_ON_THE_WIRE: dict[str, tuple[str, str]] = {
     EXPECTED_VERSION: ("If-Match", "header"),
@@ -46,13 +21,6 @@ COMMAND_PARTS_ON_THE_WIRE: dict[str, tuple[str, str]] = {
 }
 MAX_ERRORS_LISTED = 100
 """However many fields are wrong, a problem names at most this many: the body stays small."""
-
-
-def kind_of(error: DomainError) -> ProblemKind:
-    for error_type in type(error).__mro__:
-        if error_type in PROBLEM_KINDS:
-            return PROBLEM_KINDS[error_type]
-    return INTERNAL
 
 
 def problem(

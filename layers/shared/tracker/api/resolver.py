@@ -12,12 +12,13 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from tracker import composition
 from tracker.access import Caller, is_known_org
-from tracker.api.problems import INTERNAL, kind_of, problem, problem_from_error
-from tracker.errors import DomainError, FieldError, InvalidInput, Unauthenticated, UnreadableInput
+from tracker.api.problems import problem, problem_from_error
+from tracker.error_statuses import INTERNAL, kind_of
+from tracker.errors import DomainError, FieldError, InvalidInput, NotVisible, Unauthenticated, UnreadableInput
 from tracker.models.enums import Role
 from tracker.observability import logger, metrics
+from tracker.reference import reference_data
 from tracker.rules.case_rules import field_errors_from_pydantic
 
 
@@ -75,7 +76,7 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
-        return problem(404, "Not found", "No such resource.", "not-found")
+        return problem_from_error(NotVisible("No such resource."))
 
     return app
 
@@ -88,6 +89,7 @@ def current_caller(app: APIGatewayRestResolver) -> Caller:
         role = Role(str(role_name))
     except ValueError:
         raise Unauthenticated("A valid bearer token is required.") from None
-    if not isinstance(org, str) or not is_known_org(role, org, composition.reference_data()):
+    # The reference data in force, read once per container (the composition root hands out the same).
+    if not isinstance(org, str) or not is_known_org(role, org, reference_data()):
         raise Unauthenticated("A valid bearer token is required.")
     return Caller(role=role, org=org, sub=str(sub or "unknown"))

@@ -1,31 +1,42 @@
 """The web app's front door: routes, sign-in and sessions, CSRF, security headers, error pages.
 
-Pages (``tracker.web.pages``) receive the caller from the session and call the domain; this module
-answers everything around them the same way for every page.
+The composition root builds it and hands it what it needs; it hands the pages (a family per
+module: the case list, a case, recording one, the overview, an ICB's contacts) the caller from the
+session and the services they call, and answers everything around them the same way for every page.
 """
 
 import hmac
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from tracker.access import AccessPolicy, Caller, is_known_org
 from tracker.auth.claims import ClaimNames, claim
-from tracker.errors import DomainError, FieldError, NotAllowed, NotVisible, Unauthenticated, UnreadableInput
+from tracker.error_statuses import INTERNAL, kind_of
+from tracker.errors import DomainError, FieldError, NotAllowed, NotVisible, TooLarge, Unauthenticated
 from tracker.models.enums import Role
 from tracker.observability import logger
 from tracker.reference import ReferenceData
 from tracker.web import rendering
-from tracker.web.http import WebRequest, WebResponse, redirect, request_from_event
+from tracker.web.case_list import CaseListPage
+from tracker.web.case_pages import CasePages
+from tracker.web.contacts import ContactsPages
+from tracker.web.http import WebResponse, redirect, request_from_event
 from tracker.web.labels import field_label, readable_detail
+from tracker.web.new_case import NewCasePages
 from tracker.web.oidc import OidcClient, SignInFailed
-from tracker.web.session import CookiePolicy, CookieSealer, EndedSessions, Session
+from tracker.web.overview_pages import OverviewPages
+from tracker.web.session import CookiePolicy, CookieSealer, EndedSessions
+from tracker.web.site import APP_PREFIX, CSRF_FIELD, NO_STORE, Context, Routes, Services, Site
 
-APP_PREFIX = "/app"
+if TYPE_CHECKING:
+    from tracker.logic.cases import CaseService
+    from tracker.logic.contacts import ContactService
+
+__all__ = ["APP_PREFIX", "CSRF_FIELD", "STATIC_ROUTE", "Context", "WebApp"]
+
 STATIC_ROUTE = "/app/static/{asset}"
-CSRF_FIELD = "csrfToken"
 # A return path after sign-in: RFC 3986 path and query characters, percent escapes whole; no
 # fragment, backslash, space or control character.
 SAFE_NEXT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
@@ -53,7 +64,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-NO_STORE = "no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
 STATIC_TYPES = {
     "css": "text/css; charset=utf-8",
@@ -62,16 +72,8 @@ STATIC_TYPES = {
 }
 
 
-def _composed_contact_service() -> Any:
-    """The ICB contacts use cases from the composition root, built on first use (a page that never
-    shows contacts never builds them)."""
-    from tracker import composition
-
-    return composition.contact_service()
-
-
-class CsrfRefused(Exception):
-    """A POST without the session's CSRF token."""
+class CsrfRefused(NotAllowed):
+    """A POST without the session's CSRF token: refused as any other thing the caller may not do."""
 
 
 def cookie_policy_for(base_url: str) -> CookiePolicy:
@@ -87,23 +89,6 @@ def cookie_policy_for(base_url: str) -> CookiePolicy:
 DEFAULT_CLAIM_NAMES = ClaimNames()
 
 
-@dataclass
-class Context:
-    """One request as a page sees it."""
-
-    request: WebRequest
-    session: Session | None = None
-    caller: Caller | None = None
-
-    def require_caller(self) -> Caller:
-        if self.caller is None:
-            raise Unauthenticated("Sign in to continue.")
-        return self.caller
-
-
-Page = Callable[["WebApp", Context], WebResponse]
-
-
 class WebApp:
     def __init__(
         self,
@@ -113,10 +98,10 @@ class WebApp:
         oidc: OidcClient,
         policy: AccessPolicy,
         reference: Callable[[], ReferenceData],
-        case_service: Callable[[], Any],
+        case_service: Callable[[], "CaseService"],
+        contact_service: Callable[[], "ContactService"],
         latest_summary: Callable[[], Any],
         claims: ClaimNames = DEFAULT_CLAIM_NAMES,
-        contact_service: Callable[[], Any] | None = None,
         ended_sessions: Callable[[], EndedSessions],
     ) -> None:
         self.base_path = urlsplit(base_url).path.rstrip("/")
@@ -125,29 +110,25 @@ class WebApp:
         self.oidc = oidc
         self.policy = policy
         self.reference = reference
-        self.case_service = case_service
-        self.latest_summary = latest_summary
         self.claims = claims
-        self.contact_service = contact_service or _composed_contact_service
         self.ended_sessions = ended_sessions
-
-    # --- URLs and rendering ---------------------------------------------------------------------
+        self.site = Site(self.base_path)
+        self.services = Services(policy, reference, case_service, contact_service, latest_summary)
+        families = (CaseListPage, CasePages, NewCasePages, OverviewPages, ContactsPages)
+        self.public_routes: Routes = {
+            ("GET", "/app/sign-in"): self.begin_sign_in,
+            ("GET", "/app/callback"): self.finish_sign_in,
+            ("GET", "/app/signed-out"): self.signed_out,
+        }
+        self.signed_in_routes: Routes = {("POST", "/app/sign-out"): self.sign_out}
+        for family in families:
+            self.signed_in_routes.update(family(self.site, self.services).routes())
 
     def url(self, path: str) -> str:
-        return f"{self.base_path}{path}"
+        return self.site.url(path)
 
     def page(self, template: str, context: Context, status: int = 200, **values: Any) -> WebResponse:
-        body = rendering.render(
-            template,
-            url=self.url,
-            caller=context.caller,
-            csrf_token=context.session.csrf_token if context.session else "",
-            csrf_field=CSRF_FIELD,
-            correlation_id=context.request.correlation_id,
-            Role=Role,
-            **values,
-        )
-        return WebResponse(status, body, headers={"Cache-Control": NO_STORE})
+        return self.site.page(template, context, status, **values)
 
     # --- the way in ------------------------------------------------------------------------------
 
@@ -156,46 +137,38 @@ class WebApp:
         context = Context(request)
         try:
             response = self._route(context)
-        except Unauthenticated:
+        except Unauthenticated:  # a person is sent to sign in, where the API answers 401
             response = self._to_sign_in(context)
-        except CsrfRefused:
-            response = self.error_page(context, 403)
-        except NotVisible:
-            response = self.error_page(context, 404)
-        except NotAllowed:
-            response = self.error_page(context, 403)
-        except UnreadableInput as unreadable:
-            response = self.error_page(context, 400, unreadable.errors)
-        except DomainError as error:
-            logger.info("request refused", extra={"error_type": type(error).__name__})
-            response = self.error_page(context, 400)
+        except DomainError as refusal:
+            # The status the one error table gives its kind; the page says it in its own words.
+            status = kind_of(refusal).status
+            logger.info("request refused", extra={"status": status, "error_type": type(refusal).__name__})
+            response = self.error_page(context, status, refusal.errors)
         except Exception as error:
             # The type only: a message may quote restricted text.
             logger.error(
                 "unhandled error",
                 extra={"error_type": type(error).__name__, "correlation_id": request.correlation_id},
             )
-            response = self.error_page(context, 500)
+            response = self.error_page(context, INTERNAL.status)
         return self._finish(context, response).to_proxy_result()
 
     def _route(self, context: Context) -> WebResponse:
-        from tracker.web import pages
-
         request = context.request
         if request.route == STATIC_ROUTE:
             return self._static(request.path_parameters.get("asset", ""))
-        public = pages.PUBLIC.get((request.method, request.route))
+        public = self.public_routes.get((request.method, request.route))
         if public is not None:
-            return public(self, context)
-        page = pages.PAGES.get((request.method, request.route))
+            return public(context)
+        page = self.signed_in_routes.get((request.method, request.route))
         if page is None:
             raise NotVisible("No such page.")
         self._authenticate(context)
         if request.form_too_large:  # larger than any case's form: not read, so not a stale form either
-            return self.error_page(context, 413)
+            raise TooLarge("The form is larger than any case's.")
         if request.method == "POST":
             self._check_csrf(context)
-        return page(self, context)
+        return page(context)
 
     def _static(self, name: str) -> WebResponse:
         content = rendering.static_file(name)
@@ -225,7 +198,7 @@ class WebApp:
         assert context.session is not None
         sent = context.request.form_value(CSRF_FIELD)
         if not sent or not hmac.compare_digest(sent.encode(), context.session.csrf_token.encode()):
-            raise CsrfRefused
+            raise CsrfRefused("The form was not sent from this session's page.")
 
     def _to_sign_in(self, context: Context) -> WebResponse:
         next_path = context.request.path if context.request.method == "GET" else APP_PREFIX + "/"
@@ -313,6 +286,9 @@ class WebApp:
             self.cookies.session_cookie(self.sealer.seal_session(session), self.sealer.idle_seconds)
         )
         return response
+
+    def signed_out(self, context: Context) -> WebResponse:
+        return self.page("signed_out.html", context)
 
     def sign_out(self, context: Context) -> WebResponse:
         assert context.session is not None  # a signed-in page: authenticated before it runs

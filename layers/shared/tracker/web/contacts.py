@@ -22,15 +22,15 @@ from tracker.logic.commands import (
 from tracker.logic.numbers import whole_number
 from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
 from tracker.models.enums import Role
-from tracker.web.app import APP_PREFIX, Context, WebApp
-from tracker.web.forms import FormErrors, quoted
+from tracker.web.display import icb_name
+from tracker.web.forms import VERSION_FIELD, FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time, readable_detail
 from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
 from tracker.web.rendering import render_macro
+from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 
 EMAILS_FIELD = "emails"
-VERSION_FIELD = "version"
 EMAILS_LABEL = "Email addresses"
 _POSITION = re.compile(r"^emails\[(\d+)\]$")
 
@@ -72,19 +72,136 @@ class Conflict:
     mine: list[str] = field(default_factory=list)
 
 
-def _changes_since(
-    app: WebApp, caller: Caller, icb_code: str, based_on: int, latest: int
-) -> list[ContactsChange] | None:
-    """The changes saved after ``based_on``, for the conflict page, in one bounded read of only
-    those. None when more than ``MAX_PAGE_SIZE`` were saved meanwhile (the page then shows the list
-    now and the user's, without the list as it was read)."""
-    if based_on < 0 or latest - based_on > MAX_PAGE_SIZE:
-        return None
-    command = ReadContactsHistory(icb_code, MAX_PAGE_SIZE, after_version=based_on)
-    later = app.contact_service().history(caller, command).items
-    if not later or later[-1].version < latest or later[0].version != based_on + 1:
-        return None
-    return later
+class ContactsPages(Pages):
+    def routes(self) -> Routes:
+        return {
+            ("GET", "/app/icbs/{icbCode}/contacts"): self.contacts_page,
+            ("POST", "/app/icbs/{icbCode}/contacts"): self.contacts_submit,
+        }
+
+    def contacts_page(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        icb_code = context.request.path_parameters.get("icbCode", "")
+        contacts = self.services.contact_service().get(
+            caller, icb_code
+        )  # 404 or 403 before anything is shown
+        return self._render(context, contacts)
+
+    def contacts_submit(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        request = context.request
+        icb_code = request.path_parameters.get("icbCode", "")
+        service = self.services.contact_service()
+        typed = request.form_value(EMAILS_FIELD)
+        emails = split_addresses(typed)
+        based_on = whole_number(request.form_value(VERSION_FIELD).strip())
+        if based_on is None:
+            # Refused as a save would be (404, then 403 for whoever may not change them), else unreadable.
+            service.get(caller, icb_code)
+            if not may_change_contacts(caller):
+                raise NotAllowed(f"The {caller.role.value} role cannot change an ICB's contacts.")
+            raise UnreadableInput(
+                "The form could not be read.", [FieldError(VERSION_FIELD, "must be a whole number")]
+            )
+        command = ReplaceContacts(icb_code, {"emails": emails}, VersionCondition(frozenset({based_on})))
+        try:
+            service.replace(caller, command)  # refuses a viewer (403) or a stranger (404) first
+        except InvalidInput as invalid:
+            current = service.get(caller, icb_code)
+            errors = contacts_errors(invalid.errors, emails)
+            return self._render(context, current, typed=typed, version=based_on, errors=errors, status=422)
+        except VersionMismatch:
+            return self._conflict(context, icb_code, emails, based_on)
+        return redirect(self.site.url(f"{APP_PREFIX}/icbs/{icb_code}/contacts?saved=1"), 303)
+
+    def _render(
+        self,
+        context: Context,
+        contacts: IcbContacts,
+        *,
+        typed: str | None = None,
+        version: int | None = None,
+        errors: FormErrors | None = None,
+        conflict: Conflict | None = None,
+        status: int = 200,
+    ) -> WebResponse:
+        caller = context.require_caller()
+        own_url = self.site.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts")
+        # One page of the contacts' history per view: a long history is paged, never read whole.
+        window = history_window(context.request, contacts.version)
+        service = self.services.contact_service()
+        changes = read_window(
+            window,
+            lambda after, limit: service.history(
+                caller, ReadContactsHistory(contacts.icb_code, limit, after_version=after)
+            ),
+        )
+        updated = contacts.model_dump(mode="json", by_alias=True).get("updatedAt")
+
+        def render(history: ShownHistory) -> WebResponse:
+            return self.site.page(
+                "contacts.html",
+                context,
+                status,
+                icb=icb_name(self.services.reference(), contacts.icb_code),
+                contacts=contacts,
+                updated=format_time(updated) if updated else "",
+                history=history,
+                may_change=may_change_contacts(caller),
+                typed="\n".join(contacts.emails) if typed is None else typed,
+                version=contacts.version if version is None else version,
+                errors=errors or FormErrors(),
+                conflict=conflict,
+                max_contacts=MAX_CONTACTS,
+                saved=context.request.query_value("saved") == "1",
+                action=own_url,
+                emails_field=EMAILS_FIELD,
+            )
+
+        return page_with_history(
+            render,
+            own_url,
+            window,
+            changes,
+            lambda change: render_macro(HISTORY_TEMPLATE, "contacts_version", _history_row(change)),
+            contacts.version,
+        )
+
+    def _conflict(self, context: Context, icb_code: str, emails: list[str], based_on: int) -> WebResponse:
+        """Nothing was written: the page shows who saved meanwhile, the list then and now, and the form
+        again holding this user's list at the current version, to check and save again."""
+        caller = context.require_caller()
+        current = self.services.contact_service().get(caller, icb_code)
+        later = self._changes_since(caller, icb_code, based_on, current.version)
+        conflict = Conflict(
+            who=sorted({change.changed_by for change in later or []}),
+            # The list as the form was read: what the first later change started from.
+            before=later[0].before if later else None,
+            now=current.emails,
+            mine=emails,
+        )
+        return self._render(
+            context,
+            current,
+            typed="\n".join(emails),
+            version=current.version,
+            conflict=conflict,
+            status=409,
+        )
+
+    def _changes_since(
+        self, caller: Caller, icb_code: str, based_on: int, latest: int
+    ) -> list[ContactsChange] | None:
+        """The changes saved after ``based_on``, for the conflict page, in one bounded read of only
+        those. None when more than ``MAX_PAGE_SIZE`` were saved meanwhile (the page then shows the list
+        now and the user's, without the list as it was read)."""
+        if based_on < 0 or latest - based_on > MAX_PAGE_SIZE:
+            return None
+        command = ReadContactsHistory(icb_code, MAX_PAGE_SIZE, after_version=based_on)
+        later = self.services.contact_service().history(caller, command).items
+        if not later or later[-1].version < latest or later[0].version != based_on + 1:
+            return None
+        return later
 
 
 def _history_row(change: ContactsChange) -> dict[str, Any]:
@@ -96,121 +213,3 @@ def _history_row(change: ContactsChange) -> dict[str, Any]:
         "before": change.before,
         "after": change.after,
     }
-
-
-def _icb_name(app: WebApp, code: str) -> str:
-    icb = app.reference().icb(code)
-    return f"{icb.name} ({code})" if icb else code
-
-
-def _render(
-    app: WebApp,
-    context: Context,
-    contacts: IcbContacts,
-    *,
-    typed: str | None = None,
-    version: int | None = None,
-    errors: FormErrors | None = None,
-    conflict: Conflict | None = None,
-    status: int = 200,
-) -> WebResponse:
-    caller = context.require_caller()
-    own_url = app.url(f"{APP_PREFIX}/icbs/{contacts.icb_code}/contacts")
-    # One page of the contacts' history per view: a long history is paged, never read whole.
-    window = history_window(context.request, contacts.version)
-    service = app.contact_service()
-    changes = read_window(
-        window,
-        lambda after, limit: service.history(
-            caller, ReadContactsHistory(contacts.icb_code, limit, after_version=after)
-        ),
-    )
-    updated = contacts.model_dump(mode="json", by_alias=True).get("updatedAt")
-
-    def render(history: ShownHistory) -> WebResponse:
-        return app.page(
-            "contacts.html",
-            context,
-            status,
-            icb=_icb_name(app, contacts.icb_code),
-            contacts=contacts,
-            updated=format_time(updated) if updated else "",
-            history=history,
-            may_change=may_change_contacts(caller),
-            typed="\n".join(contacts.emails) if typed is None else typed,
-            version=contacts.version if version is None else version,
-            errors=errors or FormErrors(),
-            conflict=conflict,
-            max_contacts=MAX_CONTACTS,
-            saved=context.request.query_value("saved") == "1",
-            action=own_url,
-            emails_field=EMAILS_FIELD,
-        )
-
-    return page_with_history(
-        render,
-        own_url,
-        window,
-        changes,
-        lambda change: render_macro(HISTORY_TEMPLATE, "contacts_version", _history_row(change)),
-        contacts.version,
-    )
-
-
-def contacts_page(app: WebApp, context: Context) -> WebResponse:
-    caller = context.require_caller()
-    icb_code = context.request.path_parameters.get("icbCode", "")
-    contacts = app.contact_service().get(caller, icb_code)  # 404 or 403 before anything is shown
-    return _render(app, context, contacts)
-
-
-def contacts_submit(app: WebApp, context: Context) -> WebResponse:
-    caller = context.require_caller()
-    request = context.request
-    icb_code = request.path_parameters.get("icbCode", "")
-    service = app.contact_service()
-    typed = request.form_value(EMAILS_FIELD)
-    emails = split_addresses(typed)
-    based_on = whole_number(request.form_value(VERSION_FIELD).strip())
-    if based_on is None:
-        # Refused as a save would be (404, then 403 for whoever may not change them), else unreadable.
-        service.get(caller, icb_code)
-        if not may_change_contacts(caller):
-            raise NotAllowed(f"The {caller.role.value} role cannot change an ICB's contacts.")
-        raise UnreadableInput(
-            "The form could not be read.", [FieldError(VERSION_FIELD, "must be a whole number")]
-        )
-    command = ReplaceContacts(icb_code, {"emails": emails}, VersionCondition(frozenset({based_on})))
-    try:
-        service.replace(caller, command)  # refuses a viewer (403) or a stranger (404) first
-    except InvalidInput as invalid:
-        current = service.get(caller, icb_code)
-        errors = contacts_errors(invalid.errors, emails)
-        return _render(app, context, current, typed=typed, version=based_on, errors=errors, status=422)
-    except VersionMismatch:
-        return _conflict(app, context, icb_code, emails, based_on)
-    return redirect(app.url(f"{APP_PREFIX}/icbs/{icb_code}/contacts?saved=1"), 303)
-
-
-def _conflict(app: WebApp, context: Context, icb_code: str, emails: list[str], based_on: int) -> WebResponse:
-    """Nothing was written: the page shows who saved meanwhile, the list then and now, and the form
-    again holding this user's list at the current version, to check and save again."""
-    caller = context.require_caller()
-    current = app.contact_service().get(caller, icb_code)
-    later = _changes_since(app, caller, icb_code, based_on, current.version)
-    conflict = Conflict(
-        who=sorted({change.changed_by for change in later or []}),
-        # The list as the form was read: what the first later change started from.
-        before=later[0].before if later else None,
-        now=current.emails,
-        mine=emails,
-    )
-    return _render(
-        app,
-        context,
-        current,
-        typed="\n".join(emails),
-        version=current.version,
-        conflict=conflict,
-        status=409,
-    )

@@ -43,6 +43,8 @@ TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES, CODE = (
     "codes",  # several ODS codes in one box, one a line (providersInvolved)
     "code",  # one ODS code (a recommendation's ownerProviderCode)
 )
+VERSION_FIELD = "version"
+"""The hidden field holding the version a form was read at (a stale save writes nothing)."""
 DATE_PARTS = ("day", "month", "year")
 BLANK_ROWS = 1  # one empty row to add an item, without JavaScript
 

@@ -110,11 +110,10 @@ def _choices(listed: Any, current: list[str], flag: str) -> list[dict[str, Any]]
 
 def warm() -> list[str]:
     """Compile every template and import the sign-in libraries: pure code, nothing secret or
-    connected, so SnapStart can keep it in the snapshot (the first page then renders at once)."""
+    connected, so SnapStart can keep it in the snapshot (the first page then renders at once). The
+    pages themselves are imported by the handler, with the app that routes to them."""
     import authlib.integrations.requests_client  # noqa: F401 - imported to be in the snapshot
     import joserfc.jwt  # noqa: F401 - imported to be in the snapshot
-
-    from tracker.web import pages  # noqa: F401 - the views and everything they import
 
     env = environment()
     names = [name for name in env.list_templates(extensions=["html"]) if "/" not in name]

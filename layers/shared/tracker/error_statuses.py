@@ -1,0 +1,44 @@
+"""The one table from a domain error to the HTTP status and words that stand for it.
+
+The API renders a kind as an RFC 9457 problem (``tracker.api.problems``), the web app as an error
+page (``tracker.web.app``); neither keeps a table of its own. The order in which errors win (401,
+404, 403, 428, 412, 400, 422) is the use cases' business; this module only says which status and
+title stand for each kind of error.
+"""
+
+from dataclasses import dataclass
+
+from tracker import errors
+from tracker.errors import DomainError
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    status: int
+    title: str
+    slug: str  # the problem type's last path segment
+
+
+ERROR_KINDS: dict[type[DomainError], ErrorKind] = {
+    errors.Unauthenticated: ErrorKind(401, "Unauthorized", "unauthorized"),
+    errors.NotVisible: ErrorKind(404, "Not found", "not-found"),
+    errors.NotAllowed: ErrorKind(403, "Forbidden", "forbidden"),
+    errors.InProgress: ErrorKind(409, "Conflict", "conflict"),
+    errors.PreconditionMissing: ErrorKind(428, "Precondition required", "precondition-required"),
+    errors.VersionMismatch: ErrorKind(412, "Precondition failed", "precondition-failed"),
+    errors.UnreadableInput: ErrorKind(400, "Bad request", "bad-request"),
+    errors.TooLarge: ErrorKind(413, "Content too large", "content-too-large"),
+    errors.UnsupportedFormat: ErrorKind(415, "Unsupported media type", "unsupported-media-type"),
+    errors.InvalidInput: ErrorKind(422, "Validation failed", "validation-error"),
+    errors.LimitExceeded: ErrorKind(429, "Too many requests", "too-many-requests"),
+}
+INTERNAL = ErrorKind(500, "Internal error", "internal-error")
+"""Anything that is not a domain error: a fault of the service, never the caller's."""
+
+
+def kind_of(error: BaseException) -> ErrorKind:
+    """The kind of ``error`` or of the nearest of its bases in the table; ``INTERNAL`` otherwise."""
+    for error_type in type(error).__mro__:
+        if error_type in ERROR_KINDS:
+            return ERROR_KINDS[error_type]
+    return INTERNAL

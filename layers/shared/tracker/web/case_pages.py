@@ -1,0 +1,267 @@
+"""One case: its page (every field the caller may see, deadlines, recommendations, a page of its
+history), and editing it by section, with the conflict page when someone saved first."""
+
+from collections.abc import Callable
+from typing import Any
+
+from tracker.access import Caller
+from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput, VersionMismatch
+from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, VersionCondition
+from tracker.logic.numbers import whole_number
+from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
+from tracker.models.enums import DHR_REVIEW_TYPES, Role
+from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
+from tracker.web.display import (
+    case_rows,
+    deadline_rows,
+    history_rows,
+    may_edit,
+    provider_list,
+    provider_namer,
+    show,
+)
+from tracker.web.forms import (
+    VERSION_FIELD,
+    FormErrors,
+    Section,
+    form_values,
+    parse_form,
+    place_errors,
+    sections_for,
+)
+from tracker.web.http import WebResponse, redirect
+from tracker.web.labels import field_label
+from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
+from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes, render_macro
+from tracker.web.site import APP_PREFIX, Context, Pages, Routes
+
+SECTION_FIELD = "section"
+SHORTENED_VALUE_CHARS = 2_000
+"""How much of each value someone else saved a conflict page shows when the page would not fit
+``MAX_BODY_BYTES`` whole (every value of two versions of the largest case, and the user's own)."""
+SHORTENED_NOTE = " … (shortened here: the whole text is on the case page and in its history)"
+
+
+class CasePages(Pages):
+    def routes(self) -> Routes:
+        return {
+            ("GET", "/app/cases/{caseId}"): self.case_page,
+            ("GET", "/app/cases/{caseId}/edit"): self.edit_form,
+            ("POST", "/app/cases/{caseId}/edit"): self.edit_submit,
+        }
+
+    def case_page(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        case_id = context.request.path_parameters.get("caseId", "")
+        service = self.services.case_service()
+        case = service.get(caller, case_id)
+        document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
+        hidden = self.services.policy.hidden_fields(caller)
+        named = provider_namer(self.services.reference())
+        # One page of the history per view, the newest first (a long history is paged, never read whole).
+        window = history_window(context.request, case.version)
+        versions = read_window(
+            window,
+            lambda after, limit: service.history(caller, ReadHistory(case_id, limit, after_version=after)),
+        )
+        shown = {row["version"]: row for row in history_rows(versions, named, hidden)}
+        may_change = may_edit(self.services.policy, caller, case)
+
+        def render(history: ShownHistory) -> WebResponse:
+            return self.site.page(
+                "case.html",
+                context,
+                case=case,
+                summary_rows=case_rows(self.services.reference(), document, hidden),
+                deadlines=deadline_rows(case),
+                overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
+                recommendations=document.get("recommendations", []),
+                show=show,
+                provider_name=named,
+                history=history,
+                may_edit=may_change,
+                edit_sections=_edit_sections(caller, case) if may_change else [],
+                saved=context.request.query_value("saved") == "1",
+            )
+
+        return page_with_history(
+            render,
+            self.site.url(f"{APP_PREFIX}/cases/{case_id}"),
+            window,
+            versions,
+            lambda entry: render_macro(HISTORY_TEMPLATE, "case_version", shown[entry.version]),
+            case.version,
+        )
+
+    def edit_form(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        case = self.services.case_service().get(caller, context.request.path_parameters.get("caseId", ""))
+        self._require_editor(caller, case)
+        only = context.request.query_value(SECTION_FIELD)
+        sections = _edit_sections(caller, case, only)
+        document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return self._render_edit(
+            context, case, sections, form_values(document, sections), FormErrors(), case.version
+        )
+
+    def edit_submit(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        request = context.request
+        case_id = request.path_parameters.get("caseId", "")
+        service = self.services.case_service()
+        current = service.get(caller, case_id)  # 404 before anything else
+        sections = _edit_sections(caller, current, request.form_value(SECTION_FIELD).strip())
+        parsed = parse_form(request.form, sections)
+        based_on = whole_number(request.form_value(VERSION_FIELD).strip())
+        unreadable = list(parsed.unreadable)
+        if based_on is None:
+            unreadable.append(FieldError(VERSION_FIELD, "must be a whole number"))
+        if unreadable or based_on is None:
+            # Access first, as the API answers; then nothing is saved or drawn again from a form that
+            # cannot be read (an unread row count drawn as no rows would remove every row on saving).
+            self._require_editor(caller, current)
+            raise UnreadableInput("The form could not be read.", unreadable)
+        patch = _patch(parsed.document, caller)
+        # A field the form did not offer (a forged or stale form) still goes to the domain, which
+        # refuses what this caller may not change (403) rather than the form dropping it unseen.
+        for name in request.form:
+            if name in CLIENT_FIELDS and name not in parsed.document:
+                patch[name] = request.form_value(name).strip() or None
+        if parsed.errors:
+            # Access first, as the API answers: a refused change is refused before its input is read.
+            self._require_editor(caller, current)
+            errors = place_errors(parsed.errors, sections, parsed.row_positions, parsed.document)
+            return self._render_edit(context, current, sections, dict(request.form), errors, based_on, 422)
+        try:
+            service.update(caller, UpdateCase(case_id, patch, VersionCondition(frozenset({based_on}))))
+        except InvalidInput as invalid:
+            errors = place_errors(invalid.errors, sections, parsed.row_positions, parsed.document)
+            return self._render_edit(context, current, sections, dict(request.form), errors, based_on, 422)
+        except VersionMismatch:
+            return self._conflict(context, current, sections, patch, based_on)
+        return redirect(self.site.url(f"{APP_PREFIX}/cases/{case_id}?saved=1"), 303)
+
+    def _require_editor(self, caller: Caller, case: Case) -> None:
+        if not may_edit(self.services.policy, caller, case):
+            raise NotAllowed(f"The {caller.role.value} role cannot change this case.")
+
+    def _render_edit(
+        self,
+        context: Context,
+        case: Case,
+        sections: list[Section],
+        values: dict[str, list[str]],
+        errors: FormErrors,
+        version: int,
+        status: int = 200,
+        conflict: dict[str, Any] | None = None,
+    ) -> WebResponse:
+        return self.site.page(
+            "edit.html",
+            context,
+            status,
+            case=case,
+            sections=sections,
+            values=values,
+            errors=errors,
+            version=version,
+            conflict=conflict,
+            section=sections[0].key if len(sections) == 1 else "",
+            action=self.site.url(f"{APP_PREFIX}/cases/{case.case_id}/edit"),
+            providers=provider_list(self.services.reference()),
+        )
+
+    def _conflict(
+        self,
+        context: Context,
+        current: Case,
+        sections: list[Section],
+        patch: dict[str, Any],
+        based_on: int,
+    ) -> WebResponse:
+        """Someone saved first: show what they changed, and the form again with this user's changes
+        applied to the case as it is now, to check and save again. Nothing was written."""
+        caller = context.require_caller()
+        history = self._versions_since(caller, current, based_on)
+        base_entry = history[0] if history else None
+        base = base_entry.case.model_dump(mode="json", by_alias=True, exclude_none=True) if base_entry else {}
+        now = current.model_dump(mode="json", by_alias=True, exclude_none=True)
+        later = [entry for entry in history or [] if entry.version > based_on]
+        hidden = self.services.policy.hidden_fields(caller)
+        theirs_changed = sorted({name for entry in later for name in entry.changed_fields} - hidden)
+        named = provider_namer(self.services.reference())
+        # Without the version the form was read at, the user's changes are what differs from now.
+        read_at = base if history is not None else now
+        mine = {name: value for name, value in patch.items() if value != read_at.get(name)}
+        # Reapplied only when the version read is known: otherwise a value the user left as it was
+        # would undo someone else's change. The user then sees the differences and enters them again.
+        reapplied = {**now, **mine} if history is not None else now
+        reapplied = {name: value for name, value in reapplied.items() if value is not None}
+        who = sorted({entry.changed_by for entry in later})
+
+        def render(theirs: Callable[[str, Any], str]) -> WebResponse:
+            """The page, showing someone else's values through ``theirs`` (the user's own in full)."""
+            their_changes = (
+                [
+                    {
+                        "field": field_label(name),
+                        "before": theirs(name, base.get(name)),
+                        "after": theirs(name, now.get(name)),
+                    }
+                    for name in theirs_changed
+                ]
+                if history is not None
+                else None  # too many saved meanwhile to read here: the page links to the case's history
+            )
+            my_changes = [
+                {
+                    "field": field_label(name),
+                    "mine": show(name, value, named),
+                    "now": theirs(name, now.get(name)),
+                }
+                for name, value in mine.items()
+            ]
+            return self._render_edit(
+                context,
+                current,
+                sections,
+                form_values(reapplied, sections),
+                FormErrors(),
+                current.version,
+                409,
+                conflict={"their_changes": their_changes, "my_changes": my_changes, "who": who},
+            )
+
+        whole = render(lambda name, value: show(name, value, named))
+        if carried_bytes(whole.body) <= MAX_BODY_BYTES:
+            return whole
+        return render(lambda name, value: _shortened(show(name, value, named)))
+
+    def _versions_since(self, caller: Caller, case: Case, based_on: int) -> list[HistoryEntry] | None:
+        """The form's version ``based_on`` and those saved after it, for the conflict page, in one
+        bounded read of only those, however long the history. None when more than ``MAX_PAGE_SIZE``
+        were saved meanwhile: the page then says what changed without the detail."""
+        if based_on < 1 or case.version - based_on > MAX_PAGE_SIZE:
+            return None
+        # The form's own version too: what the user read is what their changes are measured against.
+        command = ReadHistory(case.case_id, MAX_PAGE_SIZE + 1, after_version=based_on - 1)
+        entries = self.services.case_service().history(caller, command).items
+        if not entries or entries[0].version != based_on or entries[-1].version < case.version:
+            return None
+        return entries
+
+
+def _edit_sections(caller: Caller, case: Case, only: str = "") -> list[Section]:
+    return sections_for(
+        regional=caller.role is Role.REGIONAL, is_dhr=case.review_type in DHR_REVIEW_TYPES, only=only
+    )
+
+
+def _patch(document: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    """The merge patch: every field the form showed (an empty box removes the value)."""
+    editable = CLIENT_FIELDS if caller.role is Role.ICB_EDITOR else REGIONAL_ONLY_FIELDS
+    return {name: value for name, value in document.items() if name in editable}
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHORTENED_VALUE_CHARS else text[:SHORTENED_VALUE_CHARS] + SHORTENED_NOTE
