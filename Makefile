@@ -26,7 +26,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help browser layer-wheels install run smoke test test-lowest lint typecheck unit fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
+.PHONY: help browser layer-wheels install run smoke test test-lowest lint typecheck unit screenshots fmt openapi docs synth fuzz mutate bench lock requirements hooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -76,7 +76,7 @@ install: $(BIN)/.installed $(TOOLS_VENV)/.installed node_modules/.installed laye
 run: install ## Set up and start the local stack on http://127.0.0.1:3000
 	$(BIN)/scrt serve
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint (the complexity gate included) and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -103,6 +103,13 @@ test-lowest: $(BIN)/.installed ## Unit tests on the oldest runtime dependencies 
 	$(UV) pip install --quiet --python $(LOWEST_VENV)/bin/python \
 		--constraint $(LOWEST_VENV)/runtime-floors.txt --editable '.[dev]'
 	$(LOWEST_VENV)/bin/pytest tests/unit -q -p no:cacheprovider
+
+# The browser tests write their screenshots into build/screenshots (tests/browser/conftest.py), so
+# make test leaves the working tree as it was; this target refreshes the committed ones, on purpose.
+screenshots: install browser ## Run the browser tests and copy their screenshots into docs/screenshots
+	rm -rf build/screenshots
+	$(BIN)/pytest tests/browser -p no:cacheprovider
+	cp build/screenshots/*.png docs/screenshots/
 
 fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .

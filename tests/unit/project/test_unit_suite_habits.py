@@ -2,14 +2,13 @@
 child process (uv, git, a fresh interpreter) says so with @pytest.mark.subprocess; `make unit` leaves
 those out and `make test` runs them."""
 
-import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.make_targets import commands_of
+
 PROJECT_PYTEST = ".venv/bin/pytest"
 
 
@@ -30,16 +29,7 @@ def test_a_marked_unit_test_may_start_one() -> None:
 
 
 def _project_pytest_commands(target: str) -> list[list[str]]:
-    """The project's pytest commands a make target would run (`make -n` prints them, runs none)."""
-    printed = subprocess.run(  # noqa: S603 - make's own dry run of a fixed target
-        ["make", "-n", "--no-print-directory", target],  # noqa: S607 - make from PATH, as developers run it
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.replace("\\\n", " ")
-    commands = [shlex.split(line) for line in printed.splitlines() if line.strip()]
-    return [command for command in commands if command[0] == PROJECT_PYTEST]
+    return [command for command in commands_of(target) if command[0] == PROJECT_PYTEST]
 
 
 def _positional(argv: list[str]) -> list[str]:
