@@ -22,17 +22,3 @@ def no_child_process_unless_marked(request: pytest.FixtureRequest, monkeypatch: 
             )
 
         monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
-
-
-# Tests that start a child process but cannot carry their decorator yet (their file is being edited
-# elsewhere); each moves to a one-line @pytest.mark.subprocess on the test itself.
-MARKED_HERE_FOR_NOW = {
-    "tests/unit/project/test_layering.py::test_the_repository_refers_to_nothing_outside_it",  # git ls-files
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.nodeid in MARKED_HERE_FOR_NOW:
-            item.add_marker(getattr(pytest.mark, CHILD_PROCESS_MARKER))

@@ -207,6 +207,7 @@ def test_only_the_settings_module_reads_the_environment() -> None:
     assert readers == ["settings.py"]
 
 
+@pytest.mark.subprocess
 def test_the_repository_refers_to_nothing_outside_it() -> None:
     """A user who clones the project has only the project: no pointers to files beyond it."""
     needles = ["DESIGN" + ".md", "../" + "shared", "the " + "brief"]
