@@ -30,7 +30,7 @@ from local_stack import events
 from local_stack.identity import LocalOidcProvider, OidcAnswer, discovery_document, jwks_json
 from local_stack.lambdas import Functions
 from local_stack.state import AUTHORIZE_PATH, DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH, LocalState
-from tracker.auth.gateway_responses import GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, PROBLEM_JSON
+from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, METHOD_NOT_ALLOWED, PROBLEM_JSON
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, bearer_token
 
@@ -49,32 +49,27 @@ class Response:
     body: bytes
 
 
-def gateway_response(kind: str) -> Response:
-    status, body = GATEWAY_RESPONSES[kind]
-    return Response(status, [("Content-Type", PROBLEM_JSON)], body.encode())
+def gateway_response(kind: str, status: int | None = None) -> Response:
+    """API Gateway's own answer of ``kind``, as the deployed gateway response writes it; ``status``
+    for a default answer (DEFAULT_4XX, DEFAULT_5XX), which stands for several."""
+    problem = GATEWAY_PROBLEMS[kind]
+    answered = status if status is not None else problem.status
+    if answered is None:
+        raise ValueError(f"{kind} stands for several statuses: say which")
+    return Response(answered, [("Content-Type", PROBLEM_JSON)], problem.body().encode())
 
 
 def _json(status: int, document: Any) -> Response:
     return Response(status, [("Content-Type", "application/json")], json.dumps(document).encode())
 
 
-def _integration_problem(status: int, title: str, message: str) -> Response:
-    """The deployed gateway responses' body (``infra/constructs/case_api.py`` templates them from
-    API Gateway's own message): DEFAULT_5XX names no status, INTEGRATION_TIMEOUT does."""
-    document: dict[str, Any] = {"type": "about:blank", "title": title}
-    if status == 504:
-        document["status"] = status
-    document["detail"] = message
-    return Response(status, [("Content-Type", PROBLEM_JSON)], json.dumps(document).encode())
-
-
 def function_failed() -> Response:
     """API Gateway's answer when the function raised, or answered malformed or too large."""
-    return _integration_problem(502, "Server Error", "Internal server error")
+    return gateway_response("DEFAULT_5XX", 502)
 
 
 def integration_timed_out() -> Response:
-    return _integration_problem(504, "Gateway Timeout", "Endpoint request timed out")
+    return gateway_response("INTEGRATION_TIMEOUT")
 
 
 def engines_unavailable(down: list[str]) -> Response:

@@ -48,33 +48,10 @@ from infra.routes import (
     methods_by_path,
 )
 from tracker import settings
-from tracker.auth.gateway_responses import METHOD_NOT_ALLOWED
+from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, METHOD_NOT_ALLOWED, PROBLEM_JSON
 from tracker.auth.policy import CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.dal import schema
-
-PROBLEM_JSON = "application/problem+json"
-
-# API Gateway's own errors, answered as RFC 9457 problems like the handlers' (status, title).
-GATEWAY_PROBLEMS: Mapping[aws_apigateway.ResponseType, tuple[str | None, str]] = {
-    aws_apigateway.ResponseType.UNAUTHORIZED: ("401", "Unauthorized"),
-    aws_apigateway.ResponseType.ACCESS_DENIED: ("403", "Forbidden"),
-    aws_apigateway.ResponseType.WAF_FILTERED: ("403", "Forbidden"),
-    # Unknown paths are 403 "Missing Authentication Token" by default; a client expects 404.
-    aws_apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN: ("404", "Not Found"),
-    aws_apigateway.ResponseType.BAD_REQUEST_BODY: ("400", "Bad Request"),
-    aws_apigateway.ResponseType.BAD_REQUEST_PARAMETERS: ("400", "Bad Request"),
-    aws_apigateway.ResponseType.THROTTLED: ("429", "Too Many Requests"),
-    aws_apigateway.ResponseType.QUOTA_EXCEEDED: ("429", "Too Many Requests"),
-    aws_apigateway.ResponseType.REQUEST_TOO_LARGE: ("413", "Content Too Large"),
-    aws_apigateway.ResponseType.AUTHORIZER_FAILURE: ("500", "Internal Server Error"),
-    aws_apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR: ("500", "Internal Server Error"),
-    aws_apigateway.ResponseType.INTEGRATION_FAILURE: ("502", "Bad Gateway"),
-    aws_apigateway.ResponseType.INTEGRATION_TIMEOUT: ("504", "Gateway Timeout"),
-    # Gateway response templates have no status variable: these two name the class of error only.
-    aws_apigateway.ResponseType.DEFAULT_4_XX: (None, "Client Error"),
-    aws_apigateway.ResponseType.DEFAULT_5_XX: (None, "Server Error"),
-}
 
 # Who did what: the request, the path actually called (not the resource template), the caller's
 # role, organisation and user as the authorizer resolved them, and the outcome.
@@ -103,15 +80,6 @@ ACCESS_LOG_FIELDS = {
 
 def _path_parameters(path: str) -> list[str]:
     return re.findall(r"\{([^}]+)\}", path)
-
-
-def _problem_template(status: str | None, title: str) -> str:
-    # $context.error.messageString is already a quoted JSON string.
-    fields = ['"type":"about:blank"', f'"title":"{title}"']
-    if status:
-        fields.append(f'"status":{status}')
-    fields.append('"detail":$context.error.messageString')
-    return "{" + ",".join(fields) + "}"
 
 
 def open_route_reason(route: Route) -> str:
@@ -389,13 +357,15 @@ class CaseApi(Construct):
             "404, 403, 428 and 412 and would never give the 422 problem naming each field.",
             f"{AWS_SOLUTIONS}-APIG2",
         )
-        for response_type, (status, title) in GATEWAY_PROBLEMS.items():
+        # API Gateway's own errors, answered as RFC 9457 problems like the handlers' (the local
+        # gateway answers from the same table).
+        for response_type, problem in GATEWAY_PROBLEMS.items():
             self.rest_api.add_gateway_response(
-                f"Problem{response_type.response_type}",
-                type=response_type,
-                status_code=status,
+                f"Problem{response_type}",
+                type=aws_apigateway.ResponseType.of(response_type),
+                status_code=str(problem.status) if problem.status is not None else None,
                 response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
-                templates={"application/json": _problem_template(status, title)},
+                templates={"application/json": problem.template()},
             )
 
         integrations: dict[str, aws_apigateway.Integration] = {}

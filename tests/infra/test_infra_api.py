@@ -11,6 +11,7 @@ from infra.routes import API_DOCS, ICB_CONTACTS, QUERY_CASES, ROUTES, WEB_APP, m
 from tests.infra.infra_support import Synthesized, actions_of, resolve
 from tests.infra.test_infra_functions import WRITE_ACTIONS, function_of, role_statements
 from tracker.auth import settings as auth
+from tracker.auth.gateway_responses import GATEWAY_PROBLEMS
 from tracker.dal import schema
 
 SERVICE = constants.STATELESS_STACK_ID
@@ -235,6 +236,22 @@ def test_api_errors_are_problem_json(synthesized: Synthesized) -> None:
             properties["ResponseParameters"]["gatewayresponse.header.Content-Type"]
             == "'application/problem+json'"
         )
+
+
+def test_the_gateway_answers_from_the_one_table_the_local_gateway_uses(synthesized: Synthesized) -> None:
+    """Every API Gateway answer is the table's status and template, and nothing else is answered:
+    the local gateway writes its bodies from the same rows, so local and deployed bodies match."""
+    deployed = {
+        response["Properties"]["ResponseType"]: (
+            response["Properties"].get("StatusCode"),
+            response["Properties"]["ResponseTemplates"]["application/json"],
+        )
+        for response in synthesized.resources(SERVICE, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert deployed == {
+        name: (str(problem.status) if problem.status is not None else None, problem.template())
+        for name, problem in GATEWAY_PROBLEMS.items()
+    }
 
 
 def test_icb_contacts_writes_only_the_contacts_partitions(synthesized: Synthesized) -> None:

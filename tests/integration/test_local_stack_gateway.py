@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from local_stack.gateway import Gateway
 from local_stack.identity import key_id
 from local_stack.stack import LocalStack
-from tracker.auth.gateway_responses import GATEWAY_RESPONSES, METHOD_NOT_ALLOWED
+from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, GATEWAY_RESPONSES, METHOD_NOT_ALLOWED
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, JWT_LEEWAY_ENV
 
 from .conftest import Recorder, TokenFactory
@@ -110,6 +110,9 @@ def test_every_refused_token_is_answered_by_the_gateway_and_no_handler_runs(
     assert response.status_code == REFUSALS[kind], response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == REFUSALS[kind]
+    # The deployed gateway response's body, with API Gateway's own message in the detail.
+    answer = {401: "UNAUTHORIZED", 403: "ACCESS_DENIED"}[REFUSALS[kind]]
+    assert response.json() == json.loads(GATEWAY_PROBLEMS[answer].body())
     assert recorder.handler_calls() == before
 
 
@@ -353,6 +356,7 @@ def test_a_failing_handler_is_a_502_like_api_gateway(
         recorder.overrides.pop("query_cases")
     assert response.status_code == 502
     assert "boom" not in response.text
+    assert response.json() == json.loads(GATEWAY_PROBLEMS["DEFAULT_5XX"].body())
 
 
 def test_a_response_over_lambdas_limit_in_bytes_is_a_502_over_http(
