@@ -1,7 +1,7 @@
 """Domain errors: what went wrong, in the domain's own words.
 
-They carry no HTTP status: ``tracker.api.problems`` maps each kind onto a status and an RFC 9457
-problem in one table, and the web app shows the same errors in its own way. Messages never quote
+They carry no HTTP status: ``tracker.error_statuses`` maps each kind onto a status in one table,
+which the API renders as an RFC 9457 problem and the web app as a page. Messages never quote
 the caller's text back: restricted free text must not reach logs or responses.
 """
 
