@@ -227,12 +227,22 @@ def test_property_any_grouping_at_all_is_refused(data: st.DataObject, number: st
     assert pii.patient_identifier_problem(text) == REFUSED_NHS, ascii(text)
 
 
+@st.composite
+def check_digit_ten_prefixes(draw: st.DrawFn) -> str:
+    """Nine digits whose check digit would be 10 (no valid NHS number starts so), built rather than
+    filtered (one in eleven passes a filter: Hypothesis' health check then fails on a busy machine):
+    the eighth and ninth digits are chosen so the weighted sum leaves 1 modulo 11."""
+    seven = draw(st.text(alphabet="0123456789", min_size=7, max_size=7))
+    first, second = draw(st.permutations(range(10))), draw(st.permutations(range(10)))
+    for eighth in first:
+        for ninth in second:
+            if check_digit(f"{seven}{eighth}{ninth}") == 10:
+                return f"{seven}{eighth}{ninth}"
+    raise AssertionError("every residue is reachable through the eighth and ninth digits")
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    data=st.data(),
-    nine=nine_digits.filter(lambda nine: check_digit(nine) == 10),
-    last=st.sampled_from("0123456789"),
-)
+@given(data=st.data(), nine=check_digit_ten_prefixes(), last=st.sampled_from("0123456789"))
 def test_property_check_digit_ten_numbers_pass_however_typed(
     data: st.DataObject, nine: str, last: str
 ) -> None:
