@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tracker import composition
 from tracker.dal.case_stream import stream_change
-from tracker.extracts import runtime
 from tracker.extracts.publisher import summary
 from tracker.observability import logger, metrics, tracer
 
@@ -58,7 +58,7 @@ def publish_record(record: DynamoDBRecord) -> None:
         metrics.add_metric(name="StreamRecordsSkipped", unit=MetricUnit.Count, value=1)
         return
     try:
-        operations = runtime.change_publisher().publish(change)
+        operations = composition.change_publisher().publish(change)
     except Exception as error:
         logger.error("publish failed", extra={**ids, "errorType": type(error).__name__})
         metrics.add_metric(name="StreamRecordsFailed", unit=MetricUnit.Count, value=1)

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tracker.extracts import runtime
+from tracker import composition
 from tracker.extracts.snapshot import snapshot_day
 from tracker.observability import logger, metrics, tracer
 
@@ -15,7 +15,7 @@ from tracker.observability import logger, metrics, tracer
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     day = snapshot_day(event)
-    snapshot = runtime.run_snapshot(day)
+    snapshot = composition.run_snapshot(day)
     summary = {
         "snapshotDate": day.isoformat(),
         "keys": snapshot.keys,

@@ -43,6 +43,8 @@ def _once(builder: Callable[[], T]) -> _Once[T]:
 
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from tracker.dal.reminder_ledger import DynamoReminderLedger
     from tracker.dal.secrets import Expiring
     from tracker.extracts.publisher import ChangePublisher
+    from tracker.extracts.snapshot import Snapshot
     from tracker.logic.cases import CaseService
     from tracker.logic.contacts import ContactService
     from tracker.logic.cursor import CursorCodec
@@ -117,7 +120,7 @@ def case_store() -> "DynamoCaseStore":
 
 def run_due_backfill() -> "BackfillReport":
     """Put every case on the due indexes where the rule places it today (``scrt backfill``, and
-    ``python -m tracker.dal.due_backfill`` on AWS)."""
+    ``python -m tools.due_backfill`` on AWS)."""
     from tracker.dal.due_keys import backfill_due_keys
     from tracker.logic.due import next_due_date
 
@@ -171,6 +174,35 @@ def change_publisher() -> "ChangePublisher":
     from tracker.extracts.publisher import ChangePublisher
 
     return ChangePublisher(extract_store(), case_store().get)
+
+
+# --- jobs: the extract jobs and the due-index backfill, run on what is built here ----------------
+
+
+def run_snapshot(day: "date | None" = None) -> "Snapshot":
+    """Write ``snapshots/dt=<day>/`` (default: today in England) from the table (``snapshot_extract``
+    and ``scrt snapshot``); ``.objects`` holds the keys written and their bytes."""
+    from tracker import clock
+    from tracker.dal.snapshot_reader import iter_case_records
+    from tracker.extracts.snapshot import write_snapshot
+
+    table = settings.settings().require(settings.CASES_TABLE_NAME)
+    records = iter_case_records(dynamodb_client(), table, region_codes())
+    return write_snapshot(extract_store(), records, day or clock.today_london())
+
+
+def list_extracts(prefix: str = "") -> list[str]:
+    """Keys of extract objects under ``prefix`` (default: all of changes/, current/, snapshots/)."""
+    from tracker.extracts.keys import PREFIXES
+
+    store = extract_store()
+    if prefix:
+        return list(store.list_keys(prefix))
+    return [key for known in PREFIXES for key in store.list_keys(known)]
+
+
+def read_extract(key: str) -> bytes:
+    return extract_store().get(key)
 
 
 @_once

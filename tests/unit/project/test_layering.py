@@ -34,12 +34,6 @@ EXTRACTS = LAYER / "extracts"
 EXTRACTS_MAY_NOT_IMPORT = ("tracker.dal.schema", "tracker.dal.items")
 # The composition root builds and hands out; only the functions' handlers (outside the layer) ask it.
 COMPOSITION = "tracker.composition"
-# Modules whose use of the composition root has an owner's change pending (docs/architecture.md):
-# strict, so the mark must go once they stop importing it.
-STILL_ASK_THE_COMPOSITION_ROOT = {
-    LAYER / "extracts" / "runtime.py": "the jobs run on what composition builds: their home is composition",
-    LAYER / "dal" / "due_backfill.py": "the operator's command runs composition.run_due_backfill",
-}
 
 
 def _modules(paths: list[Path]) -> list[Path]:
@@ -162,13 +156,7 @@ def test_a_circle_is_found_however_deep_the_import() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    [
-        pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=STILL_ASK_THE_COMPOSITION_ROOT[path]))
-        if path in STILL_ASK_THE_COMPOSITION_ROOT
-        else path
-        for path in _modules([LAYER])
-        if _module_name(path) != COMPOSITION
-    ],
+    [path for path in _modules([LAYER]) if _module_name(path) != COMPOSITION],
     ids=lambda path: str(path.relative_to(LAYER)),
 )
 def test_only_the_handlers_ask_the_composition_root(module: Path) -> None:

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from tracker import settings
+from tracker import composition, settings
 from tracker.dal.cases import DynamoCaseStore
 from tracker.dal.schema import create_table_kwargs
-from tracker.extracts import runtime
 from tracker.logic.cases import history_entry
 from tracker.logic.due import next_due_date
 from tracker.models.case import Case
@@ -157,10 +156,10 @@ class Stack:
         return records
 
     def objects(self, prefix: str = "") -> dict[str, bytes]:
-        return {key: runtime.read_extract(key) for key in runtime.list_extracts(prefix)}
+        return {key: composition.read_extract(key) for key in composition.list_extracts(prefix)}
 
     def clear_bucket(self) -> None:
-        for key in runtime.list_extracts():
+        for key in composition.list_extracts():
             self.s3.delete_object(Bucket=BUCKET, Key=key)
 
 
@@ -191,7 +190,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     import boto3
 
     with mock_aws():
-        runtime.reset()
+        composition.reset()
         # Typed Any: the stubs want TypedDicts where the shared schema gives plain dicts.
         dynamodb: Any = boto3.client("dynamodb", region_name=REGION)
         table = dynamodb.create_table(**create_table_kwargs(TABLE))["TableDescription"]
@@ -204,4 +203,4 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             repository=DynamoCaseStore(dynamodb, TABLE, next_due=next_due_date),
             stream_arn=table["LatestStreamArn"],
         )
-        runtime.reset()
+        composition.reset()

@@ -20,10 +20,10 @@ from tests.unit.reporting.reporting_support import (
     Stack,
     build_case,
 )
+from tracker import composition
 from tracker import composition as clients
 from tracker.dal import snapshot_reader
 from tracker.dal.items import from_attribute_values, is_case_item
-from tracker.extracts import runtime
 from tracker.extracts.columns import Origin, snapshot_case_columns, snapshot_recommendation_columns
 from tracker.extracts.keys import (
     SNAPSHOT_CASE_PROVIDERS,
@@ -72,7 +72,7 @@ def test_snapshot_contents_equal_the_table(stack: Stack, monkeypatch: pytest.Mon
     seed(stack)
     monkeypatch.setattr(snapshot_reader, "PAGE_SIZE", 1)  # every region partition takes several pages
     with mock.patch.object(clients.dynamodb_client(), "scan", side_effect=AssertionError("Scan used")):
-        snapshot = runtime.run_snapshot(DAY)
+        snapshot = composition.run_snapshot(DAY)
     assert (snapshot.case_count, snapshot.recommendation_count, snapshot.rejected_case_ids) == (3, 4, [])
     assert snapshot.keys == [
         snapshot_key(SNAPSHOT_CASES, DAY),
@@ -125,21 +125,21 @@ def test_snapshot_contents_equal_the_table(stack: Stack, monkeypatch: pytest.Mon
 
 def test_no_restricted_column_in_the_snapshot(stack: Stack) -> None:
     seed(stack)
-    runtime.run_snapshot(DAY)
+    composition.run_snapshot(DAY)
     for table in (SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS):
         assert not restricted_fields() & set(rows(stack, table)[0])
 
 
 def test_a_rerun_gives_the_same_bytes_and_an_empty_table_gives_headers(stack: Stack) -> None:
-    runtime.run_snapshot(DAY)
+    composition.run_snapshot(DAY)
     assert rows(stack, SNAPSHOT_CASES) == []
     seed(stack)
-    runtime.run_snapshot(DAY)
+    composition.run_snapshot(DAY)
     # The tables' bytes; the summary differs by its generatedAt time only.
     first = stack.objects(f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_CASES}/") | stack.objects(
         f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_RECOMMENDATIONS}/"
     )
-    runtime.run_snapshot(DAY)
+    composition.run_snapshot(DAY)
     assert (
         stack.objects(f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_CASES}/")
         | stack.objects(f"snapshots/dt={DAY.isoformat()}/{SNAPSHOT_RECOMMENDATIONS}/")

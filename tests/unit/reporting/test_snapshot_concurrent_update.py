@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from tests.unit.reporting.reporting_support import DEVON, Stack, build_case
-from tracker import clock
+from tracker import clock, composition
 from tracker import composition as clients
 from tracker.dal import snapshot_reader
-from tracker.extracts import runtime
 from tracker.extracts.keys import (
     SNAPSHOT_CASE_PROVIDERS,
     SNAPSHOT_CASES,
@@ -77,7 +76,7 @@ def test_a_case_updated_between_pages_is_written_once(stack: Stack, monkeypatch:
         return response
 
     monkeypatch.setattr(client, "query", query_then_update)
-    snapshot = runtime.run_snapshot(DAY)
+    snapshot = composition.run_snapshot(DAY)
 
     assert len(pages) >= 3  # the updates landed between pages, and the read went on
     cases = _case_ids(stack, SNAPSHOT_CASES)
@@ -95,6 +94,6 @@ def test_the_next_days_snapshot_has_the_case_updated_during_the_run(
     case = stack.create(build_case(icb=DEVON, updated_at=datetime(2026, 5, 4, 9, 0, tzinfo=UTC)))
     _updated_now(stack, case)
     monkeypatch.setattr(clock, "now_utc", lambda: RUN_STARTS)
-    assert runtime.run_snapshot(DAY).case_count == 0  # updated after this run's start
+    assert composition.run_snapshot(DAY).case_count == 0  # updated after this run's start
     monkeypatch.setattr(clock, "now_utc", lambda: datetime(2026, 5, 5, 2, 0, tzinfo=UTC))
-    assert runtime.run_snapshot(date(2026, 5, 5)).case_count == 1
+    assert composition.run_snapshot(date(2026, 5, 5)).case_count == 1

@@ -11,7 +11,6 @@ import pytest
 from tests.unit.reporting.reporting_support import BUCKET, DEVON, DORSET, Stack, build_case, record_of
 from tracker import composition
 from tracker.dal import extract_store
-from tracker.extracts import runtime
 from tracker.extracts.columns import Column, Origin
 from tracker.extracts.keys import LATEST_SUMMARY_KEY, SNAPSHOT_CASES, snapshot_key
 from tracker.extracts.snapshot import TABLES, SnapshotTable, render_snapshot, stream_snapshot, write_snapshot
@@ -47,7 +46,7 @@ def test_a_large_table_is_sent_in_parts_and_reads_back_whole(
 
 def test_a_failure_mid_read_aborts_every_upload_and_keeps_the_previous_objects(stack: Stack) -> None:
     stack.create(build_case())
-    runtime.run_snapshot(DAY)
+    composition.run_snapshot(DAY)
     before = stack.objects("snapshots/")
 
     def failing_items() -> Iterator[dict[str, Any]]:
@@ -63,7 +62,7 @@ def test_a_failure_mid_read_aborts_every_upload_and_keeps_the_previous_objects(s
 def test_the_run_writes_the_summary_of_the_same_pass(stack: Stack) -> None:
     stack.create(build_case(icb=DEVON, number=1))  # R1 overdue on DAY
     stack.create(build_case(icb=DORSET, number=2, recommendations=None))
-    runtime.run_snapshot(DAY)
+    composition.run_snapshot(DAY)
     summary = load_latest_summary(composition.extract_store())
     assert summary is not None and summary.snapshotDate == DAY
     assert {(c.icbCode, c.cases, c.overdueCases) for c in summary.counts} == {("QJK", 1, 1), ("QVV", 1, 0)}

@@ -2,7 +2,7 @@
 
 Reads every case by region partition (Query, never Scan) and updates only items whose due keys
 differ, each on condition that its version has not moved on meanwhile (a newer write has put
-its own keys). The operator's command is ``tracker.dal.due_backfill``.
+its own keys). The operator's command is ``tools.due_backfill``.
 """
 
 from collections.abc import Iterable
