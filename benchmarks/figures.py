@@ -29,6 +29,7 @@ END_MARKER = "<!-- end of what make bench writes -->"
 RUN = "run"
 """The results' entry describing the run itself rather than a benchmark's figures."""
 SETTINGS_PREFIX = "SCRT_BENCH_"
+REASON_CHARACTERS = 200
 
 # Each section's title and the heading of its first column, in the order they are shown; a section
 # not listed here is shown after them under its own name.
@@ -67,12 +68,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if not _session:
         return
     if report.failed:
-        if report.nodeid not in _session["failed"]:
-            _session["failed"].append(report.nodeid)
+        if report.nodeid not in (failure["test"] for failure in _session["failed"]):
+            _session["failed"].append({"test": report.nodeid, "reason": _failure_reason(report)})
     elif report.skipped:
         _session["skipped"] += 1
     elif report.when == "call":
         _session["passed"] += 1
+
+
+def _failure_reason(report: pytest.TestReport) -> str:
+    """The first line of what failed (a goal's assertion, or an error's message), so the page tells
+    a goal missed from a benchmark that could not run."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = (crash.message if crash is not None else str(report.longrepr)).strip()
+    return message.splitlines()[0][:REASON_CHARACTERS] if message else "no message"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -116,7 +125,7 @@ def figures_markdown(results: dict[str, Any]) -> str:
 
 
 def _run_summary(run: dict[str, Any]) -> str:
-    failed: list[str] = run["failed"]
+    failed: list[dict[str, str]] = run["failed"]
     settings = (
         ", ".join(f"`{name}={value}`" for name, value in run["settings"].items()) or "none (the defaults)"
     )
@@ -127,8 +136,8 @@ def _run_summary(run: dict[str, Any]) -> str:
     ]
     if failed:
         lines.append(
-            "Failed (each a goal not met or an error; see the run's output): "
-            + ", ".join(f"`{test}`" for test in failed)
+            "Failed (a goal not met, or an error; the run's output has the rest): "
+            + "; ".join(f"`{failure['test']}` ({failure['reason']})" for failure in failed)
             + "."
         )
     return "\n".join(lines)

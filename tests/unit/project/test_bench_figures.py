@@ -91,7 +91,7 @@ def test_a_bench_session_writes_its_figures_between_the_markers(tmp_path: Path) 
     assert "stale" not in text
     written = text.split(figures.START_MARKER)[1].split(figures.END_MARKER)[0]
     assert "2 passed, 1 failed" in written
-    assert "test_a_goal_missed" in written
+    assert "`test_tiny_bench.py::test_a_goal_missed` (assert 1.31 <= 1.2)" in written  # which, and why
     assert _table_row(written, "submit_case") == ["submit_case", "0.252", "0.55"]
     assert _table_row(written, "ratio") == ["ratio", "1.31"]
 
