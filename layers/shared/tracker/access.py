@@ -10,10 +10,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tracker import clock
-from tracker.models.case import restricted_fields
-from tracker.models.enums import Role
+from tracker.models.case import CLIENT_FIELDS, restricted_fields
+from tracker.models.enums import DHR_REVIEW_TYPES, ReviewType, Role
 from tracker.reference import NHS_ENGLAND_ORG, ReferenceData, reference_data
-from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
+from tracker.rules.case_rules import DHR_ONLY_FIELDS, REGIONAL_ONLY_FIELDS
+
+# What each role may set on a case it may edit: an ICB editor every field but the regional team's
+# answer, the regional team that answer alone; no other role changes a case.
+FIELDS_SET_BY_ROLE = {
+    Role.ICB_EDITOR: CLIENT_FIELDS - REGIONAL_ONLY_FIELDS,
+    Role.REGIONAL: REGIONAL_ONLY_FIELDS,
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,40 @@ class AccessPolicy:
         that they changed: a provider's are the restricted free text."""
         return frozenset() if self.sees_restricted_text(caller) else restricted_fields()
 
+    def submittable_fields(self, caller: Caller) -> frozenset[str]:
+        """The fields the caller may set on a case it records: none unless it may record cases."""
+        if caller.role is not Role.ICB_EDITOR:
+            return frozenset()
+        return FIELDS_SET_BY_ROLE[caller.role]
+
+    def may_record(self, caller: Caller) -> bool:
+        return bool(self.submittable_fields(caller))
+
+    def settable_fields(self, caller: Caller) -> frozenset[str]:
+        """The fields the caller may set on any case it may edit (the regional team: its answer)."""
+        return FIELDS_SET_BY_ROLE.get(caller.role, frozenset())
+
+    def editable_fields(
+        self, caller: Caller, icb_code: str, region_code: str, review_type: ReviewType
+    ) -> frozenset[str]:
+        """The fields the caller may change on a case of this ICB, region and review type, as the
+        web form offers them: none of a case it may not edit, the DHR questions only on a DHR.
+        ``ensure_can_edit`` still judges every change made."""
+        if not self.can_read(caller, icb_code, region_code):
+            return frozenset()
+        fields = self.settable_fields(caller)
+        return fields if review_type in DHR_REVIEW_TYPES else fields - frozenset(DHR_ONLY_FIELDS)
+
+    def sees_overview(self, caller: Caller) -> bool:
+        """Whether the caller has the overview of the snapshot's figures: regional and national teams."""
+        return caller.role in (Role.REGIONAL, Role.NATIONAL)
+
+    def sees_region_figures(self, caller: Caller, region_code: str) -> bool:
+        """Whether the overview shows the caller a region's figures: the national team every region's."""
+        if caller.role is Role.NATIONAL:
+            return True
+        return caller.role is Role.REGIONAL and region_code == caller.org
+
     def ensure_readable(
         self, caller: Caller, icb_code: str, region_code: str, providers: Collection[str] = ()
     ) -> None:
@@ -180,6 +221,20 @@ class AccessPolicy:
             raise AccessDenied(
                 Refusal.FORBIDDEN, f"The {caller.role.value} role cannot change an ICB's contacts."
             )
+
+    def can_read_contacts(self, caller: Caller, icb_code: str) -> bool:
+        try:
+            self.ensure_can_read_contacts(caller, icb_code)
+        except AccessDenied:
+            return False
+        return True
+
+    def can_edit_contacts(self, caller: Caller, icb_code: str) -> bool:
+        try:
+            self.ensure_can_edit_contacts(caller, icb_code)
+        except AccessDenied:
+            return False
+        return True
 
     def list_scope(self, caller: Caller, icb_filter: str | None = None) -> ListScope:
         """What a list query may read: never anything outside the caller's scope.

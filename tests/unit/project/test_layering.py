@@ -1,6 +1,7 @@
 """What each layer of the code may import, checked on the source (see docs/architecture.md)."""
 
 import ast
+import re
 import subprocess
 from pathlib import Path
 
@@ -214,6 +215,80 @@ def test_the_repository_refers_to_nothing_outside_it() -> None:
         text = path.read_text(encoding="utf-8", errors="ignore")
         offenders += [f"{name}: {needle}" for needle in needles if needle.lower() in text.lower()]
     assert offenders == []
+
+
+# Who may do what is the access policy's to answer: nothing else compares a caller's role.
+ACCESS_POLICY = LAYER / "access.py"
+ROLE_COMPARISONS_THAT_MUST_STAY: dict[Path, str] = {}
+"""Modules outside the access policy that may still compare a role, each with its reason."""
+COMPARING = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn)
+TEMPLATES = LAYER / "web" / "templates"
+# A template asks what the page was handed (may_record, the caller's offers), never the role.
+TEMPLATE_ROLE_TEST = re.compile(r"\bRole\.|\.role\s*(==|!=|\bis\b|\bin\b|\bnot\b)")
+
+
+def _names_a_role(node: ast.expr) -> bool:
+    """``Role.X``, ``something.role``, or a tuple, list or set of them."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return any(_names_a_role(element) for element in node.elts)
+    if not isinstance(node, ast.Attribute):
+        return False
+    return node.attr == "role" or (isinstance(node.value, ast.Name) and node.value.id == "Role")
+
+
+def role_comparisons(source: str) -> list[int]:
+    """The lines of ``source`` comparing a role (==, !=, is, is not, in, not in)."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Compare)
+        and any(isinstance(op, COMPARING) for op in node.ops)
+        and any(_names_a_role(operand) for operand in (node.left, *node.comparators))
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    [path for path in _modules([LAYER, ROOT / "functions"]) if path != ACCESS_POLICY],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_only_the_access_policy_compares_a_role(module: Path) -> None:
+    """Which fields a caller may change, whether it may record a case or see the overview: the
+    access policy answers; the API, the web pages and their forms ask it."""
+    found = role_comparisons(module.read_text(encoding="utf-8"))
+    if module in ROLE_COMPARISONS_THAT_MUST_STAY:
+        assert found, f"{module.name} compares no role now: take it off the list"
+    else:
+        assert found == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "caller.role is Role.ICB_EDITOR",
+        "caller.role is not Role.PROVIDER",
+        "x = role == Role.REGIONAL",
+        "ok = caller.role in (Role.REGIONAL, Role.NATIONAL)",
+        "ok = Role.NATIONAL != self.caller.role",
+        "ok = caller.role not in {Role.PROVIDER}",
+    ],
+)
+def test_a_role_comparison_is_found_in_every_form(source: str) -> None:
+    assert role_comparisons(source) == [1]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["role = Role(claim)", "text = caller.role.value", "key = [caller.role.value, caller.org]", "a == b"],
+)
+def test_naming_or_building_a_role_is_no_comparison(source: str) -> None:
+    assert role_comparisons(source) == []
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=lambda path: path.name)
+def test_no_template_compares_a_role(template: Path) -> None:
+    lines = template.read_text(encoding="utf-8").splitlines()
+    assert [line.strip() for line in lines if TEMPLATE_ROLE_TEST.search(line)] == []
 
 
 HTTP_WORDS = ("If-Match", "Idempotency-Key", "Content-Type", "application/json", "header", "status_code")

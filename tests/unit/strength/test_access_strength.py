@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from tracker.access import AccessDenied, AccessPolicy, Caller, ListScope, Refusal, is_known_org
-from tracker.models.enums import Role
+from tracker.models.case import CLIENT_FIELDS
+from tracker.models.enums import ReviewType, Role
 from tracker.reference import Icb, ReferenceData
 from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 
@@ -301,6 +302,90 @@ def test_a_case_out_of_sight_is_not_found_before_any_field_is_judged(who: Caller
     with pytest.raises(AccessDenied) as error:
         POLICY.ensure_can_edit(who, fresh("QE1"), fresh("Y62"), frozenset(changed))
     assert refusal(error) == (Refusal.NOT_VISIBLE, None)
+
+
+# -- what the forms and pages offer ------------------------------------------------------------------
+
+ICB_DHR_FIELD = "icbChiefNurseAssuredDhrHealthRecs"
+PROVIDER_RXX = caller(Role.PROVIDER, "RXX")
+EVERY_ICB_FIELD = CLIENT_FIELDS - {REGIONAL_FIELD}
+EDITABLE = [
+    # (who, the case's ICB, its review type, what the caller may change on it)
+    (EDITOR_QE1, "QE1", ReviewType.DHR, EVERY_ICB_FIELD),
+    (EDITOR_QE1, "QE1", ReviewType.DHR_CHILD, EVERY_ICB_FIELD),
+    (EDITOR_QE1, "QE1", ReviewType.CSPR, EVERY_ICB_FIELD - {ICB_DHR_FIELD}),
+    (EDITOR_S1Y5D, "QM7", ReviewType.SAR, EVERY_ICB_FIELD - {ICB_DHR_FIELD}),
+    (EDITOR_QE1, "QOP", ReviewType.DHR, frozenset()),
+    (REGIONAL_Y62, "QE1", ReviewType.DHR, {REGIONAL_FIELD}),
+    (REGIONAL_Y62, "QOP", ReviewType.DHR_CHILD, {REGIONAL_FIELD}),
+    (REGIONAL_Y62, "QE1", ReviewType.CSPR, frozenset()),
+    (REGIONAL_Y61, "QE1", ReviewType.DHR, frozenset()),
+    (VIEWER_QE1, "QE1", ReviewType.DHR, frozenset()),
+    (NATIONAL, "QE1", ReviewType.DHR, frozenset()),
+    (PROVIDER_RXX, "QE1", ReviewType.DHR, frozenset()),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "icb", "review_type", "editable"),
+    EDITABLE,
+    ids=lambda value: getattr(value, "audit_name", str(value))[:40],
+)
+def test_the_fields_a_caller_may_change_on_a_case(
+    who: Caller, icb: str, review_type: ReviewType, editable: frozenset[str]
+) -> None:
+    """What the web form offers: none of a case the caller may not edit, the DHR questions only on
+    a DHR, the regional team its answer alone."""
+    assert POLICY.editable_fields(who, fresh(icb), fresh(CASES[icb]), review_type) == editable
+
+
+@pytest.mark.parametrize(
+    ("who", "icb", "review_type"),
+    [(who, icb, review_type) for who, icb, review_type, editable in EDITABLE if editable],
+    ids=lambda value: getattr(value, "audit_name", str(value)),
+)
+def test_every_field_offered_is_one_the_api_lets_the_caller_change(
+    who: Caller, icb: str, review_type: ReviewType
+) -> None:
+    offered = POLICY.editable_fields(who, fresh(icb), fresh(CASES[icb]), review_type)
+    POLICY.ensure_can_edit(who, fresh(icb), fresh(CASES[icb]), offered)
+
+
+def test_what_each_role_sets_on_a_case_it_may_edit() -> None:
+    assert POLICY.settable_fields(EDITOR_QE1) == EVERY_ICB_FIELD
+    assert POLICY.settable_fields(REGIONAL_Y62) == {REGIONAL_FIELD}
+    for who in (VIEWER_QE1, NATIONAL, PROVIDER_RXX):
+        assert POLICY.settable_fields(who) == frozenset(), who.audit_name
+
+
+def test_only_an_icb_editor_records_a_case_with_every_field_but_the_regional_answer() -> None:
+    assert POLICY.submittable_fields(EDITOR_QE1) == EVERY_ICB_FIELD
+    assert POLICY.may_record(EDITOR_QE1) is True
+    for who in (VIEWER_QE1, REGIONAL_Y62, NATIONAL, PROVIDER_RXX):
+        assert POLICY.submittable_fields(who) == frozenset(), who.audit_name
+        assert POLICY.may_record(who) is False, who.audit_name
+
+
+def test_the_regional_and_national_teams_see_the_overview_of_their_regions() -> None:
+    assert POLICY.sees_overview(REGIONAL_Y62) and POLICY.sees_overview(NATIONAL)
+    assert not any(POLICY.sees_overview(who) for who in (EDITOR_QE1, VIEWER_QE1, PROVIDER_RXX))
+    assert POLICY.sees_region_figures(REGIONAL_Y62, fresh("Y62"))
+    assert not POLICY.sees_region_figures(REGIONAL_Y62, fresh("Y61"))
+    assert all(POLICY.sees_region_figures(NATIONAL, fresh(region)) for region in ALL_REGIONS)
+    assert not POLICY.sees_region_figures(EDITOR_QE1, fresh("Y62"))
+
+
+def test_an_icbs_contacts_are_read_by_its_people_and_changed_by_its_editors() -> None:
+    assert POLICY.can_read_contacts(EDITOR_QE1, fresh("QE1"))
+    assert POLICY.can_read_contacts(VIEWER_QE1, fresh("QE1"))
+    assert POLICY.can_read_contacts(EDITOR_S1Y5D, fresh("QM7"))
+    assert not POLICY.can_read_contacts(EDITOR_QE1, fresh("QOP"))
+    for who in (REGIONAL_Y62, NATIONAL, PROVIDER_RXX):
+        assert not POLICY.can_read_contacts(who, fresh("QE1")), who.audit_name
+        assert not POLICY.can_read_contacts(who, fresh(who.org)), who.audit_name
+    assert POLICY.can_edit_contacts(EDITOR_QE1, fresh("QE1"))
+    assert not POLICY.can_edit_contacts(VIEWER_QE1, fresh("QE1"))
+    assert not POLICY.can_edit_contacts(EDITOR_QE1, fresh("QOP"))
 
 
 # -- moving a case to another ICB ------------------------------------------------------------------

@@ -2,12 +2,16 @@
 
 import pytest
 
+from tracker.access import AccessPolicy, Caller
 from tracker.errors import FieldError
 from tracker.logic.numbers import whole_number
 from tracker.models.case import CaseFields
+from tracker.models.enums import ReviewType, Role
+from tracker.reference import reference_data
 from tracker.web.forms import Rows, form_values, parse_form, place_errors, sections_for
 
-EDITOR_SECTIONS = sections_for(regional=False, is_dhr=True)
+POLICY = AccessPolicy(reference_data())
+EDITOR_SECTIONS = sections_for(POLICY.submittable_fields(Caller(Role.ICB_EDITOR, "QE1", "synthetic-editor")))
 
 
 def test_a_case_survives_the_round_trip_through_the_form() -> None:
@@ -50,13 +54,26 @@ def test_empty_boxes_become_null_so_the_patch_removes_the_value() -> None:
     assert parsed.document["recommendations"] is None
 
 
+def _names(fields: frozenset[str]) -> list[str]:
+    return [item.name for section in sections_for(fields) for item in section.fields]
+
+
 def test_the_regional_team_gets_its_question_only_and_only_on_a_dhr() -> None:
-    names = [item.name for section in sections_for(regional=True, is_dhr=True) for item in section.fields]
-    assert names == ["regionalChiefNurseContentToAcceptDhrHealthRecs"]
-    assert sections_for(regional=True, is_dhr=False) == []
-    editor_names = {item.name for section in EDITOR_SECTIONS for item in section.fields}
+    regional = Caller(Role.REGIONAL, "Y62", "synthetic-regional")
+    on_a_dhr = POLICY.editable_fields(regional, "QE1", "Y62", ReviewType.DHR)
+    assert _names(on_a_dhr) == ["regionalChiefNurseContentToAcceptDhrHealthRecs"]
+    assert sections_for(POLICY.editable_fields(regional, "QE1", "Y62", ReviewType.SAR)) == []
+    editor_names = set(_names(POLICY.submittable_fields(Caller(Role.ICB_EDITOR, "QE1", "synthetic-editor"))))
     assert "regionalChiefNurseContentToAcceptDhrHealthRecs" not in editor_names
     assert "icbChiefNurseAssuredDhrHealthRecs" in editor_names
+
+
+def test_an_icb_editor_is_offered_the_dhr_section_only_on_a_dhr() -> None:
+    editor = Caller(Role.ICB_EDITOR, "QE1", "synthetic-editor")
+    keys = {ReviewType.DHR: "dhr", ReviewType.CSPR: None}
+    for review_type, dhr_key in keys.items():
+        sections = sections_for(POLICY.editable_fields(editor, "QE1", "Y62", review_type))
+        assert ("dhr" in [section.key for section in sections]) is (dhr_key is not None), review_type
 
 
 def test_errors_name_the_box_and_the_summary_links_to_it() -> None:

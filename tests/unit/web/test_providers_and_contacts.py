@@ -7,16 +7,17 @@ from typing import Any
 
 from tests.unit.web.conftest import EDITOR, FOREIGN_EDITOR, NATIONAL, REGIONAL, VIEWER, Harness
 from tests.unit.web.test_pages import _post_edit, edit_form, edit_form_from, text_of
-from tracker.access import Caller
+from tracker.access import AccessPolicy, Caller
 from tracker.errors import FieldError
 from tracker.logic.commands import ReplaceContacts, UpdateCase, VersionCondition
 from tracker.models.case import restricted_fields
 from tracker.models.enums import Role
+from tracker.reference import reference_data
 from tracker.web.contacts import split_addresses
 from tracker.web.forms import form_values, parse_form, place_errors, sections_for
 from tracker.web.labels import field_label, organisation_name, readable_detail
 
-EDITOR_SECTIONS = sections_for(regional=False, is_dhr=True)
+EDITOR_SECTIONS = sections_for(AccessPolicy(reference_data()).submittable_fields(EDITOR))
 PROVIDER = Caller(Role.PROVIDER, "RXL", "provider-1")
 BLACKPOOL = "Blackpool Teaching Hospitals NHS Foundation Trust (RXL)"
 LANCASHIRE = "Lancashire Teaching Hospitals NHS Foundation Trust (RXN)"

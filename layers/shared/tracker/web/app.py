@@ -112,7 +112,7 @@ class WebApp:
         self.reference = reference
         self.claims = claims
         self.ended_sessions = ended_sessions
-        self.site = Site(self.base_path)
+        self.site = Site(self.base_path, policy)
         self.services = Services(policy, reference, case_service, contact_service, latest_summary)
         families = (CaseListPage, CasePages, NewCasePages, OverviewPages, ContactsPages)
         self.public_routes: Routes = {

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from tracker.access import Caller
 from tracker.logic.commands import ListCases
 from tracker.models.enums import CaseStatus, ReviewType, Stage
-from tracker.web.display import icb_name, may_record
+from tracker.web.display import icb_name
 from tracker.web.http import WebResponse
 from tracker.web.labels import format_time, options, value_label
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
@@ -93,7 +93,7 @@ class CaseListPage(Pages):
             ),
             previous_href=previous_href,
             next_href=next_href,
-            may_record=may_record(caller),
+            may_record=self.services.policy.may_record(caller),
         )
 
     def _icb_options(self, caller: Caller) -> list[tuple[str, str]]:

@@ -9,13 +9,11 @@ from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput
 from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, VersionCondition
 from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
-from tracker.models.enums import DHR_REVIEW_TYPES, Role
 from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 from tracker.web.display import (
     case_rows,
     deadline_rows,
     history_rows,
-    may_edit,
     provider_list,
     provider_namer,
     show,
@@ -65,7 +63,7 @@ class CasePages(Pages):
             lambda after, limit: service.history(caller, ReadHistory(case_id, limit, after_version=after)),
         )
         shown = {row["version"]: row for row in history_rows(versions, named, hidden)}
-        may_change = may_edit(self.services.policy, caller, case)
+        editable = self._editable(caller, case)
 
         def render(history: ShownHistory) -> WebResponse:
             return self.site.page(
@@ -79,8 +77,9 @@ class CasePages(Pages):
                 show=show,
                 provider_name=named,
                 history=history,
-                may_edit=may_change,
-                edit_sections=_edit_sections(caller, case) if may_change else [],
+                may_edit=bool(editable),
+                answers_regional_question=self._answers_regional_question(caller),
+                edit_sections=sections_for(editable),
                 saved=context.request.query_value("saved") == "1",
             )
 
@@ -96,9 +95,8 @@ class CasePages(Pages):
     def edit_form(self, context: Context) -> WebResponse:
         caller = context.require_caller()
         case = self.services.case_service().get(caller, context.request.path_parameters.get("caseId", ""))
-        self._require_editor(caller, case)
-        only = context.request.query_value(SECTION_FIELD)
-        sections = _edit_sections(caller, case, only)
+        editable = self._require_editor(caller, case)
+        sections = sections_for(editable, context.request.query_value(SECTION_FIELD))
         document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
         return self._render_edit(
             context, case, sections, form_values(document, sections), FormErrors(), case.version
@@ -110,7 +108,8 @@ class CasePages(Pages):
         case_id = request.path_parameters.get("caseId", "")
         service = self.services.case_service()
         current = service.get(caller, case_id)  # 404 before anything else
-        sections = _edit_sections(caller, current, request.form_value(SECTION_FIELD).strip())
+        editable = self._editable(caller, current)
+        sections = sections_for(editable, request.form_value(SECTION_FIELD).strip())
         parsed = parse_form(request.form, sections)
         based_on = whole_number(request.form_value(VERSION_FIELD).strip())
         unreadable = list(parsed.unreadable)
@@ -121,7 +120,7 @@ class CasePages(Pages):
             # cannot be read (an unread row count drawn as no rows would remove every row on saving).
             self._require_editor(caller, current)
             raise UnreadableInput("The form could not be read.", unreadable)
-        patch = _patch(parsed.document, caller)
+        patch = {name: value for name, value in parsed.document.items() if name in editable}
         # A field the form did not offer (a forged or stale form) still goes to the domain, which
         # refuses what this caller may not change (403) rather than the form dropping it unseen.
         for name in request.form:
@@ -141,9 +140,21 @@ class CasePages(Pages):
             return self._conflict(context, current, sections, patch, based_on)
         return redirect(self.site.url(f"{APP_PREFIX}/cases/{case_id}?saved=1"), 303)
 
-    def _require_editor(self, caller: Caller, case: Case) -> None:
-        if not may_edit(self.services.policy, caller, case):
+    def _editable(self, caller: Caller, case: Case) -> frozenset[str]:
+        """What the form offers: the fields the access policy lets this caller change on this case."""
+        return self.services.policy.editable_fields(caller, case.icb_code, case.region_code, case.review_type)
+
+    def _answers_regional_question(self, caller: Caller) -> bool:
+        """Whether the caller sets only the regional team's answer: its pages say "Answer the DHR
+        question" where others say "Edit"."""
+        settable = self.services.policy.settable_fields(caller)
+        return bool(settable) and settable <= REGIONAL_ONLY_FIELDS
+
+    def _require_editor(self, caller: Caller, case: Case) -> frozenset[str]:
+        editable = self._editable(caller, case)
+        if not editable:
             raise NotAllowed(f"The {caller.role.value} role cannot change this case.")
+        return editable
 
     def _render_edit(
         self,
@@ -167,6 +178,7 @@ class CasePages(Pages):
             version=version,
             conflict=conflict,
             section=sections[0].key if len(sections) == 1 else "",
+            answers_regional_question=self._answers_regional_question(context.require_caller()),
             action=self.site.url(f"{APP_PREFIX}/cases/{case.case_id}/edit"),
             providers=provider_list(self.services.reference()),
         )
@@ -249,18 +261,6 @@ class CasePages(Pages):
         if not entries or entries[0].version != based_on or entries[-1].version < case.version:
             return None
         return entries
-
-
-def _edit_sections(caller: Caller, case: Case, only: str = "") -> list[Section]:
-    return sections_for(
-        regional=caller.role is Role.REGIONAL, is_dhr=case.review_type in DHR_REVIEW_TYPES, only=only
-    )
-
-
-def _patch(document: dict[str, Any], caller: Caller) -> dict[str, Any]:
-    """The merge patch: every field the form showed (an empty box removes the value)."""
-    editable = CLIENT_FIELDS if caller.role is Role.ICB_EDITOR else REGIONAL_ONLY_FIELDS
-    return {name: value for name, value in document.items() if name in editable}
 
 
 def _shortened(text: str) -> str:

@@ -21,7 +21,6 @@ from tracker.logic.commands import (
 )
 from tracker.logic.numbers import whole_number
 from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts
-from tracker.models.enums import Role
 from tracker.web.display import icb_name
 from tracker.web.forms import VERSION_FIELD, FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
@@ -39,11 +38,6 @@ def split_addresses(text: str) -> list[str]:
     """Addresses as typed into the box: one a line (commas, semicolons and spaces also part them,
     as when a list is pasted from an email). Whether each is an address is the domain's answer."""
     return [address for address in re.split(r"[\s,;]+", text) if address]
-
-
-def may_change_contacts(caller: Caller) -> bool:
-    """Whether to offer the form: the domain still decides on every save."""
-    return caller.role is Role.ICB_EDITOR
 
 
 def contacts_errors(errors: list[FieldError], emails: list[str]) -> FormErrors:
@@ -98,7 +92,7 @@ class ContactsPages(Pages):
         if based_on is None:
             # Refused as a save would be (404, then 403 for whoever may not change them), else unreadable.
             service.get(caller, icb_code)
-            if not may_change_contacts(caller):
+            if not self.services.policy.can_edit_contacts(caller, icb_code):
                 raise NotAllowed(f"The {caller.role.value} role cannot change an ICB's contacts.")
             raise UnreadableInput(
                 "The form could not be read.", [FieldError(VERSION_FIELD, "must be a whole number")]
@@ -147,7 +141,7 @@ class ContactsPages(Pages):
                 contacts=contacts,
                 updated=format_time(updated) if updated else "",
                 history=history,
-                may_change=may_change_contacts(caller),
+                may_change=self.services.policy.can_edit_contacts(caller, contacts.icb_code),
                 typed="\n".join(contacts.emails) if typed is None else typed,
                 version=contacts.version if version is None else version,
                 errors=errors or FormErrors(),

@@ -1,34 +1,12 @@
 """How pages show things to people: field values, a case's rows and deadlines, who changed
-what, organisations by name; and what to offer the caller (the domain still decides every save)."""
+what, organisations by name. What to offer the caller is the access policy's answer."""
 
 from collections.abc import Callable
 from typing import Any
 
-from tracker.access import AccessPolicy, Caller
 from tracker.models.case import Case, HistoryEntry
-from tracker.models.enums import DHR_REVIEW_TYPES, Role
 from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.web.labels import field_label, format_date, format_time, organisation_name, value_label
-
-# --- what the caller may do ----------------------------------------------------------------------
-
-
-def may_edit(policy: AccessPolicy, caller: Caller, case: Case) -> bool:
-    """Whether to offer edit controls: the domain still decides on every save."""
-    if caller.role is Role.ICB_EDITOR:
-        return policy.can_read(caller, case.icb_code, case.region_code)
-    if caller.role is Role.REGIONAL:
-        return case.region_code == caller.org and case.review_type in DHR_REVIEW_TYPES
-    return False
-
-
-def may_record(caller: Caller) -> bool:
-    return caller.role is Role.ICB_EDITOR
-
-
-def may_see_overview(caller: Caller) -> bool:
-    return caller.role in (Role.REGIONAL, Role.NATIONAL)
-
 
 # --- showing values -------------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from tracker.models.enums import (
     Stage,
     Theme,
 )
-from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 from tracker.web.labels import field_label, options, readable_detail
 
 FormData = Mapping[str, list[str]]
@@ -252,20 +251,16 @@ def _row_model(annotation: Any) -> Any:
     return None
 
 
-def sections_for(*, regional: bool, is_dhr: bool, new: bool = False, only: str = "") -> list[Section]:
-    """The sections an editor sees: the regional team only its DHR question; ICB editors the rest
-    (or just the one named by ``only``, to edit a section at a time)."""
+def sections_for(fields: frozenset[str], only: str = "") -> list[Section]:
+    """The sections offering ``fields`` (what the access policy lets the caller set), in the form's
+    order, or just the one named by ``only``, to edit a section at a time."""
     chosen: list[Section] = []
     for section in SECTIONS:
         if only and section.key != only and any(s.key == only for s in SECTIONS):
             continue
         items: list[Field | Rows] = []
         for item in section.fields:
-            if not _known(item):
-                continue
-            if regional != (item.name in REGIONAL_ONLY_FIELDS):
-                continue
-            if section.key == "dhr" and not (is_dhr or new):
+            if not _known(item) or item.name not in fields:
                 continue
             if isinstance(item, Rows):
                 item = Rows(

@@ -3,9 +3,10 @@ it is sent)."""
 
 import secrets
 
+from tracker.access import Caller
 from tracker.errors import InvalidInput, NotAllowed, UnreadableInput
 from tracker.logic.commands import SubmitCase
-from tracker.web.display import icb_name, may_record, provider_list
+from tracker.web.display import icb_name, provider_list
 from tracker.web.forms import FormErrors, Section, form_values, parse_form, place_errors, sections_for
 from tracker.web.http import WebResponse, redirect
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
@@ -19,9 +20,7 @@ class NewCasePages(Pages):
 
     def new_form(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        if not may_record(caller):
-            raise NotAllowed(f"The {caller.role.value} role cannot record cases.")
-        sections = _new_sections()
+        sections = self._new_sections(caller)
         values = form_values({}, sections)
         values[IDEMPOTENCY_FIELD] = [secrets.token_urlsafe(24)]
         return self._render_new(context, sections, values, FormErrors())
@@ -50,10 +49,8 @@ class NewCasePages(Pages):
 
     def new_submit(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        if not may_record(caller):
-            raise NotAllowed(f"The {caller.role.value} role cannot record cases.")
+        sections = self._new_sections(caller)
         request = context.request
-        sections = _new_sections()
         parsed = parse_form(request.form, sections)
         if parsed.unreadable:
             raise UnreadableInput("The form could not be read.", parsed.unreadable)
@@ -71,6 +68,10 @@ class NewCasePages(Pages):
             return self._render_new(context, sections, dict(request.form), errors, 422)
         return redirect(self.site.url(f"{APP_PREFIX}/cases/{case.case_id}?saved=1"), 303)
 
-
-def _new_sections() -> list[Section]:
-    return sections_for(regional=False, is_dhr=True, new=True)
+    def _new_sections(self, caller: Caller) -> list[Section]:
+        """The form's sections, every field the caller may set (the DHR questions too: the review
+        type is not chosen yet); refused to whoever may not record a case."""
+        fields = self.services.policy.submittable_fields(caller)
+        if not fields:
+            raise NotAllowed(f"The {caller.role.value} role cannot record cases.")
+        return sections_for(fields)

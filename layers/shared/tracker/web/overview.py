@@ -8,11 +8,10 @@ the server, each with a text alternative and the same figures in a table beside 
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.access import Caller
-from tracker.models.enums import Role
 from tracker.reference import ReferenceData
 from tracker.web.labels import value_label
 
@@ -60,12 +59,12 @@ class Chart:
         return placed
 
 
-def scoped_rows(summary: Any, caller: Caller) -> list[Any]:
-    if caller.role is Role.NATIONAL:
-        return list(summary.counts)
-    if caller.role is Role.REGIONAL:
-        return [row for row in summary.counts if row.regionCode == caller.org]
-    return []
+ShowsRegion = Callable[[str], bool]
+"""Whether the caller may see a region's figures (the access policy's answer)."""
+
+
+def scoped_rows(summary: Any, shows_region: ShowsRegion) -> list[Any]:
+    return [row for row in summary.counts if shows_region(row.regionCode)]
 
 
 def _chart(key: str, title: str, rows: list[Any], group: str, label: Any) -> Chart:
@@ -78,8 +77,8 @@ def _chart(key: str, title: str, rows: list[Any], group: str, label: Any) -> Cha
     return Chart(key, title, bars)
 
 
-def figures(summary: Any, caller: Caller, reference: ReferenceData) -> dict[str, Any]:
-    rows = scoped_rows(summary, caller)
+def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -> dict[str, Any]:
+    rows = scoped_rows(summary, shows_region)
 
     def icb_label(code: str) -> str:
         icb = reference.icb(code)
@@ -100,11 +99,11 @@ def figures(summary: Any, caller: Caller, reference: ReferenceData) -> dict[str,
     }
 
 
-def csv_text(summary: Any, caller: Caller) -> str:
+def csv_text(summary: Any, shows_region: ShowsRegion) -> str:
     """The counts the caller may see, as CSV: codes and numbers only, no free text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(("snapshotDate", *CSV_COLUMNS))
-    for row in scoped_rows(summary, caller):
+    for row in scoped_rows(summary, shows_region):
         writer.writerow((summary.snapshotDate.isoformat(), *(getattr(row, column) for column in CSV_COLUMNS)))
     return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from tracker.errors import NotAllowed, NotVisible
 from tracker.web import overview as overview_view
-from tracker.web.display import may_see_overview
 from tracker.web.http import WebResponse
 from tracker.web.labels import format_date
 from tracker.web.site import Context, Pages, Routes
@@ -14,11 +13,16 @@ class OverviewPages(Pages):
 
     def overview(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        if not may_see_overview(caller):
+        policy = self.services.policy
+        if not policy.sees_overview(caller):
             raise NotAllowed("Only regional and national teams have the overview.")
         summary = self.services.latest_summary()
         figures = (
-            overview_view.figures(summary, caller, self.services.reference()) if summary is not None else None
+            overview_view.figures(
+                summary, lambda region: policy.sees_region_figures(caller, region), self.services.reference()
+            )
+            if summary is not None
+            else None
         )
         return self.site.page(
             "overview.html", context, figures=figures, summary=summary, format_date=format_date
@@ -26,7 +30,8 @@ class OverviewPages(Pages):
 
     def overview_csv(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        if not may_see_overview(caller):
+        policy = self.services.policy
+        if not policy.sees_overview(caller):
             raise NotAllowed("Only regional and national teams have the overview.")
         summary = self.services.latest_summary()
         if summary is None:
@@ -34,7 +39,7 @@ class OverviewPages(Pages):
         day = summary.snapshotDate.isoformat()
         return WebResponse(
             200,
-            overview_view.csv_text(summary, caller),
+            overview_view.csv_text(summary, lambda region: policy.sees_region_figures(caller, region)),
             "text/csv; charset=utf-8",
             {"Content-Disposition": f'attachment; filename="case-review-overview-{day}.csv"'},
         )

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.access import AccessPolicy, Caller
 from tracker.errors import Unauthenticated
-from tracker.models.enums import Role
 from tracker.reference import ReferenceData
 from tracker.web import rendering
 from tracker.web.http import WebRequest, WebResponse
@@ -54,11 +53,29 @@ class Services:
     latest_summary: Callable[[], Any]
 
 
+@dataclass(frozen=True)
+class Offers:
+    """What the header offers the signed-in caller, as the access policy answers."""
+
+    record: bool  # recording a case
+    contacts: bool  # its own ICB's reminder contacts
+    overview: bool
+
+    @classmethod
+    def to(cls, policy: AccessPolicy, caller: Caller) -> "Offers":
+        return cls(
+            record=policy.may_record(caller),
+            contacts=policy.can_read_contacts(caller, caller.org),
+            overview=policy.sees_overview(caller),
+        )
+
+
 class Site:
     """The app's addresses below its base path, and a page rendered with what every page shows."""
 
-    def __init__(self, base_path: str) -> None:
+    def __init__(self, base_path: str, policy: AccessPolicy) -> None:
         self.base_path = base_path
+        self.policy = policy
 
     def url(self, path: str) -> str:
         return f"{self.base_path}{path}"
@@ -71,7 +88,7 @@ class Site:
             csrf_token=context.session.csrf_token if context.session else "",
             csrf_field=CSRF_FIELD,
             correlation_id=context.request.correlation_id,
-            Role=Role,
+            offers=Offers.to(self.policy, context.caller) if context.caller else None,
             **values,
         )
         return WebResponse(status, body, headers={"Cache-Control": NO_STORE})
