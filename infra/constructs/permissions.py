@@ -98,6 +98,21 @@ def grant_objects_delete(role: aws_iam.IRole, bucket: aws_s3.IBucket, *prefixes:
     )
 
 
+def grant_objects_read(role: aws_iam.IRole, bucket: aws_s3.IBucket, *keys_or_prefixes: str) -> None:
+    """GetObject (and HeadObject) on each key or prefix (ending ``*``), and ListBucket on the bucket,
+    unconditioned: without it S3 answers a key that is not there with 403 AccessDenied instead of 404,
+    and such a request carries no ``s3:prefix`` for a prefix condition to match. Listing shows object
+    keys (case ids, ICB and region codes), which every reader of extracts may know."""
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key) for key in keys_or_prefixes]
+        )
+    )
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
+    )
+
+
 def grant_secret_read(role: aws_iam.IRole, secret: aws_secretsmanager.ISecret, key: aws_kms.IKey) -> None:
     # Spelt out on the role: Secret.grant_read would edit the key policy in the stateful stack and
     # make it depend on this one. Every version stage (AWSCURRENT and AWSPREVIOUS) is readable.

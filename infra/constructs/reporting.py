@@ -132,6 +132,8 @@ class Reporting(Construct):
             role, self.extracts, reporting_key, extract_keys.CHANGES_PREFIX, extract_keys.CURRENT_PREFIX
         )
         permissions.grant_objects_delete(role, self.extracts, extract_keys.CURRENT_PREFIX)
+        # current/ is written only over an older version: the stored one is read first (maybe absent).
+        permissions.grant_objects_read(role, self.extracts, f"{extract_keys.CURRENT_PREFIX}*")
         acknowledge(
             role,
             "publish_changes writes objects under its own two prefixes and deletes under current/ "
@@ -280,6 +282,8 @@ class Reporting(Construct):
             role, self.extracts, reporting_key, extract_keys.CHANGES_PREFIX, extract_keys.CURRENT_PREFIX
         )
         permissions.grant_objects_delete(role, self.extracts, extract_keys.CURRENT_PREFIX)
+        # current/ is written only over an older version: the stored one is read first (maybe absent).
+        permissions.grant_objects_read(role, self.extracts, f"{extract_keys.CURRENT_PREFIX}*")
         # It reads each failure record and deletes it once its cases are republished: the records
         # hold whole case images, which should not outlive their use.
         role.add_to_principal_policy(

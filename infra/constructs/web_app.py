@@ -8,7 +8,7 @@ session key is generated and rotated in the data stack; its client secret is put
 
 from collections.abc import Mapping
 
-from aws_cdk import CfnParameter, Fn, Stack, aws_iam, aws_kms, aws_lambda, aws_s3
+from aws_cdk import CfnParameter, Fn, Stack, aws_kms, aws_lambda, aws_s3
 from constructs import Construct
 
 from infra import constants
@@ -88,22 +88,9 @@ class WebApp(Construct):
         permissions.grant_table_read_write(role, store.idempotency_table, data_key)
         for secret in (store.cursor_secret, store.session_secret, external_secrets.web_client_secret):
             permissions.grant_secret_read(role, secret, data_key)
-        # The overview page reads one object: the latest snapshot's summary (counts, no case data).
-        role.add_to_principal_policy(
-            aws_iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[extracts.arn_for_objects(LATEST_SUMMARY_KEY)]
-            )
-        )
-        # Before the first snapshot there is no summary. Without ListBucket S3 answers a missing key
-        # with 403 AccessDenied (the overview would be a 500); with it, NoSuchKey ("no snapshot
-        # yet"). Limited to that one key, so no other extract's name can be listed.
-        role.add_to_principal_policy(
-            aws_iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[extracts.bucket_arn],
-                conditions={"StringEquals": {"s3:prefix": LATEST_SUMMARY_KEY}},
-            )
-        )
+        # The overview page reads one object: the latest snapshot's summary (counts, no case data),
+        # which is missing until the first snapshot: "no snapshot yet", not a 500 (see the grant).
+        permissions.grant_objects_read(role, extracts, LATEST_SUMMARY_KEY)
         permissions.grant_key(role, reporting_key, "s3", "kms:Decrypt")
 
     def serve_at(self, base_url: str) -> None:
