@@ -23,8 +23,9 @@ Rule order (priority):
    and no User-Agent are normal for a forms platform back end, so that rule is relaxed there too.
 6. ``RateLimitPerCaller``: per Authorization header value (each user's bearer token).
 7. ``RateLimitWithoutTokenPerIp``: per source address, for requests without an Authorization header
-   (health, documents, every web app page), which the per-caller limit never counts: at most a tenth
-   of what the stage lets through, so one client cannot use up the stage.
+   and for every request to a route that takes no bearer token (health, documents, every web app
+   page) whatever its headers, which the per-caller limit cannot hold to account: at most a tenth of
+   what the stage lets through, so one client cannot use up the stage.
 8. ``RateLimitPerIp``: a generous ceiling per source address, against floods.
 
 Throttled requests get 429 with a problem+json body and Retry-After. Logs go to the stateful
@@ -122,6 +123,29 @@ def _relaxed_route() -> aws_wafv2.CfnWebACL.StatementProperty:
     # Regex statements, not another pattern set: pattern sets are an account-wide quota (10 a Region).
     patterns = path_patterns(_relaxed_paths(), constants.API_STAGE, WAF_REGEX_MAX_CHARS)
     return _any_of([_uri_path_matches(pattern) for pattern in patterns])
+
+
+def _bearer_route() -> aws_wafv2.CfnWebACL.StatementProperty:
+    patterns = path_patterns(
+        [route.path for route in ROUTES if route.authorized], constants.API_STAGE, WAF_REGEX_MAX_CHARS
+    )
+    return _any_of([_uri_path_matches(pattern) for pattern in patterns])
+
+
+def _anonymous() -> aws_wafv2.CfnWebACL.StatementProperty:
+    """What the per-caller limit cannot hold to account: a request without an Authorization header,
+    or one to a route that takes no bearer token (the web app, health, documents), whatever header
+    it carries, since a made-up one would otherwise take it out of this limit."""
+    return aws_wafv2.CfnWebACL.StatementProperty(
+        or_statement=aws_wafv2.CfnWebACL.OrStatementProperty(
+            statements=[
+                _without_token(),
+                aws_wafv2.CfnWebACL.StatementProperty(
+                    not_statement=aws_wafv2.CfnWebACL.NotStatementProperty(statement=_bearer_route())
+                ),
+            ]
+        )
+    )
 
 
 def _without_token() -> aws_wafv2.CfnWebACL.StatementProperty:
@@ -307,7 +331,7 @@ class WebAcl(Construct):
                         limit=constants.WAF_RATE_LIMIT_ANONYMOUS_PER_IP,
                         evaluation_window_sec=constants.WAF_RATE_WINDOW_SECONDS,
                         aggregate_key_type="IP",
-                        scope_down_statement=_without_token(),
+                        scope_down_statement=_anonymous(),
                     )
                 ),
                 action=_throttle(),

@@ -377,12 +377,17 @@ def test_requests_without_a_token_have_a_low_limit_per_address(synthesized: Synt
     stage_per_window = constants.API_THROTTLE_RATE * constants.WAF_RATE_WINDOW_SECONDS
     assert WAF_MIN_RATE_LIMIT <= statement["Limit"] <= stage_per_window // 10
     assert statement["Limit"] < constants.WAF_RATE_LIMIT_PER_IP
-    # Counted: requests without a token (with a session cookie or nothing); not: bearer callers.
+    # Counted: requests without a token (with a session cookie or nothing), and every request to a
+    # route that takes no token, whatever Authorization header it makes up; not: bearer callers.
     scope = statement["ScopeDownStatement"]
+    made_up = {"Authorization": "Bearer synthetic.token.value"}
     for path in (f"/{STAGE}/health", f"/{STAGE}/docs", f"/{STAGE}/app/overview", f"/{STAGE}/cases"):
         assert _matches(scope, Request(path))
         assert _matches(scope, Request(path, headers={"Cookie": "scrt-session=synthetic"}))
-        assert not _matches(scope, Request(path, headers={"Authorization": "Bearer synthetic.token.value"}))
+    for route in ROUTES:
+        for stage in (STAGE, None):
+            path = _example_path(route, stage)
+            assert _matches(scope, Request(path, headers=made_up)) is not route.authorized, path
     # It runs before the generous per-address ceiling, which it must undercut.
     assert rule["Priority"] < _rule(acl, IP_RATE_RULE)["Priority"]
     _throttled_with_problem(acl, rule)
