@@ -152,7 +152,7 @@ fuzz: install ## Long randomised runs: Schemathesis, access, bodies, races, faul
 mutate: install ## Mutation testing (cosmic-ray) of access, PII guard, deadlines, cursor, merge patch: each module >= 95 %
 	$(BIN)/python -m tools.mutate
 
-bench: install ## Speed and memory benchmarks
+bench: install ## Speed and memory benchmarks; each run writes its figures into docs/performance.md
 	$(BIN)/pytest benchmarks --benchmark-only -p no:cacheprovider
 
 clean: ## Remove generated files (keeps local data in .local)
