@@ -12,8 +12,8 @@ from enum import StrEnum
 from tracker import clock
 from tracker.models.case import CLIENT_FIELDS, restricted_fields
 from tracker.models.enums import DHR_REVIEW_TYPES, ReviewType, Role
+from tracker.models.fields import DHR_ONLY_FIELDS, REGIONAL_ONLY_FIELDS
 from tracker.reference import NHS_ENGLAND_ORG, ReferenceData, reference_data
-from tracker.rules.case_rules import DHR_ONLY_FIELDS, REGIONAL_ONLY_FIELDS
 
 # What each role may set on a case it may edit: an ICB editor every field but the regional team's
 # answer, the regional team that answer alone; no other role changes a case.

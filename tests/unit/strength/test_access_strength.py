@@ -12,8 +12,8 @@ import pytest
 from tracker.access import AccessDenied, AccessPolicy, Caller, ListScope, Refusal, is_known_org
 from tracker.models.case import CLIENT_FIELDS
 from tracker.models.enums import ReviewType, Role
+from tracker.models.fields import REGIONAL_ONLY_FIELDS
 from tracker.reference import Icb, ReferenceData
-from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
 
 REGIONAL_FIELD = "regionalChiefNurseContentToAcceptDhrHealthRecs"
 ALL_REGIONS = ("Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63")

@@ -1,8 +1,9 @@
 """The case record: the domain object every entry point shares, camelCase on the wire.
 
 Models are strict where lax parsing would accept nonsense (``false`` for a number, ``"yes"`` for a
-boolean); dates are ``YYYY-MM-DD`` strings only. Fields carrying restricted free text are marked
-with ``RESTRICTED`` in their JSON schema extra, which extracts and logs use to drop them.
+boolean); dates are ``YYYY-MM-DD`` strings only. Each field's description, and the ``RESTRICTED``
+mark in the JSON schema extra of restricted free text (which extracts and logs use to drop it), come
+from the field catalogue (``tracker.models.fields``), where people's words for each field live too.
 """
 
 import re
@@ -33,6 +34,7 @@ from tracker.models.enums import (
     Stage,
     Theme,
 )
+from tracker.models.fields import FieldSpec, client_field, row_part
 from tracker.rules.pii import patient_identifier_problem, url_identifier_problem
 
 RESTRICTED = "x-restricted"
@@ -125,6 +127,18 @@ ProviderCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["RXX"])
 MAX_PROVIDERS_INVOLVED = 20
 
 
+def _described(spec: FieldSpec, **settings: Any) -> Any:
+    """A model field as the catalogue describes it: its description, and restricted text marked.
+
+    Only what the catalogue says is passed: an explicit None would replace what the field's type
+    states (a text pattern, ``uniqueItems``) in the JSON schema."""
+    if spec.description is not None:
+        settings["description"] = spec.description
+    if spec.restricted:
+        settings["json_schema_extra"] = {RESTRICTED: True}
+    return Field(**settings)
+
+
 class WireModel(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are an error, not ignored."""
 
@@ -161,35 +175,26 @@ class Recommendation(WireModel):
     due_date: IsoDate
     status: RecommendationStatus
     evidence: LongText | None = None
-    owner_provider_code: ProviderCode | None = Field(
-        default=None,
-        description="ODS code of the NHS provider that owns the recommendation: one of providersInvolved.",
+    owner_provider_code: ProviderCode | None = _described(
+        row_part("recommendations", "ownerProviderCode"), default=None
     )
 
 
 class CaseFields(WireModel):
     """Every field a client may set: the body of ``POST /cases`` and the target of a merge patch."""
 
-    icb_code: OdsCode = Field(
-        description="ODS code of the ICB the review belongs to (a current ICB on submit)."
-    )
-    review_type: ReviewType = Field(description="Kind of statutory review.")
-    review_type_other: ShortText | None = Field(
-        default=None, description="What the review is, when reviewType is OTHER."
-    )
-    status: CaseStatus = Field(description="CLOSED once published, embargoed, or completed and signed off.")
-    stage: Stage = Field(description="Where the review is on its way from notification to publication.")
-    incident_date: IsoDate = Field(description="Date of the incident that led to the review.")
-    date_added: IsoDate = Field(description="The date the decision to review was made.")
-    designated_professional: DesignatedProfessional = Field(
-        description="Role of the designated professional."
-    )
-    safeguarding_partnership: ShortText = Field(
-        description="Children's safeguarding partnership, adults board or community safety partnership."
-    )
+    icb_code: OdsCode = _described(client_field("icbCode"))
+    review_type: ReviewType = _described(client_field("reviewType"))
+    review_type_other: ShortText | None = _described(client_field("reviewTypeOther"), default=None)
+    status: CaseStatus = _described(client_field("status"))
+    stage: Stage = _described(client_field("stage"))
+    incident_date: IsoDate = _described(client_field("incidentDate"))
+    date_added: IsoDate = _described(client_field("dateAdded"))
+    designated_professional: DesignatedProfessional = _described(client_field("designatedProfessional"))
+    safeguarding_partnership: ShortText = _described(client_field("safeguardingPartnership"))
     themes: Annotated[
         list[Theme], Field(min_length=1, max_length=3, json_schema_extra={"uniqueItems": True})
-    ] = Field(description="One to three abuse or vulnerability themes.")
+    ] = _described(client_field("themes"))
     steis_number: (
         Annotated[
             str,
@@ -197,10 +202,10 @@ class CaseFields(WireModel):
             AfterValidator(_no_patient_identifiers),
         ]
         | None
-    ) = Field(default=None, description="Serious incident (StEIS) reference, if any.")
-    local_reference: ShortText | None = Field(default=None, description="The ICB's own reference.")
-    other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = Field(
-        default=None, description="Other non-patient references (police, coroner, local authority, ...)."
+    ) = _described(client_field("steisNumber"), default=None)
+    local_reference: ShortText | None = _described(client_field("localReference"), default=None)
+    other_identifiers: Annotated[list[OtherIdentifier], Field(max_length=10)] | None = _described(
+        client_field("otherIdentifiers"), default=None
     )
     providers_involved: (
         Annotated[
@@ -208,33 +213,13 @@ class CaseFields(WireModel):
             Field(max_length=MAX_PROVIDERS_INVOLVED, json_schema_extra={"uniqueItems": True}),
         ]
         | None
-    ) = Field(
-        default=None,
-        description=(
-            "ODS codes of the NHS providers (trusts) named in the review, 0 to 20, each once and known to "
-            "the provider reference data. Each provider named may read the case, without restricted text."
-        ),
-    )
-    converted_from_case_id: CaseId | None = Field(
-        default=None, description="The rapid review this review was converted from."
-    )
-    converted_date: IsoDate | None = Field(default=None, description="When the rapid review was converted.")
-    case_information: RestrictedText | None = Field(
-        default=None,
-        description="Restricted free text: never in extracts or logs.",
-        json_schema_extra={RESTRICTED: True},
-    )
-    comments: RestrictedText | None = Field(
-        default=None,
-        description="Restricted free text: never in extracts or logs.",
-        json_schema_extra={RESTRICTED: True},
-    )
-    report_signed_off_date: IsoDate | None = Field(
-        default=None, description="When the report was signed off."
-    )
-    publication_date: IsoDate | None = Field(
-        default=None, description="When the report was (or will be) published."
-    )
+    ) = _described(client_field("providersInvolved"), default=None)
+    converted_from_case_id: CaseId | None = _described(client_field("convertedFromCaseId"), default=None)
+    converted_date: IsoDate | None = _described(client_field("convertedDate"), default=None)
+    case_information: RestrictedText | None = _described(client_field("caseInformation"), default=None)
+    comments: RestrictedText | None = _described(client_field("comments"), default=None)
+    report_signed_off_date: IsoDate | None = _described(client_field("reportSignedOffDate"), default=None)
+    publication_date: IsoDate | None = _described(client_field("publicationDate"), default=None)
     report_url: (
         Annotated[
             str,
@@ -242,26 +227,21 @@ class CaseFields(WireModel):
             AfterValidator(_https_only),
         ]
         | None
-    ) = Field(default=None, description="Where the published report is (https only).")
-    embargoed: StrictBool | None = Field(
-        default=None, description="The report is complete but under embargo."
+    ) = _described(client_field("reportUrl"), default=None)
+    embargoed: StrictBool | None = _described(client_field("embargoed"), default=None)
+    learning_dissemination: Annotated[list[LearningDissemination], Field(max_length=50)] | None = _described(
+        client_field("learningDissemination"), default=None
     )
-    learning_dissemination: Annotated[list[LearningDissemination], Field(max_length=50)] | None = Field(
-        default=None, description="How and when the learning was shared."
+    lessons_learnt: LongText | None = _described(client_field("lessonsLearnt"), default=None)
+    good_practice: LongText | None = _described(client_field("goodPractice"), default=None)
+    recommendations: Annotated[list[Recommendation], Field(max_length=100)] | None = _described(
+        client_field("recommendations"), default=None
     )
-    lessons_learnt: LongText | None = Field(
-        default=None, description="Lessons learnt, without identifying data."
+    icb_chief_nurse_assured_dhr_health_recs: AssuranceAnswer | None = _described(
+        client_field("icbChiefNurseAssuredDhrHealthRecs"), default=None
     )
-    good_practice: LongText | None = Field(default=None, description="Good practice found by the review.")
-    recommendations: Annotated[list[Recommendation], Field(max_length=100)] | None = Field(
-        default=None, description="Recommendations and their progress."
-    )
-    icb_chief_nurse_assured_dhr_health_recs: AssuranceAnswer | None = Field(
-        default=None, description="DHR only: has the ICB chief nurse assured the health recommendations?"
-    )
-    regional_chief_nurse_content_to_accept_dhr_health_recs: AssuranceAnswer | None = Field(
-        default=None,
-        description="DHR only, set by the regional team: is the regional chief nurse content to accept them?",
+    regional_chief_nurse_content_to_accept_dhr_health_recs: AssuranceAnswer | None = _described(
+        client_field("regionalChiefNurseContentToAcceptDhrHealthRecs"), default=None
     )
 
 

@@ -8,11 +8,15 @@ from tracker.logic.commands import ListCases
 from tracker.models.enums import CaseStatus, ReviewType, Stage
 from tracker.web.display import icb_name
 from tracker.web.http import WebResponse
-from tracker.web.labels import format_time, options, value_label
+from tracker.web.labels import field_label, format_time, options, value_label
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 
 LIST_PAGE_SIZE = 25
 MAX_BACK_LINKS = 20
+FILTERS = ("reviewType", "status", "stage", "icbCode")
+"""Fields the list filters on (and the overdue flag, which is no field)."""
+COLUMNS = ("reference", "icbCode", "reviewType", "stage", "status", "updatedAt")
+"""The fields the table shows, by their labels (and the deadlines, which are no field)."""
 
 
 class CaseListPage(Pages):
@@ -91,6 +95,8 @@ class CaseListPage(Pages):
                     "overdue": [("true", "Overdue"), ("false", "Not overdue")],
                 },
             ),
+            filter_labels={**{name: field_label(name) for name in FILTERS}, "overdue": "Overdue"},
+            table_head=[{"text": label} for label in (*(field_label(name) for name in COLUMNS), "Deadlines")],
             previous_href=previous_href,
             next_href=next_href,
             may_record=self.services.policy.may_record(caller),

@@ -9,7 +9,7 @@ from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput
 from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, VersionCondition
 from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
-from tracker.rules.case_rules import REGIONAL_ONLY_FIELDS
+from tracker.models.fields import REGIONAL_ONLY_FIELDS
 from tracker.web.display import (
     case_rows,
     deadline_rows,

@@ -5,24 +5,12 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.models.case import Case, HistoryEntry
+from tracker.models.fields import CODED_FIELDS, DATE_FIELDS, PROVIDER_CODE_FIELDS, TIMESTAMP_FIELDS
 from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.web.labels import field_label, format_date, format_time, organisation_name, value_label
 
 # --- showing values -------------------------------------------------------------------------------
 
-DATE_FIELDS = frozenset(
-    {
-        "incidentDate",
-        "dateAdded",
-        "convertedDate",
-        "reportSignedOffDate",
-        "publicationDate",
-        "dueDate",
-        "date",
-    }
-)
-TIME_FIELDS = frozenset({"createdAt", "updatedAt"})
-PROVIDER_FIELDS = frozenset({"providersInvolved", "ownerProviderCode"})
 ProviderName = Callable[[str], str]
 
 
@@ -31,12 +19,12 @@ def show(name: str, value: Any, provider_name: ProviderName = str) -> str:
     code when ``provider_name`` knows it."""
     if value is None or value == [] or value == "":
         return "Not given"
-    if name in PROVIDER_FIELDS:
+    if name in PROVIDER_CODE_FIELDS:
         codes = value if isinstance(value, list) else [value]
         return "; ".join(provider_name(str(code)) for code in codes)
     if name in DATE_FIELDS:
         return format_date(value)
-    if name in TIME_FIELDS:
+    if name in TIMESTAMP_FIELDS:
         return format_time(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -45,9 +33,7 @@ def show(name: str, value: Any, provider_name: ProviderName = str) -> str:
             show_row(name, item, provider_name) if isinstance(item, dict) else value_label(str(item))
             for item in value
         )
-    if name in {"reviewType", "status", "stage", "designatedProfessional", "theme", "method", "type"} or (
-        name.endswith("DhrHealthRecs")
-    ):
+    if name in CODED_FIELDS:
         return value_label(str(value))
     return str(value)
 

@@ -1,4 +1,5 @@
-"""The case form: which fields each kind of editor sees, form values ↔ case documents, and errors.
+"""The case form, drawn from the field catalogue (``tracker.models.fields``: each field's section,
+input, choices and hint): the fields a caller may set, form values ↔ case documents, and errors.
 
 Form fields carry the API's camelCase names (``stage``, ``publicationDate``), rows of a list carry
 their place (``recommendations[0].dueDate``), and a date is the design system's three boxes
@@ -15,33 +16,13 @@ from typing import Any, get_args
 
 from tracker.errors import FieldError
 from tracker.logic.numbers import whole_number
-from tracker.models.case import CLIENT_FIELDS, CaseFields
-from tracker.models.enums import (
-    AssuranceAnswer,
-    CaseStatus,
-    DesignatedProfessional,
-    DisseminationMethod,
-    IdentifierType,
-    RecommendationStatus,
-    ReviewType,
-    Stage,
-    Theme,
-)
+from tracker.models.case import CaseFields
+from tracker.models.fields import CLIENT_FIELD_SPECS, FieldSpec, Kind
+from tracker.models.fields import SECTIONS as CATALOGUE_SECTIONS
 from tracker.web.labels import field_label, options, readable_detail
 
 FormData = Mapping[str, list[str]]
 
-TEXT, TEXTAREA, SELECT, RADIOS, CHECKBOXES, DATE, YES_NO, CODES, CODE = (
-    "text",
-    "textarea",
-    "select",
-    "radios",
-    "checkboxes",
-    "date",
-    "yes_no",
-    "codes",  # several ODS codes in one box, one a line (providersInvolved)
-    "code",  # one ODS code (a recommendation's ownerProviderCode)
-)
 VERSION_FIELD = "version"
 """The hidden field holding the version a form was read at (a stale save writes nothing)."""
 DATE_PARTS = ("day", "month", "year")
@@ -51,7 +32,7 @@ BLANK_ROWS = 1  # one empty row to add an item, without JavaScript
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str
+    kind: Kind
     options: tuple[tuple[str, str], ...] = ()
     hint: str = ""
 
@@ -87,140 +68,28 @@ class Section:
     fields: tuple[Field | Rows, ...]
 
 
-def _enum(name: str, values: Any, kind: str = SELECT, hint: str = "") -> Field:
-    return Field(name, kind, tuple(options(values)), hint)
+def _form_item(spec: FieldSpec) -> Field | Rows:
+    """A field of the form as the catalogue describes it: its input, its choices and hint."""
+    if spec.kind is Kind.ROWS:
+        return Rows(
+            spec.name, tuple(_form_field(part) for part in spec.parts), spec.item_label, id_part=spec.id_part
+        )
+    return _form_field(spec)
 
 
-ANSWER_OPTIONS = tuple(options(AssuranceAnswer))
+def _form_field(spec: FieldSpec) -> Field:
+    return Field(spec.name, spec.kind, tuple(options(spec.choices)) if spec.choices else (), spec.hint)
 
-SECTIONS: tuple[Section, ...] = (
+
+SECTIONS: tuple[Section, ...] = tuple(
     Section(
-        "review",
-        "The review",
-        (
-            _enum("reviewType", ReviewType),
-            Field("reviewTypeOther", TEXT, hint="Only when the review type is Other."),
-            _enum("status", CaseStatus, RADIOS),
-            _enum("stage", Stage),
-            _enum("designatedProfessional", DesignatedProfessional),
-            Field("safeguardingPartnership", TEXT),
-            _enum("themes", Theme, CHECKBOXES, "Choose 1 to 3."),
-        ),
-    ),
-    Section(
-        "dates",
-        "Dates",
-        (
-            Field("incidentDate", DATE, hint="For example, 15 3 2026"),
-            Field("dateAdded", DATE, hint="For example, 15 3 2026"),
-            Field("reportSignedOffDate", DATE),
-            Field("publicationDate", DATE),
-            Field("convertedDate", DATE, hint="When a rapid review became a full review."),
-        ),
-    ),
-    Section(
-        "identifiers",
-        "References",
-        (
-            Field("steisNumber", TEXT),
-            Field("localReference", TEXT),
-            Field("convertedFromCaseId", TEXT, hint="The case id of the rapid review this review came from."),
-            Rows(
-                "otherIdentifiers",
-                (_enum("type", IdentifierType), Field("value", TEXT)),
-                item_label="identifier",
-            ),
-        ),
-    ),
-    Section(
-        "providers",
-        "Providers involved",
-        (
-            Field(
-                "providersInvolved",
-                CODES,
-                hint=(
-                    "The ODS codes of the NHS providers (trusts) the review names, one on each line, "
-                    "for example RXL. Up to 20. Each provider named can read this case, "
-                    "but not its restricted information."
-                ),
-            ),
-        ),
-    ),
-    Section(
-        "report",
-        "Report and learning",
-        (
-            Field("reportUrl", TEXT, hint="An https:// address."),
-            Field("embargoed", YES_NO),
-            Field("lessonsLearnt", TEXTAREA),
-            Field("goodPractice", TEXTAREA),
-            Rows(
-                "learningDissemination",
-                (_enum("method", DisseminationMethod), Field("date", DATE)),
-                item_label="learning event",
-            ),
-        ),
-    ),
-    Section(
-        "restricted",
-        "Restricted information",
-        (
-            Field("caseInformation", TEXTAREA, hint="Never shown in reports. No NHS numbers or postcodes."),
-            Field("comments", TEXTAREA, hint="Never shown in reports. No NHS numbers or postcodes."),
-        ),
-    ),
-    Section(
-        "recommendations",
-        "Recommendations",
-        (
-            Rows(
-                "recommendations",
-                (
-                    Field(
-                        "recommendationId", TEXT, hint="Left empty, the next free id (R1, R2, ...) is used."
-                    ),
-                    _enum("theme", Theme),
-                    Field("text", TEXTAREA),
-                    Field("owner", TEXT),
-                    Field(
-                        "ownerProviderCode",
-                        CODE,
-                        hint="Optional: the ODS code of one of the providers involved, for example RXL.",
-                    ),
-                    Field("dueDate", DATE),
-                    _enum("status", RecommendationStatus),
-                    Field("evidence", TEXTAREA),
-                ),
-                item_label="recommendation",
-                id_part="recommendationId",
-            ),
-        ),
-    ),
-    Section(
-        "dhr",
-        "Domestic homicide review questions",
-        (
-            Field("icbChiefNurseAssuredDhrHealthRecs", RADIOS, ANSWER_OPTIONS),
-            Field("regionalChiefNurseContentToAcceptDhrHealthRecs", RADIOS, ANSWER_OPTIONS),
-        ),
-    ),
+        section.key,
+        section.title,
+        tuple(_form_item(spec) for spec in CLIENT_FIELD_SPECS if spec.section == section),
+    )
+    for section in CATALOGUE_SECTIONS
 )
-
-
-def _known(item: Field | Rows) -> bool:
-    """Fields the record has (another change may add or remove one, like providersInvolved)."""
-    return item.name in CLIENT_FIELDS
-
-
-def _row_part_known(rows: Rows, part: Field) -> bool:
-    annotation = CaseFields.model_fields[_snake(rows.name)].annotation
-    model = _row_model(annotation)
-    return model is None or part.name in {f.alias or n for n, f in model.model_fields.items()}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", r"_\1", name).lower()
+"""The case form, section by section, in the catalogue's order."""
 
 
 @cache
@@ -239,16 +108,8 @@ def list_limit(name: str) -> int:
     raise LookupError(f"The case record sets no limit on {name}.")
 
 
-def _row_model(annotation: Any) -> Any:
-    from pydantic import BaseModel
-
-    stack = [annotation]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            return current
-        stack.extend(get_args(current))
-    return None
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", r"_\1", name).lower()
 
 
 def sections_for(fields: frozenset[str], only: str = "") -> list[Section]:
@@ -258,21 +119,9 @@ def sections_for(fields: frozenset[str], only: str = "") -> list[Section]:
     for section in SECTIONS:
         if only and section.key != only and any(s.key == only for s in SECTIONS):
             continue
-        items: list[Field | Rows] = []
-        for item in section.fields:
-            if not _known(item) or item.name not in fields:
-                continue
-            if isinstance(item, Rows):
-                item = Rows(
-                    item.name,
-                    tuple(part for part in item.parts if _row_part_known(item, part)),
-                    item.item_label,
-                    item.removable,
-                    item.id_part,
-                )
-            items.append(item)
+        items = tuple(item for item in section.fields if item.name in fields)
         if items:
-            chosen.append(Section(section.key, section.title, tuple(items)))
+            chosen.append(Section(section.key, section.title, items))
     return chosen
 
 
@@ -299,16 +148,16 @@ def date_part(name: str, part: str) -> str:
 def _put(values: dict[str, list[str]], name: str, spec: Field, value: Any) -> None:
     if value is None:
         return
-    if spec.kind == DATE:
+    if spec.kind is Kind.DATE:
         year, month, day = str(value).split("-")
         values[date_part(name, "day")] = [str(int(day))]
         values[date_part(name, "month")] = [str(int(month))]
         values[date_part(name, "year")] = [year]
-    elif spec.kind == CHECKBOXES:
+    elif spec.kind is Kind.CHECKBOXES:
         values[name] = [str(item) for item in value]
-    elif spec.kind == CODES:
+    elif spec.kind is Kind.PROVIDER_CODES:
         values[name] = ["\n".join(str(item) for item in value)]
-    elif spec.kind == YES_NO:
+    elif spec.kind is Kind.YES_NO:
         values[name] = ["yes" if value else "no"]
     else:
         values[name] = [str(value)]
@@ -354,7 +203,7 @@ def _first(form: FormData, name: str) -> str:
 
 
 def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> Any:
-    if spec.kind == DATE:
+    if spec.kind is Kind.DATE:
         parts = [_first(form, date_part(name, part)) for part in DATE_PARTS]
         if not any(parts):
             return None
@@ -363,14 +212,14 @@ def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> A
             errors.append(FieldError(name, "must be a real date"))
             return None
         return f"{year}-{month:02d}-{day:02d}"
-    if spec.kind == CHECKBOXES:
+    if spec.kind is Kind.CHECKBOXES:
         chosen = [value for value in form.get(name, []) if value.strip()]
         return chosen or None
-    if spec.kind == CODES:
+    if spec.kind is Kind.PROVIDER_CODES:
         return split_codes(_first(form, name)) or None
-    if spec.kind == CODE:
+    if spec.kind is Kind.PROVIDER_CODE:
         return _first(form, name).upper() or None
-    if spec.kind == YES_NO:
+    if spec.kind is Kind.YES_NO:
         return {"yes": True, "no": False}.get(_first(form, name))
     # Free text keeps its lines; other values are single words.
     raw = (form.get(name) or [""])[-1]
@@ -461,7 +310,7 @@ def _date_like(sections: list[Section], path: str) -> bool:
     for section in sections:
         for item in section.fields:
             parts = item.parts if isinstance(item, Rows) else (item,)
-            if any(part.name == last and part.kind == DATE for part in parts):
+            if any(part.name == last and part.kind is Kind.DATE for part in parts):
                 return True
     return False
 
@@ -471,7 +320,7 @@ def _codes_fields(sections: list[Section]) -> set[str]:
         item.name
         for section in sections
         for item in section.fields
-        if isinstance(item, Field) and item.kind == CODES
+        if isinstance(item, Field) and item.kind is Kind.PROVIDER_CODES
     }
 
 

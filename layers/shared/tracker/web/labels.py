@@ -1,63 +1,12 @@
-"""What people read for each field and value: labels, in the design system's plain English."""
+"""What people read for each field and value, in the design system's plain English: a field's label
+is the catalogue's (``tracker.models.fields``), a coded value's is here."""
 
 import re
 from datetime import date, datetime
 from typing import Any
 
 from tracker import clock
-
-FIELD_LABELS = {
-    "caseId": "Case id",
-    "reference": "Reference",
-    "version": "Version",
-    "icbCode": "ICB",
-    "regionCode": "Region",
-    "reviewType": "Review type",
-    "reviewTypeOther": "Other review type",
-    "status": "Status",
-    "stage": "Stage",
-    "incidentDate": "Incident date",
-    "dateAdded": "Date the decision to review was made",
-    "designatedProfessional": "Designated professional",
-    "safeguardingPartnership": "Safeguarding partnership",
-    "themes": "Themes",
-    "steisNumber": "StEIS number",
-    "localReference": "Local reference",
-    "otherIdentifiers": "Other identifiers",
-    "convertedFromCaseId": "Converted from rapid review (case id)",
-    "convertedDate": "Date converted",
-    "caseInformation": "Case information (restricted)",
-    "comments": "Comments (restricted)",
-    "reportSignedOffDate": "Report signed off",
-    "publicationDate": "Publication date",
-    "reportUrl": "Report URL",
-    "embargoed": "Embargoed",
-    "learningDissemination": "Learning shared",
-    "lessonsLearnt": "Lessons learnt",
-    "goodPractice": "Good practice",
-    "recommendations": "Recommendations",
-    "providersInvolved": "Providers involved",
-    "icbChiefNurseAssuredDhrHealthRecs": "Has the ICB chief nurse assured the DHR health recommendations?",
-    "regionalChiefNurseContentToAcceptDhrHealthRecs": (
-        "Is the regional chief nurse content to accept the DHR health recommendations?"
-    ),
-    "createdAt": "Created",
-    "createdBy": "Created by",
-    "updatedAt": "Last updated",
-    "updatedBy": "Last updated by",
-    # parts of rows
-    "recommendationId": "Recommendation id",
-    "theme": "Theme",
-    "text": "Recommendation",
-    "owner": "Owner",
-    "ownerProviderCode": "Owning provider",
-    "dueDate": "Due date",
-    "evidence": "Evidence",
-    "type": "Identifier type",
-    "value": "Identifier",
-    "method": "How it was shared",
-    "date": "Date shared",
-}
+from tracker.models.fields import FIELD_LABELS
 
 VALUE_LABELS = {
     "CSPR": "Child safeguarding practice review (CSPR)",
