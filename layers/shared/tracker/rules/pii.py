@@ -29,6 +29,14 @@ How text is read:
 4. A URL (``url_identifier_problem``) is read as its percent-decoded text, decoded again while
    that changes anything (double encoding), with ``+`` as a space, and each of those readings is
    checked: an NHS number in a query string is refused like one in free text.
+5. Text is read in the order it is stored and in each order it displays in
+   (``tracker.rules.display_order``, the Unicode Bidirectional Algorithm): on a left-to-right page,
+   and in the direction its first strong letter gives, paragraph by paragraph or as a whole. After a
+   right-to-left letter or mark (Hebrew, Arabic, U+200F, U+061C), digit groups separated by spaces
+   display last first, each group's digits left to right: ``\u200f5919 476 943`` shows
+   "943 476 5919" and is refused; so do Arabic-Indic digits with no letter at all. The marks U+200E,
+   U+200F and U+061C themselves are allowed (Arabic and Hebrew text needs them); text with no
+   right-to-left letter or digit displays as stored and is read once.
 
 Choices that keep false positives sensible:
 
@@ -47,6 +55,10 @@ Choices that keep false positives sensible:
   ``a dose of 20 ml`` pass (reading ``AT1 0AM`` would refuse every time of day); ``SW1 A1AA``,
   split inside its inward code and nowhere else, is not read as a postcode.
 - Letters standing in for digits (``O`` for ``0``) and numbers spelled out in words are not read.
+- Only the orders a reader can be shown are read, not every order of the groups: after a Hebrew
+  letter ``5919-476-943`` is one number (a single hyphen joins two European numbers) and displays as
+  stored, and a tab keeps each group in the page's direction; a text that starts with a Latin letter
+  is not read as a right-to-left paragraph.
 
 The messages never echo the text.
 """
@@ -55,6 +67,8 @@ import re
 import unicodedata
 from bisect import bisect_right
 from urllib.parse import unquote
+
+from tracker.rules.display_order import display_orders
 
 NHS_NUMBER_DIGITS = 10
 
@@ -188,19 +202,33 @@ def nhs_number_candidates(text: str) -> list[str]:
     return candidates
 
 
+def readings(text: str) -> list[str]:
+    """The text as stored, then in each order it can display in (``display_order.display_orders``)."""
+    return [text, *display_orders(text)]
+
+
+def _holds_nhs_number(reading: str) -> bool:
+    return any(is_valid_nhs_number(candidate) for candidate in nhs_number_candidates(reading))
+
+
+def _holds_full_postcode(reading: str) -> bool:
+    return _FULL_POSTCODE.search(normalise(reading)) is not None
+
+
 def contains_nhs_number(text: str) -> bool:
-    return any(is_valid_nhs_number(candidate) for candidate in nhs_number_candidates(text))
+    return any(_holds_nhs_number(reading) for reading in readings(text))
 
 
 def contains_full_postcode(text: str) -> bool:
-    return _FULL_POSTCODE.search(normalise(text)) is not None
+    return any(_holds_full_postcode(reading) for reading in readings(text))
 
 
 def patient_identifier_problem(text: str) -> str | None:
     """A reason the text may not be stored, or None. Never echoes the text itself."""
-    if contains_nhs_number(text):
+    shown = readings(text)
+    if any(_holds_nhs_number(reading) for reading in shown):
         return "must not contain an NHS number: this collection takes no patient-identifiable data"
-    if contains_full_postcode(text):
+    if any(_holds_full_postcode(reading) for reading in shown):
         return "must not contain a full postcode: this collection takes no patient-identifiable data"
     return None
 
