@@ -5,11 +5,12 @@ NHS numbers here are made up (943 476 5919 is the NHS's published test number; t
 built from it by the modulus 11 rule); postcodes are ``ZZ``-area test postcodes.
 """
 
+import unicodedata
 from urllib.parse import quote
 
 import pytest
 
-from tracker.rules import pii
+from tracker.rules import display_order, pii
 
 NHS_TEST_NUMBER = "9434765919"
 REFUSED_NHS = "must not contain an NHS number: this collection takes no patient-identifiable data"
@@ -225,3 +226,80 @@ def test_every_round_of_decoding_a_url_is_read() -> None:
         pii.url_identifier_problem("https://reports.example.org/r?q=A0%250AA%20943%20476%205919")
         == REFUSED_NHS
     )
+
+
+# --- the display order (tracker.rules.display_order) --------------------------------------------------
+
+RLM, LRM, ALM = "\u200f", "\u200e", "\u061c"
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "shown"),
+    [
+        ("\u200f5919 476 943", display_order.LEFT_TO_RIGHT, "943 476 5919\u200f"),
+        ("\u05d05919-476-943", display_order.LEFT_TO_RIGHT, "5919-476-943\u05d0"),  # W4: ES joins EN
+        ("\u06275919-476-943", display_order.LEFT_TO_RIGHT, "943-476-5919\u0627"),  # W2: AN, not joined
+        ("\u06275919,476,943", display_order.LEFT_TO_RIGHT, "5919,476,943\u0627"),  # W4: CS joins AN
+        ("\u05d05919#476", display_order.LEFT_TO_RIGHT, "5919#476\u05d0"),  # W5: ET next to EN is EN
+        ("NHS 5919 476", display_order.RIGHT_TO_LEFT, "NHS 5919 476"),  # W7: after L, digits are L
+        ("5919 476", display_order.RIGHT_TO_LEFT, "476 5919"),  # no L before: numbers, last first
+        ("\u200f5919\t476", display_order.LEFT_TO_RIGHT, "5919\u200f\t476"),  # L1: the tab at level 0
+        ("\u200f1 2 ", display_order.LEFT_TO_RIGHT, "2 1\u200f "),  # L1: trailing white space at level 0
+        ("a (\u200f5919 476) 943", display_order.LEFT_TO_RIGHT, "a (476 5919\u200f) 943"),  # N0
+        ("\u200f5\u03019 1", display_order.LEFT_TO_RIGHT, "1 5\u03019\u200f"),  # W1: the mark is EN
+        ("\u200f1 2\u2029", display_order.RIGHT_TO_LEFT, "2 1\u200f\u2029"),  # the separator stays last
+        ("", display_order.RIGHT_TO_LEFT, ""),
+    ],
+)
+def test_each_rule_of_the_display_order(text: str, direction: int, shown: str) -> None:
+    """Expected displays as python-bidi 0.6.12 gives them (its mirrored brackets put back)."""
+    assert display_order.displayed(text, direction) == shown
+
+
+def test_a_paragraph_takes_the_direction_of_its_first_strong_letter() -> None:
+    classes = [display_order.bidi_class(char) for char in "12 \u05d0 a"]
+    assert display_order.paragraph_direction(classes) == display_order.RIGHT_TO_LEFT
+    assert display_order.paragraph_direction(["EN", "L", "R"]) == display_order.LEFT_TO_RIGHT
+    assert display_order.paragraph_direction(["EN", "ON"]) == display_order.LEFT_TO_RIGHT
+    assert display_order.paragraph_direction(["AL"]) == display_order.RIGHT_TO_LEFT
+
+
+def test_the_display_orders_read_each_paragraph_in_its_own_and_the_texts_direction() -> None:
+    # Line 1 starts with a Latin letter: the text is left to right, line 2 on its own right to left.
+    assert display_order.display_orders("a 5919 476\n\u200f1 2") == ["a 5919 476\n2 1\u200f"]
+    # Line 1 has no strong letter: on its own it is left to right; the text's first strong letter is
+    # RLM, so as a whole (an HTML element with dir="auto") line 1 is right to left too.
+    assert display_order.display_orders("5919 476\n\u200f1 2") == [
+        "5919 476\n2 1\u200f",
+        "476 5919\n2 1\u200f",
+    ]
+    assert display_order.display_orders("\u200f1 2\n5919 476") == [
+        "2 1\u200f\n5919 476",
+        "2 1\u200f\n476 5919",
+    ]
+    assert display_order.display_orders("ward 10, bay 3") == []
+    assert display_order.display_orders("caf\u00e9 10 12") == []  # not ASCII, but nothing right to left
+
+
+def test_unassigned_code_points_take_their_blocks_default_class() -> None:
+    assert display_order.bidi_class("\u05ff") == "R"  # unassigned in Hebrew
+    assert display_order.bidi_class("\U00010ec5") == "AL"  # unassigned (Unicode 14) in Arabic Extended-C
+    assert display_order.bidi_class("\u20cf") == "ET"  # unassigned among the currency signs
+    assert display_order.bidi_class("\U0003ffff") == "BN"  # a noncharacter
+    assert display_order.bidi_class("\ufdd0") == "BN"
+    assert display_order.bidi_class("\U000e0fff") == "BN"  # unassigned, default-ignorable
+    assert display_order.bidi_class("\u2065") == "BN"
+    assert display_order.bidi_class("\U0002fffd") == "L"
+
+
+def test_every_bracket_pairs_with_one_closing_bracket() -> None:
+    openings = [chr(code) for code in range(0x30000) if unicodedata.category(chr(code)) == "Ps"]
+    closings = {opening: display_order.closing_bracket(opening) for opening in openings}
+    paired = {opening: closing for opening, closing in closings.items() if closing is not None}
+    assert len(paired) == 64  # BidiBrackets.txt, Unicode 14: 64 pairs
+    assert len(set(paired.values())) == 63  # U+2329 pairs as its canonical equivalent U+3008
+    assert all(unicodedata.category(closing) == "Pe" for closing in paired.values())
+    assert (paired["("], paired["["], paired["{"], paired["\u3008"]) == (")", "]", "}", "\u3009")
+    assert (paired["\u298d"], paired["\u298f"]) == ("\u2990", "\u298e")  # crosswise in BidiBrackets.txt
+    assert display_order.closing_bracket("\u2329") == "\u3009"  # canonically \u3008
+    assert display_order.closing_bracket("\u201a") is None  # an opening quotation mark: not a bracket

@@ -35,8 +35,12 @@ _MAX_BRACKET_DEPTH = 63  # BD16
 
 # The Bidi_Class of a code point this Python's Unicode leaves unassigned, by block, from
 # DerivedBidiClass.txt's @missing lines: a renderer with a newer Unicode reads a new Hebrew or Arabic
-# letter as right-to-left. Everywhere else an unassigned code point is L.
+# letter as right-to-left. Noncharacters (U+nFFFE, U+nFFFF) are BN; everywhere else, L.
 _UNASSIGNED_CLASSES: tuple[tuple[int, int, str], ...] = (
+    (0x2060, 0x206F, "BN"),
+    (0xFDD0, 0xFDEF, "BN"),
+    (0xFFF0, 0xFFF8, "BN"),
+    (0xE0000, 0xE0FFF, "BN"),
     (0x0590, 0x05FF, "R"),
     (0x0600, 0x07BF, "AL"),
     (0x07C0, 0x085F, "R"),
@@ -74,6 +78,8 @@ def bidi_class(char: str) -> str:
     if known:
         return known
     code = ord(char)
+    if code & 0xFFFE == 0xFFFE:
+        return "BN"
     return next((name for first, last, name in _UNASSIGNED_CLASSES if first <= code <= last), "L")
 
 
