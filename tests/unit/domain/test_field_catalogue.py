@@ -24,7 +24,6 @@ from tracker.models.fields import (
     FieldSpec,
     Kind,
 )
-from tracker.rules import case_rules
 
 NO_GAPS: dict[str, set[str]] = {
     "missing from the catalogue": set(),
@@ -177,12 +176,6 @@ def test_the_dhr_questions_are_dhr_only_and_the_regional_answer_regional_only() 
         "regionalChiefNurseContentToAcceptDhrHealthRecs",
     )
     assert frozenset({"regionalChiefNurseContentToAcceptDhrHealthRecs"}) == REGIONAL_ONLY_FIELDS
-
-
-def test_the_case_rules_name_the_same_dhr_and_regional_fields() -> None:
-    """Until tracker.rules.case_rules takes them from the catalogue, its copies must agree."""
-    assert tuple(case_rules.DHR_ONLY_FIELDS) == DHR_ONLY_FIELDS
-    assert frozenset(case_rules.REGIONAL_ONLY_FIELDS) == REGIONAL_ONLY_FIELDS
 
 
 def test_the_catalogue_is_plain_data_for_a_small_cold_start() -> None:

@@ -50,9 +50,9 @@ from tracker.logic.ports import (
 from tracker.logic.refusals import refused, stale
 from tracker.models.case import CLIENT_FIELDS, Case, CaseFields, HistoryEntry, without_restricted_text
 from tracker.models.enums import DHR_REVIEW_TYPES
+from tracker.models.fields import DHR_ONLY_FIELDS
 from tracker.reference import ReferenceData
 from tracker.rules.case_rules import (
-    DHR_ONLY_FIELDS,
     reject_server_owned,
     unknown_provider_problems,
     validate_case_fields,

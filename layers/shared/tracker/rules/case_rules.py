@@ -16,9 +16,6 @@ from tracker.errors import FieldError, InvalidInput
 from tracker.models.case import CLIENT_FIELDS, SERVER_OWNED_FIELDS, CaseFields
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType
 
-DHR_ONLY_FIELDS = ("icbChiefNurseAssuredDhrHealthRecs", "regionalChiefNurseContentToAcceptDhrHealthRecs")
-REGIONAL_ONLY_FIELDS = frozenset({"regionalChiefNurseContentToAcceptDhrHealthRecs"})
-
 _VALUE_ERROR_PREFIX = "Value error, "
 MAX_UNKNOWN_FIELDS_NAMED = 20
 """A document with more unknown fields than this is refused at once, naming only the first ones:
