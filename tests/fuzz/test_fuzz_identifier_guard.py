@@ -23,6 +23,14 @@ from hypothesis import strategies as st
 
 from tests.unit.security.guard_corpus import ANSWERS, Entry, Expected, ReadAs, record
 from tests.unit.security.test_identifier_guard import FULLWIDTH, digits_in, nhs_numbers, postcodes
+from tests.unit.security.test_identifier_guard_display_order import (
+    nhs_numbers_in_a_right_to_left_paragraph,
+    nhs_numbers_in_arabic_indic_digits_reversed,
+    nhs_numbers_in_segments_on_a_left_to_right_page,
+    nhs_numbers_with_groups_reversed,
+    ordinary_text_with_right_to_left_words,
+    postcodes_in_a_right_to_left_paragraph,
+)
 from tests.unit.security.test_identifier_guard_unicode import (
     INVISIBLE,
     blank_runs,
@@ -143,6 +151,32 @@ def test_fuzz_identifiers_percent_encoded_in_a_url(identifier: tuple[Expected, s
 @given(text=ordinary_text())
 def test_fuzz_ordinary_text_with_blank_and_invisible_characters_passes(text: str) -> None:
     check("ordinary_text", text, "none")
+
+
+displayed_nhs_numbers = st.one_of(
+    nhs_numbers_with_groups_reversed(),
+    nhs_numbers_in_arabic_indic_digits_reversed(),
+    nhs_numbers_in_segments_on_a_left_to_right_page(),
+    nhs_numbers_in_a_right_to_left_paragraph(),
+)
+
+
+@GUARD_SETTINGS
+@given(text=displayed_nhs_numbers)
+def test_fuzz_nhs_numbers_written_to_display_in_another_order(text: str) -> None:
+    check("nhs_display_order", text, "nhs")
+
+
+@GUARD_SETTINGS
+@given(text=postcodes_in_a_right_to_left_paragraph())
+def test_fuzz_postcodes_written_to_display_in_another_order(text: str) -> None:
+    check("postcode_display_order", text, "postcode")
+
+
+@GUARD_SETTINGS
+@given(text=ordinary_text_with_right_to_left_words())
+def test_fuzz_ordinary_text_with_right_to_left_words_passes(text: str) -> None:
+    check("ordinary_text_right_to_left", text, "none")
 
 
 def test_zz_guard_figures(capsys: pytest.CaptureFixture[str]) -> None:

@@ -337,7 +337,8 @@ def ordinary_text_with_right_to_left_words(draw: st.DrawFn) -> str:
         (draw(right_to_left_words) + draw(st.sampled_from(["", " "])) if draw(st.booleans()) else "") + phrase
         for phrase in phrases
     ]
-    return draw(st.sampled_from([" and ", "; then ", ", see ", " "])).join(written)
+    # Never a bare space between phrases: "QE1" and "1 ml" would make "QE1 1 ml", a postcode's shape.
+    return draw(st.sampled_from([" and ", "; then ", ", see "])).join(written)
 
 
 @settings(max_examples=500, deadline=None)
