@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import synthetic_case
 from tracker.errors import InvalidInput
-from tracker.models.case import restricted_fields
+from tracker.models.case import CaseFields, restricted_fields
 from tracker.rules.case_rules import validate_case_fields
 
 
@@ -259,3 +259,16 @@ def test_a_flood_of_unknown_fields_is_refused_naming_only_the_first(fixed_today:
     errors = raised.value.errors
     assert len(errors) == 21
     assert errors[0].field == "unknown00000" and "4980 more" in errors[-1].detail
+
+
+def test_every_field_the_catalogue_marks_dhr_only_is_refused_outside_a_dhr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rule reads the catalogue's DHR-only fields: marking another field so is enough."""
+    from tracker.rules import case_rules
+
+    monkeypatch.setattr(case_rules, "DHR_ONLY_FIELDS", (*case_rules.DHR_ONLY_FIELDS, "localReference"))
+    case = CaseFields.model_validate(synthetic_case(reviewType="CSPR", localReference="LR-1"))
+    assert ("localReference", "is only for DHR and DHR_CHILD reviews") in case_rules.case_rule_problems(case)
+    dhr = CaseFields.model_validate(synthetic_case(reviewType="DHR", localReference="LR-1"))
+    assert all(field != "localReference" for field, _ in case_rules.case_rule_problems(dhr))

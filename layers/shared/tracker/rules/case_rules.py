@@ -15,7 +15,10 @@ from tracker import clock
 from tracker.errors import FieldError, InvalidInput
 from tracker.models.case import CLIENT_FIELDS, SERVER_OWNED_FIELDS, CaseFields
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType
+from tracker.models.fields import DHR_ONLY_FIELDS
 
+# A field's Python attribute by its camelCase name.
+ATTRIBUTE_OF = {field.alias or name: name for name, field in CaseFields.model_fields.items()}
 _VALUE_ERROR_PREFIX = "Value error, "
 MAX_UNKNOWN_FIELDS_NAMED = 20
 """A document with more unknown fields than this is refused at once, naming only the first ones:
@@ -55,12 +58,12 @@ def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
         problems.append(("reviewTypeOther", "is only for reviewType OTHER"))
 
     if case.review_type not in DHR_REVIEW_TYPES:
-        if case.icb_chief_nurse_assured_dhr_health_recs is not None:
-            problems.append(("icbChiefNurseAssuredDhrHealthRecs", "is only for DHR and DHR_CHILD reviews"))
-        if case.regional_chief_nurse_content_to_accept_dhr_health_recs is not None:
-            problems.append(
-                ("regionalChiefNurseContentToAcceptDhrHealthRecs", "is only for DHR and DHR_CHILD reviews")
-            )
+        # The catalogue's DHR questions (tracker.models.fields), whichever they are.
+        problems.extend(
+            (field, "is only for DHR and DHR_CHILD reviews")
+            for field in DHR_ONLY_FIELDS
+            if getattr(case, ATTRIBUTE_OF[field]) is not None
+        )
 
     if (case.converted_from_case_id is None) != (case.converted_date is None):
         problems.append(("convertedDate", "convertedFromCaseId and convertedDate go together"))
