@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.models.enums import Role
+
 ROOT = Path(__file__).resolve().parents[3]
 LAYER = ROOT / "layers" / "shared" / "tracker"
 
@@ -223,28 +225,77 @@ ROLE_COMPARISONS_THAT_MUST_STAY: dict[Path, str] = {}
 """Modules outside the access policy that may still compare a role, each with its reason."""
 COMPARING = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn)
 TEMPLATES = LAYER / "web" / "templates"
+ROLE_VALUES = frozenset(role.value for role in Role)
 # A template asks what the page was handed (may_record, the caller's offers), never the role.
-TEMPLATE_ROLE_TEST = re.compile(r"\bRole\.|\.role\s*(==|!=|\bis\b|\bin\b|\bnot\b)")
+# Any use of a role in a template but showing it: Role.X, a role (or its .value, or piped through a
+# filter) compared, or a role's value written as a string.
+TEMPLATE_ROLE_TEST = re.compile(
+    r"\bRole\.|\brole(\.value)?(\s*\|\s*\w+)?\s*(==|!=|\bis\b|\bin\b|\bnot\b)"
+    r"|[\"'](" + "|".join(sorted(ROLE_VALUES)) + r")[\"']"
+)
+
+
+STRING_TESTS = frozenset({"startswith", "endswith", "__eq__", "__contains__"})
 
 
 def _names_a_role(node: ast.expr) -> bool:
-    """``Role.X``, ``something.role``, or a tuple, list or set of them."""
+    """``Role.X``, ``something.role`` (or its ``.value``, ``str()`` of it, a method called on it), a
+    variable named ``role`` or ``*_role``, a role's value written as a string, or a tuple, list or
+    set of them."""
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return any(_names_a_role(element) for element in node.elts)
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value in ROLE_VALUES
+    if isinstance(node, ast.Name):
+        return node.id == "role" or node.id.endswith("_role")
+    if isinstance(node, ast.Call):
+        function = node.func
+        if isinstance(function, ast.Name) and function.id == "str":
+            return any(_names_a_role(argument) for argument in node.args)
+        return isinstance(function, ast.Attribute) and _names_a_role(function.value)
     if not isinstance(node, ast.Attribute):
         return False
+    if node.attr == "value":
+        return _names_a_role(node.value)
     return node.attr == "role" or (isinstance(node.value, ast.Name) and node.value.id == "Role")
 
 
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def role_comparisons(source: str) -> list[int]:
-    """The lines of ``source`` comparing a role (==, !=, is, is not, in, not in)."""
-    return sorted(
-        node.lineno
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Compare)
-        and any(isinstance(op, COMPARING) for op in node.ops)
-        and any(_names_a_role(operand) for operand in (node.left, *node.comparators))
-    )
+    """The lines of ``source`` deciding by a role: a comparison (==, !=, is, is not, in, not in;
+    but with None), a ``match`` on a role or with role cases, a mapping keyed by role, or a lookup
+    by role (``.get(caller.role)``, ``table[caller.role]``)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            operands = (node.left, *node.comparators)
+            if (
+                any(isinstance(op, COMPARING) for op in node.ops)
+                and any(_names_a_role(operand) for operand in operands)
+                and not any(_is_none(operand) for operand in operands)
+            ):
+                found.add(node.lineno)
+        elif isinstance(node, ast.Match):
+            patterns = [case.pattern for case in node.cases]
+            values = [
+                p.value for pattern in patterns for p in ast.walk(pattern) if isinstance(p, ast.MatchValue)
+            ]
+            if _names_a_role(node.subject) or any(_names_a_role(value) for value in values):
+                found.add(node.lineno)
+        elif isinstance(node, ast.Dict):
+            if any(key is not None and _names_a_role(key) for key in node.keys):
+                found.add(node.lineno)
+        elif isinstance(node, ast.Subscript) and _names_a_role(node.slice):
+            found.add(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            by_role = node.func.attr == "get" and any(_names_a_role(argument) for argument in node.args)
+            tests_a_role = node.func.attr in STRING_TESTS and _names_a_role(node.func.value)
+            if by_role or tests_a_role:
+                found.add(node.lineno)
+    return sorted(found)
 
 
 @pytest.mark.parametrize(
@@ -271,6 +322,15 @@ def test_only_the_access_policy_compares_a_role(module: Path) -> None:
         "ok = caller.role in (Role.REGIONAL, Role.NATIONAL)",
         "ok = Role.NATIONAL != self.caller.role",
         "ok = caller.role not in {Role.PROVIDER}",
+        'ok = caller.role.value == "icb_editor"',
+        'ok = role == "regional"',
+        'ok = str(caller.role) == "national"',
+        'ok = caller.role.startswith("icb")',
+        "limit = {Role.NATIONAL: 1}.get(x)",
+        "limit = limits.get(caller.role)",
+        "limit = limits[caller.role]",
+        "match caller.role:\n    case Role.NATIONAL:\n        pass",
+        "match x:\n    case Role.NATIONAL:\n        pass",
     ],
 )
 def test_a_role_comparison_is_found_in_every_form(source: str) -> None:
@@ -283,6 +343,21 @@ def test_a_role_comparison_is_found_in_every_form(source: str) -> None:
 )
 def test_naming_or_building_a_role_is_no_comparison(source: str) -> None:
     assert role_comparisons(source) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "{% if caller.role == x %}",
+        "{% if caller.role.value == 'regional' %}",
+        "{% if caller.role|string == x %}",
+        "{% if role in allowed %}",
+        '{% if kind == "national" %}',
+        "{{ Role.NATIONAL }}",
+    ],
+)
+def test_a_role_test_in_a_template_is_found_in_every_form(line: str) -> None:
+    assert TEMPLATE_ROLE_TEST.search(line)
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=lambda path: path.name)
