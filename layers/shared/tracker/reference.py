@@ -1,4 +1,5 @@
-"""ICB, region and NHS provider reference data, loaded from the CSV files shipped in ``reference_data/``.
+"""ICB, region and NHS provider reference data (with the trusts that have closed), loaded from the
+CSV files shipped in ``reference_data/``.
 
 Set ``SCRT_REFERENCE_DIR`` (see ``tracker.settings``) to a folder holding files of the same names
 to replace the data without a code change (for example after the next ODS reorganisation).
@@ -19,6 +20,7 @@ ICBS_BEFORE_FILE = "icbs_2022-07-01.csv"
 ICBS_AFTER_FILE = "icbs_2026-04-01.csv"
 SUCCESSIONS_FILE = "icb_successions_2026-04-01.csv"
 PROVIDERS_FILE = "providers_2024-08-31.csv"
+CLOSURES_FILE = "provider_closures.csv"
 REORGANISATION_DATE = date(2026, 4, 1)
 NHS_ENGLAND_ORG = "X24"
 
@@ -56,12 +58,34 @@ class Provider:
 
 
 @dataclass(frozen=True)
+class ProviderClosure:
+    """A trust that closed (merged or dissolved): from ``closed_on`` its code names no open trust."""
+
+    code: str
+    closed_on: date
+    successors: tuple[str, ...]
+    note: str  # what became of it, as published ("merged into ...")
+
+
+@dataclass(frozen=True)
 class ReferenceData:
     icbs: dict[str, Icb]
-    providers: dict[str, Provider] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)  # open and closed: old cases name both
+    closures: dict[str, ProviderClosure] = field(default_factory=dict)
 
     def provider(self, code: str) -> Provider | None:
         return self.providers.get(code)
+
+    def closure(self, code: str) -> ProviderClosure | None:
+        return self.closures.get(code)
+
+    def open_providers(self, day: date) -> list[Provider]:
+        """The trusts that exist on ``day``: those a new case is offered."""
+        return [
+            provider
+            for code, provider in self.providers.items()
+            if code not in self.closures or day < self.closures[code].closed_on
+        ]
 
     @property
     def provider_codes(self) -> frozenset[str]:
@@ -127,11 +151,23 @@ def load_reference_data(directory: Path) -> ReferenceData:
             successors=tuple(sorted(successors.get(code, ()))),
             predecessors=tuple(sorted(predecessors.get(code, ()))),
         )
+    closure_rows = list(_read_rows(directory / CLOSURES_FILE))
+    closures = {
+        row["provider_code"]: ProviderClosure(
+            code=row["provider_code"],
+            closed_on=date.fromisoformat(row["closed_on"]),
+            successors=tuple(code for code in row["successor_codes"].split(";") if code),
+            note=row["note"],
+        )
+        for row in closure_rows
+    }
+    # A closed trust keeps its name from the closures file when a newer providers file drops it,
+    # so the cases that name it still read as a trust, not a bare code.
     providers = {
         row["provider_code"]: Provider(code=row["provider_code"], name=row["provider_name"])
-        for row in _read_rows(directory / PROVIDERS_FILE)
+        for row in [*closure_rows, *_read_rows(directory / PROVIDERS_FILE)]
     }
-    return ReferenceData(icbs=icbs, providers=providers)
+    return ReferenceData(icbs=icbs, providers=providers, closures=closures)
 
 
 @lru_cache(maxsize=1)
