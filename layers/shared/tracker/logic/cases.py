@@ -58,6 +58,7 @@ from tracker.rules.case_rules import (
     validate_case_fields,
 )
 from tracker.rules.deadlines import compute_deadlines
+from tracker.rules.providers import closed_provider_problems
 
 MAX_CASE_BYTES = 256 * 1024
 """A stored case (and each history version) stays well under DynamoDB's 400 KB item limit."""
@@ -256,6 +257,13 @@ class CaseService:
         if errors:
             raise InvalidInput("The case names a provider that is not known.", errors)
 
+    def _require_open_providers(
+        self, fields: CaseFields, already_named: frozenset[str] = frozenset()
+    ) -> None:
+        errors = closed_provider_problems(fields, self._reference, already_named)
+        if errors:
+            raise InvalidInput("The case names a trust that had closed by the date of the incident.", errors)
+
     def _require_can_submit(self, caller: Caller, document: Any) -> None:
         claimed_icb = document.get("icbCode") if isinstance(document, dict) else None
         # A field sent as null sets nothing, so only fields with a value count.
@@ -313,6 +321,7 @@ class CaseService:
         fields = validate_case_fields(document)
         self._require_current_icb(fields.icb_code)
         self._require_known_providers(fields)
+        self._require_open_providers(fields)
         submitted = fields.model_dump(mode="json", exclude_none=True)
         _ensure_storable(submitted)
         now = clock.now_utc()
@@ -383,6 +392,9 @@ class CaseService:
         if fields.icb_code != current.icb_code:
             self._require_current_icb(fields.icb_code)
         self._require_known_providers(fields, _providers_named(current))
+        # A closed trust the case names was right for its incident date: kept while that date stands.
+        unchanged_incident = fields.incident_date == current.incident_date
+        self._require_open_providers(fields, _providers_named(current) if unchanged_incident else frozenset())
         after = fields.model_dump(mode="json", exclude_none=True)
         changed = sorted(name for name in CLIENT_FIELDS if before.get(name) != after.get(name))
         if not changed:
