@@ -195,14 +195,15 @@ def test_a_digest_goes_to_each_contact_with_the_template_and_no_free_text(store:
     assert mail.reference == "digest-QE1-2026-W49"
     fields = mail.personalisation
     assert set(fields) == set(PERSONALISATION_FIELDS)
-    assert fields["icb_code"] == "QE1" and fields["week"] == "2026-W49"
+    assert fields["icb_code"] == "QE1" and fields["week"] == "30 November 2026 to 6 December 2026"
     assert fields["overdue_count"] == "1" and fields["due_soon_count"] == "1"
     case = next(iter(store.cases.values()))
     link = f"{APP}/app/cases/{case.case_id}"
     assert fields["overdue"] == [
-        f"{case.reference}: CSPR, stage IN_PROGRESS, publication due 2026-11-20 - {link}"
+        f"{case.reference}: Publication due 20 November 2026 (10 days overdue)."
+        f" Review type: Child safeguarding practice review (CSPR). Stage: In progress. {link}"
     ]
-    assert fields["due_soon"][0].startswith(f"{case.reference}: CSPR, stage IN_PROGRESS, recommendation R7")
+    assert fields["due_soon"][0].startswith(f"{case.reference}: Recommendation R7, due date 1 December 2026")
     text = json.dumps(fields)
     for marker in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH", "III"):
         assert marker not in text

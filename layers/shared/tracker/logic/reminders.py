@@ -2,8 +2,10 @@
 
 For every current ICB the job reads, one Query per ICB code (the ICB and each ICB it succeeded),
 the cases with a deadline or an unfinished recommendation due within the horizon, and lists each
-overdue or soon-due item with the case's reference, review type, stage, due date and a link to the
-case in the web app. No free text of any kind enters a digest: only codes, enumerations, dates and
+overdue or soon-due item (the most overdue first) with the case's reference, review type, stage,
+due date and a link to the case in the web app, in the words the web app uses (field labels from the
+catalogue, coded values and dates from ``tracker.models.wording``), with a link to the ICB's overdue
+worklist. No free text of any kind enters a digest: only references, coded values' labels, dates and
 links. A ledger record per ICB and ISO week, claimed with a conditional write, makes the digest go
 at most once that week however often the job is retried or how many copies run at once.
 
@@ -26,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from urllib.parse import urlencode
 
 from tracker.logic.ports import (
     SEND_TIMEOUT_SECONDS,
@@ -41,6 +44,8 @@ from tracker.logic.ports import (
 from tracker.models.case import Case
 from tracker.models.contacts import MAX_CONTACTS, same_address
 from tracker.models.enums import RecommendationStatus
+from tracker.models.fields import FIELD_LABELS, client_field, row_part
+from tracker.models.wording import DEADLINE_LABELS, long_date, value_label
 from tracker.reference import ReferenceData
 from tracker.rules.deadlines import compute_deadlines
 
@@ -60,9 +65,12 @@ Personalisation = dict[str, str | list[str]]
 
 
 class DueKind(StrEnum):
-    RAPID_REVIEW = "rapid review"
-    PUBLICATION = "publication"
-    COMPLETION = "completion"
+    """What falls due: a case's deadline (by the name of its due date in ``Deadlines``) or a
+    recommendation."""
+
+    RAPID_REVIEW = "rapid_review_due"
+    PUBLICATION = "publication_due"
+    COMPLETION = "completion_due"
     RECOMMENDATION = "recommendation"
 
 
@@ -79,18 +87,51 @@ class DigestLine:
     overdue: bool
     recommendation_id: str | None = None
 
-    def text(self, app_base_url: str) -> str:
-        what = self.kind.value
-        if self.recommendation_id is not None:
-            what = f"recommendation {self.recommendation_id}"
+    def text(self, app_base_url: str, today: date) -> str:
+        """``QE1-2026-0007: Publication due 20 November 2026 (10 days overdue). Review type: ...
+        Stage: In progress. <link>``: labels and long dates, as the web app writes them."""
+        if self.recommendation_id is None:
+            what = f"{DEADLINE_LABELS[self.kind.value]} {long_date(self.due)}"
+        else:
+            rows = client_field("recommendations").item_label
+            due_date = row_part("recommendations", "dueDate").label.lower()
+            what = f"{rows.capitalize()} {self.recommendation_id}, {due_date} {long_date(self.due)}"
         return (
-            f"{self.reference}: {self.review_type}, stage {self.stage}, {what} due {self.due.isoformat()}"
-            f" - {case_link(app_base_url, self.case_id)}"
+            f"{self.reference}: {what} ({_when(self.due, today)})."
+            f" {FIELD_LABELS['reviewType']}: {value_label(self.review_type)}."
+            f" {FIELD_LABELS['stage']}: {value_label(self.stage)}."
+            f" {case_link(app_base_url, self.case_id)}"
         )
 
 
+def _when(due: date, today: date) -> str:
+    """How far a due date is from today, in days: "10 days overdue", "today", "in 1 day"."""
+    days = (today - due).days
+    if days == 0:
+        return "today"
+    count = f"{abs(days)} day{'' if abs(days) == 1 else 's'}"
+    return f"{count} overdue" if days > 0 else f"in {count}"
+
+
+def app_link(app_base_url: str) -> str:
+    return f"{app_base_url.rstrip('/')}/app/"
+
+
 def case_link(app_base_url: str, case_id: str) -> str:
-    return f"{app_base_url.rstrip('/')}/app/cases/{case_id}"
+    return f"{app_link(app_base_url)}cases/{case_id}"
+
+
+def worklist_link(app_base_url: str, icb_code: str, *, succeeded_others: bool) -> str:
+    """The web app's case list filtered to the overdue cases of an ICB (its ``icbCode`` and
+    ``overdue`` parameters). An ICB that succeeded others is not filtered by its code, which
+    would hide its predecessors' cases: its own staff read those too, and no more."""
+    query = {"overdue": "true"} if succeeded_others else {"icbCode": icb_code, "overdue": "true"}
+    return f"{app_link(app_base_url)}?{urlencode(query)}"
+
+
+def week_in_dates(week_start: date) -> str:
+    """``30 November 2026 to 6 December 2026``: the digest's week, Monday to Sunday."""
+    return f"{long_date(week_start)} to {long_date(week_start + timedelta(days=6))}"
 
 
 def iso_week(day: date) -> str:
@@ -138,6 +179,7 @@ def digest_lines(cases: Sequence[Case], today: date, horizon_days: int = HORIZON
                     recommendation_id=recommendation.recommendation_id,
                 )
             )
+    # The earliest due first: the most overdue lead the overdue, the soonest due lead the rest.
     return sorted(lines, key=lambda line: (line.due, line.reference, line.recommendation_id or ""))
 
 
@@ -151,25 +193,38 @@ PERSONALISATION_FIELDS = (
     "overdue",
     "due_soon",
     "tracker_link",
+    "worklist_link",
 )
 """The Notify template's placeholders, every one always given (Notify refuses a missing one)."""
 
 
-def personalisation(
-    icb_code: str, icb_name: str, week: str, lines: Sequence[DigestLine], app_base_url: str
-) -> Personalisation:
-    overdue = [line.text(app_base_url) for line in lines if line.overdue]
-    due_soon = [line.text(app_base_url) for line in lines if not line.overdue]
+@dataclass(frozen=True)
+class DigestFor:
+    """Whose digest it is and when: what the e-mail says besides its lines."""
+
+    icb_code: str
+    icb_name: str
+    today: date
+    week_start: date  # its Monday
+    succeeded_others: bool  # the ICB took over others' cases (see ``worklist_link``)
+
+
+def personalisation(digest: DigestFor, lines: Sequence[DigestLine], app_base_url: str) -> Personalisation:
+    overdue = [line.text(app_base_url, digest.today) for line in lines if line.overdue]
+    due_soon = [line.text(app_base_url, digest.today) for line in lines if not line.overdue]
     return {
-        "icb_code": icb_code,
-        "icb_name": icb_name,
-        "week": week,
+        "icb_code": digest.icb_code,
+        "icb_name": digest.icb_name,
+        "week": week_in_dates(digest.week_start),
         "overdue_count": str(len(overdue)),
         "due_soon_count": str(len(due_soon)),
         # Notify renders a list as bullets; an empty list would leave a heading over nothing.
         "overdue": overdue or [NOTHING_LISTED],
         "due_soon": due_soon or [NOTHING_LISTED],
-        "tracker_link": f"{app_base_url.rstrip('/')}/app/",
+        "tracker_link": app_link(app_base_url),
+        "worklist_link": worklist_link(
+            app_base_url, digest.icb_code, succeeded_others=digest.succeeded_others
+        ),
     }
 
 
@@ -312,7 +367,14 @@ class ReminderService:
             # Held but unfinished is not "sent": that run may have died holding it.
             return DigestOutcome.ALREADY_SENT if claim is DigestTaken.SENT else DigestOutcome.IN_PROGRESS
         icb = self._reference.icb(icb_code)
-        fields = personalisation(icb_code, icb.name if icb else icb_code, run.week, lines, self._app_base_url)
+        digest = DigestFor(
+            icb_code,
+            icb.name if icb else icb_code,
+            today,
+            week_start,
+            succeeded_others=self._reference.with_predecessors(icb_code) != {icb_code},
+        )
+        fields = personalisation(digest, lines, self._app_base_url)
         try:
             return self._send_to_each(claim, recipients, fields, run)
         except DigestLost:

@@ -1,5 +1,6 @@
 """What people read for each field and value, in the design system's plain English: a field's label
-is the catalogue's (``tracker.models.fields``), a coded value's is here."""
+is the catalogue's (``tracker.models.fields``), a coded value's and a date's are
+``tracker.models.wording``'s (shared with the reminder e-mail)."""
 
 import re
 from datetime import date, datetime
@@ -8,17 +9,9 @@ from typing import Any
 from tracker import clock
 from tracker.models.fields import FIELD_LABELS
 
-VALUE_LABELS = {
-    "CSPR": "Child safeguarding practice review (CSPR)",
-    "SAR": "Safeguarding adult review (SAR)",
-    "DHR": "Domestic homicide review (DHR)",
-    "DHR_CHILD": "DHR, victim aged 16 or 17",
-    "RAPID_REVIEW": "Rapid review",
-    "ICB_SAFEGUARDING_LEAD": "ICB safeguarding lead",
-    "STEIS": "StEIS",
-    "LFPSE": "LFPSE",
-    "SEVEN_MINUTE_BRIEFING": "7-minute briefing",
-}
+# Re-exported: pages and helpers that read the value table here keep doing so.
+from tracker.models.wording import VALUE_LABELS as VALUE_LABELS
+from tracker.models.wording import long_date, value_label
 
 ODS_CODE_PATTERN = "^[A-Z0-9]{3,5}$"  # the case model's pattern for ICB and provider codes
 # pydantic's words for a list too long or too short ("... at most 20 items after validation, not 22")
@@ -30,13 +23,6 @@ def field_label(name: str) -> str:
     if name in FIELD_LABELS:
         return FIELD_LABELS[name]
     words = re.sub(r"([A-Z])", r" \1", name).strip().lower()
-    return words[:1].upper() + words[1:]
-
-
-def value_label(value: str) -> str:
-    if value in VALUE_LABELS:
-        return VALUE_LABELS[value]
-    words = value.replace("_", " ").lower()
     return words[:1].upper() + words[1:]
 
 
@@ -71,7 +57,7 @@ def format_date(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, date) and not isinstance(value, datetime):
-        return f"{value.day} {value:%B %Y}"
+        return long_date(value)
     return str(value)
 
 
