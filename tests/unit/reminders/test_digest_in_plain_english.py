@@ -10,7 +10,9 @@ from tests.support.memory import InMemoryCaseStore
 from tests.support.reminders import InMemoryReminderLedger, RecordingSender
 from tests.unit.reminders.test_reminder_digest import MONDAY, Clock, make_case, recommendation
 from tests.unit.web.conftest import EDITOR, Harness, ticking_clock, web  # noqa: F401 - fixtures
+from tracker.access import Caller
 from tracker.logic.reminders import ReminderService
+from tracker.models.enums import Role
 from tracker.models.fields import FIELD_LABELS
 from tracker.reference import reference_data
 from tracker.web import labels
@@ -63,7 +65,8 @@ def test_a_recommendation_line_names_it_and_when_it_falls_due() -> None:
     fields = digest_fields([case])
     assert fields["overdue"] == [
         f"{case.reference}: Recommendation R8, due date 29 November 2026 (1 day overdue)."
-        f" Review type: Child safeguarding practice review (CSPR). Stage: In progress. {APP}/app/cases/{case.case_id}"
+        " Review type: Child safeguarding practice review (CSPR). Stage: In progress."
+        f" {APP}/app/cases/{case.case_id}"
     ]
     assert fields["due_soon"][0].startswith(
         f"{case.reference}: Recommendation R7, due date 1 December 2026 (in 1 day)."
@@ -128,3 +131,17 @@ def test_the_web_app_and_the_digest_share_one_table_of_value_labels() -> None:
 
     assert labels.VALUE_LABELS is wording.VALUE_LABELS
     assert labels.value_label is wording.value_label
+
+
+def test_an_editor_of_a_successor_icb_following_its_link_sees_the_predecessors_overdue_case(
+    web: Harness,  # noqa: F811
+) -> None:
+    inherited = make_case(icbCode="QNQ", reviewType="CSPR", stage="IN_PROGRESS", dateAdded="2026-05-20")
+    web.store.cases[inherited.case_id] = inherited
+    link = digest_fields([inherited], today=date(2026, 11, 26), icb="QRL")["worklist_link"]
+    parts = urlsplit(link)
+    page = web.request(
+        "GET", parts.path, caller=Caller(Role.ICB_EDITOR, "QRL", "editor-qrl"), query=parse_qsl(parts.query)
+    )
+    assert page.status == 200
+    assert inherited.reference in page.body
