@@ -6,6 +6,7 @@ from typing import Any
 
 from tracker.models.case import Case, HistoryEntry
 from tracker.models.fields import CODED_FIELDS, DATE_FIELDS, PROVIDER_CODE_FIELDS, TIMESTAMP_FIELDS
+from tracker.models.wording import DEADLINE_LABELS
 from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.web.labels import field_label, format_date, format_time, organisation_name, value_label
 
@@ -91,9 +92,9 @@ def deadline_rows(case: Case) -> list[dict[str, Any]]:
     deadlines = case.deadlines
     found = []
     for label, due, overdue in (
-        ("Rapid review due", deadlines.rapid_review_due, deadlines.rapid_review_overdue),
-        ("Publication due", deadlines.publication_due, deadlines.publication_overdue),
-        ("Completion due", deadlines.completion_due, deadlines.completion_overdue),
+        (DEADLINE_LABELS["rapid_review_due"], deadlines.rapid_review_due, deadlines.rapid_review_overdue),
+        (DEADLINE_LABELS["publication_due"], deadlines.publication_due, deadlines.publication_overdue),
+        (DEADLINE_LABELS["completion_due"], deadlines.completion_due, deadlines.completion_overdue),
     ):
         if due is not None:
             found.append({"label": label, "due": format_date(due), "overdue": overdue})
