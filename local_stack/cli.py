@@ -441,6 +441,19 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_cases(args: argparse.Namespace) -> int:
+    """List the stored cases that break a current case rule, to correct them (as an operator does on AWS)."""
+    from tracker import composition
+
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    os.environ.update(_client_env(state))
+    composition.reset()
+    print(json.dumps(composition.run_case_check().as_dict(), indent=2))
+    return 0
+
+
 def cmd_redrive(args: argparse.Namespace) -> int:
     """Republish the cases of the batches the stream poller gave up on (as the AWS function does)."""
     from local_stack.failures import DirectoryFailureInbox
@@ -539,6 +552,11 @@ def parser() -> argparse.ArgumentParser:
         "backfill", help="put cases written before the due-date indexes existed onto them (overdue lists)"
     )
     backfill.set_defaults(run=cmd_backfill)
+
+    check_cases = commands.add_parser(
+        "check-cases", help="list stored cases that break a current case rule, to correct them"
+    )
+    check_cases.set_defaults(run=cmd_check_cases)
 
     redrive = commands.add_parser(
         "redrive", help="republish the cases of stream batches that failed for good (failed-batches/)"

@@ -220,3 +220,45 @@ def test_the_moto_fallback_serves_the_same_stack(tmp_path: Path) -> None:
             time.sleep(0.3)
         assert created.json()["caseId"] in listing
     assert serve.process.returncode == 0, serve.output
+
+
+def test_check_cases_lists_a_stored_case_breaking_a_current_rule_which_stays_readable(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from tests.conftest import synthetic_case
+    from tracker import composition
+    from tracker.dal import schema
+
+    headers = {"Authorization": f"Bearer {issue_token(stack.state, 'icb_editor', 'QE1')}"}
+    secret = "Synthetic text the check must never print"
+    with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+        created = api.post(
+            "/cases", json=synthetic_case(caseInformation=secret, dateAdded="2026-02-02"), headers=headers
+        )
+        assert created.status_code == 201, created.text
+        case_id = created.json()["caseId"]
+        # As a case stored before the rule: Published, with no publication date.
+        stack.dynamodb.update_item(
+            TableName=stack.config.cases_table,
+            Key={
+                schema.PARTITION_KEY: {"S": f"{schema.CASE_PK_PREFIX}{case_id}"},
+                schema.SORT_KEY: {"S": schema.CASE_SK},
+            },
+            UpdateExpression="SET #stage = :published",
+            ExpressionAttributeNames={"#stage": "stage"},
+            ExpressionAttributeValues={":published": {"S": "PUBLISHED"}},
+        )
+        assert api.get(f"/cases/{case_id}", headers=headers).json()["stage"] == "PUBLISHED"
+
+    try:
+        capsys.readouterr()
+        assert cli.main(["--state-dir", str(stack.state.root), "check-cases"]) == 0
+        printed = capsys.readouterr().out
+    finally:
+        composition.reset()
+    listed = [problem for problem in json.loads(printed)["problems"] if problem["caseId"] == case_id]
+    assert [(problem["icbCode"], problem["field"]) for problem in listed] == [("QE1", "publicationDate")]
+    assert listed[0]["reference"] == created.json()["reference"]
+    assert secret not in printed

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from tracker.logic.ports import EmailSender
     from tracker.logic.reminders import ReminderService
     from tracker.reference import ReferenceData
+    from tracker.rules.case_rules import StoredCaseCheck
     from tracker.web.app import WebApp
 
 
@@ -126,6 +127,16 @@ def run_due_backfill() -> "BackfillReport":
 
     table = settings.settings().require(settings.CASES_TABLE_NAME)
     return backfill_due_keys(dynamodb_client(), table, region_codes(), next_due=next_due_date)
+
+
+def run_case_check() -> "StoredCaseCheck":
+    """Every stored case that breaks a current case rule, to be corrected (``scrt check-cases``,
+    and ``python -m tools.check_cases`` on AWS); reads only, changes nothing."""
+    from tracker.dal.snapshot_reader import iter_case_records
+    from tracker.rules.case_rules import check_stored_cases
+
+    table = settings.settings().require(settings.CASES_TABLE_NAME)
+    return check_stored_cases(iter_case_records(dynamodb_client(), table, region_codes()))
 
 
 @_once

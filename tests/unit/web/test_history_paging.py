@@ -166,7 +166,11 @@ def test_the_case_conflict_page_reads_only_the_versions_since_the_form(
     mine = edit_form(web, case.case_id)  # opened at version 3
     web.service.update(
         OTHER_EDITOR,
-        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({3}))),
+        UpdateCase(
+            case.case_id,
+            {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-06-01"},
+            VersionCondition(frozenset({3})),
+        ),
     )
     mine["localReference"] = ["SYN-MINE-1"]
     reads.clear()
@@ -186,7 +190,11 @@ def test_a_conflict_after_30_versions_on_a_long_history_reapplies_the_users_chan
     mine = edit_form(web, case.case_id)  # opened at version 120
     case = web.service.update(
         OTHER_EDITOR,
-        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({120}))),
+        UpdateCase(
+            case.case_id,
+            {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-06-01"},
+            VersionCondition(frozenset({120})),
+        ),
     )
     case = _save_versions(web, case, 29, OTHER_EDITOR)  # 30 versions saved meanwhile
     assert case.version == 150
@@ -225,7 +233,11 @@ def test_a_conflict_after_more_than_a_page_of_versions_reads_none_and_reapplies_
     mine = edit_form(web, case.case_id)  # opened at version 2
     case = web.service.update(
         OTHER_EDITOR,
-        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({2}))),
+        UpdateCase(
+            case.case_id,
+            {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-06-01"},
+            VersionCondition(frozenset({2})),
+        ),
     )
     case = _save_versions(web, case, MAX_PAGE_SIZE, OTHER_EDITOR)  # 101 saved meanwhile
     mine["comments"] = ["Synthetic comment of mine"]

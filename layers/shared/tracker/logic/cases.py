@@ -53,6 +53,7 @@ from tracker.models.enums import DHR_REVIEW_TYPES
 from tracker.models.fields import DHR_ONLY_FIELDS
 from tracker.reference import ReferenceData
 from tracker.rules.case_rules import (
+    consistency_problems,
     reject_server_owned,
     unknown_provider_problems,
     validate_case_fields,
@@ -388,7 +389,9 @@ class CaseService:
         ):
             for name in DHR_ONLY_FIELDS:
                 merged.pop(name, None)
-        fields = validate_case_fields(merged)
+        # A case stored before a consistency rule existed stays editable: only breaches the change
+        # introduces are refused (decisions: records that make sense).
+        fields = validate_case_fields(merged, tolerated=consistency_problems(current))
         if fields.icb_code != current.icb_code:
             self._require_current_icb(fields.icb_code)
         self._require_known_providers(fields, _providers_named(current))

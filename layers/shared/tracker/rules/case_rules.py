@@ -5,6 +5,9 @@ Field-level rules live in the model (``tracker.models.case``); the cross-field r
 lead would expect live here, kept out of a model validator so each is named with its own field.
 """
 
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from itertools import pairwise
 from typing import Any
 
@@ -13,8 +16,8 @@ from pydantic.alias_generators import to_camel
 
 from tracker import clock
 from tracker.errors import FieldError, InvalidInput
-from tracker.models.case import CLIENT_FIELDS, SERVER_OWNED_FIELDS, CaseFields
-from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType
+from tracker.models.case import CLIENT_FIELDS, SERVER_OWNED_FIELDS, Case, CaseFields
+from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Stage
 from tracker.models.fields import DHR_ONLY_FIELDS
 
 # A field's Python attribute by its camelCase name.
@@ -25,7 +28,85 @@ MAX_UNKNOWN_FIELDS_NAMED = 20
 validating tens of thousands of them would take seconds and answer with a body too big to send."""
 
 
-def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
+EARLIEST_REVIEW_DATE = date(2011, 4, 13)
+"""No review the collection holds can be dated before this: the oldest statutory framework it
+records, domestic homicide reviews (Domestic Violence, Crime and Victims Act 2004 s.9, in force
+13 April 2011), predates SARs (Care Act 2014, 1 April 2015) and CSPRs (29 June 2018). It bounds the
+review's own dates, not the incident's: a review of non-recent abuse concerns older incidents."""
+EARLIEST_REVIEW_DATE_TEXT = "13 April 2011"
+
+# Where a review has its report: the stages a review may be closed at.
+_FINISHED_STAGES = frozenset(
+    {Stage.REPORT_SIGNED_OFF, Stage.PUBLISHED, Stage.EMBARGOED, Stage.ACTIONS_MONITORING, Stage.CLOSED}
+)
+
+Problem = tuple[str, str]
+"""A broken rule as (camelCase field, message)."""
+
+
+def consistency_problems(case: CaseFields) -> list[Problem]:
+    """Stage, status and dates that cannot all be true, each with how to fix it.
+
+    Added after cases were stored: a stored case may break these, so an update is refused only for
+    a breach it introduces (``validate_case_fields``' ``tolerated``)."""
+    problems: list[Problem] = []
+    today = clock.today_london()
+    if case.stage is Stage.CLOSED and case.status is not CaseStatus.CLOSED:
+        problems.append(("status", "Select status Closed, or choose a stage before Closed"))
+    if case.status is CaseStatus.CLOSED and case.stage not in _FINISHED_STAGES:
+        problems.append(
+            (
+                "stage",
+                "Choose the stage the review reached (Report signed off or later), or select status Open",
+            )
+        )
+    if case.stage is Stage.PUBLISHED:
+        if case.publication_date is None:
+            problems.append(
+                ("publicationDate", "Enter the publication date, or choose a stage before Published")
+            )
+        elif case.publication_date > today:
+            problems.append(
+                (
+                    "publicationDate",
+                    "Publication date must be today or in the past when the stage is Published, "
+                    "or choose a stage before Published",
+                )
+            )
+    if case.stage is Stage.REPORT_SIGNED_OFF and case.report_signed_off_date is None:
+        problems.append(
+            (
+                "reportSignedOffDate",
+                "Enter the date the report was signed off, or choose a stage before Report signed off",
+            )
+        )
+    if case.stage is Stage.EMBARGOED and case.embargoed is not True:
+        problems.append(("embargoed", "Select yes for embargoed, or choose a stage other than Embargoed"))
+
+    floor = (
+        f"must be on or after {EARLIEST_REVIEW_DATE_TEXT}, when the earliest reviews began: check the year"
+    )
+    review_dates = [
+        ("dateAdded", case.date_added),
+        ("reportSignedOffDate", case.report_signed_off_date),
+        ("publicationDate", case.publication_date),
+        ("convertedDate", case.converted_date),
+    ]
+    review_dates += [
+        (f"learningDissemination[{position}].date", dissemination.date)
+        for position, dissemination in enumerate(case.learning_dissemination or [])
+    ]
+    review_dates += [
+        (f"recommendations[{position}].dueDate", recommendation.due_date)
+        for position, recommendation in enumerate(case.recommendations or [])
+    ]
+    problems.extend(
+        (name, floor) for name, value in review_dates if value is not None and value < EARLIEST_REVIEW_DATE
+    )
+    return problems
+
+
+def case_rule_problems(case: CaseFields) -> list[Problem]:
     """Cross-field rules, as (camelCase field, message) pairs."""
     problems: list[tuple[str, str]] = []
     today = clock.today_london()
@@ -85,7 +166,71 @@ def case_rule_problems(case: CaseFields) -> list[tuple[str, str]]:
         ids = [recommendation.recommendation_id for recommendation in case.recommendations]
         if len(set(ids)) != len(ids):
             problems.append(("recommendations", "recommendationId must be unique within the case"))
+    problems.extend(consistency_problems(case))
     return problems
+
+
+@dataclass(frozen=True)
+class StoredCaseProblem:
+    """A stored case breaking a current rule: who to correct, never the case's text."""
+
+    case_id: str
+    reference: str
+    icb_code: str
+    field: str
+    message: str
+
+
+def stored_case_problems(records: Iterable[dict[str, Any]]) -> Iterator[StoredCaseProblem]:
+    """Every current rule each stored case record breaks (``scrt check-cases``): a record the model
+    no longer reads is listed by its fields too, never raised, so one bad case stops no check."""
+    for record in records:
+        case_id = str(record.get("caseId", ""))
+        reference = str(record.get("reference", ""))
+        icb_code = str(record.get("icbCode", ""))
+        try:
+            problems: list[Problem] = case_rule_problems(Case.model_validate(record))
+        except ValidationError as error:
+            problems = [(found.field, found.detail) for found in field_errors_from_pydantic(error)]
+        for field, message in problems:
+            yield StoredCaseProblem(case_id, reference, icb_code, field, message)
+
+
+@dataclass(frozen=True)
+class StoredCaseCheck:
+    cases_read: int
+    problems: tuple[StoredCaseProblem, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """What an operator's command prints: identifiers, the field and the message, no case text."""
+        return {
+            "casesRead": self.cases_read,
+            "casesBreakingARule": len({problem.case_id for problem in self.problems}),
+            "problems": [
+                {
+                    "caseId": problem.case_id,
+                    "reference": problem.reference,
+                    "icbCode": problem.icb_code,
+                    "field": problem.field,
+                    "message": problem.message,
+                }
+                for problem in self.problems
+            ],
+        }
+
+
+def check_stored_cases(records: Iterable[dict[str, Any]]) -> StoredCaseCheck:
+    """``stored_case_problems`` of every record, and how many records were read."""
+    read = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal read
+        for record in records:
+            read += 1
+            yield record
+
+    problems = tuple(stored_case_problems(counted()))
+    return StoredCaseCheck(read, problems)
 
 
 def unknown_provider_problems(
@@ -145,8 +290,11 @@ def reject_server_owned(document: dict[str, Any]) -> None:
         )
 
 
-def validate_case_fields(document: Any) -> CaseFields:
-    """A client's document as valid ``CaseFields``, or ``InvalidInput`` naming every bad field."""
+def validate_case_fields(document: Any, tolerated: Collection[Problem] = ()) -> CaseFields:
+    """A client's document as valid ``CaseFields``, or ``InvalidInput`` naming every bad field.
+
+    ``tolerated``: breaches the stored case already has (``consistency_problems`` of it); a change
+    that leaves one as it was is not refused for what the user did not touch."""
     if not isinstance(document, dict):
         raise InvalidInput("The body must be a JSON object.", [FieldError("", "must be a JSON object")])
     reject_server_owned(document)
@@ -164,7 +312,7 @@ def validate_case_fields(document: Any) -> CaseFields:
         fields = CaseFields.model_validate(document)
     except ValidationError as error:
         raise InvalidInput("The case record is not valid.", field_errors_from_pydantic(error)) from None
-    problems = case_rule_problems(fields)
+    problems = [problem for problem in case_rule_problems(fields) if problem not in tolerated]
     if problems:
         raise InvalidInput(
             "The case record breaks a rule.", [FieldError(name, message) for name, message in problems]
