@@ -2,15 +2,11 @@
 dissolved) may be named only for an incident that happened while it existed."""
 
 from collections.abc import Iterator
-from datetime import date
 
 from tracker.errors import FieldError
 from tracker.models.case import CaseFields
+from tracker.models.wording import long_date
 from tracker.reference import ProviderClosure, ReferenceData
-
-
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"  # "1 October 2017", as people write dates
 
 
 def _closed_detail(closure: ProviderClosure) -> str:
@@ -21,7 +17,7 @@ def _closed_detail(closure: ProviderClosure) -> str:
         else f"use one of its successors, {successors}, instead"
     )
     return (
-        f"must not be {closure.code} for an incident on or after {_long_date(closure.closed_on)}, "
+        f"must not be {closure.code} for an incident on or after {long_date(closure.closed_on)}, "
         f"when that trust closed ({closure.note}): {instead}"
     )
 
