@@ -62,7 +62,7 @@ def test_a_providers_list_holds_only_its_cases_newest_first_without_restricted_t
 
 def test_a_providers_list_pages_and_filters_over_its_links(api: Api) -> None:
     cases = [submitted(api, providersInvolved=["RXX"]) for _ in range(3)]
-    api.patch(cases[0]["caseId"], {"stage": "REPORT_SIGNED_OFF"}, '"1"')
+    api.patch(cases[0]["caseId"], {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-06-01"}, '"1"')
     first = api.list_cases(identity=OWN, limit="2")
     assert len(first.body["items"]) == 2 and first.body["nextCursor"]
     rest = api.list_cases(identity=OWN, limit="2", cursor=first.body["nextCursor"])
@@ -101,7 +101,8 @@ def test_one_link_item_per_provider_written_with_the_case_and_removed_with_the_p
 def test_history_leaves_restricted_text_out_of_every_version(api: Api) -> None:
     case = submitted(api, providersInvolved=["RXX"])
     api.patch(case["caseId"], {"comments": "Synthetic second restricted comment 9Z"}, '"1"')
-    api.patch(case["caseId"], {"caseInformation": None, "stage": "REPORT_SIGNED_OFF"}, '"2"')
+    # A stage that needs no date of its own, so the stage is the one field a provider sees change.
+    api.patch(case["caseId"], {"caseInformation": None, "stage": "DECISION_PENDING"}, '"2"')
     response = api.history(case["caseId"], identity=OWN)
     assert response.status == 200
     assert [entry["version"] for entry in response.body["items"]] == [1, 2, 3]

@@ -62,7 +62,12 @@ def test_a_code_dropped_from_the_reference_data_stays_on_its_case_but_cannot_be_
     )
     service = _service(merged_away, store)
     changed = service.update(
-        EDITOR, UpdateCase(case.case_id, {"stage": "PUBLISHED"}, VersionCondition(frozenset({1})))
+        EDITOR,
+        UpdateCase(
+            case.case_id,
+            {"stage": "PUBLISHED", "publicationDate": "2026-07-01"},
+            VersionCondition(frozenset({1})),
+        ),
     )
     assert changed.providers_involved == ["RXX", "R0A"]
     other = _submit(service)
