@@ -129,8 +129,9 @@ def test_the_case_page_shows_fields_deadlines_recommendations_and_history(web: H
             }
         ]
     )
+    # A stage that needs no date of its own, so the stage is the one field the history shows change.
     web.service.update(
-        EDITOR, UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({1})))
+        EDITOR, UpdateCase(case.case_id, {"stage": "DECISION_PENDING"}, VersionCondition(frozenset({1})))
     )
 
     page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR)
@@ -141,7 +142,7 @@ def test_the_case_page_shows_fields_deadlines_recommendations_and_history(web: H
     assert "Synthetic recommendation text" in page.body
     history = page.body[page.body.index('id="history"') :]
     assert "Version 2" in history and "Stage" in history
-    assert "Field Stage Before In progress After Report signed off" in text_of(history)
+    assert "Field Stage Before In progress After Decision pending" in text_of(history)
     assert "Edit this case" in page.body
 
 
@@ -189,7 +190,7 @@ def test_an_editor_changes_the_stage_and_the_history_records_it(web: Harness) ->
     case = web.submit()
     cookie = web.cookie_for(EDITOR)
     form = edit_form(web, case.case_id)
-    form["stage"] = ["REPORT_SIGNED_OFF"]
+    form["stage"] = ["DECISION_PENDING"]  # a stage that needs no date of its own
     form["csrfToken"] = [web.request("GET", "/app/", cookie=cookie).csrf()]
 
     saved = web.request("POST", f"/app/cases/{case.case_id}/edit", cookie=cookie, form=form)
@@ -197,7 +198,7 @@ def test_an_editor_changes_the_stage_and_the_history_records_it(web: Harness) ->
     assert saved.status == 303
     assert saved.location == f"/app/cases/{case.case_id}?saved=1"
     stored = web.store.cases[case.case_id]
-    assert (stored.version, stored.stage.value) == (2, "REPORT_SIGNED_OFF")
+    assert (stored.version, stored.stage.value) == (2, "DECISION_PENDING")
     assert stored.case_information == case.case_information  # nothing else changed
     assert web.store.history[case.case_id][-1].changed_fields == ["stage"]
 
@@ -333,7 +334,11 @@ def test_when_someone_saved_first_the_user_sees_their_change_and_can_reapply(web
     mine = edit_form(web, case.case_id)  # opened at version 1
     web.service.update(
         OTHER_EDITOR,
-        UpdateCase(case.case_id, {"stage": "REPORT_SIGNED_OFF"}, VersionCondition(frozenset({1}))),
+        UpdateCase(
+            case.case_id,
+            {"stage": "REPORT_SIGNED_OFF", "reportSignedOffDate": "2026-06-01"},
+            VersionCondition(frozenset({1})),
+        ),
     )
     mine["localReference"] = ["SYN-MINE-1"]
 
