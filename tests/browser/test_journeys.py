@@ -103,14 +103,14 @@ def test_the_second_of_two_editors_sees_the_first_ones_change_and_reapplies_thei
     sign_in(first, web_stack, "icb_editor", "QE1", f"/app/cases/{case['caseId']}/edit")
     sign_in(second, web_stack, "icb_editor", "QE1", f"/app/cases/{case['caseId']}/edit")
 
-    first.select_option("#stage", "REPORT_SIGNED_OFF")
+    first.select_option("#stage", "DECISION_PENDING")  # a stage that needs no date of its own
     first.click("text=Save changes")
     saved(first)  # the first editor's save has finished before the second presses the button
     second.fill("#localReference", "SYN-SECOND-EDITOR")
     second.click("text=Save changes")
     second.locator("h1:has-text('Someone else saved this case first')").wait_for()
     theirs = second.locator("table").first.inner_text()
-    assert "Stage" in theirs and "Report signed off" in theirs
+    assert "Stage" in theirs and "Decision pending" in theirs
     assert cases.get(case["caseId"])["version"] == 2
     assert "localReference" not in cases.get(case["caseId"])  # nothing of the second editor saved yet
     no_violations(axe, second, "conflict")
@@ -121,7 +121,7 @@ def test_the_second_of_two_editors_sees_the_first_ones_change_and_reapplies_thei
     stored = cases.get(case["caseId"])
     assert (stored["version"], stored["stage"], stored["localReference"]) == (
         3,
-        "REPORT_SIGNED_OFF",
+        "DECISION_PENDING",
         "SYN-SECOND-EDITOR",
     )
 
