@@ -43,6 +43,12 @@ def case(**overrides: Any) -> CaseFields:
     return validate_case_fields(synthetic_case(**overrides))
 
 
+def stored_before_the_record_rules(**overrides: Any) -> CaseFields:
+    """A case as a stored one may be: status Closed at a stage before sign-off, which the record
+    rules now refuse but a case stored earlier keeps, and whose deadlines are still computed."""
+    return CaseFields.model_validate(synthetic_case(**overrides))
+
+
 def no_deadline_but(deadlines: Deadlines, **expected: Any) -> None:
     """Every deadline field is empty or false except those named."""
     blank = Deadlines().model_dump()
@@ -132,7 +138,14 @@ def test_a_rapid_review_is_overdue_only_while_it_has_not_moved_on(stage: str, co
 
 
 def test_a_closed_rapid_review_is_not_overdue() -> None:
-    closed = rapid(status="CLOSED", reportSignedOffDate="2026-11-01")
+    closed = stored_before_the_record_rules(
+        reviewType="RAPID_REVIEW",
+        stage="RAPID_REVIEW",
+        incidentDate="2026-10-01",
+        dateAdded="2026-10-02",
+        status="CLOSED",
+        reportSignedOffDate="2026-11-01",
+    )
     no_deadline_but(rules.compute_deadlines(closed, date(2026, 11, 26)), rapidReviewDue=RAPID_DUE)
 
 
@@ -172,7 +185,9 @@ def test_an_embargoed_or_closed_cspr_is_not_overdue() -> None:
     today = date(2026, 11, 26)
     embargoed = case(dateAdded="2026-02-02", embargoed=True)
     no_deadline_but(rules.compute_deadlines(embargoed, today), publicationDue=CSPR_DUE)
-    closed = case(dateAdded="2026-02-02", status="CLOSED", reportSignedOffDate="2026-06-01")
+    closed = stored_before_the_record_rules(
+        dateAdded="2026-02-02", status="CLOSED", reportSignedOffDate="2026-06-01"
+    )
     no_deadline_but(rules.compute_deadlines(closed, today), publicationDue=CSPR_DUE)
     not_embargoed = case(dateAdded="2026-02-02", embargoed=False)
     assert rules.compute_deadlines(not_embargoed, today).publication_overdue
@@ -199,7 +214,9 @@ def test_a_signed_off_or_closed_review_is_not_overdue(review_type: str) -> None:
     due = date(2026, 8, 28)
     signed_off = case(reviewType=review_type, dateAdded="2026-02-28", reportSignedOffDate="2026-10-01")
     no_deadline_but(rules.compute_deadlines(signed_off, date(2026, 11, 26)), completionDue=due)
-    closed = case(reviewType=review_type, dateAdded="2026-02-28", status="CLOSED", embargoed=True)
+    closed = stored_before_the_record_rules(
+        reviewType=review_type, dateAdded="2026-02-28", status="CLOSED", embargoed=True
+    )
     no_deadline_but(rules.compute_deadlines(closed, date(2026, 11, 26)), completionDue=due)
 
 
