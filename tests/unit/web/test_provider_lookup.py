@@ -4,8 +4,6 @@ shows a closed trust by name, and naming one for a later incident is refused in 
 import re
 from html import unescape
 
-import pytest
-
 from tests.unit.web.conftest import EDITOR, Harness
 from tests.unit.web.test_pages import _post_edit, edit_form, text_of
 
@@ -19,10 +17,6 @@ def _lookup_codes(body: str) -> set[str]:
     return set(re.findall(r"<td[^>]*>\s*([A-Z0-9]{3,5})\s*</td>", table))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs tracker.web.display.provider_list to list reference.open_providers(today)",
-)
 def test_the_lookup_offers_open_trusts_only(web: Harness) -> None:
     page = web.request("GET", "/app/cases/new", caller=EDITOR)
     assert page.status == 200

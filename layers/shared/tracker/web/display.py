@@ -4,6 +4,7 @@ what, organisations by name. What to offer the caller is the access policy's ans
 from collections.abc import Callable
 from typing import Any
 
+from tracker import clock
 from tracker.models.case import Case, HistoryEntry
 from tracker.models.fields import CODED_FIELDS, DATE_FIELDS, PROVIDER_CODE_FIELDS, TIMESTAMP_FIELDS
 from tracker.models.wording import DEADLINE_LABELS
@@ -61,8 +62,9 @@ def provider_namer(reference: ReferenceData) -> ProviderName:
 
 
 def provider_list(reference: ReferenceData) -> list[tuple[str, str]]:
-    """Every provider a case may name, (code, name) by name, for the form's list of codes."""
-    providers = reference.providers.values()
+    """Every trust open today, (code, name) by name, for the form's list of codes (a closed one
+    stays readable on old cases, by name, but is not offered)."""
+    providers = reference.open_providers(clock.today_london())
     named = [(provider.code, organisation_name(provider.name)) for provider in providers]
     return sorted(named, key=lambda pair: (pair[1], pair[0]))
 
