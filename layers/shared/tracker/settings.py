@@ -8,6 +8,7 @@ provides those and sets nothing this model does not declare.
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -42,6 +43,14 @@ WEB_OIDC_CLIENT_SECRET_ARN = "WEB_OIDC_CLIENT_SECRET_ARN"  # noqa: S105 - a vari
 WEB_SESSION_KEY = "WEB_SESSION_KEY"  # local stack and tests only
 WEB_SESSION_KEY_SECRET_ARN = "WEB_SESSION_KEY_SECRET_ARN"  # noqa: S105 - a variable name
 WEB_SESSION_IDLE_SECONDS = "WEB_SESSION_IDLE_SECONDS"
+# The web app's service pages (footer): help contact, accessibility statement, privacy notice.
+WEB_HELP_EMAIL = "WEB_HELP_EMAIL"
+WEB_HELP_HOURS = "WEB_HELP_HOURS"
+WEB_ACCESSIBILITY_KNOWN_ISSUES = "WEB_ACCESSIBILITY_KNOWN_ISSUES"
+WEB_ACCESSIBILITY_TESTED_ON = "WEB_ACCESSIBILITY_TESTED_ON"
+WEB_PRIVACY_CONTROLLER = "WEB_PRIVACY_CONTROLLER"
+WEB_PRIVACY_EMAIL = "WEB_PRIVACY_EMAIL"
+WEB_PRIVACY_NOTICE_URL = "WEB_PRIVACY_NOTICE_URL"
 # Overdue reminders (GOV.UK Notify)
 NOTIFY_API_KEY_SECRET_ARN = "NOTIFY_API_KEY_SECRET_ARN"  # noqa: S105 - a variable name
 NOTIFY_DIGEST_TEMPLATE_ID = "NOTIFY_DIGEST_TEMPLATE_ID"
@@ -59,6 +68,13 @@ DEFAULT_JWT_LEEWAY_SECONDS = 30
 DEFAULT_JWKS_CACHE_SECONDS = 300
 DEFAULT_SAR_COMPLETION_MONTHS = 6
 DEFAULT_WEB_SESSION_IDLE_SECONDS = 30 * 60
+# Placeholders a deployment replaces (example.nhs.uk reaches nobody); the rest are fair defaults.
+DEFAULT_WEB_HELP_EMAIL = "scrt-help@example.nhs.uk"
+DEFAULT_WEB_HELP_HOURS = "Monday to Friday, 9am to 5pm, except bank holidays"
+DEFAULT_WEB_ACCESSIBILITY_TESTED_ON = date(2026, 12, 5)
+DEFAULT_WEB_PRIVACY_CONTROLLER = "NHS England"
+DEFAULT_WEB_PRIVACY_EMAIL = "scrt-privacy@example.nhs.uk"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class ConfigurationError(RuntimeError):
@@ -166,6 +182,54 @@ class Settings(BaseModel):
         ge=60,
         le=12 * 60 * 60,
         description="A web session unused this long ends.",
+    )
+
+    # --- the web app's service pages (their text is in the templates; these are its variable parts) --
+    web_help_email: str = Field(
+        DEFAULT_WEB_HELP_EMAIL,
+        alias=WEB_HELP_EMAIL,
+        pattern=EMAIL_PATTERN,
+        description="Where people write for help with the service (the help page and the footer's pages).",
+    )
+    web_help_hours: str = Field(
+        DEFAULT_WEB_HELP_HOURS,
+        alias=WEB_HELP_HOURS,
+        min_length=1,
+        max_length=200,
+        description="When the help mailbox is read.",
+    )
+    web_accessibility_known_issues: str = Field(
+        "",
+        alias=WEB_ACCESSIBILITY_KNOWN_ISSUES,
+        max_length=1000,
+        description="Parts of the service that do not meet WCAG 2.2 AA, one a line; empty: none known.",
+    )
+    web_accessibility_tested_on: date = Field(
+        DEFAULT_WEB_ACCESSIBILITY_TESTED_ON,
+        alias=WEB_ACCESSIBILITY_TESTED_ON,
+        description="When the service was last tested for accessibility (YYYY-MM-DD).",
+    )
+    web_privacy_controller: str = Field(
+        DEFAULT_WEB_PRIVACY_CONTROLLER,
+        alias=WEB_PRIVACY_CONTROLLER,
+        min_length=1,
+        max_length=200,
+        description="The data controller the privacy notice names.",
+    )
+    web_privacy_email: str = Field(
+        DEFAULT_WEB_PRIVACY_EMAIL,
+        alias=WEB_PRIVACY_EMAIL,
+        pattern=EMAIL_PATTERN,
+        description="Where people write about their data (the controller's data protection officer).",
+    )
+    web_privacy_notice_url: str | None = Field(
+        None,
+        alias=WEB_PRIVACY_NOTICE_URL,
+        pattern=r"^https://\S+$",
+        description=(
+            "The privacy notice the information governance team approved (https); until it is set the "
+            "privacy page says its text is the service's default."
+        ),
     )
 
     # --- overdue reminders -------------------------------------------------------------------
