@@ -6,15 +6,17 @@ missing or stale version, then unreadable input, then invalid input.
 """
 
 import json
+import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from tracker import clock
-from tracker.access import AccessDenied, AccessPolicy, Caller
+from tracker.access import AccessDenied, AccessPolicy, Caller, ListScope
 from tracker.errors import (
     COMMAND,
     FieldError,
@@ -27,6 +29,7 @@ from tracker.errors import (
 from tracker.logic.commands import (
     EXPECTED_VERSION,
     IDEMPOTENCY_KEY,
+    Awaiting,
     CasePage,
     HistoryPage,
     ListCases,
@@ -48,10 +51,18 @@ from tracker.logic.ports import (
     VersionConflict,
 )
 from tracker.logic.refusals import refused, stale
-from tracker.models.case import CLIENT_FIELDS, Case, CaseFields, HistoryEntry, without_restricted_text
-from tracker.models.enums import DHR_REVIEW_TYPES
+from tracker.models.case import (
+    CLIENT_FIELDS,
+    Case,
+    CaseFields,
+    HistoryEntry,
+    person_name,
+    without_restricted_text,
+)
+from tracker.models.enums import DHR_REVIEW_TYPES, AssuranceAnswer, CaseStatus, ReviewType
 from tracker.models.fields import DHR_ONLY_FIELDS
 from tracker.reference import ReferenceData
+from tracker.response_size import carried_bytes
 from tracker.rules.case_rules import (
     consistency_problems,
     reject_server_owned,
@@ -80,6 +91,63 @@ def list_read_limit(limit: int) -> int:
 
 
 DHR_REVIEW_TYPE_VALUES = frozenset(review_type.value for review_type in DHR_REVIEW_TYPES)
+REFERENCE = re.compile(r"[A-Z0-9]{3,5}-[0-9]{4}-[0-9]{4,}")
+"""A case's reference as ``_record`` writes it: ``<ICB code>-<year>-<number, 4 digits or more>``."""
+_UNANSWERED = (None, AssuranceAnswer.PENDING)
+
+
+def awaits(case: Case, awaiting: Awaiting) -> bool:
+    """Whether an open DHR waits for this answer: the ICB's assurance first, then the region's."""
+    if case.review_type not in DHR_REVIEW_TYPES or case.status is not CaseStatus.OPEN:
+        return False
+    icb_answer = case.icb_chief_nurse_assured_dhr_health_recs
+    if awaiting is Awaiting.ICB_DHR_ANSWER:
+        return icb_answer in _UNANSWERED
+    return (
+        icb_answer is AssuranceAnswer.YES
+        and case.regional_chief_nurse_content_to_accept_dhr_health_recs in _UNANSWERED
+    )
+
+
+def _wanted_review_types(query: ListCases) -> frozenset[ReviewType] | None:
+    """The review types a list may show (None: any); every filter on the type must hold."""
+    wanted: frozenset[ReviewType] | None = None
+    for allowed in (
+        frozenset({query.review_type}) if query.review_type is not None else None,
+        query.review_types or None,
+        DHR_REVIEW_TYPES if query.awaiting is not None else None,
+    ):
+        if allowed is not None:
+            wanted = allowed if wanted is None else wanted & allowed
+    return wanted
+
+
+def _found_by_search(case: Case, search: str) -> bool:
+    """The whole reference, or part of the local reference, in any letter case."""
+    term = search.strip().casefold()
+    local = (case.local_reference or "").casefold()
+    return case.reference.casefold() == term or (bool(term) and term in local)
+
+
+def _matches(
+    query: ListCases, case: Case, review_types: frozenset[ReviewType] | None, *, searched: bool = True
+) -> bool:
+    """The list's filters that no index serves, judged on one case."""
+    if review_types is not None and case.review_type not in review_types:
+        return False
+    if query.region_code is not None and case.region_code != query.region_code:
+        return False
+    if query.awaiting is not None and not awaits(case, query.awaiting):
+        return False
+    return not (searched and query.search and not _found_by_search(case, query.search))
+
+
+def _in_list_scope(scope: ListScope, case: Case) -> bool:
+    """Whether a list of this scope reads the case (by its ICB, its region or a provider named)."""
+    if case.icb_code in scope.icb_codes or case.region_code in scope.region_codes:
+        return True
+    named = set(case.providers_involved or ()) & set(scope.provider_codes)
+    return bool(named) and scope.provider_icb_code in (None, case.icb_code)
 
 
 NOT_FOUND = "No case with this id."
@@ -103,11 +171,8 @@ def _json_size(record: Any) -> int:
 
 def response_bytes(item: BaseModel) -> int:
     """The UTF-8 bytes ``item`` takes in a Lambda response, with the comma after it: its JSON as the
-    API writes it (without nulls), carried in the proxy response's body, a JSON string that the
-    Python 3.12+ runtime writes unescaped (``ensure_ascii=False``), so quotes and backslashes are
-    escaped twice. Characters, not bytes, would count a 4-byte character once."""
-    carried = json.dumps(item.model_dump_json(exclude_none=True), ensure_ascii=False)
-    return len(carried.encode()) - 1  # the string's two quotes, less the comma
+    API writes it (without nulls), carried in the proxy response's body."""
+    return carried_bytes(item.model_dump_json(exclude_none=True)) + 1
 
 
 def _ensure_storable(record: dict[str, Any]) -> None:
@@ -125,6 +190,7 @@ def history_entry(case: Case, changed_fields: list[str]) -> HistoryEntry:
             "version": case.version,
             "changedAt": case.updated_at,
             "changedBy": case.updated_by,
+            "changedByName": case.updated_by_name,
             "changedFields": changed_fields,
             "case": case,
         }
@@ -203,19 +269,27 @@ class CaseService:
         scope = query.cursor_scope(caller.audit_name)
         before = self._cursor_codec().decode(query.cursor, scope) if query.cursor else None
         today = clock.today_london()
+        if query.search and REFERENCE.fullmatch(query.search.strip().upper()) and not query.cursor:
+            found = self._found_by_reference(caller, query)
+            if found.items:
+                return found
+            # Not a visible case's reference: it may still be (part of) a local reference.
+        review_types = _wanted_review_types(query)
         filters = CaseFilters(
-            review_type=query.review_type,
-            status=query.status,
+            # The store filters on one review type; several (both DHR types) are judged case by case.
+            review_type=next(iter(review_types)) if review_types and len(review_types) == 1 else None,
+            # A DHR question waits only while the review is open.
+            status=CaseStatus.OPEN if query.awaiting is not None and query.status is None else query.status,
             stage=query.stage,
             updated_since=query.updated_since,
             overdue=query.overdue,
             as_of=today,
         )
-        read_scope = self._policy.list_scope(caller, query.icb_code)
+        read_scope = self._within_region(self._policy.list_scope(caller, query.icb_code), query.region_code)
         page: list[tuple[str, Case]] = []
         size = 0
         resume_at: str | None = None
-        if not read_scope.is_empty:
+        if not read_scope.is_empty and review_types != frozenset():
             pairs = self._store.cases_in_scope(
                 read_scope,
                 filters,
@@ -226,7 +300,7 @@ class CaseService:
             try:
                 for position, case in pairs:
                     # Defence in depth: the store only reads within scope, but check each case too.
-                    if not self._may_read(caller, case):
+                    if not self._may_read(caller, case) or not _matches(query, case, review_types):
                         continue
                     case = self.with_deadlines(self._as_seen_by(caller, case), today)
                     if query.overdue is not None and case.deadlines.overdue != query.overdue:
@@ -241,6 +315,70 @@ class CaseService:
                 resume_at = reached.position
         next_cursor = self._cursor_codec().encode(resume_at, scope) if resume_at is not None else None
         return CasePage(items=[case for _, case in page], next_cursor=next_cursor)
+
+    def _within_region(self, scope: ListScope, region_code: str | None) -> ListScope:
+        """The scope narrowed to one region's partitions (a filter narrows, never widens)."""
+        if region_code is None:
+            return scope
+        return replace(
+            scope,
+            icb_codes=tuple(
+                code for code in scope.icb_codes if self._reference.region_of(code) == region_code
+            ),
+            region_codes=tuple(code for code in scope.region_codes if code == region_code),
+        )
+
+    def _found_by_reference(self, caller: Caller, query: ListCases) -> CasePage:
+        """A search for a whole reference: that case alone, if visible and the other filters hold."""
+        assert query.search is not None
+        try:
+            case = self.find_by_reference(caller, query.search)
+        except NotVisible:
+            return CasePage(items=[])
+        in_scope = self._within_region(self._policy.list_scope(caller, query.icb_code), query.region_code)
+        review_types = _wanted_review_types(query)
+        if not _in_list_scope(in_scope, case) or not _matches(query, case, review_types, searched=False):
+            return CasePage(items=[])
+        if any(
+            wanted is not None and wanted != actual
+            for wanted, actual in ((query.status, case.status), (query.stage, case.stage))
+        ) or (
+            query.updated_since is not None
+            and case.model_dump(mode="json")["updatedAt"] < query.updated_since
+        ):
+            return CasePage(items=[])
+        if query.overdue is not None and case.deadlines.overdue != query.overdue:
+            return CasePage(items=[])
+        return CasePage(items=[case])
+
+    def find_by_reference(self, caller: Caller, reference: str) -> Case:
+        """The case with this reference (``QE1-2026-0075``, in any letter case), as ``get`` answers:
+        a case the caller may not read is answered as one that does not exist.
+
+        No index is keyed by reference: the reference's own ICB is read first (where a case is
+        recorded, and most stay), then the rest of the caller's scope (a case moved to a successor
+        ICB). Each is a Query of the list index, reading that partition's cases until found.
+        """
+        wanted = reference.strip().upper()
+        if not REFERENCE.fullmatch(wanted):
+            raise _not_found()
+        recorded_in = wanted.split("-", 1)[0]
+        first = self._policy.list_scope(caller, recorded_in)
+        everywhere = self._policy.list_scope(caller)
+        for scope in (first, everywhere):
+            if scope.is_empty:
+                continue
+            for _, case in self._store.cases_in_scope(scope, CaseFilters(), before=None, page_size=100):
+                if case.reference == wanted and self._may_read(caller, case):
+                    return self.with_deadlines(self._as_seen_by(caller, case))
+        raise _not_found()
+
+    def reference_of(self, caller: Caller, case_id: str) -> str | None:
+        """The reference of a case the caller may read, for showing a link to it; None otherwise."""
+        try:
+            return self._visible(caller, case_id).reference
+        except NotVisible:
+            return None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -339,8 +477,10 @@ class CaseService:
                 "regionCode": region_code,
                 "createdAt": timestamp,
                 "createdBy": caller.audit_name,
+                "createdByName": person_name(caller.name),
                 "updatedAt": timestamp,
                 "updatedBy": caller.audit_name,
+                "updatedByName": person_name(caller.name),
             }
         )
         self._store.create(case, history_entry(case, sorted(submitted)))
@@ -410,12 +550,14 @@ class CaseService:
             {
                 **after,
                 **current.model_dump(
-                    mode="json", include={"case_id", "reference", "created_at", "created_by"}
+                    mode="json",
+                    include={"case_id", "reference", "created_at", "created_by", "created_by_name"},
                 ),
                 "version": current.version + 1,
                 "regionCode": region_code,
                 "updatedAt": clock.format_timestamp(clock.now_utc()),
                 "updatedBy": caller.audit_name,
+                "updatedByName": person_name(caller.name),
             }
         )
         try:

@@ -8,6 +8,7 @@ and do this first, then whether the input could be read, then whether it is vali
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from tracker.errors import DomainError
@@ -69,13 +70,26 @@ class UpdateCase:
     expected: VersionCondition | None  # None: the client did not say which version it read
 
 
+class Awaiting(StrEnum):
+    """An open DHR's question still waiting for its answer (unanswered or answered Pending)."""
+
+    ICB_DHR_ANSWER = "icb"  # the ICB chief nurse has not yet assured the DHR health recommendations
+    REGIONAL_ANSWER = "regional"  # assured by the ICB, the regional chief nurse has not yet answered
+
+
 @dataclass(frozen=True)
 class ListCases:
     review_type: ReviewType | None = None
+    # Any of these review types (both DHR types at once); with ``review_type``, both must hold.
+    review_types: frozenset[ReviewType] = frozenset()
     status: CaseStatus | None = None
     stage: Stage | None = None
     icb_code: str | None = None
+    region_code: str | None = None  # narrows the caller's scope to one region; never widens it
     overdue: bool | None = None
+    awaiting: Awaiting | None = None
+    # A reference (``QE1-2026-0075``, exactly) or part of a local reference, in any case.
+    search: str | None = None
     updated_since: str | None = None  # an ISO timestamp or date prefix: cases updated at or after it
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
@@ -92,6 +106,12 @@ class ListCases:
                 self.overdue,
                 self.updated_since,
                 self.limit,
+                *(
+                    # Only when set, so that cursors issued before these filters existed still read.
+                    (sorted(self.review_types), self.region_code, self.awaiting, self.search)
+                    if self.review_types or self.region_code or self.awaiting or self.search
+                    else ()
+                ),
             )
         )
 
