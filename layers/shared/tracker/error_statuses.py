@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from tracker import errors
 from tracker.errors import DomainError
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+"""RFC 9457's media type: the API's problems and the ones API Gateway answers by itself."""
+
 
 @dataclass(frozen=True)
 class ErrorKind:

@@ -6,11 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from tracker.error_statuses import kind_of
+from tracker.error_statuses import PROBLEM_CONTENT_TYPE, kind_of
 from tracker.errors import COMMAND, DomainError, FieldError
 from tracker.logic.commands import EXPECTED_VERSION, IDEMPOTENCY_KEY
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"  # relative URI references; documented in the OpenAPI description
 
 

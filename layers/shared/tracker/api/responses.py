@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from tracker.api.problems import PROBLEM_CONTENT_TYPE
+from tracker.error_statuses import PROBLEM_CONTENT_TYPE
 from tracker.models.case import Case
 
 

@@ -8,7 +8,9 @@ Keys are API Gateway ``ResponseType`` names.
 import json
 from dataclasses import dataclass
 
-PROBLEM_JSON = "application/problem+json"
+from tracker.error_statuses import PROBLEM_CONTENT_TYPE
+
+PROBLEM_JSON = PROBLEM_CONTENT_TYPE  # the name the CDK app and the local gateway import
 MESSAGE_VARIABLE = "$context.error.messageString"
 """API Gateway's message for the error, already a quoted JSON string (``null`` when it has none)."""
 
@@ -68,13 +70,8 @@ GATEWAY_RESPONSES: dict[str, tuple[int, str]] = {
 
 METHOD_NOT_ALLOWED = (
     405,
-    json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Method Not Allowed",
-            "status": 405,
-            "detail": "This resource does not take this method: see the Allow header.",
-        }
-    ),
+    GatewayProblem(
+        405, "Method Not Allowed", "This resource does not take this method: see the Allow header."
+    ).body(),
 )
 """Answered by a mock integration on each resource for a method it does not serve (RFC 9110)."""

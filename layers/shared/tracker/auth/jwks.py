@@ -18,9 +18,10 @@ the web app) and turns the chosen JWKs into its own library's key objects.
 """
 
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from tracker.clock import monotonic
 
 UNKNOWN_KEY_REFRESH_SECONDS = 30.0
 """A token naming a key the document lacks fetches it again, but at most this often."""
@@ -40,10 +41,6 @@ JWK = Mapping[str, Any]
 
 class JwksUnavailable(RuntimeError):
     """The identity provider's keys could not be fetched (a fault of ours or theirs, not the caller's)."""
-
-
-def _monotonic() -> float:
-    return time.monotonic()  # looked up at each call, so tests can move the clock
 
 
 def fits(jwk: JWK, algorithm: str) -> bool:
@@ -96,7 +93,7 @@ class KeySetCache:
         self.unknown_key_refresh_seconds = unknown_key_refresh_seconds
         self.failed_fetch_retry_seconds = failed_fetch_retry_seconds
         self._fetch = fetch
-        self._clock = clock or _monotonic
+        self._clock = clock or monotonic
         self._keys: list[JWK] | None = None
         self._fetched_at = 0.0
         self._attempted_at: float | None = None

@@ -10,11 +10,11 @@ client secret the identity provider refused), at most once per ``SECRET_MIN_RELO
 """
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from tracker import settings
+from tracker.clock import monotonic
 from tracker.logic.cursor import CursorCodec
 
 if TYPE_CHECKING:
@@ -65,10 +65,6 @@ def load_cursor_codec(
 T = TypeVar("T")
 
 
-def _monotonic() -> float:
-    return time.monotonic()  # looked up at each call, so tests can move the clock
-
-
 class Expiring(Generic[T]):
     """A value from ``load``, loaded again once it is older than ``max_age`` seconds, or on
     ``reload`` when it is older than ``min_reload`` seconds."""
@@ -77,7 +73,7 @@ class Expiring(Generic[T]):
         self,
         load: Callable[[], T],
         max_age: float = SECRET_MAX_AGE_SECONDS,
-        clock: Callable[[], float] = _monotonic,
+        clock: Callable[[], float] = monotonic,
         min_reload: float = SECRET_MIN_RELOAD_SECONDS,
     ) -> None:
         self._load = load

@@ -16,8 +16,9 @@ from typing import Protocol, TypeVar
 from urllib.parse import urlencode
 
 from tracker.logic.numbers import whole_number
+from tracker.response_size import carried_bytes
 from tracker.web.http import WebRequest, WebResponse
-from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes
+from tracker.web.rendering import MAX_BODY_BYTES
 
 HISTORY_PAGE_SIZE = 20
 ANCHOR = "#history"

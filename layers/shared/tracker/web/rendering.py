@@ -10,6 +10,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from tracker.response_size import carried_bytes as carried_bytes  # re-exported for the page modules
+
 if TYPE_CHECKING:
     from jinja2 import Environment
     from markupsafe import Markup
@@ -21,13 +23,6 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 """The bytes a page's body may take in its Lambda response (``carried_bytes``): Lambda refuses a
 response payload above 6 MiB (API Gateway then answers 502), and the rest is left for the status,
 headers and cookies."""
-
-
-def carried_bytes(text: str) -> int:
-    """The UTF-8 bytes ``text`` takes in a Lambda proxy response's body: a JSON string as the
-    Python 3.12+ runtime writes it (non-ASCII unescaped, quotes, backslashes and line breaks
-    escaped), less its two quotes. Characters, not bytes, would count a 4-byte character once."""
-    return len(json.dumps(text, ensure_ascii=False).encode()) - 2
 
 
 @lru_cache(maxsize=1)
