@@ -84,22 +84,25 @@ def version_condition(if_match: str | None) -> VersionCondition | None:
     return VersionCondition(versions=frozenset(versions), any_version="*" in tags)
 
 
-def update_command(
-    case_id: str, raw_body: str | None, if_match: str | None, content_type: str | None
-) -> UpdateCase:
+def _document_in(raw_body: str | None, content_type: str | None, accepted: frozenset[str], what: str) -> Any:
+    """The body's JSON if it came as one of the ``accepted`` media types; else why it cannot be read."""
     media_type = (content_type or "").split(";")[0].strip().lower()
-    patch: Any
-    if media_type not in PATCH_MEDIA_TYPES:
-        patch = Unreadable(
+    if media_type not in accepted:
+        return Unreadable(
             UnsupportedFormat(
-                f"Send the patch as {' or '.join(sorted(PATCH_MEDIA_TYPES))}.",
+                f"Send the {what} as {' or '.join(sorted(accepted))}.",
                 [FieldError("Content-Type", "is not a supported media type", "header")],
             )
         )
-    elif not raw_body:
-        patch = _empty()
-    else:
-        patch = read_json_body(raw_body)
+    if not raw_body:
+        return _empty()
+    return read_json_body(raw_body)
+
+
+def update_command(
+    case_id: str, raw_body: str | None, if_match: str | None, content_type: str | None
+) -> UpdateCase:
+    patch = _document_in(raw_body, content_type, PATCH_MEDIA_TYPES, "patch")
     return UpdateCase(case_id=case_id, patch=patch, expected=version_condition(if_match))
 
 
@@ -186,13 +189,19 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
     )
 
 
-def history_command(case_id: str, parameters: Mapping[str, str]) -> ReadHistory:
-    """A bad parameter is unreadable, raised only once the case is known to be visible (404 first)."""
+def _history_window(parameters: Mapping[str, str]) -> tuple[int | Unreadable, str | None]:
+    """A history query's limit and cursor; a bad parameter makes the limit unreadable, to be raised
+    only once the thing is known to be visible (404 first)."""
     problems = _QueryProblems(parameters, HISTORY_PARAMETERS)
     limit: int | Unreadable = problems.limit()
     cursor = problems.cursor()
     if problems.found:
         limit = Unreadable(UnreadableInput("The history query is not valid.", problems.found))
+    return limit, cursor
+
+
+def history_command(case_id: str, parameters: Mapping[str, str]) -> ReadHistory:
+    limit, cursor = _history_window(parameters)
     return ReadHistory(case_id=case_id, limit=limit, cursor=cursor)
 
 
@@ -203,27 +212,10 @@ def contacts_command(
     icb_code: str, raw_body: str | None, if_match: str | None, content_type: str | None
 ) -> ReplaceContacts:
     """``PUT /icbs/{icbCode}/contacts``: the body as the client wrote it, and its If-Match."""
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    document: Any
-    if media_type != CONTACTS_MEDIA_TYPE:
-        document = Unreadable(
-            UnsupportedFormat(
-                f"Send the contacts as {CONTACTS_MEDIA_TYPE}.",
-                [FieldError("Content-Type", "is not a supported media type", "header")],
-            )
-        )
-    elif not raw_body:
-        document = _empty()
-    else:
-        document = read_json_body(raw_body)
+    document = _document_in(raw_body, content_type, frozenset({CONTACTS_MEDIA_TYPE}), "contacts")
     return ReplaceContacts(icb_code=icb_code, document=document, expected=version_condition(if_match))
 
 
 def contacts_history_command(icb_code: str, parameters: Mapping[str, str]) -> ReadContactsHistory:
-    """As a case's history: a bad parameter is unreadable, raised once the contacts are visible."""
-    problems = _QueryProblems(parameters, HISTORY_PARAMETERS)
-    limit: int | Unreadable = problems.limit()
-    cursor = problems.cursor()
-    if problems.found:
-        limit = Unreadable(UnreadableInput("The history query is not valid.", problems.found))
+    limit, cursor = _history_window(parameters)
     return ReadContactsHistory(icb_code=icb_code, limit=limit, cursor=cursor)
