@@ -160,12 +160,13 @@ class DynamoCaseStore:
         page_size: int,
         read_limit: int | None = None,
     ) -> Iterator[tuple[str, Case]]:
-        """Every partition of the scope, merged by the indexes' shared sort key, latest first.
+        """Every partition of the scope, merged by the indexes' shared sort key.
 
-        Overdue lists read the due indexes (keys before the day), others the list indexes (newest
-        update first). With ``read_limit``, each partition stops after that many items read and
-        leaves a checkpoint: the first checkpoint merged ends the page (ReadLimitReached), since
-        every item after its position has been handed out by then.
+        Overdue lists read the due indexes (keys before the day), the most overdue first (earliest
+        due date first, so ``before`` there means "after", in the list's order); others the list
+        indexes (newest update first). With ``read_limit``, each partition stops after that many
+        items read and leaves a checkpoint: the first checkpoint merged ends the page
+        (ReadLimitReached), since every item ahead of its position has been handed out by then.
         """
         by_due = filters.overdue is True and filters.as_of is not None and not scope.provider_codes
         icb_index, region_index = (
@@ -187,10 +188,9 @@ class DynamoCaseStore:
         }
         upper, since, updated_since = before, filters.updated_since, None
         if by_due and filters.as_of is not None:
-            # Due before the day: a key condition. The update time becomes a filter there.
-            today = filters.as_of.isoformat()
-            upper = min(before, today) if before is not None else today
-            since, updated_since = None, filters.updated_since
+            # Due before the day: a key condition, read from the earliest due date (past the
+            # cursor's position). The update time becomes a filter there.
+            upper, since, updated_since = filters.as_of.isoformat(), before, filters.updated_since
         streams: list[Iterator[tuple[str, dict[str, Any]]]] = [
             (
                 (item[index.sort_key], item)
@@ -203,6 +203,7 @@ class DynamoCaseStore:
                     page_size=page_size,
                     read_limit=read_limit,
                     updated_since=updated_since,
+                    earliest_first=by_due,
                 )
             )
             for index, key in partitions
@@ -212,7 +213,7 @@ class DynamoCaseStore:
                 scope, filters, equals, before=before, page_size=page_size, read_limit=read_limit
             )
         )
-        for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=True):
+        for position, item in heapq.merge(*streams, key=lambda pair: pair[0], reverse=not by_due):
             if _is_checkpoint(item):
                 raise ReadLimitReached(position)
             yield position, Case.model_validate(strip_keys(item))
@@ -370,14 +371,19 @@ class DynamoCaseStore:
         page_size: int,
         read_limit: int | None = None,
         updated_since: str | None = None,
+        earliest_first: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Items of one index partition, latest key first, lazily page by page (Query only).
 
         ``before`` is exclusive (the cursor's position); ``since`` is inclusive, on the index's
         sort key; ``updated_since`` is a filter on the update time (for indexes keyed otherwise).
-        After ``read_limit`` items read (filtered out or not), a checkpoint item holding the last
-        key read ends the partition if it has more.
+        With ``earliest_first`` the partition is read the other way, from the earliest key, and
+        both bounds are exclusive (``since`` is then the cursor's position). After ``read_limit``
+        items read (filtered out or not), a checkpoint item holding the last key read ends the
+        partition if it has more.
         """
+        if before is not None and since is not None and since >= before:
+            return  # nothing lies between (a cursor from a day before an overdue list's today)
         names = {"#pk": index.partition_key}
         values: dict[str, Any] = {":pk": partition_key}
         if before is not None or since is not None:
@@ -390,7 +396,7 @@ class DynamoCaseStore:
             key_condition += " AND #sk < :before"
             values[":before"] = before
         elif since is not None:
-            key_condition += " AND #sk >= :since"
+            key_condition += " AND #sk > :since" if earliest_first else " AND #sk >= :since"
             values[":since"] = since
         filters = []
         for position, (attribute, value) in enumerate(sorted(equals.items())):
@@ -407,7 +413,7 @@ class DynamoCaseStore:
             "KeyConditionExpression": key_condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_attribute_values(values),
-            "ScanIndexForward": False,
+            "ScanIndexForward": earliest_first,
             "Limit": page_size,
         }
         if filters:
@@ -416,8 +422,11 @@ class DynamoCaseStore:
         for response in query_pages(self._client, request, read_limit=read_limit):
             for raw in response.get("Items", []):
                 item = from_attribute_values(raw)
+                # BETWEEN is inclusive; the cursor's own item was on the last page.
                 if before is not None and item[index.sort_key] >= before:
-                    continue  # BETWEEN is inclusive; the cursor's own item was on the last page
+                    continue
+                if earliest_first and since is not None and item[index.sort_key] <= since:
+                    continue
                 yield item
         last = left_off_at(response) if response is not None else None
         if last is not None:  # the read budget ran out before the partition did
