@@ -12,14 +12,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.models.plural import counted
 from tracker.reference import ReferenceData
 from tracker.web.labels import value_label
 
 CSV_COLUMNS = ("icbCode", "regionCode", "reviewType", "status", "cases", "overdueCases")
-BAR_HEIGHT = 24
-BAR_GAP = 8
-LABEL_WIDTH = 260
 CHART_WIDTH = 640
+FONT_SIZE = 14
+LINE_HEIGHT = 18
+# Wide enough for the widest average letter of a sans-serif at FONT_SIZE: a line of this many
+# characters never runs past the chart's edge (where SVG would cut it off).
+CHARACTER_WIDTH = FONT_SIZE * 0.6
+LABEL_CHARACTERS = int(CHART_WIDTH // CHARACTER_WIDTH)
+BAR_HEIGHT = 24
+ROW_GAP = 12
+SEGMENT_GAP = 2
+"""Background between a bar's overdue and other cases: the two need not contrast with each other
+(WCAG 1.4.11), only each with the background, which two colours cannot both do beside blue."""
+VALUE_ROOM = 60  # right of the longest bar, for its count
+# Colours (WCAG 1.4.11: 3:1 for each segment against the background; 1.4.3: 4.5:1 for text).
+BACKGROUND_COLOUR = "#ffffff"
+CASES_COLOUR = "#005eb8"  # NHS blue: cases not overdue
+OVERDUE_COLOUR = "#d5281b"  # NHS red: overdue cases
+TEXT_COLOUR = "#212b32"  # NHS text colour
+
+
+def counts_in_words(cases: int, overdue: int) -> str:
+    """ "1 case, 1 overdue" or "2 cases, none overdue"."""
+    return f"{counted(cases, 'case')}, {overdue if overdue else 'none'} overdue"
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,45 @@ class Bar:
     cases: int
     overdue: int
 
+    @property
+    def in_words(self) -> str:
+        return f"{self.label}, {counts_in_words(self.cases, self.overdue)}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float
+    width: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class PlacedBar:
+    """One bar where it is drawn: its label's lines above it, its segments, its count after it."""
+
+    bar: Bar
+    label_lines: list[str]
+    label_y: float  # the first line's baseline
+    y: float  # the bar's top
+    segments: list[Segment]
+    value_x: float
+    value_y: float
+
+
+def wrap(label: str, width: int = LABEL_CHARACTERS) -> list[str]:
+    """The label in lines of at most ``width`` characters, broken between words (a word longer
+    than a line is broken inside it): every word is drawn, none runs off the chart."""
+    lines: list[str] = []
+    for word in label.split():
+        while len(word) > width:
+            lines.append(word[:width])
+            word = word[width:]
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -35,28 +94,42 @@ class Chart:
     title: str
     bars: list[Bar]
 
-    @property
-    def height(self) -> int:
-        return max(1, len(self.bars)) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
-
-    def geometry(self) -> list[dict[str, Any]]:
-        """Where each bar goes: the case count in blue, its overdue part in red over it."""
+    def geometry(self) -> list[PlacedBar]:
+        """Each bar below its label: the overdue cases in red first, then the background's gap,
+        then the rest in blue, all to one scale; the total after the bar."""
         largest = max((bar.cases for bar in self.bars), default=0) or 1
-        room = CHART_WIDTH - LABEL_WIDTH - 60
+        room = CHART_WIDTH - VALUE_ROOM
         placed = []
-        for index, bar in enumerate(self.bars):
-            y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
+        top = ROW_GAP
+        for bar in self.bars:
+            lines = wrap(bar.label)
+            bar_y = top + len(lines) * LINE_HEIGHT + 4
+            overdue_width = round(room * bar.overdue / largest, 1)
+            total_width = round(room * bar.cases / largest, 1)
+            segments = []
+            if overdue_width > 0:
+                segments.append(Segment(0, overdue_width, OVERDUE_COLOUR))
+            rest_x = overdue_width + SEGMENT_GAP if overdue_width > 0 else 0
+            if total_width - rest_x > 0:
+                segments.append(Segment(rest_x, round(total_width - rest_x, 1), CASES_COLOUR))
             placed.append(
-                {
-                    "bar": bar,
-                    "y": y,
-                    "text_y": y + BAR_HEIGHT * 0.7,
-                    "width": round(room * bar.cases / largest, 1),
-                    "overdue_width": round(room * bar.overdue / largest, 1),
-                    "value_x": LABEL_WIDTH + round(room * bar.cases / largest, 1) + 6,
-                }
+                PlacedBar(
+                    bar=bar,
+                    label_lines=lines,
+                    label_y=top + LINE_HEIGHT - 4,
+                    y=bar_y,
+                    segments=segments,
+                    value_x=total_width + 6,
+                    value_y=bar_y + BAR_HEIGHT * 0.7,
+                )
             )
+            top = bar_y + BAR_HEIGHT + ROW_GAP
         return placed
+
+    @property
+    def height(self) -> float:
+        placed = self.geometry()
+        return placed[-1].y + BAR_HEIGHT + ROW_GAP if placed else ROW_GAP
 
 
 ShowsRegion = Callable[[str], bool]
@@ -91,11 +164,13 @@ def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -
     ]
     return {
         "charts": charts,
-        "total": sum(row.cases for row in rows),
-        "overdue": sum(row.overdueCases for row in rows),
-        "label_width": LABEL_WIDTH,
+        "in_words": counts_in_words(sum(row.cases for row in rows), sum(row.overdueCases for row in rows)),
         "chart_width": CHART_WIDTH,
         "bar_height": BAR_HEIGHT,
+        "font_size": FONT_SIZE,
+        "line_height": LINE_HEIGHT,
+        "background": BACKGROUND_COLOUR,
+        "text_colour": TEXT_COLOUR,
     }
 
 
