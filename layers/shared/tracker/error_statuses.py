@@ -1,9 +1,10 @@
 """The one table from a domain error to the HTTP status and words that stand for it.
 
-The API renders a kind as an RFC 9457 problem (``tracker.api.problems``), the web app as an error
-page (``tracker.web.app``); neither keeps a table of its own. The order in which errors win (401,
-404, 403, 428, 412, 400, 422) is the use cases' business; this module only says which status and
-title stand for each kind of error.
+The API renders a kind as an RFC 9457 problem (``tracker.api.problems``), the web app as a page
+(its error page, or the form again with the errors or the conflict); neither keeps a table of its
+own, nor writes a refusal's status by hand. The order in which errors win (401, 404, 403, 428,
+412, 400, 422) is the use cases' business; this module only says which status and title stand for
+each kind of error.
 """
 
 from dataclasses import dataclass
@@ -39,9 +40,21 @@ INTERNAL = ErrorKind(500, "Internal error", "internal-error")
 """Anything that is not a domain error: a fault of the service, never the caller's."""
 
 
-def kind_of(error: BaseException) -> ErrorKind:
-    """The kind of ``error`` or of the nearest of its bases in the table; ``INTERNAL`` otherwise."""
+FORM_POST_KINDS: dict[type[DomainError], ErrorKind] = {
+    # The version a form was read at rides in the form's own fields, not in a conditional header:
+    # RFC 9110 makes a stale one a conflict with the resource's current state (15.5.10), which the
+    # page shows to resolve; 412 is for a condition in a header field (15.5.13), the API's If-Match.
+    errors.VersionMismatch: ErrorKind(409, "Conflict", "conflict"),
+}
+"""Where a web form's post is answered otherwise than the API; every other kind is as above."""
+
+
+def kind_of(error: BaseException, *, posted_form: bool = False) -> ErrorKind:
+    """The kind of ``error`` or of the nearest of its bases in the table; ``INTERNAL`` otherwise.
+    ``posted_form``: the refusal of a web form's post (``FORM_POST_KINDS`` first)."""
+    tables = (FORM_POST_KINDS, ERROR_KINDS) if posted_form else (ERROR_KINDS,)
     for error_type in type(error).__mro__:
-        if error_type in ERROR_KINDS:
-            return ERROR_KINDS[error_type]
+        for table in tables:
+            if error_type in table:
+                return table[error_type]
     return INTERNAL

@@ -4,7 +4,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from tracker.error_statuses import PROBLEM_CONTENT_TYPE
+from tracker import errors
+from tracker.error_statuses import ERROR_KINDS, PROBLEM_CONTENT_TYPE
+from tracker.errors import DomainError
 from tracker.models.case import Case
 
 
@@ -32,28 +34,23 @@ def ok(description: str, model: type[BaseModel]) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 
-UNAUTHORIZED: dict[int, OpenAPIResponse] = {401: _problem("No valid bearer token.")}
-NOT_VISIBLE: dict[int, OpenAPIResponse] = {404: _problem("No such case, or not one the caller may see.")}
-NO_CONTACTS: dict[int, OpenAPIResponse] = {
-    404: _problem("No such ICB, or not one whose contacts the caller may see.")
+def _refusal(error_type: type[DomainError], description: str) -> dict[int, OpenAPIResponse]:
+    """A refusal's OpenAPI response, under the status the one error table gives its kind."""
+    return {ERROR_KINDS[error_type].status: _problem(description)}
+
+
+UNAUTHORIZED = _refusal(errors.Unauthenticated, "No valid bearer token.")
+NOT_VISIBLE = _refusal(errors.NotVisible, "No such case, or not one the caller may see.")
+NO_CONTACTS = _refusal(errors.NotVisible, "No such ICB, or not one whose contacts the caller may see.")
+FORBIDDEN = _refusal(errors.NotAllowed, "The caller may see the case but not do this, or not set this field.")
+BAD_REQUEST = _refusal(errors.UnreadableInput, "Malformed JSON, a bad cursor or an unknown query value.")
+UNPROCESSABLE = _refusal(errors.InvalidInput, "Well-formed but invalid: `errors` names each field.")
+PRECONDITIONS = {
+    **_refusal(errors.PreconditionMissing, "If-Match is missing."),
+    **_refusal(errors.VersionMismatch, "If-Match does not match the case's current version."),
 }
-FORBIDDEN: dict[int, OpenAPIResponse] = {
-    403: _problem("The caller may see the case but not do this, or not set this field.")
-}
-BAD_REQUEST: dict[int, OpenAPIResponse] = {
-    400: _problem("Malformed JSON, a bad cursor or an unknown query value.")
-}
-UNPROCESSABLE: dict[int, OpenAPIResponse] = {
-    422: _problem("Well-formed but invalid: `errors` names each field.")
-}
-PRECONDITIONS: dict[int, OpenAPIResponse] = {
-    428: _problem("If-Match is missing."),
-    412: _problem("If-Match does not match the case's current version."),
-}
-UNSUPPORTED_MEDIA_TYPE: dict[int, OpenAPIResponse] = {
-    415: _problem("The patch is neither application/merge-patch+json nor application/json.")
-}
-TOO_LARGE: dict[int, OpenAPIResponse] = {413: _problem("The body is larger than the API accepts.")}
-CONFLICT: dict[int, OpenAPIResponse] = {
-    409: _problem("A request with this Idempotency-Key is still in progress.")
-}
+UNSUPPORTED_MEDIA_TYPE = _refusal(
+    errors.UnsupportedFormat, "The patch is neither application/merge-patch+json nor application/json."
+)
+TOO_LARGE = _refusal(errors.TooLarge, "The body is larger than the API accepts.")
+CONFLICT = _refusal(errors.InProgress, "A request with this Idempotency-Key is still in progress.")

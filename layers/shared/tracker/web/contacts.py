@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.access import Caller
+from tracker.error_statuses import kind_of
 from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput, VersionMismatch
 from tracker.logic.commands import (
     MAX_PAGE_SIZE,
@@ -103,9 +104,18 @@ class ContactsPages(Pages):
         except InvalidInput as invalid:
             current = service.get(caller, icb_code)
             errors = contacts_errors(invalid.errors, emails)
-            return self._render(context, current, typed=typed, version=based_on, errors=errors, status=422)
-        except VersionMismatch:
-            return self._conflict(context, icb_code, emails, based_on)
+            return self._render(
+                context,
+                current,
+                typed=typed,
+                version=based_on,
+                errors=errors,
+                status=kind_of(invalid, posted_form=True).status,
+            )
+        except VersionMismatch as stale:
+            return self._conflict(
+                context, icb_code, emails, based_on, kind_of(stale, posted_form=True).status
+            )
         return redirect(self.site.url(f"{APP_PREFIX}/icbs/{icb_code}/contacts?saved=1"), 303)
 
     def _render(
@@ -161,7 +171,9 @@ class ContactsPages(Pages):
             contacts.version,
         )
 
-    def _conflict(self, context: Context, icb_code: str, emails: list[str], based_on: int) -> WebResponse:
+    def _conflict(
+        self, context: Context, icb_code: str, emails: list[str], based_on: int, status: int
+    ) -> WebResponse:
         """Nothing was written: the page shows who saved meanwhile, the list then and now, and the form
         again holding this user's list at the current version, to check and save again."""
         caller = context.require_caller()
@@ -180,7 +192,7 @@ class ContactsPages(Pages):
             typed="\n".join(emails),
             version=current.version,
             conflict=conflict,
-            status=409,
+            status=status,
         )
 
     def _changes_since(
