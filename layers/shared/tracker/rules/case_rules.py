@@ -18,7 +18,8 @@ from tracker import clock
 from tracker.errors import FieldError, InvalidInput
 from tracker.models.case import CLIENT_FIELDS, SERVER_OWNED_FIELDS, Case, CaseFields
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Stage
-from tracker.models.fields import DHR_ONLY_FIELDS
+from tracker.models.fields import DHR_ONLY_FIELDS, FIELD_LABELS
+from tracker.models.wording import value_label
 
 # A field's Python attribute by its camelCase name.
 ATTRIBUTE_OF = {field.alias or name: name for name, field in CaseFields.model_fields.items()}
@@ -39,6 +40,8 @@ EARLIEST_REVIEW_DATE_TEXT = "13 April 2011"
 _FINISHED_STAGES = frozenset(
     {Stage.REPORT_SIGNED_OFF, Stage.PUBLISHED, Stage.EMBARGOED, Stage.ACTIONS_MONITORING, Stage.CLOSED}
 )
+
+_DHR_TYPES_TEXT = " or ".join(value_label(review_type) for review_type in sorted(DHR_REVIEW_TYPES))
 
 Problem = tuple[str, str]
 """A broken rule as (camelCase field, message)."""
@@ -113,7 +116,7 @@ def case_rule_problems(case: CaseFields) -> list[Problem]:
     for field in ("incident_date", "date_added", "report_signed_off_date", "converted_date"):
         value = getattr(case, field)
         if value is not None and value > today:
-            problems.append((to_camel(field), "must not be in the future"))
+            problems.append((to_camel(field), "must be today or in the past"))
 
     ordered = [
         ("incidentDate", case.incident_date),
@@ -130,24 +133,43 @@ def case_rule_problems(case: CaseFields) -> list[Problem]:
     published = case.publication_date is not None and case.publication_date <= today
     if case.status is CaseStatus.CLOSED and not (case.report_signed_off_date or published or case.embargoed):
         problems.append(
-            ("status", "CLOSED needs reportSignedOffDate, a publicationDate not in the future, or embargoed")
+            (
+                "status",
+                "Status can be Closed only once the report is signed off, published or embargoed: "
+                "enter the date it was signed off, a publication date today or in the past, "
+                "or select yes for embargoed",
+            )
         )
 
     if case.review_type is ReviewType.OTHER and not case.review_type_other:
-        problems.append(("reviewTypeOther", "is required when reviewType is OTHER"))
+        problems.append(
+            ("reviewTypeOther", "Enter the other review type, or choose a review type other than Other")
+        )
     if case.review_type is not ReviewType.OTHER and case.review_type_other:
-        problems.append(("reviewTypeOther", "is only for reviewType OTHER"))
+        problems.append(
+            ("reviewTypeOther", "Empty the other review type, or choose Other as the review type")
+        )
 
     if case.review_type not in DHR_REVIEW_TYPES:
         # The catalogue's DHR questions (tracker.models.fields), whichever they are.
         problems.extend(
-            (field, "is only for DHR and DHR_CHILD reviews")
+            (
+                field,
+                f"The question \u201c{FIELD_LABELS[field]}\u201d is only for domestic homicide reviews "
+                f"({_DHR_TYPES_TEXT}): leave it unanswered, or choose one of those review types",
+            )
             for field in DHR_ONLY_FIELDS
             if getattr(case, ATTRIBUTE_OF[field]) is not None
         )
 
     if (case.converted_from_case_id is None) != (case.converted_date is None):
-        problems.append(("convertedDate", "convertedFromCaseId and convertedDate go together"))
+        problems.append(
+            (
+                "convertedDate",
+                "Enter both the rapid review this review was converted from and the date converted, "
+                "or neither",
+            )
+        )
     if case.converted_date is not None and case.converted_date < case.date_added:
         problems.append(("convertedDate", "must not be before dateAdded"))
 
@@ -159,13 +181,23 @@ def case_rule_problems(case: CaseFields) -> list[Problem]:
     for position, recommendation in enumerate(case.recommendations or []):
         owner = recommendation.owner_provider_code
         if owner is not None and owner not in providers:
+            named = f"({', '.join(providers)})" if providers else "(none are named yet)"
             problems.append(
-                (f"recommendations[{position}].ownerProviderCode", "must be one of providersInvolved")
+                (
+                    f"recommendations[{position}].ownerProviderCode",
+                    f"must be one of the providers involved {named}, not {owner}",
+                )
             )
     if case.recommendations:
         ids = [recommendation.recommendation_id for recommendation in case.recommendations]
-        if len(set(ids)) != len(ids):
-            problems.append(("recommendations", "recommendationId must be unique within the case"))
+        repeated = sorted({identifier for identifier in ids if ids.count(identifier) > 1})
+        if repeated:
+            problems.append(
+                (
+                    "recommendations",
+                    f"Give each recommendation its own id: {', '.join(repeated)} is used more than once",
+                )
+            )
     problems.extend(consistency_problems(case))
     return problems
 

@@ -8,6 +8,7 @@ boxes into the API's JSON values, and the domain's ``FieldError`` pointers are p
 the boxes they name.
 """
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from tracker.logic.numbers import whole_number
 from tracker.models.case import CaseFields
 from tracker.models.fields import CLIENT_FIELD_SPECS, FieldSpec, Kind
 from tracker.models.fields import SECTIONS as CATALOGUE_SECTIONS
-from tracker.web.labels import field_label, options, readable_detail
+from tracker.web.labels import field_label, options
+from tracker.web.messages import REAL_DATE, field_kind, field_message, missing_date_parts
 
 FormData = Mapping[str, list[str]]
 
@@ -188,6 +190,14 @@ def split_codes(text: str) -> list[str]:
     return [code.upper() for code in re.split(r"[\s,;]+", text) if code]
 
 
+@dataclass(frozen=True)
+class BoxError(FieldError):
+    """A problem the form found in one box of a date: the error summary links to that box (the
+    month, when the month is wrong), not always the day."""
+
+    box: str = "day"
+
+
 @dataclass
 class ParsedForm:
     document: dict[str, Any] = field(default_factory=dict)  # every field the form shows (None: empty)
@@ -204,14 +214,7 @@ def _first(form: FormData, name: str) -> str:
 
 def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> Any:
     if spec.kind is Kind.DATE:
-        parts = [_first(form, date_part(name, part)) for part in DATE_PARTS]
-        if not any(parts):
-            return None
-        day, month, year = (whole_number(part) for part in parts)
-        if day is None or month is None or year is None or len(parts[2]) != 4:
-            errors.append(FieldError(name, "must be a real date"))
-            return None
-        return f"{year}-{month:02d}-{day:02d}"
+        return _read_date(form, name, errors)
     if spec.kind is Kind.CHECKBOXES:
         chosen = [value for value in form.get(name, []) if value.strip()]
         return chosen or None
@@ -225,6 +228,38 @@ def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> A
     raw = (form.get(name) or [""])[-1]
     text = raw.strip()
     return text or None
+
+
+def _read_date(form: FormData, name: str, errors: list[FieldError]) -> str | None:
+    """A date from its three boxes as the API writes it (YYYY-MM-DD), or None with the problem named
+    against the box at fault: an empty box, then a box that is not a number, then a year that is
+    not 4 digits, a month outside 1 to 12, a day the month does not have."""
+    typed = {part: _first(form, date_part(name, part)) for part in DATE_PARTS}
+    if not any(typed.values()):
+        return None
+    missing = [part for part in DATE_PARTS if not typed[part]]
+    if missing:
+        errors.append(BoxError(name, missing_date_parts(missing), box=missing[0]))
+        return None
+    numbers = {part: whole_number(typed[part]) for part in DATE_PARTS}
+    day, month, year = numbers["day"], numbers["month"], numbers["year"]
+    wrong = next((part for part in DATE_PARTS if numbers[part] is None), None)
+    if wrong is None and (len(typed["year"]) != 4 or not year):
+        wrong = "year"
+    if wrong is None and month is not None and not 1 <= month <= 12:
+        wrong = "month"
+    if (
+        wrong is None
+        and year is not None
+        and month is not None
+        and day is not None
+        and not 1 <= day <= calendar.monthrange(year, month)[1]
+    ):
+        wrong = "day"
+    if wrong is not None or day is None or month is None or year is None:
+        errors.append(BoxError(name, REAL_DATE, box=wrong or "day"))
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def parse_form(form: FormData, sections: list[Section]) -> ParsedForm:
@@ -330,51 +365,69 @@ def quoted(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _later_date_than_a_wrong_one(error: FieldError, wrong: set[str]) -> bool:
+    """An ordering problem ("must not be before incidentDate") whose earlier date is itself wrong:
+    the one wrong date is reported once, not again against every date after it."""
+    before = re.match(r"^must not be before ([A-Za-z]+)$", error.detail)
+    return before is not None and before.group(1) in wrong
+
+
 def place_errors(
     errors: list[FieldError],
     sections: list[Section],
     row_positions: Mapping[str, list[int]] | None = None,
     document: Mapping[str, Any] | None = None,
 ) -> FormErrors:
-    """Each domain error beside the box it names (rows mapped back to the form's own rows).
+    """Each domain error beside the box it names (rows mapped back to the form's own rows), in the
+    words of ``tracker.web.messages``; every problem of a field is in the summary, the first beside
+    the box.
 
     A box holding several codes gets one message per bad code, naming it (from ``document``, the
     values the form read), since the box itself cannot point at a line."""
     placed = FormErrors()
-    row_names = {item.name for section in sections for item in section.fields if isinstance(item, Rows)}
+    row_items = {item.name: item for section in sections for item in section.fields if isinstance(item, Rows)}
     codes_fields = _codes_fields(sections)
+    wrong = {error.field for error in errors if not error.detail.startswith("must not be before ")}
     for error in errors:
+        if _later_date_than_a_wrong_one(error, wrong):
+            continue
         path = error.field
         match = _ROW_PATH.match(path)
-        if match and match.group(1) not in row_names:
+        if match and match.group(1) not in row_items:
             match = None
-        label = field_label(path)
+        subject = field_label(path)
         if match:
             rows, index, rest = match.group(1), int(match.group(2)), match.group(3)
             form_rows = (row_positions or {}).get(rows)
-            form_index = form_rows[index] if form_rows and index < len(form_rows) else index
+            form_index = index if isinstance(error, BoxError) else _form_row(form_rows, index)
             path = f"{rows}[{form_index}]{rest}"
             part = rest.lstrip(".").split(".")[0].split("[")[0]
-            label = (
-                f"{field_label(rows)} {form_index + 1}: {field_label(part).lower()}"
-                if part
-                else field_label(rows)
-            )
+            item = f"{row_items[rows].item_label} {form_index + 1}"
+            subject = f"{field_label(part)} of {item}" if part else item[:1].upper() + item[1:]
         elif "[" in path:
             name = path.split("[", 1)[0]
-            label = field_label(name)
+            subject = field_label(name)
             position = re.match(r"^[A-Za-z]+\[(\d+)\]$", path)
             listed = (document or {}).get(name)
             if name in codes_fields and position and isinstance(listed, list):
                 index = int(position.group(1))
                 if index < len(listed):
-                    label = f"{label} ({quoted(listed[index])})"
+                    subject = f"{subject} ({quoted(listed[index])})"
         elif not path:
-            label = "The case"
+            subject = "The case"
         element = element_id(path.split("[", 1)[0] if not match and "[" in path else path)
-        anchor = f"{element}-day" if _date_like(sections, path) else element
-        message = f"{label} {readable_detail(error.detail)}"
-        if element not in placed.by_element:
-            placed.by_element[element] = message
+        if isinstance(error, BoxError):
+            anchor = f"{element}-{error.box}"
+        else:
+            anchor = f"{element}-day" if _date_like(sections, path) else element
+        message = field_message(subject, error.detail, field_kind(error.field))
+        # Every problem of a box beside it, not only the first.
+        shown = placed.by_element.get(element)
+        placed.by_element[element] = f"{shown}. {message}" if shown else message
         placed.summary.append({"text": message, "href": f"#{anchor}" if element else "#main-form"})
     return placed
+
+
+def _form_row(form_rows: list[int] | None, index: int) -> int:
+    """The form's row for the ``index``-th item the form read (removed and empty rows skipped)."""
+    return form_rows[index] if form_rows and index < len(form_rows) else index

@@ -13,10 +13,8 @@ from tracker.models.fields import FIELD_LABELS
 from tracker.models.wording import VALUE_LABELS as VALUE_LABELS
 from tracker.models.wording import long_date, value_label
 
-ODS_CODE_PATTERN = "^[A-Z0-9]{3,5}$"  # the case model's pattern for ICB and provider codes
-# pydantic's words for a list too long or too short ("... at most 20 items after validation, not 22")
-_LIST_LENGTH = re.compile(r"^List should have at (least|most) (\d+) items? after validation, not (\d+)$")
-_CAMEL_WORD = re.compile(r"\b([a-z]+(?:[A-Z][a-z0-9]*)+)\b")
+# Re-exported: the messages' catalogue is tracker.web.messages.
+from tracker.web.messages import readable_detail as readable_detail
 
 
 def field_label(name: str) -> str:
@@ -28,26 +26,6 @@ def field_label(name: str) -> str:
 
 def options(values: Any) -> list[tuple[str, str]]:
     return [(member.value, value_label(member.value)) for member in values]
-
-
-def readable_detail(detail: str) -> str:
-    """A domain message with the field names it mentions (camelCase) written as their labels."""
-    if detail == "Field required":  # pydantic's own words for a missing value
-        return "is required"
-    if detail.startswith("Input should be"):  # a value outside an enumeration: the form offers a list
-        return "must be one of the choices offered"
-    if detail == f"String should match pattern '{ODS_CODE_PATTERN}'":  # the pattern, in words
-        return "must be an ODS code: 3 to 5 capital letters and numbers, for example RXL"
-    counted = _LIST_LENGTH.match(detail)
-    if counted:
-        bound, limit, given = counted.groups()
-        return f"must list at {bound} {limit} ({given} given)"
-    return _CAMEL_WORD.sub(
-        lambda match: (
-            field_label(match.group(1)).lower() if match.group(1) in FIELD_LABELS else match.group(1)
-        ),
-        detail,
-    )
 
 
 def format_date(value: Any) -> str:
