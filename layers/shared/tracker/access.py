@@ -28,11 +28,34 @@ class Caller:
     role: Role
     org: str
     sub: str
+    name: str | None = None  # the person's name from the identity provider, if it gives one
 
     @property
     def audit_name(self) -> str:
         """Who made a change, as recorded in createdBy/updatedBy and history."""
         return f"{self.role.value}:{self.org}:{self.sub}"
+
+
+ROLE_IN_WORDS = {
+    Role.ICB_EDITOR: "An ICB editor",
+    Role.ICB_VIEWER: "An ICB viewer",
+    Role.REGIONAL: "Someone in the regional team",
+    Role.NATIONAL: "Someone in the national team",
+    Role.PROVIDER: "Someone",
+}
+"""Who acted, in words, when no name was recorded: the role as a page says it."""
+
+
+def acted_as(audit_name: str) -> tuple[str, str] | None:
+    """The role in words and the organisation code of an ``audit_name`` (``role:org:sub``), or None
+    for one this service did not write."""
+    parts = audit_name.split(":", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        return ROLE_IN_WORDS[Role(parts[0])], parts[1]
+    except ValueError:
+        return None
 
 
 class Refusal(StrEnum):

@@ -2,14 +2,19 @@
 authorizer (bearer tokens) and the web app's sign-in (ID tokens), so that with the same settings
 both see the same role, organisation and user.
 
-The claims' names are settings (``ROLE_CLAIM``, ``ORG_CLAIM``, ``SUB_CLAIM``); a dotted name
-reaches a claim nested in objects (``nhs.role``) when no claim has that name itself.
+The claims' names are settings (``ROLE_CLAIM``, ``ORG_CLAIM``, ``SUB_CLAIM``, and the person's
+name, ``name`` by default, OpenID Connect's standard claim); a dotted name reaches a claim nested in
+objects (``nhs.role``) when no claim has that name itself.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from tracker import settings
+from tracker.models.case import person_name
+
+DEFAULT_NAME_CLAIM = "name"
+"""OpenID Connect's standard claim for the person's full name (Core 1.0, 5.1)."""
 
 
 def claim(claims: dict[str, Any], name: str) -> Any:
@@ -26,11 +31,12 @@ def claim(claims: dict[str, Any], name: str) -> Any:
 
 @dataclass(frozen=True)
 class ClaimNames:
-    """The names of the claims carrying the role, the organisation code and the user."""
+    """The names of the claims carrying the role, the organisation code, the user and their name."""
 
     role: str = settings.DEFAULT_ROLE_CLAIM
     org: str = settings.DEFAULT_ORG_CLAIM
     sub: str = settings.DEFAULT_SUB_CLAIM
+    name: str = DEFAULT_NAME_CLAIM
 
     @classmethod
     def from_settings(cls, config: settings.Settings) -> "ClaimNames":
@@ -40,6 +46,11 @@ class ClaimNames:
         """The user: a non-empty string, or None (a token without one identifies nobody)."""
         value = claim(claims, self.sub)
         return value if isinstance(value, str) and value else None
+
+    def person_name(self, claims: dict[str, Any]) -> str | None:
+        """The person's name as a change records it (``tracker.models.case.person_name``), or None:
+        a token may carry none (the forms platform's client), and a name is never required."""
+        return person_name(claim(claims, self.name))
 
     def resolved(self, claims: dict[str, Any]) -> dict[str, Any]:
         """The claims, with the role, organisation and user also under their configured names

@@ -71,7 +71,9 @@ def provider_link_item(record: dict[str, Any], provider_code: str) -> dict[str, 
 
 
 def history_item(record: dict[str, Any], changed_fields: list[str]) -> dict[str, Any]:
-    """A history item: who changed which fields, and the whole case as it was after the change."""
+    """A history item: who changed which fields (the identifier, and the person's name when the
+    version has one), and the whole case as it was after the change."""
+    named = {"changedByName": record["updatedByName"]} if record.get("updatedByName") else {}
     return {
         schema.PARTITION_KEY: schema.case_pk(record["caseId"]),
         schema.SORT_KEY: schema.history_sk(record["version"]),
@@ -79,6 +81,7 @@ def history_item(record: dict[str, Any], changed_fields: list[str]) -> dict[str,
         "version": record["version"],
         "changedAt": record["updatedAt"],
         "changedBy": record["updatedBy"],
+        **named,
         "changedFields": changed_fields,
         "case": {name: value for name, value in record.items() if value is not None and name != "deadlines"},
     }

@@ -82,6 +82,22 @@ def _no_patient_identifiers(value: str) -> str:
     return value
 
 
+def _no_controls(value: str) -> str:
+    if _INVISIBLE_CONTROLS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def person_name(value: object) -> str | None:
+    """A person's name as a change records it, from what an identity provider says: its words
+    without control or direction characters, spaces collapsed, cut to ``SHORT_TEXT_MAX``; None when
+    nothing is left. A name is not patient data, but it keeps the limits of the record's short text."""
+    if not isinstance(value, str):
+        return None
+    words = " ".join(_INVISIBLE_CONTROLS.sub(" ", value).split())
+    return words[:SHORT_TEXT_MAX].rstrip() or None
+
+
 # No whitespace (in any script), control or direction characters in a URL; one pattern for the
 # check and the OpenAPI document, so both engines read the same class.
 _NOT_IN_URL = (
@@ -121,6 +137,12 @@ RestrictedText = Annotated[
     Field(max_length=RESTRICTED_TEXT_MAX, json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
     AfterValidator(_no_patient_identifiers),
 ]
+PersonName = Annotated[
+    str,
+    Field(min_length=1, max_length=SHORT_TEXT_MAX, json_schema_extra={"pattern": SOME_TEXT_PATTERN}),
+    AfterValidator(_no_controls),
+]
+"""Who made a change, as a person: set by the server from the caller's identity, never by a client."""
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 OdsCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["QE1"])]
 ProviderCode = Annotated[str, Field(pattern=_ODS_CODE.pattern, examples=["RXX"])]
@@ -270,8 +292,14 @@ class ServerFields(WireModel):
     region_code: str
     created_at: Timestamp
     created_by: str
+    created_by_name: PersonName | None = Field(
+        default=None, description="The name of the person who recorded the case, when their sign-in gave one."
+    )
     updated_at: Timestamp
     updated_by: str
+    updated_by_name: PersonName | None = Field(
+        default=None, description="The name of the person who made this version, when their sign-in gave one."
+    )
 
 
 class Case(ServerFields, CaseFields):
@@ -310,5 +338,8 @@ class HistoryEntry(WireModel):
     version: int
     changed_at: Timestamp
     changed_by: str
+    changed_by_name: PersonName | None = Field(
+        default=None, description="The name of the person who made this version, when their sign-in gave one."
+    )
     changed_fields: list[str]
     case: Case
