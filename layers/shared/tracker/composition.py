@@ -204,12 +204,9 @@ def run_snapshot(day: "date | None" = None) -> "Snapshot":
 
 def list_extracts(prefix: str = "") -> list[str]:
     """Keys of extract objects under ``prefix`` (default: all of changes/, current/, snapshots/)."""
-    from tracker.extracts.keys import PREFIXES
+    from tracker.extracts.keys import extract_keys
 
-    store = extract_store()
-    if prefix:
-        return list(store.list_keys(prefix))
-    return [key for known in PREFIXES for key in store.list_keys(known)]
+    return extract_keys(extract_store(), prefix)
 
 
 def read_extract(key: str) -> bytes:

@@ -1,4 +1,5 @@
-"""The reporting bucket: the only code that calls S3.
+"""The reporting bucket: the only code that calls S3 for the extracts, which reach it through their
+port (``tracker.extracts.ports.ExtractBucket``; ``StreamedUpload`` is its ``ExtractUpload``).
 
 Writes carry the extract schema version as object metadata too, so a reader can check it without
 parsing the body. Encryption is the bucket's default (SSE-KMS on AWS), not set per request.

@@ -7,6 +7,8 @@ them and read access can be granted per prefix.
 import re
 from datetime import date
 
+from tracker.extracts.ports import ExtractBucket
+
 CHANGES_PREFIX = "changes/"
 CURRENT_PREFIX = "current/"
 SNAPSHOTS_PREFIX = "snapshots/"
@@ -60,3 +62,10 @@ LATEST_SUMMARY_KEY = f"{SNAPSHOTS_PREFIX}latest/{SNAPSHOT_SUMMARY}/{SUMMARY_FILE
 def summary_key(day: date) -> str:
     """The day's summary, in its own folder under the day's snapshot partition."""
     return f"{SNAPSHOTS_PREFIX}dt={day.isoformat()}/{SNAPSHOT_SUMMARY}/{SUMMARY_FILE}"
+
+
+def extract_keys(bucket: ExtractBucket, prefix: str = "") -> list[str]:
+    """Keys of extract objects under ``prefix`` (default: all of changes/, current/, snapshots/)."""
+    if prefix:
+        return list(bucket.list_keys(prefix))
+    return [key for known in PREFIXES for key in bucket.list_keys(known)]

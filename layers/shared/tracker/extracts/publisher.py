@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime
 
 from tracker import clock
 from tracker.dal.case_stream import StreamChange
-from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.columns import SCHEMA_VERSION, ChangeType, changes_columns, current_columns
 from tracker.extracts.keys import JSON_CONTENT_TYPE, change_key, current_key
+from tracker.extracts.ports import ExtractBucket
 from tracker.extracts.rows import case_row, encode_json
 from tracker.models.case import Case
 
@@ -112,7 +112,7 @@ def plan(change: StreamChange, latest: Case | None) -> list[Operation]:
     return operations + current_operations(latest, named)
 
 
-def apply(store: ExtractStore, operations: list[Operation]) -> None:
+def apply(store: ExtractBucket, operations: list[Operation]) -> None:
     for operation in operations:
         if isinstance(operation, DeleteObject):
             store.delete(operation.key)
@@ -129,7 +129,7 @@ def apply(store: ExtractStore, operations: list[Operation]) -> None:
 
 
 def settle_current(
-    store: ExtractStore, read_latest: Callable[[], Case | None], applied: list[Operation]
+    store: ExtractBucket, read_latest: Callable[[], Case | None], applied: list[Operation]
 ) -> list[Operation]:
     """After ``applied`` (a plan made from one read of the case) went out: read the case again and,
     while it has moved on since, set ``current/`` again from the newer state, deleting every location
@@ -164,7 +164,7 @@ def summary(operations: list[Operation]) -> dict[str, list[str]]:
 
 
 class ChangePublisher:
-    def __init__(self, store: ExtractStore, latest_case: LatestCase) -> None:
+    def __init__(self, store: ExtractBucket, latest_case: LatestCase) -> None:
         self._store = store
         self._latest_case = latest_case
 

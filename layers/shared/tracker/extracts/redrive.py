@@ -12,13 +12,12 @@ Running it twice changes nothing; a failure record is marked done only once all 
 republished.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from tracker.dal.case_stream import case_id_of_keys
-from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.columns import ChangeType
+from tracker.extracts.ports import ExtractBucket, FailureInbox
 from tracker.extracts.publisher import (
     DeleteObject,
     Operation,
@@ -32,14 +31,6 @@ from tracker.logic.ports import CaseStore
 from tracker.models.case import Case
 
 VERSIONS_PER_READ = 100
-
-
-class FailureInbox(Protocol):
-    def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(id, failure record) pairs still to redrive."""
-
-    def done(self, record_id: str) -> None:
-        """Mark a failure record as redriven, so it is not redriven again."""
 
 
 def case_ids_of_failure(record: dict[str, Any]) -> set[str]:
@@ -79,7 +70,7 @@ class RedriveReport:
     cases_failed: list[str] = field(default_factory=list)  # kept with their records for the next run
 
 
-def redrive(inbox: FailureInbox, store: CaseStore, extracts: ExtractStore) -> RedriveReport:
+def redrive(inbox: FailureInbox, store: CaseStore, extracts: ExtractBucket) -> RedriveReport:
     """Republish the cases of every failure record, then mark the record done."""
     report = RedriveReport()
     republished: set[str] = set()

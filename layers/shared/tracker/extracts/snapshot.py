@@ -2,7 +2,7 @@
 summary, written in one pass over the table.
 
 Each case is read, turned into its rows of every table and counted in the summary, then dropped:
-the tables stream to S3 in parts (``ExtractStore.open_upload``), so memory stays flat however many
+the tables stream to S3 in parts (``ExtractBucket.open_upload``), so memory stays flat however many
 cases there are. Rows come in the order the reader gives them (region by region, oldest update
 first), which is the same for the same table, so a rerun over an unchanged table gives the same
 bytes. The reader takes only cases last updated before it started, so a case updated during the
@@ -18,12 +18,11 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
 from tracker import clock
-from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.columns import (
     SCHEMA_VERSION,
     Column,
@@ -38,6 +37,7 @@ from tracker.extracts.keys import (
     SNAPSHOT_RECOMMENDATIONS,
     snapshot_key,
 )
+from tracker.extracts.ports import ExtractBucket, ExtractUpload
 from tracker.extracts.rows import case_provider_rows, case_row, encode_csv, recommendation_rows
 from tracker.extracts.summary import SnapshotSummary, SummaryBuilder, write_summary
 from tracker.models.case import Case
@@ -74,14 +74,6 @@ TABLES: tuple[SnapshotTable, ...] = (
 )
 
 
-class TableSink(Protocol):
-    def write(self, data: bytes) -> None: ...
-
-    def complete(self) -> None: ...
-
-    def abort(self) -> None: ...
-
-
 @dataclass(frozen=True)
 class Snapshot:
     day: date
@@ -103,7 +95,7 @@ class Snapshot:
 
 
 class _TableWriter:
-    def __init__(self, table: SnapshotTable, sink: TableSink) -> None:
+    def __init__(self, table: SnapshotTable, sink: ExtractUpload) -> None:
         self.table = table
         self.sink = sink
         self.columns = table.columns()
@@ -122,7 +114,7 @@ class _TableWriter:
 def stream_snapshot(
     records: Iterable[dict[str, Any]],
     day: date,
-    open_sink: Callable[[str], TableSink],
+    open_sink: Callable[[str], ExtractUpload],
     tables: Sequence[SnapshotTable] = TABLES,
     generated_at: datetime | None = None,
 ) -> Snapshot:
@@ -194,7 +186,7 @@ def render_snapshot(records: Iterable[dict[str, Any]], day: date) -> Snapshot:
     )
 
 
-def write_snapshot(store: ExtractStore, records: Iterable[dict[str, Any]], day: date) -> Snapshot:
+def write_snapshot(store: ExtractBucket, records: Iterable[dict[str, Any]], day: date) -> Snapshot:
     """Stream the day's tables to the bucket, then its summary (a rerun overwrites the day's objects).
 
     The summary goes last, so "latest" never names a day whose tables are not all written.

@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.keys import JSON_CONTENT_TYPE, LATEST_SUMMARY_KEY, summary_key
+from tracker.extracts.ports import ExtractBucket
 from tracker.models.case import Case
 
 SUMMARY_SCHEMA_VERSION = 1
@@ -79,14 +79,14 @@ def encode_summary(summary: SnapshotSummary) -> bytes:
     return summary.model_dump_json().encode()
 
 
-def write_summary(store: ExtractStore, summary: SnapshotSummary) -> None:
+def write_summary(store: ExtractBucket, summary: SnapshotSummary) -> None:
     """The dated copy first: a failure between the two writes leaves "latest" at the older day."""
     body = encode_summary(summary)
     store.put(summary_key(summary.snapshotDate), body, JSON_CONTENT_TYPE, SUMMARY_SCHEMA_VERSION)
     store.put(LATEST_SUMMARY_KEY, body, JSON_CONTENT_TYPE, SUMMARY_SCHEMA_VERSION)
 
 
-def load_latest_summary(store: ExtractStore) -> SnapshotSummary | None:
+def load_latest_summary(store: ExtractBucket) -> SnapshotSummary | None:
     """The newest snapshot's summary, or None when no snapshot has run yet."""
     body = store.get_optional(LATEST_SUMMARY_KEY)
     if body is None:
