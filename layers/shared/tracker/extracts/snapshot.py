@@ -16,7 +16,7 @@ A new table is one more ``SnapshotTable`` in ``TABLES`` (and its name in ``keys.
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -176,14 +176,7 @@ def render_snapshot(records: Iterable[dict[str, Any]], day: date) -> Snapshot:
     """The snapshot's tables in memory (``.objects``): for tests and small tables only."""
     objects: dict[str, bytes] = {}
     snapshot = stream_snapshot(records, day, lambda key: _MemorySink(key, objects))
-    return Snapshot(
-        day=snapshot.day,
-        keys=snapshot.keys,
-        row_counts=snapshot.row_counts,
-        summary=snapshot.summary,
-        rejected_case_ids=snapshot.rejected_case_ids,
-        objects=objects,
-    )
+    return replace(snapshot, objects=objects)
 
 
 def write_snapshot(store: ExtractBucket, records: Iterable[dict[str, Any]], day: date) -> Snapshot:
