@@ -312,6 +312,9 @@ SERVER_OWNED_FIELDS = frozenset(field.alias or name for name, field in ServerFie
     "deadlines"
 }
 CLIENT_FIELDS = frozenset(field.alias or name for name, field in CaseFields.model_fields.items())
+PERSON_NAME_FIELDS = frozenset({"createdByName", "updatedByName"})
+"""People's names beside the identifiers: shown to those who read the case, kept out of the
+reporting extracts (dashboards count cases; who typed them is the case's own history's business)."""
 
 
 def restricted_fields(model: type[BaseModel] = Case) -> frozenset[str]:

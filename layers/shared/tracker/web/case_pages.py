@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.access import Caller
+from tracker.error_statuses import kind_of
 from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput, VersionMismatch
 from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, VersionCondition
 from tracker.logic.numbers import whole_number
@@ -13,9 +14,13 @@ from tracker.models.fields import REGIONAL_ONLY_FIELDS
 from tracker.web.display import (
     case_rows,
     deadline_rows,
+    field_changes,
     history_rows,
+    person_namer,
     provider_list,
     provider_namer,
+    recommendation_cells,
+    recommendation_headings,
     show,
 )
 from tracker.web.forms import (
@@ -28,7 +33,7 @@ from tracker.web.forms import (
     sections_for,
 )
 from tracker.web.http import WebResponse, redirect
-from tracker.web.labels import field_label
+from tracker.web.labels import field_label, format_time
 from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
 from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes, render_macro
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
@@ -38,6 +43,10 @@ SHORTENED_VALUE_CHARS = 2_000
 """How much of each value someone else saved a conflict page shows when the page would not fit
 ``MAX_BODY_BYTES`` whole (every value of two versions of the largest case, and the user's own)."""
 SHORTENED_NOTE = " … (shortened here: the whole text is on the case page and in its history)"
+SAVED_FIELD = "saved"
+SAVED = "1"
+UNCHANGED = "0"
+"""What the case page says after a save: the case was saved, or the save changed nothing."""
 
 
 class CasePages(Pages):
@@ -62,7 +71,8 @@ class CasePages(Pages):
             window,
             lambda after, limit: service.history(caller, ReadHistory(case_id, limit, after_version=after)),
         )
-        shown = {row["version"]: row for row in history_rows(versions, named, hidden)}
+        person = person_namer(self.services.reference())
+        shown = {row["version"]: row for row in history_rows(versions, named, hidden, person)}
         editable = self._editable(caller, case)
 
         def render(history: ShownHistory) -> WebResponse:
@@ -74,13 +84,16 @@ class CasePages(Pages):
                 deadlines=deadline_rows(case),
                 overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
                 recommendations=document.get("recommendations", []),
+                recommendation_headings=recommendation_headings(),
+                recommendation_cells=recommendation_cells,
                 show=show,
                 provider_name=named,
                 history=history,
                 may_edit=bool(editable),
                 answers_regional_question=self._answers_regional_question(caller),
                 edit_sections=sections_for(editable),
-                saved=context.request.query_value("saved") == "1",
+                saved=context.request.query_value(SAVED_FIELD) == SAVED,
+                unchanged=context.request.query_value(SAVED_FIELD) == UNCHANGED,
             )
 
         return page_with_history(
@@ -130,15 +143,23 @@ class CasePages(Pages):
             # Access first, as the API answers: a refused change is refused before its input is read.
             self._require_editor(caller, current)
             errors = place_errors(parsed.errors, sections, parsed.row_positions, parsed.document)
-            return self._render_edit(context, current, sections, dict(request.form), errors, based_on, 422)
+            status = kind_of(InvalidInput("", parsed.errors), posted_form=True).status
+            return self._render_edit(context, current, sections, dict(request.form), errors, based_on, status)
         try:
-            service.update(caller, UpdateCase(case_id, patch, VersionCondition(frozenset({based_on}))))
+            updated = service.update(
+                caller, UpdateCase(case_id, patch, VersionCondition(frozenset({based_on})))
+            )
         except InvalidInput as invalid:
             errors = place_errors(invalid.errors, sections, parsed.row_positions, parsed.document)
-            return self._render_edit(context, current, sections, dict(request.form), errors, based_on, 422)
-        except VersionMismatch:
-            return self._conflict(context, current, sections, patch, based_on)
-        return redirect(self.site.url(f"{APP_PREFIX}/cases/{case_id}?saved=1"), 303)
+            status = kind_of(invalid, posted_form=True).status
+            return self._render_edit(context, current, sections, dict(request.form), errors, based_on, status)
+        except VersionMismatch as mismatch:
+            return self._conflict(
+                context, current, sections, patch, based_on, kind_of(mismatch, posted_form=True).status
+            )
+        # A save that changes nothing makes no version (the service's rule): the page says so.
+        outcome = SAVED if updated.version > based_on else UNCHANGED
+        return redirect(self.site.url(f"{APP_PREFIX}/cases/{case_id}?{SAVED_FIELD}={outcome}"), 303)
 
     def _editable(self, caller: Caller, case: Case) -> frozenset[str]:
         """What the form offers: the fields the access policy lets this caller change on this case."""
@@ -190,9 +211,11 @@ class CasePages(Pages):
         sections: list[Section],
         patch: dict[str, Any],
         based_on: int,
+        status: int,
     ) -> WebResponse:
-        """Someone saved first: show what they changed, and the form again with this user's changes
-        applied to the case as it is now, to check and save again. Nothing was written."""
+        """Someone saved first (the user too, in another tab or window): show what they changed, and
+        the form again with this user's changes applied to the case as it is now, to check and save
+        again. Nothing was written."""
         caller = context.require_caller()
         history = self._versions_since(caller, current, based_on)
         base_entry = history[0] if history else None
@@ -209,18 +232,21 @@ class CasePages(Pages):
         # would undo someone else's change. The user then sees the differences and enters them again.
         reapplied = {**now, **mine} if history is not None else now
         reapplied = {name: value for name, value in reapplied.items() if value is not None}
-        who = sorted({entry.changed_by for entry in later})
+        person = person_namer(self.services.reference())
+        others = sorted(
+            {person(e.changed_by, e.changed_by_name) for e in later if e.changed_by != caller.audit_name}
+        )
+        own = [entry for entry in later if entry.changed_by == caller.audit_name]
+        # The user's own save elsewhere is theirs, not "someone else's": the identifier decides.
+        own_at = format_time(own[-1].model_dump(mode="json", by_alias=True)["changedAt"]) if own else None
 
-        def render(theirs: Callable[[str, Any], str]) -> WebResponse:
-            """The page, showing someone else's values through ``theirs`` (the user's own in full)."""
+        def render(cut: Callable[[str], str]) -> WebResponse:
+            """The page, showing someone else's values through ``cut`` (the user's own in full)."""
             their_changes = (
                 [
-                    {
-                        "field": field_label(name),
-                        "before": theirs(name, base.get(name)),
-                        "after": theirs(name, now.get(name)),
-                    }
+                    {**change, "before": cut(change["before"]), "after": cut(change["after"])}
                     for name in theirs_changed
+                    for change in field_changes(name, base.get(name), now.get(name), named)
                 ]
                 if history is not None
                 else None  # too many saved meanwhile to read here: the page links to the case's history
@@ -229,7 +255,7 @@ class CasePages(Pages):
                 {
                     "field": field_label(name),
                     "mine": show(name, value, named),
-                    "now": theirs(name, now.get(name)),
+                    "now": cut(show(name, now.get(name), named)),
                 }
                 for name, value in mine.items()
             ]
@@ -240,14 +266,19 @@ class CasePages(Pages):
                 form_values(reapplied, sections),
                 FormErrors(),
                 current.version,
-                409,
-                conflict={"their_changes": their_changes, "my_changes": my_changes, "who": who},
+                status,
+                conflict={
+                    "their_changes": their_changes,
+                    "my_changes": my_changes,
+                    "who": others,
+                    "own_at": own_at,
+                },
             )
 
-        whole = render(lambda name, value: show(name, value, named))
+        whole = render(lambda text: text)
         if carried_bytes(whole.body) <= MAX_BODY_BYTES:
             return whole
-        return render(lambda name, value: _shortened(show(name, value, named)))
+        return render(_shortened)
 
     def _versions_since(self, caller: Caller, case: Case, based_on: int) -> list[HistoryEntry] | None:
         """The form's version ``based_on`` and those saved after it, for the conflict page, in one
