@@ -56,6 +56,10 @@ adds one index per table update, so a table made by an older release gains new o
 a time (docs/deploy.md). Default: all."""
 CONTEXT_RESERVED_CONCURRENCY = "tracker:reservedConcurrency"
 """JSON object overriding RESERVED_CONCURRENCY per function, e.g. '{"query_cases": 60}'."""
+CONTEXT_SERVICE_PAGES = "tracker:servicePages"
+"""JSON object of the web app's service-page settings (tracker.settings.WEB_SERVICE_PAGE_SETTINGS),
+e.g. '{"WEB_HELP_EMAIL": "help@example.nhs.uk"}': the help mailbox, the approved privacy notice's
+address, known accessibility issues. Those not given keep the settings model's defaults."""
 
 # Deploy-time parameters of the service stack: how the identity provider is reached.
 PARAM_JWT_ISSUER = "JwtIssuer"
@@ -83,6 +87,10 @@ API_THROTTLE_BURST = 100
 # endpoint access mode, and STRICT refuses requests whose SNI host is not this API's endpoint.
 API_SECURITY_POLICY = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09"
 API_ENDPOINT_ACCESS_MODE = "STRICT"
+# Responses of at least this many bytes are gzipped for a client that accepts it: every web page and
+# asset (the stylesheet is 278 KB, 30 KB gzipped) and the API's larger JSON; below it (redirects,
+# small errors) gzip saves nothing worth the time.
+API_MIN_COMPRESSION_BYTES = 1024
 
 # WAF: limits per caller (bearer token) and a generous ceiling per source address. The forms
 # platform sends every user's requests from a few addresses, so the IP limit only stops floods.

@@ -6,7 +6,7 @@ are in ``infra.constants``. A bad value stops the synth with a message naming th
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class DeploymentConfig:
     reserved_concurrency: Mapping[str, int]
     alarm_email: str | None
     table_indexes: tuple[schema.IndexDefinition, ...] = schema.INDEXES
+    service_pages: Mapping[str, str] = field(default_factory=dict)
+    """The web app's service-page settings this deployment sets (the rest keep their defaults)."""
 
     @property
     def total_reserved_concurrency(self) -> int:
@@ -56,7 +58,31 @@ def from_context(node: Node) -> DeploymentConfig:
         ),
         alarm_email=node.try_get_context(constants.CONTEXT_ALARM_EMAIL) or None,
         table_indexes=_table_indexes(node.try_get_context(constants.CONTEXT_TABLE_INDEXES)),
+        service_pages=_service_pages(node.try_get_context(constants.CONTEXT_SERVICE_PAGES)),
     )
+
+
+def _service_pages(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    given: Any = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(given, dict):
+        raise DeploymentConfigError(f"{constants.CONTEXT_SERVICE_PAGES} must be a JSON object")
+    unknown = sorted(set(given) - set(settings.WEB_SERVICE_PAGE_SETTINGS))
+    if unknown:
+        raise DeploymentConfigError(
+            f"{constants.CONTEXT_SERVICE_PAGES}: {', '.join(unknown)} is not a service page's setting"
+        )
+    values = {name: str(text) for name, text in given.items()}
+    # The web function's own model decides what is valid, so synth refuses what it would refuse.
+    try:
+        settings.Settings.from_environ(values)
+    except ValidationError as error:
+        raise DeploymentConfigError(
+            f"{constants.CONTEXT_SERVICE_PAGES} is not valid: {error.errors()[0]['loc'][0]} "
+            f"{error.errors()[0]['msg']}"
+        ) from error
+    return values
 
 
 def _table_indexes(value: object) -> tuple[schema.IndexDefinition, ...]:

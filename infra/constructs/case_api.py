@@ -13,6 +13,7 @@ from aws_cdk import (
     CfnParameter,
     CfnResource,
     Duration,
+    Size,
     Stack,
     aws_apigateway,
     aws_cloudwatch,
@@ -295,6 +296,9 @@ class CaseApi(Construct):
             endpoint_types=[aws_apigateway.EndpointType.REGIONAL],
             # The account-wide CloudWatch role is the account-setup stack's, never this stack's.
             cloud_watch_role=False,
+            # gzip for clients that accept it: pages, assets and JSON; API Gateway leaves a response
+            # below the threshold, or one without Accept-Encoding, as it is.
+            min_compression_size=Size.bytes(constants.API_MIN_COMPRESSION_BYTES),
             deploy_options=aws_apigateway.StageOptions(
                 stage_name=constants.API_STAGE,
                 throttling_rate_limit=constants.API_THROTTLE_RATE,

@@ -79,6 +79,8 @@ class WebApp(Construct):
                 settings.WEB_OIDC_CLIENT_SECRET_ARN: external_secrets.web_client_secret.secret_arn,
                 settings.WEB_SESSION_KEY_SECRET_ARN: store.session_secret.secret_arn,
                 **claims,
+                # The service pages' text a deployment gives; the rest keep the settings' defaults.
+                **config.service_pages,
             },
             snap_start=True,
         )
