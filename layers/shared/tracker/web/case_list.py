@@ -1,13 +1,24 @@
-"""The case list: the cases the caller may read, filtered, overdue ones marked, a page at a time."""
+"""The case list: the cases the caller may read, filtered, overdue ones marked, a page at a time.
 
+A worklist: each case says what is overdue or due soon and when, the overdue list comes most
+overdue first, and a case opened from a filtered or paged list leads back to it.
+"""
+
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+from tracker import clock
 from tracker.access import Caller
-from tracker.logic.commands import ListCases
-from tracker.models.enums import CaseStatus, ReviewType, Stage
+from tracker.logic.commands import Awaiting, ListCases
+from tracker.logic.reminders import DigestLine, DueKind, digest_lines
+from tracker.models.case import Case
+from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Stage
+from tracker.models.fields import client_field
+from tracker.models.wording import DEADLINE_LABELS, long_date
+from tracker.reference import REGION_NAMES
 from tracker.web.display import icb_name
-from tracker.web.http import WebResponse
+from tracker.web.http import WebRequest, WebResponse
 from tracker.web.labels import field_label, format_time, options, value_label
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 
@@ -17,6 +28,49 @@ FILTERS = ("reviewType", "status", "stage", "icbCode")
 """Fields the list filters on (and the overdue flag, which is no field)."""
 COLUMNS = ("reference", "icbCode", "reviewType", "stage", "status", "updatedAt")
 """The fields the table shows, by their labels (and the deadlines, which are no field)."""
+ANY_DHR = "ANY_DHR"
+"""The review type filter's choice of both DHR types at once."""
+SEARCH = "q"
+REGION = "regionCode"
+AWAITING = "awaiting"
+CURSOR = "cursor"
+CURSOR_TRAIL = "back"  # the list's own cursors of the pages before, for "Newer cases"
+LIST_PARAMETERS = (*FILTERS, REGION, "overdue", AWAITING, SEARCH, CURSOR, CURSOR_TRAIL)
+"""Everything a list's address may carry: a case page's "Back to cases" keeps these and no more."""
+BACK_PARAMETER = "back"
+"""The case page's parameter holding the query string of the list it was opened from."""
+AWAITING_CHOICES = [
+    (Awaiting.ICB_DHR_ANSWER.value, "Waiting for the ICB's DHR answer"),
+    (Awaiting.REGIONAL_ANSWER.value, "Waiting for the regional answer"),
+]
+MAX_SEARCH_LENGTH = 100
+
+
+def back_url(list_query: str) -> str:
+    """The list's address (under the app, never elsewhere) with only the list's own parameters of
+    ``list_query``, for a case page's "Back to cases" (``BACK_PARAMETER``)."""
+    kept = [(name, value) for name, value in parse_qsl(list_query) if name in LIST_PARAMETERS and value]
+    return f"{APP_PREFIX}/?{urlencode(kept)}" if kept else f"{APP_PREFIX}/"
+
+
+def back_to_list(request: WebRequest) -> str:
+    """ "Back to cases" for the case page opened from a filtered or paged list (its ``back``)."""
+    return back_url(request.query_value(BACK_PARAMETER))
+
+
+def _due_text(line: DigestLine) -> str:
+    if line.kind is DueKind.RECOMMENDATION:
+        item = client_field("recommendations").item_label
+        return f"{item[:1].upper()}{item[1:]} {line.recommendation_id} due {long_date(line.due)}"
+    return f"{DEADLINE_LABELS[line.kind.value]} {long_date(line.due)}"
+
+
+def due_items(case: Case, today: date) -> list[str]:
+    """What is overdue or due soon on a case (within the reminders' horizon), earliest first; where
+    both are listed, the overdue ones say so."""
+    lines = digest_lines([case], today)
+    mixed = len({line.overdue for line in lines}) > 1
+    return [f"{_due_text(line)}{' (overdue)' if mixed and line.overdue else ''}" for line in lines]
 
 
 class CaseListPage(Pages):
@@ -26,87 +80,154 @@ class CaseListPage(Pages):
     def case_list(self, context: Context) -> WebResponse:
         caller = context.require_caller()
         request = context.request
-        review_type = _choice(request.query_value("reviewType"), ReviewType)
+        any_dhr = request.query_value("reviewType") == ANY_DHR
+        review_type = None if any_dhr else _choice(request.query_value("reviewType"), ReviewType)
         status = _choice(request.query_value("status"), CaseStatus)
         stage = _choice(request.query_value("stage"), Stage)
         overdue = {"true": True, "false": False}.get(request.query_value("overdue"))
+        awaiting = _choice(request.query_value(AWAITING), Awaiting)
         icb_options = self._icb_options(caller)
         icb_code = request.query_value("icbCode")
         icb_code = icb_code if icb_code in {code for code, _ in icb_options} else ""
-        cursor = request.query_value("cursor") or None
+        region_options = self._region_options(caller)
+        region_code = request.query_value(REGION)
+        region_code = region_code if region_code in {code for code, _ in region_options} else ""
+        search = request.query_value(SEARCH)[:MAX_SEARCH_LENGTH]
+        cursor = request.query_value(CURSOR) or None
         command = ListCases(
             review_type=review_type,
+            review_types=DHR_REVIEW_TYPES if any_dhr else frozenset(),
             status=status,
             stage=stage,
             icb_code=icb_code or None,
+            region_code=region_code or None,
             overdue=overdue,
+            awaiting=awaiting,
+            search=search or None,
             limit=LIST_PAGE_SIZE,
             cursor=cursor,
         )
         page = self.services.case_service().list(caller, command)
-        reference = self.services.reference()
         filters = {
-            "reviewType": review_type.value if review_type else "",
+            "reviewType": ANY_DHR if any_dhr else review_type.value if review_type else "",
             "status": status.value if status else "",
             "stage": stage.value if stage else "",
             "icbCode": icb_code,
+            REGION: region_code,
             "overdue": {True: "true", False: "false"}.get(overdue, ""),  # type: ignore[arg-type]
+            AWAITING: awaiting.value if awaiting else "",
         }
-        kept = {name: value for name, value in filters.items() if value}
-        back = [value for value in request.query.get("back", []) if value][-MAX_BACK_LINKS:]
-        previous_href = next_href = None
-        if cursor:
-            earlier = back[:-1]
-            previous = {**kept, **({"cursor": back[-1]} if back else {})}
-            query = urlencode([*previous.items(), *(("back", value) for value in earlier)])
-            previous_href = (
-                self.site.url(f"{APP_PREFIX}/?{query}") if query else self.site.url(f"{APP_PREFIX}/")
-            )
-        if page.next_cursor:
-            trail = [*back, cursor] if cursor else back
-            query = urlencode(
-                [*kept.items(), ("cursor", page.next_cursor), *(("back", value) for value in trail)]
-            )
-            next_href = self.site.url(f"{APP_PREFIX}/?{query}")
-        rows = [
-            {
-                "href": self.site.url(f"{APP_PREFIX}/cases/{case.case_id}"),
-                "reference": case.reference,
-                "icb": icb_name(reference, case.icb_code),
-                "reviewType": value_label(case.review_type.value),
-                "stage": value_label(case.stage.value),
-                "status": value_label(case.status.value),
-                "updated": format_time(case.model_dump(mode="json", by_alias=True)["updatedAt"]),
-                "overdue": case.deadlines.overdue,
-            }
-            for case in page.items
-        ]
+        kept = {name: value for name, value in {**filters, SEARCH: search}.items() if value}
+        back = [value for value in request.query.get(CURSOR_TRAIL, []) if value][-MAX_BACK_LINKS:]
+        previous_href, next_href = self._page_links(kept, back, cursor, page.next_cursor)
+        # A case opened from a filtered or paged list carries the list's address, to lead back to it.
+        this_list = urlencode(
+            [
+                *kept.items(),
+                *(((CURSOR, cursor),) if cursor else ()),
+                *((CURSOR_TRAIL, value) for value in back),
+            ]
+        )
+        case_query = f"?{urlencode({BACK_PARAMETER: this_list})}" if this_list else ""
+        shows_icb = len(icb_options) > 1
+        shows_region = len(region_options) > 1
+        today = clock.today_london()
+        rows = [self._row(case, case_query, today) for case in page.items]
+        columns = [name for name in COLUMNS if name != "icbCode" or shows_icb]
+        head = [field_label(name) for name in columns]
+        if shows_region:
+            head.insert(columns.index("reviewType"), field_label(REGION))
+        # Overdue lists come by next due date, the most overdue first, except a provider's (read
+        # through its link items, newest update first).
+        by_due = overdue is True and not self.services.policy.list_scope(caller).provider_codes
+        choices: dict[str, list[tuple[str, str]]] = {
+            "reviewType": [*options(ReviewType), (ANY_DHR, "Any DHR (both types)")],
+            "status": options(CaseStatus),
+            "stage": options(Stage),
+        }
+        if shows_icb:
+            choices["icbCode"] = icb_options
+        if shows_region:
+            choices[REGION] = region_options
+        choices["overdue"] = [("true", "Overdue"), ("false", "Not overdue")]
+        choices[AWAITING] = AWAITING_CHOICES
+        labels = {name: field_label(name) for name in (*FILTERS, REGION) if name in choices}
         return self.site.page(
             "list.html",
             context,
             rows=rows,
-            filter_items=_select_items(
-                filters,
-                {
-                    "reviewType": options(ReviewType),
-                    "status": options(CaseStatus),
-                    "stage": options(Stage),
-                    "icbCode": icb_options,
-                    "overdue": [("true", "Overdue"), ("false", "Not overdue")],
-                },
+            shows_icb=shows_icb,
+            shows_region=shows_region,
+            filter_items=_select_items(filters, choices),
+            filter_labels={**labels, "overdue": "Overdue", AWAITING: "Waiting for a DHR answer"},
+            search=search,
+            table_head=[{"text": label} for label in (*head, "Deadlines")],
+            caption=(
+                "Overdue cases, most overdue first"
+                if by_due
+                else "Overdue cases, most recently updated first"
+                if overdue is True
+                else "Cases, most recently updated first"
             ),
-            filter_labels={**{name: field_label(name) for name in FILTERS}, "overdue": "Overdue"},
-            table_head=[{"text": label} for label in (*(field_label(name) for name in COLUMNS), "Deadlines")],
             previous_href=previous_href,
             next_href=next_href,
+            page_labels=("More overdue", "Less overdue") if by_due else ("Newer cases", "Older cases"),
             may_record=self.services.policy.may_record(caller),
         )
+
+    def _page_links(
+        self, kept: dict[str, str], back: list[str], cursor: str | None, next_cursor: str | None
+    ) -> tuple[str | None, str | None]:
+        """The addresses of the pages before and after this one: the filters, and the cursor trail."""
+        previous_href = next_href = None
+        if cursor:
+            earlier = back[:-1]
+            previous = {**kept, **({CURSOR: back[-1]} if back else {})}
+            query = urlencode([*previous.items(), *((CURSOR_TRAIL, value) for value in earlier)])
+            previous_href = (
+                self.site.url(f"{APP_PREFIX}/?{query}") if query else self.site.url(f"{APP_PREFIX}/")
+            )
+        if next_cursor:
+            trail = [*back, cursor] if cursor else back
+            query = urlencode(
+                [*kept.items(), (CURSOR, next_cursor), *((CURSOR_TRAIL, value) for value in trail)]
+            )
+            next_href = self.site.url(f"{APP_PREFIX}/?{query}")
+        return previous_href, next_href
+
+    def _row(self, case: Case, case_query: str, today: date) -> dict[str, Any]:
+        reference = self.services.reference()
+        due = due_items(case, today)
+        return {
+            "href": self.site.url(f"{APP_PREFIX}/cases/{case.case_id}{case_query}"),
+            "reference": case.reference,
+            "icb": icb_name(reference, case.icb_code),
+            "region": REGION_NAMES.get(case.region_code, case.region_code),
+            "reviewType": value_label(case.review_type.value),
+            "stage": value_label(case.stage.value),
+            "status": value_label(case.status.value),
+            "updated": format_time(case.model_dump(mode="json", by_alias=True)["updatedAt"]),
+            "overdue": case.deadlines.overdue,
+            "due_soon": bool(due) and not case.deadlines.overdue,
+            "due": due,
+        }
 
     def _icb_options(self, caller: Caller) -> list[tuple[str, str]]:
         readable = self.services.policy.readable_icbs(caller)
         reference = self.services.reference()
         codes = sorted(reference.icbs) if readable is None else sorted(readable)
         return [(code, icb_name(reference, code)) for code in codes if reference.icb(code) is not None]
+
+    def _region_options(self, caller: Caller) -> list[tuple[str, str]]:
+        """The regions of the ICBs whose cases the caller may read: offered when more than one."""
+        readable = self.services.policy.readable_icbs(caller)
+        reference = self.services.reference()
+        regions = (
+            reference.region_codes
+            if readable is None
+            else {region for code in readable if (region := reference.region_of(code)) is not None}
+        )
+        return sorted(((code, REGION_NAMES.get(code, code)) for code in regions), key=lambda pair: pair[1])
 
 
 def _choice(raw: str, allowed: Any) -> Any:
