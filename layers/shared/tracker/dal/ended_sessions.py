@@ -13,6 +13,8 @@ from tracker.dal.items import to_attribute_values
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from tracker.dal.kept_forms import DynamoKeptForms
+
 
 class DynamoEndedSessions:
     """``EndedSessions`` (``tracker.web.session``): ``SIGNEDOUT#<sessionId>`` / ``SESSION``."""
@@ -43,3 +45,9 @@ class DynamoEndedSessions:
             ExpressionAttributeNames={"#pk": schema.PARTITION_KEY},
         )
         return "Item" in response
+
+    def kept_forms(self) -> "DynamoKeptForms":
+        """Forms sent after their session ended: beside the ended sessions, in the same table."""
+        from tracker.dal.kept_forms import DynamoKeptForms
+
+        return DynamoKeptForms(self._client, self._table)

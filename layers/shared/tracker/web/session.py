@@ -11,12 +11,19 @@ opened with it or the one before. A container that read the key before a rotatio
 within the hour, and at once (at most once a minute) when a cookie arrives that none of its keys
 opened but the key read since may: one sealed by a container started after the rotation. So a
 rotation signs nobody out and loses no form.
+
+A form sent after its session ended is kept, not lost (``KeptForm``): sealed with its own key,
+bound to the person whose ended session sent it, kept for ``KEPT_FORM_SECONDS`` in a
+``KeptForms`` store, and shown again, filled in, once that same person has signed in. So that the
+app still knows whose form it is, the session cookie stays in the browser after the session ends
+(``ENDED_SESSION_COOKIE_SECONDS``); it never opens as a session again.
 """
 
 import base64
 import json
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -29,6 +36,17 @@ ABSOLUTE_LIFETIME_SECONDS = 12 * 60 * 60
 """However active, a session ends after a working day: the next request signs in again."""
 SIGN_IN_LIFETIME_SECONDS = 10 * 60
 """How long a sign-in started at the identity provider may take to come back."""
+ENDED_SESSION_COOKIE_SECONDS = 12 * 60 * 60
+"""How long after a session's absolute end its cookie stays in the browser: never a session again,
+only the proof of whose form arrives after the end (a form typed through a long afternoon's
+meeting and sent afterwards is still kept)."""
+KEPT_FORM_SECONDS = 30 * 60
+"""How long a form sent after its session ended waits for the same person to sign in again."""
+KEPT_FORM_MAX_SEALED_BYTES = 380 * 1024
+"""The largest sealed form a store keeps (a DynamoDB item holds 400 KB, its key and attributes
+included); the largest case's text compresses far below it."""
+WARNING_BEFORE_END_SECONDS = 5 * 60
+"""How long before the session ends the page warns (WCAG 2.2.1 asks for at least 20 seconds)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,17 @@ class Session:
         """When the session ends however active it is (epoch seconds)."""
         return self.started_at + ABSOLUTE_LIFETIME_SECONDS
 
+    def ends_if_idle(self, now: int, idle_seconds: int) -> int:
+        """When the session ends if nothing more is sent after ``now`` (epoch seconds): the idle
+        limit or the absolute one, whichever comes first."""
+        return min(now + idle_seconds, self.ends_at)
+
+    def cookie_seconds(self, now: int) -> int:
+        """The cookie's Max-Age: until well after the session's absolute end
+        (``ENDED_SESSION_COOKIE_SECONDS``), so a form sent after the end is known to be this
+        person's. The sealed time, not the cookie's age, ends the session."""
+        return max(0, self.ends_at + ENDED_SESSION_COOKIE_SECONDS - now)
+
 
 class EndedSessions(Protocol):
     """Sessions ended by signing out, until they would have ended anyway."""
@@ -52,6 +81,26 @@ class EndedSessions(Protocol):
     def end(self, session_id: str, expires_at: int) -> None: ...
 
     def is_ended(self, session_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class KeptForm:
+    """A form sent after its session ended, as its person typed it (the CSRF token left out)."""
+
+    form_id: str  # random; names its record in the store and the browser's cookie; never logged
+    sub: str  # whose ended session sent it: shown again only to the same person
+    path: str  # the form's own page (below the app's base path), where it is shown again
+    fields: dict[str, list[str]]
+
+
+class KeptForms(Protocol):
+    """Sealed forms waiting for their person to sign in again, each until its expiry."""
+
+    def keep(self, form_id: str, sealed: bytes, expires_at: int) -> None: ...
+
+    def read(self, form_id: str) -> bytes | None: ...
+
+    def discard(self, form_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -103,6 +152,7 @@ def _fernet(secret: bytes, purpose: bytes) -> Fernet:
 
 SESSION = b"session"
 SIGN_IN = b"sign-in"
+KEPT_FORM = b"kept-form"
 
 
 class _Sealers:
@@ -114,7 +164,7 @@ class _Sealers:
         self.keys = tuple(keys)
         self.by_purpose = {
             purpose: MultiFernet([_fernet(key, purpose) for key in self.keys])
-            for purpose in (SESSION, SIGN_IN)
+            for purpose in (SESSION, SIGN_IN, KEPT_FORM)
         }
 
 
@@ -147,30 +197,38 @@ class CookieSealer:
     def _now(self) -> int:
         return int(self._clock())
 
+    def now(self) -> int:
+        """Epoch seconds on the sealer's clock (the one sessions are timed by)."""
+        return self._now()
+
     def _current(self) -> _Sealers:
         keys = tuple(self._keys())
         if keys != self._sealers.keys:
             self._sealers = _Sealers(keys)
         return self._sealers
 
-    def _seal(self, purpose: bytes, payload: dict[str, Any]) -> str:
+    def _seal(self, purpose: bytes, payload: dict[str, Any], compress: bool = False) -> str:
         fernet = self._current().by_purpose[purpose]
-        return fernet.encrypt_at_time(json.dumps(payload).encode(), self._now()).decode()
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        return fernet.encrypt_at_time(zlib.compress(data) if compress else data, self._now()).decode()
 
-    def _open(self, purpose: bytes, token: str, ttl: int) -> dict[str, Any] | None:
+    def _open(self, purpose: bytes, token: str, ttl: int, compressed: bool = False) -> dict[str, Any] | None:
         sealers = self._current()
-        data, known_key = self._open_with(sealers, purpose, token, ttl)
+        data, known_key = self._open_with(sealers, purpose, token, ttl, compressed)
         if data is None and not known_key and tuple(self._keys.reload()) != sealers.keys:
             # Sealed with a key read since (a rotation this container has not seen yet)?
-            data, _ = self._open_with(self._current(), purpose, token, ttl)
+            data, _ = self._open_with(self._current(), purpose, token, ttl, compressed)
         return data if isinstance(data, dict) else None
 
-    def _open_with(self, sealers: _Sealers, purpose: bytes, token: str, ttl: int) -> tuple[Any, bool]:
+    def _open_with(
+        self, sealers: _Sealers, purpose: bytes, token: str, ttl: int, compressed: bool = False
+    ) -> tuple[Any, bool]:
         """The opened payload (None if it does not open), and whether one of these keys sealed it."""
         fernet = sealers.by_purpose[purpose]
         try:
-            return json.loads(fernet.decrypt_at_time(token.encode(), ttl, self._now())), True
-        except ValueError:
+            opened = fernet.decrypt_at_time(token.encode(), ttl, self._now())
+            return json.loads(zlib.decompress(opened) if compressed else opened), True
+        except (ValueError, zlib.error):
             return None, True  # sealed by us, but not JSON
         except InvalidToken:
             pass
@@ -207,6 +265,45 @@ class CookieSealer:
             return None
         return session
 
+    def open_ended_session(self, token: str | None) -> Session | None:
+        """The session a cookie carried, ended or not (its seal checked, its age up to the cookie's
+        own lifetime): whose form arrived after the end. Never a session to act in."""
+        if not token:
+            return None
+        longest = ABSOLUTE_LIFETIME_SECONDS + ENDED_SESSION_COOKIE_SECONDS
+        data = self._open(SESSION, token, longest)
+        if data is None:
+            return None
+        try:
+            session = Session(**data)
+        except TypeError:
+            return None
+        return session if self._now() - session.started_at <= longest else None
+
+    def seal_kept_form(self, kept: KeptForm) -> bytes:
+        """Compressed, then sealed (AES-CBC and HMAC): only this app's key opens it, and only
+        within ``KEPT_FORM_SECONDS``. Compressing first tells nobody anything: the sealed form
+        never leaves the server."""
+        return self._seal(KEPT_FORM, asdict(kept), compress=True).encode()
+
+    def open_kept_form(self, sealed: bytes) -> KeptForm | None:
+        """The kept form, or None if it was altered, sealed by another key or is too old."""
+        try:
+            token = sealed.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        data = self._open(KEPT_FORM, token, KEPT_FORM_SECONDS, compressed=True)
+        if data is None:
+            return None
+        try:
+            kept = KeptForm(**data)
+        except TypeError:
+            return None
+        fields_are_lists = isinstance(kept.fields, dict) and all(
+            isinstance(values, list) for values in kept.fields.values()
+        )
+        return kept if fields_are_lists else None
+
     def seal_sign_in(self, pending: PendingSignIn) -> str:
         return self._seal(SIGN_IN, asdict(pending))
 
@@ -236,11 +333,18 @@ class CookiePolicy:
     def sign_in_name(self) -> str:
         return "__Host-scrt-sign-in" if self.secure else "scrt-sign-in"
 
+    @property
+    def kept_form_name(self) -> str:
+        return "__Host-scrt-kept-form" if self.secure else "scrt-kept-form"
+
     def _attributes(self, max_age: int) -> str:
         return f"Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
 
-    def session_cookie(self, value: str, idle_seconds: int) -> str:
-        return f"{self.session_name}={value}; {self._attributes(idle_seconds)}"
+    def session_cookie(self, value: str, max_age: int) -> str:
+        return f"{self.session_name}={value}; {self._attributes(max_age)}"
+
+    def kept_form_cookie(self, form_id: str) -> str:
+        return f"{self.kept_form_name}={form_id}; {self._attributes(KEPT_FORM_SECONDS)}"
 
     def sign_in_cookie(self, value: str) -> str:
         return f"{self.sign_in_name}={value}; {self._attributes(SIGN_IN_LIFETIME_SECONDS)}"

@@ -4,14 +4,16 @@ rendering, and the use cases pages call. The composition root builds the service
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tracker import clock
 from tracker.access import AccessPolicy, Caller
 from tracker.errors import Unauthenticated
 from tracker.reference import ReferenceData
 from tracker.web import rendering
 from tracker.web.http import WebRequest, WebResponse
-from tracker.web.session import Session
+from tracker.web.session import WARNING_BEFORE_END_SECONDS, KeptForm, Session
 
 if TYPE_CHECKING:
     from tracker.logic.cases import CaseService
@@ -20,6 +22,21 @@ if TYPE_CHECKING:
 APP_PREFIX = "/app"
 CSRF_FIELD = "csrfToken"
 NO_STORE = "no-store"
+KEEP_SESSION_PATH = f"{APP_PREFIX}/session"
+
+
+@dataclass(frozen=True)
+class SessionTimeout:
+    """When the signed-in session ends if the person does nothing more, as a page tells them."""
+
+    ends_at: int  # epoch seconds
+    seconds_left: int
+    warning_seconds: int = WARNING_BEFORE_END_SECONDS
+
+    @property
+    def ends_at_text(self) -> str:
+        """The time of day in England (24-hour, as the app writes times), for pages without script."""
+        return f"{datetime.fromtimestamp(self.ends_at, UTC).astimezone(clock.LONDON):%H:%M}"
 
 
 @dataclass
@@ -29,11 +46,37 @@ class Context:
     request: WebRequest
     session: Session | None = None
     caller: Caller | None = None
+    session_timeout: SessionTimeout | None = None
+    kept_form: "RestoredForm | None" = None  # a form its person sent after the session ended
 
     def require_caller(self) -> Caller:
         if self.caller is None:
             raise Unauthenticated("Sign in to continue.")
         return self.caller
+
+
+@dataclass
+class RestoredForm:
+    """A kept form shown again on its page: the page's own variables it replaces (the form's values,
+    and the hidden version and text boxes the templates draw from their own variables), and
+    whether a page drew it (then it has been shown, and is let go)."""
+
+    kept: KeptForm
+    replaces: dict[str, Any]
+    shown: bool = False
+
+
+class KeptFormNotice:
+    """The notification that a kept form is filled in again, drawn once per page: the layout's
+    first place for it that renders wins (a later include of the same notice draws nothing)."""
+
+    def __init__(self) -> None:
+        self._drawn = False
+
+    def draw(self) -> bool:
+        first = not self._drawn
+        self._drawn = True
+        return first
 
 
 Page = Callable[[Context], WebResponse]
@@ -81,6 +124,12 @@ class Site:
         return f"{self.base_path}{path}"
 
     def page(self, template: str, context: Context, status: int = 200, **values: Any) -> WebResponse:
+        restored = context.kept_form
+        kept_form_notice = None
+        if restored is not None and restored.replaces.keys() & values.keys():  # its form's page
+            values.update({name: value for name, value in restored.replaces.items() if name in values})
+            restored.shown = True
+            kept_form_notice = KeptFormNotice()
         body = rendering.render(
             template,
             url=self.url,
@@ -89,6 +138,10 @@ class Site:
             csrf_field=CSRF_FIELD,
             correlation_id=context.request.correlation_id,
             offers=Offers.to(self.policy, context.caller) if context.caller else None,
+            session_timeout=context.session_timeout,
+            keep_session_path=KEEP_SESSION_PATH,
+            kept_form_notice=kept_form_notice,
+            session_timeout_script=rendering.asset_manifest().get("session-timeout.js"),
             **values,
         )
         return WebResponse(status, body, headers={"Cache-Control": NO_STORE})
