@@ -192,3 +192,17 @@ def test_the_recommendations_table_headings_are_the_catalogues_labels(web: Harne
     table = page.body[page.body.index("<caption") : page.body.index("</thead>")]
     headings = [text_of(cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
     assert headings == [part.label for part in client_field("recommendations").parts]
+
+
+def test_when_who_saved_meanwhile_is_not_read_nobody_is_called_someone_else(web: Harness) -> None:
+    case = web.submit(ALEX)
+    form = edit_form(web, case.case_id)
+    form["version"] = ["0"]  # a version no history holds: who saved since is not known
+    change(web, EDITOR_ELSEWHERE, case, {"localReference": "LR-unknown"})
+
+    page = post_edit(web, case.case_id, form)
+
+    text = text_of(page.body)
+    assert "This case changed while you were editing" in text
+    assert "Version 2 was saved while you were editing" in text
+    assert "Someone else" not in text and "You saved" not in text
