@@ -28,9 +28,12 @@ from local_stack.state import (
     WEB_CLIENT_ID,
     LocalState,
 )
+from tracker.auth.claims import DEFAULT_NAME_CLAIM
 from tracker.auth.settings import DEFAULT_ORG_CLAIM, DEFAULT_ROLE_CLAIM
 
 DEFAULT_TTL_SECONDS = 3600
+SYNTHETIC_NAME = "Alex Example"
+"""The person a local token names (OIDC's ``name`` claim), made up: the local stack shows people."""
 
 
 def _b64url_uint(value: int, length: int) -> str:
@@ -79,8 +82,11 @@ def issue_token(
     audience: str = AUDIENCE,
     now: float | None = None,
     extra_claims: dict[str, Any] | None = None,
+    name: str | None = SYNTHETIC_NAME,
+    name_claim: str = DEFAULT_NAME_CLAIM,
 ) -> str:
-    """A token the local stack's authorizer accepts (if role and org are known)."""
+    """A token the local stack's authorizer accepts (if role and org are known), naming a synthetic
+    person unless ``name`` is None (as a machine client's token names none)."""
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
         "iss": issuer,
@@ -92,6 +98,7 @@ def issue_token(
         "jti": str(uuid.uuid4()),
         role_claim: role,
         org_claim: org,
+        **({name_claim: name} if name else {}),
     }
     claims.update(extra_claims or {})
     key = state.signing_key()
@@ -135,7 +142,7 @@ def discovery_document(host: str) -> dict[str, Any]:
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": ["openid"],
-        "claims_supported": ["sub", DEFAULT_ROLE_CLAIM, DEFAULT_ORG_CLAIM],
+        "claims_supported": ["sub", DEFAULT_NAME_CLAIM, DEFAULT_ROLE_CLAIM, DEFAULT_ORG_CLAIM],
     }
 
 
@@ -154,6 +161,7 @@ class _Grant:
     nonce: str | None
     role: str
     org: str
+    name: str
     expires: float
 
 
@@ -238,6 +246,8 @@ class LocalOidcProvider:
 <label for="role">Role</label><select id="role" name="role">{options}</select>
 <label for="org">Organisation code</label>
 <input id="org" name="org" value="QE1" autocomplete="off" spellcheck="false">
+<label for="name">Your name (made up)</label>
+<input id="name" name="name" value="{html.escape(SYNTHETIC_NAME)}" autocomplete="off" spellcheck="false">
 <button type="submit">Sign in</button></form></main></body></html>"""
         return OidcAnswer(200, _PAGE_HEADERS, page.encode())
 
@@ -247,6 +257,7 @@ class LocalOidcProvider:
         if refused is not None:
             return refused
         role, org = _first(values, "role").strip(), _first(values, "org").strip().upper()
+        name = _first(values, "name").strip()
         code = secrets.token_urlsafe(32)
         with self._lock:
             now = time.time()
@@ -258,6 +269,7 @@ class LocalOidcProvider:
                 nonce=_first(values, "nonce") or None,
                 role=role,
                 org=org,
+                name=name,
                 expires=now + CODE_TTL_SECONDS,
             )
         redirect_uri = _first(values, "redirect_uri")
@@ -304,8 +316,11 @@ class LocalOidcProvider:
             ttl_seconds=ID_TOKEN_TTL_SECONDS,
             audience=self.client_id,
             extra_claims=extra,
+            name=grant.name or None,
         )
-        access_token = issue_token(self.state, grant.role, grant.org, ttl_seconds=ID_TOKEN_TTL_SECONDS)
+        access_token = issue_token(
+            self.state, grant.role, grant.org, ttl_seconds=ID_TOKEN_TTL_SECONDS, name=grant.name or None
+        )
         document = {
             "access_token": access_token,
             "id_token": id_token,
