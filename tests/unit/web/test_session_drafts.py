@@ -334,3 +334,20 @@ def test_nothing_typed_is_logged_when_a_form_is_kept(kept: Kept, caplog: pytest.
     form_id = kept_cookie.split("=", 1)[1]
     for secret in (TYPED, form_id, EDITOR.sub):
         assert secret not in logged
+
+
+@pytest.mark.parametrize("alphabet", [range(33, 127), range(0x4E00, 0xA000), range(0x1F300, 0x1F600)])
+def test_the_largest_case_text_of_any_script_fits_the_store_once_sealed(alphabet: range) -> None:
+    from random import Random
+
+    from tracker.logic.cases import MAX_CASE_BYTES
+
+    chooser = Random(19)
+    characters = [chr(code) for code in alphabet]
+    text = ""
+    while len(text.encode()) < MAX_CASE_BYTES:
+        text += "".join(chooser.choice(characters) for _ in range(1024))
+    sealed = _sealer(Clock()).seal_kept_form(
+        KeptForm("form-id", "editor-1", "/app/cases/new", {"comments": [text]})
+    )
+    assert len(sealed) <= KEPT_FORM_MAX_SEALED_BYTES
