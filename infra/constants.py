@@ -87,10 +87,6 @@ API_THROTTLE_BURST = 100
 # endpoint access mode, and STRICT refuses requests whose SNI host is not this API's endpoint.
 API_SECURITY_POLICY = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09"
 API_ENDPOINT_ACCESS_MODE = "STRICT"
-# Responses of at least this many bytes are gzipped for a client that accepts it: every web page and
-# asset (the stylesheet is 278 KB, 30 KB gzipped) and the API's larger JSON; below it (redirects,
-# small errors) gzip saves nothing worth the time.
-API_MIN_COMPRESSION_BYTES = 1024
 
 # WAF: limits per caller (bearer token) and a generous ceiling per source address. The forms
 # platform sends every user's requests from a few addresses, so the IP limit only stops floods.

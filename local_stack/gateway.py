@@ -10,11 +10,13 @@ one that is malformed or raised is a 502, each in the deployed gateway responses
 
 import base64
 import contextlib
+import gzip
 import json
 import logging
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -25,7 +27,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from infra.routes import AUTHORIZER, HEALTH_BODY, ROUTES, is_served_path
+from infra.routes import API_MIN_COMPRESSION_BYTES, AUTHORIZER, HEALTH_BODY, ROUTES, is_served_path
 from local_stack import events
 from local_stack.identity import LocalOidcProvider, OidcAnswer, discovery_document, jwks_json
 from local_stack.lambdas import Functions
@@ -47,6 +49,44 @@ class Response:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+COMPRESSIONS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": zlib.compress}
+"""The codings API Gateway compresses a response with (its supported content codings)."""
+
+
+def preferred_coding(accept_encoding: str | None) -> str | None:
+    """The coding to compress with for this Accept-Encoding, as API Gateway chooses: the client's
+    most preferred coding (highest q, the first among equals) if it is one API Gateway supports;
+    ``*`` stands for gzip. None: send the body as it is."""
+    best: tuple[float, str] | None = None
+    for entry in (accept_encoding or "").split(","):
+        coding, _, parameters = entry.strip().partition(";")
+        coding = coding.strip().lower()
+        quality = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        if coding and quality > 0 and (best is None or quality > best[0]):
+            best = (quality, coding)
+    if best is None:
+        return None
+    coding = "gzip" if best[1] == "*" else best[1]
+    return coding if coding in COMPRESSIONS else None
+
+
+def compressed(response: Response, accept_encoding: str | None) -> Response:
+    """``response`` as API Gateway sends it with minimumCompressionSize set: compressed when at
+    least API_MIN_COMPRESSION_BYTES and the client prefers a coding it supports."""
+    coding = preferred_coding(accept_encoding)
+    already = any(name.lower() == "content-encoding" for name, _ in response.headers)
+    if coding is None or already or len(response.body) < API_MIN_COMPRESSION_BYTES:
+        return response
+    headers = [*response.headers, ("Content-Encoding", coding)]
+    return Response(response.status, headers, COMPRESSIONS[coding](response.body))
 
 
 def gateway_response(kind: str, status: int | None = None) -> Response:
@@ -204,6 +244,19 @@ class Gateway:
         self.oidc = LocalOidcProvider(state)  # the web app's sign-in (dev-only)
 
     def handle(
+        self,
+        method: str,
+        target: str,
+        raw_headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        host: str,
+    ) -> Response:
+        answer = self._answer(method, target, raw_headers, body, source_ip, host)
+        accept_encoding = next((v for k, v in raw_headers if k.lower() == "accept-encoding"), None)
+        return compressed(answer, accept_encoding)
+
+    def _answer(
         self,
         method: str,
         target: str,

@@ -38,6 +38,7 @@ from infra.deployment import DeploymentConfig
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from infra.routes import (
     API_DOCS,
+    API_MIN_COMPRESSION_BYTES,
     AUTHORIZER,
     ICB_CONTACTS,
     QUERY_CASES,
@@ -298,7 +299,7 @@ class CaseApi(Construct):
             cloud_watch_role=False,
             # gzip for clients that accept it: pages, assets and JSON; API Gateway leaves a response
             # below the threshold, or one without Accept-Encoding, as it is.
-            min_compression_size=Size.bytes(constants.API_MIN_COMPRESSION_BYTES),
+            min_compression_size=Size.bytes(API_MIN_COMPRESSION_BYTES),
             deploy_options=aws_apigateway.StageOptions(
                 stage_name=constants.API_STAGE,
                 throttling_rate_limit=constants.API_THROTTLE_RATE,

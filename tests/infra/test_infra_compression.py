@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import App
 
 from infra import constants, deployment
-from infra.routes import WEB_APP
+from infra.routes import API_MIN_COMPRESSION_BYTES, WEB_APP
 from tests.infra.infra_support import Synthesized
 from tests.infra.test_infra_functions import function_of
 from tracker import settings
@@ -24,7 +24,7 @@ def test_the_rest_api_compresses_responses(synthesized: Synthesized) -> None:
     (api,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi").values()
     minimum = api["Properties"].get("MinimumCompressionSize")
 
-    assert minimum == constants.API_MIN_COMPRESSION_BYTES
+    assert minimum == API_MIN_COMPRESSION_BYTES
     assert 0 <= minimum <= API_GATEWAY_MAX_COMPRESSION_SIZE
 
 
@@ -34,10 +34,10 @@ def test_every_static_asset_is_large_enough_to_be_compressed_and_gains_from_it()
             continue
         content = rendering.static_file(name)
         assert content is not None, name
-        if len(content) >= constants.API_MIN_COMPRESSION_BYTES:
+        if len(content) >= API_MIN_COMPRESSION_BYTES:
             assert len(gzip.compress(content)) < len(content), name
     stylesheet = rendering.static_file(rendering.asset_manifest()["nhsuk-frontend.css"])
-    assert stylesheet is not None and len(stylesheet) >= constants.API_MIN_COMPRESSION_BYTES
+    assert stylesheet is not None and len(stylesheet) >= API_MIN_COMPRESSION_BYTES
 
 
 SERVICE_TEXT = {
