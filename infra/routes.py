@@ -78,6 +78,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/app/callback", WEB_APP, authorized=False),
     Route("POST", "/app/sign-out", WEB_APP, authorized=False),
     Route("GET", "/app/signed-out", WEB_APP, authorized=False),
+    # The accessibility statement, privacy notice and help: open to anyone, signed in or not.
+    Route("GET", "/app/accessibility", WEB_APP, authorized=False),
+    Route("GET", "/app/privacy", WEB_APP, authorized=False),
+    Route("GET", "/app/help", WEB_APP, authorized=False),
     Route("GET", "/app/cases/new", WEB_APP, authorized=False),
     Route("POST", "/app/cases/new", WEB_APP, authorized=False),
     Route("GET", "/app/cases/{caseId}", WEB_APP, authorized=False),

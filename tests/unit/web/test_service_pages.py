@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 
-from tests.unit.web.conftest import Harness
+from tests.unit.web.conftest import EDITOR, Harness
 from tracker import settings
 from tracker.web.http import WebRequest
 from tracker.web.service_pages import ACCESSIBILITY_PATH, HELP_PATH, PRIVACY_PATH, ServicePages, ServiceText
@@ -141,3 +141,13 @@ def test_every_page_links_the_three_from_its_footer(web: Harness) -> None:
     footer = page.body[page.body.index("<footer") :]
     for path in PATHS:
         assert f'href="{path}"' in footer, path
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_web_app_and_the_gateway_serve_them_to_anyone(web: Harness, path: str) -> None:
+    signed_out = web.request("GET", path)
+    signed_in = web.request("GET", path, caller=EDITOR)
+
+    assert signed_out.status == 200, signed_out.location  # never sent to sign in
+    assert signed_in.status == 200
+    assert "<h1>" in signed_out.body
