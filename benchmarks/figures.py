@@ -40,6 +40,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "extract_delay": ("Write-to-extract delay", "stack"),
     "local_stack_load": ("Local stack throughput", "mix"),
     "web_list_page": ("The web app's case list through the local stack", "page"),
+    "page_weight": (
+        "The case list's weight in a browser: KB (1,000 bytes) on the wire, headers included, as "
+        "served (gzip where the client accepts it); a repeat visit downloads only what is not cached",
+        "download",
+    ),
     "list_pages": (
         "List pages of 25: items read, cases on the page and milliseconds per page (median of 5) by "
         "collection size; the ratio is items read at the largest size to items read at the smallest",
