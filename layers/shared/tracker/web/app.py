@@ -245,7 +245,7 @@ class WebApp:
         if self.ended_sessions().is_ended(session.session_id):
             raise Unauthenticated("Sign in to continue.")
         context.session = session
-        context.caller = Caller(role=role, org=session.org, sub=session.sub)
+        context.caller = Caller(role=role, org=session.org, sub=session.sub, name=session.name)
         now = self.sealer.now()
         ends_at = session.ends_if_idle(now, self.sealer.idle_seconds)
         context.session_timeout = SessionTimeout(ends_at=ends_at, seconds_left=ends_at - now)
@@ -412,7 +412,8 @@ class WebApp:
             response = self.error_page(context, NOT_ADMITTED_STATUS)
             response.cookies.append(self.cookies.expired(self.cookies.sign_in_name))
             return response
-        session = self.sealer.new_session(sub, role.value, org)
+        # The name, when the identity provider gives one, is recorded with each change this person makes.
+        session = self.sealer.new_session(sub, role.value, org, self.claims.person_name(claims))
         response = redirect(self.url(pending.next_path), 303)
         response.cookies.append(self.cookies.expired(self.cookies.sign_in_name))
         response.cookies.append(self._session_cookie(session))

@@ -57,6 +57,7 @@ class Session:
     csrf_token: str
     started_at: int
     session_id: str  # random; never logged
+    name: str | None = None  # the identity provider's name claim, recorded with each change; never logged
 
     @property
     def ends_at(self) -> int:
@@ -238,7 +239,7 @@ class CookieSealer:
             return None, False
         return None, True  # one of these keys sealed it: too old, not a rotation
 
-    def new_session(self, sub: str, role: str, org: str) -> Session:
+    def new_session(self, sub: str, role: str, org: str, name: str | None = None) -> Session:
         return Session(
             sub=sub,
             role=role,
@@ -246,6 +247,7 @@ class CookieSealer:
             csrf_token=secrets.token_urlsafe(32),
             started_at=self._now(),
             session_id=secrets.token_urlsafe(32),
+            name=name,
         )
 
     def seal_session(self, session: Session) -> str:
