@@ -1,0 +1,111 @@
+"""The web app's edit page against its case page, through the local stack, with 500 cases.
+
+Issue 19's measure: the edit page's server time no more than 1.5 times the case page's (it was three
+to four times while the form drew every open trust as a table row). One ICB holds 500 cases; an
+editor asks for one case's page and its edit page in turns, so load on the machine hits both alike,
+and the ratio of the medians is measured in one run, not an absolute time (D74).
+"""
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from benchmarks.measure import median, percentile, record
+from local_stack.identity import web_app_environment
+from local_stack.stack import LocalStack
+from tracker import composition, settings
+from tracker.access import Caller
+from tracker.logic.commands import SubmitCase
+from tracker.models.enums import Role
+
+ICB, CASE_COUNT = "QE1", 500
+ROUNDS, WARM_UP_ROUNDS = 40, 3
+EDIT_TO_CASE_PAGE_RATIO_GOAL = 1.5  # median edit page / median case page
+EDITOR = Caller(Role.ICB_EDITOR, ICB, "bench-editor-edit-page")
+SECTION = "web_edit_page"
+
+
+def _case(number: int) -> dict[str, Any]:
+    added = date.today() - timedelta(days=30 + number % 200)
+    return {
+        "icbCode": ICB,
+        "reviewType": ("CSPR", "SAR", "DHR", "RAPID_REVIEW")[number % 4],
+        "status": "OPEN",
+        "stage": "IN_PROGRESS",
+        "incidentDate": (added - timedelta(days=10)).isoformat(),
+        "dateAdded": added.isoformat(),
+        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
+        "safeguardingPartnership": f"Synthetic Safeguarding Partnership {number % 17}",
+        "themes": ["NEGLECT"],
+        "localReference": f"SYN-EDIT-{number:04d}",
+        "providersInvolved": ["RXL", "RXN"],
+    }
+
+
+@pytest.fixture(scope="module")
+def edit_stack(bench_stack: LocalStack) -> Iterator[tuple[LocalStack, str]]:
+    """The shared bench stack with the web app's settings, 500 cases in one ICB, and one case's id."""
+    added = web_app_environment(bench_stack.state, bench_stack.api_url)
+    previous = {name: os.environ.get(name) for name in added}
+    os.environ.update(added)
+    settings.settings.cache_clear()
+    composition.web_app.cache_clear()
+    service = composition.case_service()
+    case_ids = [service.submit(EDITOR, SubmitCase(_case(number))).case_id for number in range(CASE_COUNT)]
+    try:
+        yield bench_stack, case_ids[CASE_COUNT // 2]
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        settings.settings.cache_clear()
+        composition.web_app.cache_clear()
+
+
+def _client(stack: LocalStack) -> httpx.Client:
+    app = composition.web_app()
+    session = app.sealer.new_session(EDITOR.sub, EDITOR.role.value, EDITOR.org)
+    cookie = f"{app.cookies.session_name}={app.sealer.seal_session(session)}"
+    return httpx.Client(base_url=stack.api_url, headers={"Cookie": cookie}, timeout=30)
+
+
+def _interleaved_seconds(stack: LocalStack, case_id: str) -> dict[str, list[float]]:
+    """Seconds per request of the case page and of its edit page, asked for in turns."""
+    pages = {"case page": f"/app/cases/{case_id}", "edit page": f"/app/cases/{case_id}/edit"}
+    seconds: dict[str, list[float]] = {name: [] for name in pages}
+    with _client(stack) as client:
+        for round_number in range(WARM_UP_ROUNDS + ROUNDS):
+            for name, path in pages.items():
+                started = time.perf_counter()
+                response = client.get(path)
+                elapsed = time.perf_counter() - started
+                assert response.status_code == 200, (name, response.status_code)
+                if round_number >= WARM_UP_ROUNDS:
+                    seconds[name].append(elapsed)
+    return seconds
+
+
+def test_the_edit_page_costs_at_most_one_and_a_half_case_pages(
+    benchmark: BenchmarkFixture, edit_stack: tuple[LocalStack, str]
+) -> None:
+    stack, case_id = edit_stack
+    seconds = benchmark.pedantic(lambda: _interleaved_seconds(stack, case_id), rounds=1, iterations=1)
+    for name, taken in seconds.items():
+        record(
+            SECTION,
+            f"{name}, an ICB with {CASE_COUNT} cases",
+            requests=len(taken),
+            median_ms=round(median(taken) * 1000, 1),
+            p95_ms=round(percentile(taken, 0.95) * 1000, 1),
+        )
+    ratio = median(seconds["edit page"]) / median(seconds["case page"])
+    record(SECTION, "median edit page / median case page", ratio=round(ratio, 2))
+    assert ratio <= EDIT_TO_CASE_PAGE_RATIO_GOAL
