@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 TARGET = ROOT / "layers" / "shared" / "tracker" / "web" / "static"
+SCRIPTS = ROOT / "layers" / "shared" / "tracker" / "web" / "scripts"
 MANIFEST = "manifest.json"
 HASH_LENGTH = 16
 
@@ -69,6 +70,8 @@ def build() -> dict[str, bytes]:
         "initAll();\n"
     )
     add("web-app.js", "web-app", ".js", starter.encode())
+    # The session timeout warning (WCAG 2.2.1): our own script, served and fingerprinted like the rest.
+    add("session-timeout.js", "session-timeout", ".js", (SCRIPTS / "session-timeout.js").read_bytes())
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     return files
 
