@@ -236,12 +236,13 @@ def field_changes(
 
 def history_rows(
     entries: list[HistoryEntry],
-    provider_name: ProviderName = str,
-    hidden: frozenset[str] = frozenset(),
-    person: PersonName = lambda audit_name, name: name or audit_name,
+    provider_name: ProviderName,
+    hidden: frozenset[str],
+    person: PersonName,
 ) -> list[dict[str, Any]]:
     """Who changed what and when, with each changed field's value before and after (``entries``
-    oldest first, consecutive versions); a ``hidden`` field is not named, even as changed."""
+    oldest first, consecutive versions); a ``hidden`` field is not named, even as changed; who, as
+    ``person`` names them (``person_namer``)."""
     shown = []
     previous: dict[str, Any] | None = None
     for entry in entries:
