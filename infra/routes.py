@@ -77,6 +77,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/app/sign-in", WEB_APP, authorized=False),
     Route("GET", "/app/callback", WEB_APP, authorized=False),
     Route("POST", "/app/sign-out", WEB_APP, authorized=False),
+    # "Stay signed in" from the timeout warning: the web app checks the session and its CSRF token.
+    Route("POST", "/app/session", WEB_APP, authorized=False),
     Route("GET", "/app/signed-out", WEB_APP, authorized=False),
     # The accessibility statement, privacy notice and help: open to anyone, signed in or not.
     Route("GET", "/app/accessibility", WEB_APP, authorized=False),
