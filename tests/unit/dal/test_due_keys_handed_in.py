@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from tests.unit.reporting.reporting_support import DEVON, TABLE, Stack, build_case, stack
+from tests.support.extracts_fixtures import DEVON, TABLE, Stack, build_case, stack
 from tracker.dal.cases import DynamoCaseStore
 from tracker.models.case import Case
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.extracts_fixtures import Stack, build_case, stack
 from tests.support.memory import InMemoryCaseStore, InMemoryLedger
-from tests.unit.reporting.reporting_support import Stack, build_case, stack
 from tracker.access import AccessPolicy, Caller
 from tracker.dal import schema
 from tracker.logic.cases import CaseService, list_read_limit
@@ -172,7 +172,7 @@ def test_on_dynamodb_a_national_list_pages_every_rare_match_once_across_regions(
 ) -> None:
     """Several region partitions, each stopping at its read limit: the first checkpoint merged ends
     the page, so no partition's unread cases are skipped by the cursor."""
-    from tests.unit.reporting.reporting_support import DORSET, SOUTH_EAST_LONDON
+    from tests.support.extracts_fixtures import DORSET, SOUTH_EAST_LONDON
     from tracker.logic import cases as cases_module
 
     monkeypatch.setattr(cases_module, "MIN_ITEMS_READ", 5)

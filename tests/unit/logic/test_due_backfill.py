@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.unit.reporting.reporting_support import DEVON, TABLE, Stack, build_case, record_of, stack
+from tests.support.extracts_fixtures import DEVON, TABLE, Stack, build_case, record_of, stack
 from tracker.dal.due_keys import backfill_due_keys
 from tracker.dal.items import case_item, to_attribute_values
 from tracker.logic.due import next_due_date

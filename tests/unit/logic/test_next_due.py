@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.extracts_fixtures import DEVON, DORSET, TABLE, Stack, build_case, stack
 from tests.support.memory import InMemoryCaseStore
-from tests.unit.reporting.reporting_support import DEVON, DORSET, TABLE, Stack, build_case, stack
 from tracker.dal import schema
 from tracker.dal.items import from_attribute_values
 from tracker.logic.cases import history_entry

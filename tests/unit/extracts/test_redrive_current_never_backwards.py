@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from functions.publish_changes import handler as publish_handler
-from tests.unit.reporting.reporting_support import DORSET, FakeContext, Stack, build_case, lambda_event
+from tests.support.extracts_fixtures import DORSET, FakeContext, Stack, build_case, lambda_event
 from tracker import composition
 from tracker.dal.extract_store import ExtractStore
 from tracker.extracts.columns import SCHEMA_VERSION

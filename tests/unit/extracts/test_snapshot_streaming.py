@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.reporting.reporting_support import BUCKET, DEVON, DORSET, Stack, build_case, record_of
+from tests.support.extracts_fixtures import BUCKET, DEVON, DORSET, Stack, build_case, record_of
 from tracker import composition
 from tracker.dal import extract_store
 from tracker.extracts.columns import Column, Origin

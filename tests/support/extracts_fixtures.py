@@ -1,5 +1,6 @@
-"""moto in-process stack for the reporting tests: a table written through the real repository, its
-real stream output in Lambda's event shape, and the reporting bucket."""
+"""moto in-process stack for the extracts tests, and the dal and logic tests that need a real table:
+a table written through the real repository, its real stream output in Lambda's event shape, and the
+reporting bucket."""
 
 import uuid
 from collections.abc import Iterator

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from functions.publish_changes import handler
-from tests.unit.reporting.reporting_support import (
+from tests.support.extracts_fixtures import (
     BUCKET,
     DEVON,
     DORSET,

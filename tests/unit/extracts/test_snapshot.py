@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 
 from functions.snapshot_extract import handler
-from tests.unit.reporting.reporting_support import (
+from tests.support.extracts_fixtures import (
     BUCKET,
     DEVON,
     DORSET,

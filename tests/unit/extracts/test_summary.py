@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.unit.reporting.reporting_support import DEVON, DORSET, Stack, build_case
+from tests.support.extracts_fixtures import DEVON, DORSET, Stack, build_case
 from tracker import composition
 from tracker.extracts.keys import LATEST_SUMMARY_KEY, summary_key
 from tracker.extracts.summary import SnapshotSummary, SummaryBuilder, load_latest_summary, write_summary

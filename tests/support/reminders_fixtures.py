@@ -1,5 +1,6 @@
-"""Fixtures of the reminder tests: a loopback stand-in for GOV.UK Notify's API, a made-up API key,
-and DynamoDB (moto) with the project's tables."""
+"""Fixtures of the reminder tests (the digest in tests/unit/logic, the Notify adapter in tests/unit/dal):
+a loopback stand-in for GOV.UK Notify's API, a made-up API key, and DynamoDB (moto) with the
+project's tables. Conftests re-export them with a star import."""
 
 import uuid
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from moto import mock_aws
 
 from tests.support.api import create_tables
 from tests.support.notify_stub import NotifyStub, serve_notify_stub
+
+__all__ = ["api_key", "dynamodb", "notify"]
 
 
 @pytest.fixture

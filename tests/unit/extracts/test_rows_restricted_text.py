@@ -8,7 +8,7 @@ import pytest
 
 from functions.publish_changes import handler as publish_handler
 from functions.snapshot_extract import handler as snapshot_handler
-from tests.unit.reporting.reporting_support import (
+from tests.support.extracts_fixtures import (
     CANARY,
     TABLE,
     FakeContext,

@@ -3,7 +3,7 @@ guard_corpus.py: the review's findings and whatever ``make fuzz`` has found sinc
 
 import pytest
 
-from tests.unit.security.guard_corpus import ANSWERS, Entry, load
+from tests.unit.rules.pii_corpus import ANSWERS, Entry, load
 
 CORPUS = load()
 

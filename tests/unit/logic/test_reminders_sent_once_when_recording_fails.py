@@ -10,7 +10,7 @@ from typing import Any
 from tests.support.api import CASES_TABLE
 from tests.support.memory import InMemoryCaseStore
 from tests.support.reminders import RecordingSender
-from tests.unit.reminders.test_reminder_digest import (
+from tests.unit.logic.test_reminders_digest import (
     APP,
     MONDAY,
     NOW,

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.conftest import synthetic_case
-from tests.unit.security.test_identifier_guard import (
+from tests.unit.rules.test_pii import (
     ANY_LAYOUT,
     ARABIC_INDIC,
     FULLWIDTH,
@@ -32,7 +32,7 @@ from tests.unit.security.test_identifier_guard import (
     nhs_numbers,
     postcodes,
 )
-from tests.unit.security.test_identifier_guard_unicode import EVERY_CODE_POINT, INVISIBLE, ordinary_phrases
+from tests.unit.rules.test_pii_unicode import EVERY_CODE_POINT, INVISIBLE, ordinary_phrases
 from tracker.models.case import CaseFields
 from tracker.rules import pii
 

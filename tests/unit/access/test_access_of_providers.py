@@ -1,6 +1,7 @@
-"""Provider rules in the domain: reference data, kept codes, access and the redacted view."""
+"""The provider role in the access policy: known codes, its list scope, and the redacted view.
 
-import dataclasses
+The shipped providers and a code dropped from them: tests/unit/reference/test_reference_providers.py."""
+
 from typing import Any
 
 import pytest
@@ -8,12 +9,12 @@ import pytest
 from tests.conftest import synthetic_case
 from tests.support.memory import InMemoryCaseStore, InMemoryLedger
 from tracker.access import AccessPolicy, Caller, ListScope, is_known_org
-from tracker.errors import InvalidInput, NotVisible
+from tracker.errors import NotVisible
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import ListCases, ReadHistory, SubmitCase, UpdateCase, VersionCondition
 from tracker.logic.cursor import CursorCodec
 from tracker.models.enums import Role
-from tracker.reference import DEFAULT_REFERENCE_DIR, ReferenceData, load_reference_data, reference_data
+from tracker.reference import ReferenceData, reference_data
 
 EDITOR = Caller(Role.ICB_EDITOR, "QE1", "editor-1")
 PROVIDER = Caller(Role.PROVIDER, "RXX", "provider-1")
@@ -29,14 +30,6 @@ def _submit(service: CaseService, **overrides: Any) -> Any:
     return service.submit(EDITOR, SubmitCase(synthetic_case(**overrides)))
 
 
-def test_the_shipped_providers_are_the_239_trusts() -> None:
-    data = load_reference_data(DEFAULT_REFERENCE_DIR)
-    assert len(data.provider_codes) == 239
-    provider = data.provider("RXX")
-    assert provider is not None and provider.name == "SURREY AND BORDERS PARTNERSHIP NHS FOUNDATION TRUST"
-    assert data.provider("QE1") is None  # an ICB is not a provider
-
-
 def test_provider_tokens_are_known_only_for_trusts_of_the_reference_data() -> None:
     assert is_known_org(Role.PROVIDER, "RXX")
     assert not is_known_org(Role.PROVIDER, "ZZ999")  # made up
@@ -49,35 +42,6 @@ def test_a_providers_list_scope_is_its_link_partition_only() -> None:
     assert policy.list_scope(PROVIDER) == ListScope(provider_codes=("RXX",))
     assert policy.list_scope(PROVIDER, "QE1") == ListScope(provider_codes=("RXX",), provider_icb_code="QE1")
     assert policy.list_scope(Caller(Role.PROVIDER, "ZZ999", "x")).is_empty  # made up: reads nothing
-
-
-def test_a_code_dropped_from_the_reference_data_stays_on_its_case_but_cannot_be_added(
-    fixed_today: None,
-) -> None:
-    store = InMemoryCaseStore()
-    case = _submit(_service(reference_data(), store), providersInvolved=["RXX", "R0A"])
-    full = reference_data()
-    merged_away = dataclasses.replace(
-        full, providers={code: p for code, p in full.providers.items() if code != "R0A"}
-    )
-    service = _service(merged_away, store)
-    changed = service.update(
-        EDITOR,
-        UpdateCase(
-            case.case_id,
-            {"stage": "PUBLISHED", "publicationDate": "2026-07-01"},
-            VersionCondition(frozenset({1})),
-        ),
-    )
-    assert changed.providers_involved == ["RXX", "R0A"]
-    other = _submit(service)
-    with pytest.raises(InvalidInput) as refused:
-        service.update(
-            EDITOR,
-            UpdateCase(other.case_id, {"providersInvolved": ["R0A"]}, VersionCondition(frozenset({1}))),
-        )
-    assert [error.field for error in refused.value.errors] == ["providersInvolved[0]"]
-    assert store.get(other.case_id) is not None and store.get(other.case_id).version == 1  # type: ignore[union-attr]
 
 
 def test_the_domain_removes_restricted_text_for_a_provider_everywhere(fixed_today: None) -> None:

@@ -5,7 +5,7 @@ import io
 import json
 from datetime import date
 
-from tests.unit.reporting.reporting_support import DEVON, build_case, record_of
+from tests.support.extracts_fixtures import DEVON, build_case, record_of
 from tracker.extracts.columns import changes_columns, current_columns, snapshot_case_provider_columns
 from tracker.extracts.keys import SNAPSHOT_CASE_PROVIDERS, SNAPSHOT_CASES, snapshot_key
 from tracker.extracts.rows import case_row

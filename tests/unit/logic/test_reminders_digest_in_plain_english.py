@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.support.memory import InMemoryCaseStore
 from tests.support.reminders import InMemoryReminderLedger, RecordingSender
-from tests.unit.reminders.test_reminder_digest import MONDAY, Clock, make_case, recommendation
+from tests.unit.logic.test_reminders_digest import MONDAY, Clock, make_case, recommendation
 from tests.unit.web.conftest import EDITOR, Harness, ticking_clock, web  # noqa: F401 - fixtures
 from tracker.access import Caller
 from tracker.logic.reminders import ReminderService

@@ -12,12 +12,12 @@ import pytest
 
 from tests.support.api import CASES_TABLE
 from tests.support.notify_stub import NotifyStub
-from tests.unit.reminders.test_digest_sent_once_when_recording_fails import (
+from tests.unit.logic.test_reminders_digest import MONDAY, NOW, Clock
+from tests.unit.logic.test_reminders_sent_once_when_recording_fails import (
     CONTACTS,
     overdue_cases,
     reminder_service,
 )
-from tests.unit.reminders.test_reminder_digest import MONDAY, NOW, Clock
 from tracker.dal.items import from_attribute_values
 from tracker.dal.notify import NotifyEmailSender
 from tracker.dal.reminder_ledger import REACHED_KEYS, SENDING_KEYS, DynamoReminderLedger

@@ -17,7 +17,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.security.test_identifier_guard import (
+from tests.unit.rules.test_pii import (
     REFUSED_NHS,
     REFUSED_POSTCODE,
     check_digit,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.reporting.reporting_support import build_case, record_of
+from tests.support.extracts_fixtures import build_case, record_of
 from tracker.extracts.columns import Column, Origin
 from tracker.extracts.keys import SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS, snapshot_key
 from tracker.extracts.rows import FORMULA_TRIGGERS, encode_csv

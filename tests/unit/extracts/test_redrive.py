@@ -7,7 +7,7 @@ import pytest
 
 from functions.publish_changes import handler as publish_handler
 from functions.redrive_stream_failures import handler as redrive_handler
-from tests.unit.reporting.reporting_support import (
+from tests.support.extracts_fixtures import (
     DORSET,
     REGION,
     FakeContext,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.reporting.reporting_support import DEVON, Stack, build_case
+from tests.support.extracts_fixtures import DEVON, Stack, build_case
 from tracker import clock, composition
 from tracker import composition as clients
 from tracker.dal import snapshot_reader

@@ -1,3 +1,0 @@
-"""Provider tests drive the real API functions over moto, like the API tests."""
-
-from tests.unit.api.conftest import api  # noqa: F401 - the same fixture, shared
