@@ -1,6 +1,9 @@
 """The web app's messages (``tracker.web.messages``): each bad "Record a case" form is answered in
 the NHS.UK design system's words, never a pattern, an enumeration's code or a library's words, and
-the error summary links to the box that is wrong."""
+the error summary links to the box that is wrong.
+
+Each form is posted whole, as "Record the case" sends it: the page shows the first section holding a
+problem, with that section's problems."""
 
 import re
 from html import unescape
@@ -122,12 +125,8 @@ BAD_FORMS = [
                 "enter the date it was signed off, a publication date today or in the past, "
                 "or select yes for embargoed",
             ),
-            (
-                "#reportSignedOffDate-day",
-                "Enter the date the report was signed off, or choose a stage before Report signed off",
-            ),
         ],
-        id="status Closed in words, not CLOSED",
+        id="status Closed in words, not CLOSED (the dates section's problem shows on its own page)",
     ),
     pytest.param(
         {"reviewType": "OTHER"},
@@ -155,11 +154,15 @@ BAD_FORMS = [
         },
         [
             ("#reviewType", "Select the review type"),
-            ("#incidentDate-day", "Enter the incident date"),
             ("#safeguardingPartnership", "Enter the safeguarding partnership"),
             ("#themes", "Select the themes"),
         ],
-        id="empty required fields say Enter or Select",
+        id="empty required fields say Enter or Select (the first section with a problem is shown)",
+    ),
+    pytest.param(
+        {"incidentDate[day]": "", "incidentDate[month]": "", "incidentDate[year]": ""},
+        [("#incidentDate-day", "Enter the incident date")],
+        id="an empty required date says Enter",
     ),
     pytest.param(
         {**recommendation(theme="", owner="", status="")},

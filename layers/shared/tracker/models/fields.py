@@ -325,7 +325,7 @@ CLIENT_FIELD_SPECS: tuple[FieldSpec, ...] = (
                 "ownerProviderCode",
                 "Owning provider",
                 Kind.PROVIDER_CODE,
-                hint="Optional: the ODS code of one of the providers involved, for example RXL.",
+                hint="The ODS code of one of the providers involved, for example RXL.",
                 description=(
                     "ODS code of the NHS provider that owns the recommendation: one of providersInvolved."
                 ),

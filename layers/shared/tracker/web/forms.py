@@ -12,8 +12,10 @@ import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, get_args
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, get_args
+
+from pydantic import BaseModel
 
 from tracker.errors import FieldError
 from tracker.logic.numbers import whole_number
@@ -22,6 +24,11 @@ from tracker.models.fields import CLIENT_FIELD_SPECS, FieldSpec, Kind
 from tracker.models.fields import SECTIONS as CATALOGUE_SECTIONS
 from tracker.web.labels import field_label, options
 from tracker.web.messages import REAL_DATE, field_kind, field_message, missing_date_parts
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+    from tracker.reference import ReferenceData
 
 FormData = Mapping[str, list[str]]
 
@@ -37,6 +44,7 @@ class Field:
     kind: Kind
     options: tuple[tuple[str, str], ...] = ()
     hint: str = ""
+    optional: bool = False  # the record takes it empty: its label says "(optional)"
 
     @property
     def label(self) -> str:
@@ -70,17 +78,47 @@ class Section:
     fields: tuple[Field | Rows, ...]
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", r"_\1", name).lower()
+
+
 def _form_item(spec: FieldSpec) -> Field | Rows:
     """A field of the form as the catalogue describes it: its input, its choices and hint."""
     if spec.kind is Kind.ROWS:
+        required = _required(_row_model(spec.name))
         return Rows(
-            spec.name, tuple(_form_field(part) for part in spec.parts), spec.item_label, id_part=spec.id_part
+            spec.name,
+            # The id a new row leaves empty is filled in: optional to the person, not to the record.
+            tuple(
+                _form_field(part, part.name not in required or part.name == spec.id_part)
+                for part in spec.parts
+            ),
+            spec.item_label,
+            id_part=spec.id_part,
         )
-    return _form_field(spec)
+    return _form_field(spec, spec.name not in _required(CaseFields))
 
 
-def _form_field(spec: FieldSpec) -> Field:
-    return Field(spec.name, spec.kind, tuple(options(spec.choices)) if spec.choices else (), spec.hint)
+def _form_field(spec: FieldSpec, optional: bool) -> Field:
+    return Field(
+        spec.name, spec.kind, tuple(options(spec.choices)) if spec.choices else (), spec.hint, optional
+    )
+
+
+def _required(model: type[BaseModel]) -> frozenset[str]:
+    """The fields ``model`` cannot take empty, by their names on the wire."""
+    return frozenset(info.alias or name for name, info in model.model_fields.items() if info.is_required())
+
+
+def _row_model(name: str) -> type[BaseModel]:
+    """The model of one row of the list ``name`` (a recommendation, a learning event)."""
+    pending = [CaseFields.model_fields[_snake(name)].annotation]
+    while pending:
+        current = pending.pop(0)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            return current
+        pending.extend(get_args(current))
+    raise LookupError(f"The case record has no rows in {name}.")
 
 
 SECTIONS: tuple[Section, ...] = tuple(
@@ -110,10 +148,6 @@ def list_limit(name: str) -> int:
     raise LookupError(f"The case record sets no limit on {name}.")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", r"_\1", name).lower()
-
-
 def sections_for(fields: frozenset[str], only: str = "") -> list[Section]:
     """The sections offering ``fields`` (what the access policy lets the caller set), in the form's
     order, or just the one named by ``only``, to edit a section at a time."""
@@ -125,6 +159,22 @@ def sections_for(fields: frozenset[str], only: str = "") -> list[Section]:
         if items:
             chosen.append(Section(section.key, section.title, items))
     return chosen
+
+
+def provider_lookup_html(reference: "ReferenceData") -> "Markup":
+    """The folded table of the providers a case may name and their codes, under the providers box:
+    the same on every form of a day, so rendered once (its 239 rows, rendered on each edit page, were
+    most of that page's time)."""
+    from tracker.web.display import provider_list
+
+    return _provider_table(tuple(provider_list(reference)))
+
+
+@lru_cache(maxsize=2)  # today's list, and yesterday's for a page rendered across midnight
+def _provider_table(providers: tuple[tuple[str, str], ...]) -> "Markup":
+    from tracker.web.rendering import render_macro
+
+    return render_macro("_fields.html", "provider_table", providers)
 
 
 # --- element ids and names ------------------------------------------------------------------------
