@@ -33,6 +33,9 @@ def edit_form(web: Harness, case_id: str, caller: Any = EDITOR, **query: str) ->
     return {name: values for name, values in fields.items() if values}
 
 
+# OTHER_EDITOR's versions record no name: they read as the role at the organisation.
+OTHER_EDITOR_IN_WORDS = "An ICB editor at NHS Lancashire and South Cumbria Integrated Care Board"
+
 # Publication due in April 2027: not overdue on the fixed day.
 ON_TIME: dict[str, Any] = {"incidentDate": "2026-09-01", "dateAdded": "2026-10-01"}
 
@@ -346,7 +349,8 @@ def test_when_someone_saved_first_the_user_sees_their_change_and_can_reapply(web
 
     assert page.status == 409
     assert "Someone else saved this case first" in page.body
-    assert "icb_editor:QE1:editor-2" in page.body
+    assert f"{OTHER_EDITOR_IN_WORDS} saved version 2" in text_of(page.body)
+    assert "icb_editor:QE1:editor-2" not in page.body  # a person, not an identifier
     assert "Stage When you opened the form In progress Now Report signed off" in text_of(page.body)
     assert "SYN-MINE-1" in page.body
     stored = web.store.cases[case.case_id]
