@@ -66,6 +66,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/icbs/{icbCode}/contacts", ICB_CONTACTS),
     Route("PUT", "/icbs/{icbCode}/contacts", ICB_CONTACTS),
     Route("GET", "/icbs/{icbCode}/contacts/history", ICB_CONTACTS),
+    # A region's reminder contacts: the same function and store as an ICB's.
+    Route("GET", "/regions/{regionCode}/contacts", ICB_CONTACTS),
+    Route("PUT", "/regions/{regionCode}/contacts", ICB_CONTACTS),
+    Route("GET", "/regions/{regionCode}/contacts/history", ICB_CONTACTS),
     # Public routes never reach the function that reads cases, so a flood of them cannot use up
     # its concurrency: the health check costs no invocation, the documents have their own function.
     Route("GET", "/health", None, authorized=False, mock_response=HEALTH_BODY),
@@ -95,6 +99,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/app/overview.csv", WEB_APP, authorized=False),
     Route("GET", "/app/icbs/{icbCode}/contacts", WEB_APP, authorized=False),
     Route("POST", "/app/icbs/{icbCode}/contacts", WEB_APP, authorized=False),
+    Route("GET", "/app/regions/{regionCode}/contacts", WEB_APP, authorized=False),
+    Route("POST", "/app/regions/{regionCode}/contacts", WEB_APP, authorized=False),
+    # A provider's recommendations across the reviews naming it, as a page and as a CSV.
+    Route("GET", "/app/recommendations", WEB_APP, authorized=False),
+    Route("GET", "/app/recommendations.csv", WEB_APP, authorized=False),
     Route("GET", "/app/static/{asset}", WEB_APP, authorized=False),
 )
 
@@ -112,6 +121,7 @@ def methods_by_path() -> dict[str, list[str]]:
 PATH_PARAMETER_PATTERNS = {
     "caseId": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
     "icbCode": "[A-Z0-9]{3,5}",  # an ODS code's shape; whether the ICB exists is the function's answer
+    "regionCode": "[A-Z0-9]{3,5}",  # likewise for a region
     "asset": "[a-z0-9-]+-[0-9a-f]{16}[.](?:css|js|svg)",  # the web app's content-hashed files
 }
 
