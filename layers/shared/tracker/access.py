@@ -170,6 +170,16 @@ class AccessPolicy:
             return True
         return caller.role is Role.REGIONAL and region_code == caller.org
 
+    def may_read_owned_recommendations(self, caller: Caller, provider_code: str) -> bool:
+        """Whether the caller reads the recommendations a trust owns across the reviews naming it:
+        the trust's own provider staff (a provider the reference data knows), no one else. What each
+        case may show is still ``can_read``'s answer, case by case."""
+        return (
+            caller.role is Role.PROVIDER
+            and caller.org == provider_code
+            and provider_code in self._reference.provider_codes
+        )
+
     def ensure_readable(
         self, caller: Caller, icb_code: str, region_code: str, providers: Collection[str] = ()
     ) -> None:

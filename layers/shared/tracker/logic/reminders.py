@@ -97,14 +97,14 @@ class DigestLine:
             due_date = row_part("recommendations", "dueDate").label.lower()
             what = f"{rows.capitalize()} {self.recommendation_id}, {due_date} {long_date(self.due)}"
         return (
-            f"{self.reference}: {what} ({_when(self.due, today)})."
+            f"{self.reference}: {what} ({due_in_words(self.due, today)})."
             f" {FIELD_LABELS['reviewType']}: {value_label(self.review_type)}."
             f" {FIELD_LABELS['stage']}: {value_label(self.stage)}."
             f" {case_link(app_base_url, self.case_id)}"
         )
 
 
-def _when(due: date, today: date) -> str:
+def due_in_words(due: date, today: date) -> str:
     """How far a due date is from today, in days: "10 days overdue", "today", "in 1 day"."""
     days = (today - due).days
     if days == 0:

@@ -38,6 +38,7 @@ from tracker.web.labels import field_label, readable_detail
 from tracker.web.new_case import NewCasePages
 from tracker.web.oidc import OidcClient, SignInFailed
 from tracker.web.overview_pages import OverviewPages
+from tracker.web.recommendations import RecommendationPages
 from tracker.web.service_pages import ServicePages
 from tracker.web.session import (
     KEPT_FORM_MAX_SEALED_BYTES,
@@ -152,7 +153,7 @@ class WebApp:
         self._kept_forms = kept_forms
         self.site = Site(self.base_path, policy)
         self.services = Services(policy, reference, case_service, contact_service, latest_summary)
-        families = (CaseListPage, CasePages, NewCasePages, OverviewPages, ContactsPages)
+        families = (CaseListPage, CasePages, NewCasePages, OverviewPages, ContactsPages, RecommendationPages)
         self.public_routes: Routes = {
             ("GET", "/app/sign-in"): self.begin_sign_in,
             ("GET", "/app/callback"): self.finish_sign_in,

@@ -1,0 +1,259 @@
+"""A provider's recommendations: those its trust owns, across every review that names it, with their
+due dates and statuses, the most overdue first, as a page and as a CSV of the same rows.
+
+The reviews are read as the provider's case list reads them (``CaseService.list``: the provider's
+link items, restricted text left out, ``CASES_PER_PAGE`` reviews a page with a cursor to the next),
+so this page sees exactly the cases the provider may read and no more. Within a page the rows come
+most overdue first; a filter on overdue recommendations reads only overdue reviews.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from tracker import clock
+from tracker.errors import NotAllowed
+from tracker.extracts.columns import Column, Origin
+from tracker.extracts.rows import encode_csv
+from tracker.logic.commands import ListCases
+from tracker.logic.reminders import due_in_words
+from tracker.models.case import Case, Recommendation
+from tracker.models.enums import RecommendationStatus
+from tracker.models.fields import row_part
+from tracker.models.wording import long_date, value_label
+from tracker.reference import ReferenceData
+from tracker.web.display import icb_name
+from tracker.web.http import WebResponse
+from tracker.web.labels import field_label, options, organisation_name
+from tracker.web.site import APP_PREFIX, NO_STORE, Context, Pages, Routes
+
+CASES_PER_PAGE = 50
+"""Reviews read for one page (or one CSV): bounded as the case list's pages are."""
+STATUS = "status"
+OVERDUE = "overdue"
+CURSOR = "cursor"
+PAGE_PATH = f"{APP_PREFIX}/recommendations"
+CSV_PATH = f"{PAGE_PATH}.csv"
+NOT_YOURS = "Only an NHS provider's staff see the recommendations their trust owns."
+
+
+@dataclass(frozen=True)
+class OwnedRecommendation:
+    """One recommendation a trust owns, with the review it belongs to, as of a day."""
+
+    case: Case
+    recommendation: Recommendation
+    overdue: bool
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: RecommendationStatus | None = None
+    overdue: bool | None = None
+
+    def query(self) -> dict[str, str]:
+        found = {}
+        if self.status is not None:
+            found[STATUS] = self.status.value
+        if self.overdue is not None:
+            found[OVERDUE] = "true" if self.overdue else "false"
+        return found
+
+
+def owned_recommendations(
+    cases: list[Case], provider_code: str, today: date, filters: Filters = Filters()
+) -> list[OwnedRecommendation]:
+    """The recommendations ``provider_code`` owns in ``cases`` that pass ``filters``: the overdue
+    first, the most overdue leading, then the rest still to do by due date, then the complete ones.
+    Overdue is the deadline rules' answer (``Deadlines.overdueRecommendationIds``), as the case page
+    and the extracts say it."""
+    found = []
+    for case in cases:
+        overdue_ids = set(case.deadlines.overdue_recommendation_ids) if case.deadlines else set()
+        for recommendation in case.recommendations or ():
+            if recommendation.owner_provider_code != provider_code:
+                continue
+            overdue = recommendation.recommendation_id in overdue_ids
+            if filters.status is not None and recommendation.status is not filters.status:
+                continue
+            if filters.overdue is not None and overdue != filters.overdue:
+                continue
+            days = (today - recommendation.due_date).days if overdue else 0
+            found.append(OwnedRecommendation(case, recommendation, overdue, days))
+    return sorted(
+        found,
+        key=lambda row: (
+            not row.overdue,
+            row.recommendation.status is RecommendationStatus.COMPLETE,
+            row.recommendation.due_date,
+            row.case.reference,
+            row.recommendation.recommendation_id,
+        ),
+    )
+
+
+def _column(name: str, kind: str, origin: Origin, field: str, description: str) -> Column:
+    return Column(name, kind, origin, field, description, required=False)
+
+
+CSV_COLUMNS = (
+    _column("reference", "string", Origin.CASE, "reference", "The review's reference."),
+    _column("reviewType", "string", Origin.CASE, "reviewType", "The review type's code."),
+    _column("reviewTypeLabel", "string", Origin.CASE, "reviewType", "The review type in words."),
+    _column("icbCode", "string", Origin.CASE, "icbCode", "The ICB's ODS code."),
+    _column("icbName", "string", Origin.CASE, "icbCode", "The ICB's name."),
+    _column("providerCode", "string", Origin.RECOMMENDATION, "ownerProviderCode", "The owning trust's code."),
+    _column("providerName", "string", Origin.RECOMMENDATION, "ownerProviderCode", "The owning trust's name."),
+    _column("recommendationId", "string", Origin.RECOMMENDATION, "recommendationId", "Its id in the review."),
+    _column("theme", "string", Origin.RECOMMENDATION, "theme", "The theme's code."),
+    _column("themeLabel", "string", Origin.RECOMMENDATION, "theme", "The theme in words."),
+    _column("text", "string", Origin.RECOMMENDATION, "text", "The recommendation."),
+    _column("owner", "string", Origin.RECOMMENDATION, "owner", "Who leads it."),
+    _column("dueDate", "date", Origin.RECOMMENDATION, "dueDate", "When it is due."),
+    _column("status", "string", Origin.RECOMMENDATION, "status", "The status's code."),
+    _column("statusLabel", "string", Origin.RECOMMENDATION, "status", "The status in words."),
+    _column("overdue", "boolean", Origin.DEADLINES, "overdueRecommendationIds", "Whether it is overdue."),
+    _column("daysOverdue", "int", Origin.DEADLINES, "overdueRecommendationIds", "Days past its due date."),
+)
+"""The CSV's columns: codes with names beside them. Cells go through the extracts' encoder, so text a
+spreadsheet would run as a formula is escaped as it is in the extracts."""
+
+
+def _provider_name(reference: ReferenceData, code: str) -> str:
+    provider = reference.provider(code)
+    return organisation_name(provider.name) if provider else code
+
+
+def csv_row(row: OwnedRecommendation, reference: ReferenceData) -> dict[str, Any]:
+    case, recommendation = row.case, row.recommendation
+    icb = reference.icb(case.icb_code)
+    provider = recommendation.owner_provider_code or ""
+    return {
+        "reference": case.reference,
+        "reviewType": case.review_type.value,
+        "reviewTypeLabel": value_label(case.review_type.value),
+        "icbCode": case.icb_code,
+        "icbName": icb.name if icb else case.icb_code,
+        "providerCode": provider,
+        "providerName": _provider_name(reference, provider),
+        "recommendationId": recommendation.recommendation_id,
+        "theme": recommendation.theme.value,
+        "themeLabel": value_label(recommendation.theme.value),
+        "text": recommendation.text,
+        "owner": recommendation.owner,
+        "dueDate": recommendation.due_date.isoformat(),
+        "status": recommendation.status.value,
+        "statusLabel": value_label(recommendation.status.value),
+        "overdue": row.overdue,
+        "daysOverdue": row.days_overdue,
+    }
+
+
+def _choice(raw: str, allowed: Any) -> Any:
+    try:
+        return allowed(raw) if raw else None
+    except ValueError:
+        return None
+
+
+class RecommendationPages(Pages):
+    def routes(self) -> Routes:
+        return {("GET", PAGE_PATH): self.recommendations_page, ("GET", CSV_PATH): self.recommendations_csv}
+
+    def _read(self, context: Context) -> tuple[Filters, list[OwnedRecommendation], str | None, str | None]:
+        """The filters asked for, this page's rows, the cursor it was read at and the next page's."""
+        caller = context.require_caller()
+        if not self.services.policy.may_read_owned_recommendations(caller, caller.org):
+            raise NotAllowed(NOT_YOURS)
+        request = context.request
+        filters = Filters(
+            status=_choice(request.query_value(STATUS), RecommendationStatus),
+            overdue={"true": True, "false": False}.get(request.query_value(OVERDUE)),
+        )
+        cursor = request.query_value(CURSOR) or None
+        # A review with an overdue recommendation is itself overdue: only those are read for them.
+        command = ListCases(overdue=True if filters.overdue else None, limit=CASES_PER_PAGE, cursor=cursor)
+        page = self.services.case_service().list(caller, command)
+        rows = owned_recommendations(page.items, caller.org, clock.today_london(), filters)
+        return filters, rows, cursor, page.next_cursor
+
+    def recommendations_page(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        filters, rows, cursor, next_cursor = self._read(context)
+        reference = self.services.reference()
+        today = clock.today_london()
+        kept = filters.query()
+        next_href = (
+            self.site.url(f"{PAGE_PATH}?{urlencode({**kept, CURSOR: next_cursor})}") if next_cursor else None
+        )
+        first_href = (
+            self.site.url(f"{PAGE_PATH}?{urlencode(kept)}" if kept else PAGE_PATH) if cursor else None
+        )
+        csv_query = {**kept, **({CURSOR: cursor} if cursor else {})}
+        return self.site.page(
+            "recommendations.html",
+            context,
+            trust=_provider_name(reference, caller.org),
+            rows=[self._row(row, reference, today) for row in rows],
+            head=[
+                {"text": label}
+                for label in (
+                    field_label("reference"),
+                    field_label("reviewType"),
+                    field_label("icbCode"),
+                    row_part("recommendations", "recommendationId").label,
+                    row_part("recommendations", "text").label,
+                    row_part("recommendations", "dueDate").label,
+                    row_part("recommendations", "status").label,
+                )
+            ],
+            status_items=_items(options(RecommendationStatus), kept.get(STATUS, "")),
+            overdue_items=_items([("true", "Overdue"), ("false", "Not overdue")], kept.get(OVERDUE, "")),
+            filtered=bool(kept),
+            next_href=next_href,
+            first_href=first_href,
+            csv_href=self.site.url(f"{CSV_PATH}?{urlencode(csv_query)}" if csv_query else CSV_PATH),
+            per_page=CASES_PER_PAGE,
+        )
+
+    def recommendations_csv(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        _, rows, _, _ = self._read(context)
+        reference = self.services.reference()
+        body = encode_csv(CSV_COLUMNS, (csv_row(row, reference) for row in rows)).decode("utf-8")
+        day = clock.today_london().isoformat()
+        return WebResponse(
+            200,
+            body,
+            "text/csv; charset=utf-8",
+            {
+                "Content-Disposition": f'attachment; filename="recommendations-{caller.org}-{day}.csv"',
+                "Cache-Control": NO_STORE,
+            },
+        )
+
+    def _row(self, row: OwnedRecommendation, reference: ReferenceData, today: date) -> dict[str, Any]:
+        case, recommendation = row.case, row.recommendation
+        return {
+            "href": self.site.url(f"{APP_PREFIX}/cases/{case.case_id}"),
+            "reference": case.reference,
+            "reviewType": value_label(case.review_type.value),
+            "icb": icb_name(reference, case.icb_code),
+            "id": recommendation.recommendation_id,
+            "text": recommendation.text,
+            "due": long_date(recommendation.due_date),
+            "when": due_in_words(recommendation.due_date, today)
+            if recommendation.status is not RecommendationStatus.COMPLETE
+            else "",
+            "overdue": row.overdue,
+            "status": value_label(recommendation.status.value),
+        }
+
+
+def _items(choices: list[tuple[str, str]], chosen: str) -> list[dict[str, Any]]:
+    return [
+        {"value": "", "text": "Any", "selected": not chosen},
+        *({"value": value, "text": text, "selected": value == chosen} for value, text in choices),
+    ]
