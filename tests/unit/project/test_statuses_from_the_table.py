@@ -15,7 +15,6 @@ ANSWERING = [LAYER / "web", LAYER / "api"]
 STATUS_LITERALS_TO_GO: dict[str, str] = {
     # Not this test's author's files: each still writes a status, to be asked of the table instead.
     "web/new_case.py": "422 for a refused submission: kind_of(invalid, posted_form=True).status",
-    "web/app.py": "404 for a static file it does not have: ERROR_KINDS[errors.NotVisible].status",
 }
 """Modules that still write a 4xx status, each with what should replace it; the test fails once one
 writes none, so that the list only shrinks."""
