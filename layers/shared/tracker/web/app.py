@@ -49,6 +49,7 @@ from tracker.web.session import (
     KeptForm,
     KeptForms,
     Session,
+    csrf_token_matches,
 )
 from tracker.web.site import (
     APP_PREFIX,
@@ -254,7 +255,7 @@ class WebApp:
     def _check_csrf(self, context: Context) -> None:
         assert context.session is not None
         sent = context.request.form_value(CSRF_FIELD)
-        if not sent or not hmac.compare_digest(sent.encode(), context.session.csrf_token.encode()):
+        if not csrf_token_matches(sent, context.session.csrf_token):
             raise CsrfRefused("The form was not sent from this session's page.")
 
     def _to_sign_in(self, context: Context) -> WebResponse:
@@ -291,7 +292,7 @@ class WebApp:
         if ended is None:
             return None
         sent = request.form_value(CSRF_FIELD)
-        if not sent or not hmac.compare_digest(sent.encode(), ended.csrf_token.encode()):
+        if not csrf_token_matches(sent, ended.csrf_token):
             return None
         store = self.kept_forms()
         if store is None or self.ended_sessions().is_ended(ended.session_id):

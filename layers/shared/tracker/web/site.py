@@ -13,7 +13,7 @@ from tracker.errors import Unauthenticated
 from tracker.reference import ReferenceData
 from tracker.web import rendering
 from tracker.web.http import WebRequest, WebResponse
-from tracker.web.session import WARNING_BEFORE_END_SECONDS, KeptForm, Session
+from tracker.web.session import WARNING_BEFORE_END_SECONDS, KeptForm, Session, mask_csrf_token
 
 if TYPE_CHECKING:
     from tracker.logic.cases import CaseService
@@ -134,7 +134,7 @@ class Site:
             template,
             url=self.url,
             caller=context.caller,
-            csrf_token=context.session.csrf_token if context.session else "",
+            csrf_token=mask_csrf_token(context.session.csrf_token) if context.session else "",
             csrf_field=CSRF_FIELD,
             correlation_id=context.request.correlation_id,
             offers=Offers.to(self.policy, context.caller) if context.caller else None,
