@@ -63,6 +63,24 @@ def submit_command(raw_body: str | None, idempotency_key: str | None) -> SubmitC
     return SubmitCase(document=document, idempotency_key=idempotency_key)
 
 
+DRY_RUN_PARAMETER = "dryRun"
+
+
+def dry_run_flag(parameters: Mapping[str, str] | None) -> bool | Unreadable:
+    """``POST /cases?dryRun=true``: check the submission by every rule and record nothing. Absent or
+    ``false`` records; any other value cannot be read (400, in its turn: after access)."""
+    raw = (parameters or {}).get(DRY_RUN_PARAMETER)
+    if raw is None or raw == "false":
+        return False
+    if raw == "true":
+        return True
+    return Unreadable(
+        UnreadableInput(
+            "The query is not valid.", [FieldError(DRY_RUN_PARAMETER, "must be true or false", "query")]
+        )
+    )
+
+
 def _empty() -> Unreadable:
     return Unreadable(UnreadableInput("The body is empty.", [FieldError("", "must be a JSON object")]))
 

@@ -35,6 +35,7 @@ from tracker.logic.commands import (
     ListCases,
     ReadHistory,
     SubmitCase,
+    Unreadable,
     UpdateCase,
     field_names,
     read,
@@ -180,6 +181,14 @@ def _ensure_storable(record: dict[str, Any]) -> None:
         raise InvalidInput(
             f"The case record is larger than the {MAX_CASE_BYTES // 1024} KiB a case may hold.",
             [FieldError("", f"must not be larger than {MAX_CASE_BYTES} bytes as JSON")],
+        )
+
+
+def _require_key_length(key: str) -> None:
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise UnreadableInput(
+            "The idempotency key is not valid.",
+            [FieldError(IDEMPOTENCY_KEY, f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters", COMMAND)],
         )
 
 
@@ -421,15 +430,7 @@ class CaseService:
         key = read(command.idempotency_key)
         if key is None:
             return self._record(caller, document)
-        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-            raise UnreadableInput(
-                "The idempotency key is not valid.",
-                [
-                    FieldError(
-                        IDEMPOTENCY_KEY, f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters", COMMAND
-                    )
-                ],
-            )
+        _require_key_length(key)
         if self._ledger is None:
             raise RuntimeError("this service was built without a submission ledger")
         # The parts are encoded, not joined, so no two callers' keys can collide.
@@ -450,19 +451,39 @@ class CaseService:
             ) from None
         return self.first_version(caller, case_id)
 
+    def check_submission(
+        self, caller: Caller, command: SubmitCase, dry_run: bool | Unreadable = True
+    ) -> CaseFields:
+        """What ``submit`` would record, judged by every rule it applies in the same order (access,
+        then what cannot be read, then the record's rules, the identifier guard, the ICB and the
+        providers), writing nothing: no case, no reference number taken, no idempotency record.
+        ``dry_run`` is the entry point's reading of its flag, raised in its turn when unreadable."""
+        self._require_can_submit(caller, command.document)
+        read(dry_run)
+        document = read(command.document)
+        key = read(command.idempotency_key)
+        if key is not None:
+            _require_key_length(key)
+        return self._checked(document)
+
     def first_version(self, caller: Caller, case_id: str) -> Case:
         """The case as it was first recorded: an idempotent replay answers with this."""
         self._visible(caller, case_id)
         first = self._store.versions(case_id, after_version=0, limit=1)[0]
         return self.with_deadlines(first.case)
 
-    def _record(self, caller: Caller, document: Any) -> Case:
+    def _checked(self, document: Any) -> CaseFields:
+        """The submitted record, once every rule of a new case holds."""
         fields = validate_case_fields(document)
         self._require_current_icb(fields.icb_code)
         self._require_known_providers(fields)
         self._require_open_providers(fields)
+        _ensure_storable(fields.model_dump(mode="json", exclude_none=True))
+        return fields
+
+    def _record(self, caller: Caller, document: Any) -> Case:
+        fields = self._checked(document)
         submitted = fields.model_dump(mode="json", exclude_none=True)
-        _ensure_storable(submitted)
         now = clock.now_utc()
         region_code = self._reference.region_of(fields.icb_code)
         assert region_code is not None  # a current ICB always has a region
