@@ -8,7 +8,7 @@ import pytest
 from tests.unit.web.conftest import EDITOR, VIEWER, Harness
 from tracker.web.app import cookie_policy_for
 from tracker.web.rendering import asset_manifest
-from tracker.web.session import CookieSealer
+from tracker.web.session import ABSOLUTE_LIFETIME_SECONDS, ENDED_SESSION_COOKIE_SECONDS, CookieSealer
 
 
 def _cookie_value(page: Any, name: str) -> str:
@@ -49,7 +49,9 @@ def test_the_session_cookie_is_httponly_secure_samesite_lax_and_host_only(web: H
     cookie = _cookie_value(page, "__Host-scrt-session")
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
     assert "Path=/" in cookie and "Domain" not in cookie
-    assert "Max-Age=1800" in cookie
+    # The cookie outlives the session by ENDED_SESSION_COOKIE_SECONDS so a form sent late is known to be
+    # its person's (kept, not lost); the seal's own time ends the session.
+    assert f"Max-Age={ABSOLUTE_LIFETIME_SECONDS + ENDED_SESSION_COOKIE_SECONDS}" in cookie
 
 
 def test_cookies_are_secure_except_on_loopback_http() -> None:
