@@ -1,4 +1,7 @@
-"""Read-only routes: case lists, a case, its history, ICB reference data.
+"""Read-only routes: case lists, a case, its history, who has seen it, ICB reference data.
+
+Every read of a case is recorded in the read audit before it is answered (``api_case_service``):
+when the entry cannot be written the read is refused with 503.
 
 The public routes live elsewhere: /health is answered by API Gateway itself and the API documents
 by functions/api_docs, so nothing anonymous reaches the function that holds the table's keys.
@@ -14,14 +17,29 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tracker import clock, composition
 from tracker.api.requests import history_command, list_command
 from tracker.api.resolver import create_resolver, current_caller
-from tracker.api.responses import BAD_REQUEST, NOT_VISIBLE, UNAUTHORIZED, case_response, json_response, ok
+from tracker.api.responses import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_VISIBLE,
+    UNAUTHORIZED,
+    _refusal,
+    case_response,
+    json_response,
+    ok,
+)
 from tracker.api.schemas import CaseList, History, IcbReferenceList, icb_reference_list
+from tracker.errors import AuditUnavailable, NotVisible
+from tracker.logic.audit import ReadAccessLog
+from tracker.models.access_log import AccessLogPage
 from tracker.models.case import Case
 from tracker.observability import logger, metrics, tracer
 
 app = create_resolver()
 
 QueryText = Annotated[str | None, Query()]
+AUDIT_UNAVAILABLE = _refusal(
+    AuditUnavailable, "The read could not be recorded in the audit, so it was refused."
+)
 
 
 @app.get(
@@ -35,7 +53,7 @@ QueryText = Annotated[str | None, Query()]
         "is null."
     ),
     tags=["Cases"],
-    responses={200: ok("A page of cases.", CaseList), **UNAUTHORIZED, **BAD_REQUEST},
+    responses={200: ok("A page of cases.", CaseList), **UNAUTHORIZED, **BAD_REQUEST, **AUDIT_UNAVAILABLE},
 )
 def list_cases(
     reviewType: QueryText = None,
@@ -51,7 +69,7 @@ def list_cases(
     # the raw query string so that a bad or misspelt filter is a 400 naming it.
     caller = current_caller(app)
     command = list_command(app.current_event.query_string_parameters or {}, composition.reference_data())
-    page = composition.case_service().list(caller, command)
+    page = composition.api_case_service().list(caller, command)
     return json_response(200, CaseList.model_validate({"items": page.items, "nextCursor": page.next_cursor}))
 
 
@@ -59,10 +77,15 @@ def list_cases(
     "/cases/<caseId>",
     summary="Read one case",
     tags=["Cases"],
-    responses={200: ok("The case, with its ETag.", Case), **UNAUTHORIZED, **NOT_VISIBLE},
+    responses={
+        200: ok("The case, with its ETag.", Case),
+        **UNAUTHORIZED,
+        **NOT_VISIBLE,
+        **AUDIT_UNAVAILABLE,
+    },
 )
 def get_case(caseId: str) -> Response[str]:
-    return case_response(200, composition.case_service().get(current_caller(app), caseId))
+    return case_response(200, composition.api_case_service().get(current_caller(app), caseId))
 
 
 @app.get(
@@ -75,13 +98,45 @@ def get_case(caseId: str) -> Response[str]:
         **UNAUTHORIZED,
         **NOT_VISIBLE,
         **BAD_REQUEST,
+        **AUDIT_UNAVAILABLE,
     },
 )
 def case_history(caseId: str, limit: QueryText = None, cursor: QueryText = None) -> Response[str]:
     caller = current_caller(app)
     command = history_command(caseId, app.current_event.query_string_parameters or {})
-    page = composition.case_service().history(caller, command)
+    page = composition.api_case_service().history(caller, command)
     return json_response(200, History.model_validate({"items": page.items, "nextCursor": page.next_cursor}))
+
+
+@app.get(
+    "/cases/<caseId>/access",
+    summary="Who has seen the case: every read of it, newest first",
+    description=(
+        "For the case's ICB editors and the national team (anyone else who may see the case gets "
+        "403). Each entry says who read (role, organisation, subject, name), what (the action), when, "
+        "through which entry point, the request's id and whether the read was answered or refused. "
+        "Pages of cases that showed it are kept in the audit by day, not listed here. Reading this is "
+        "itself recorded. Paged like lists: `limit` (1 to 100, default 25) and `cursor`."
+    ),
+    tags=["Cases"],
+    responses={
+        200: ok("Reads of the case, newest first.", AccessLogPage),
+        **UNAUTHORIZED,
+        **FORBIDDEN,
+        **NOT_VISIBLE,
+        **BAD_REQUEST,
+        **AUDIT_UNAVAILABLE,
+    },
+)
+def case_access(caseId: str, limit: QueryText = None, cursor: QueryText = None) -> Response[str]:
+    caller = current_caller(app)
+    window = history_command(caseId, app.current_event.query_string_parameters or {})
+    service = composition.api_case_service()
+    read_access_log = getattr(service, "access_log", None)
+    if read_access_log is None:  # no audit configured: nothing to show
+        raise NotVisible("No such case, or not one the caller may see.")
+    query = ReadAccessLog(case_id=caseId, limit=window.limit, cursor=window.cursor)
+    return json_response(200, read_access_log(caller, query))
 
 
 @app.get(

@@ -11,7 +11,15 @@ from typing import Any
 
 from tracker.access import ListScope
 from tracker.logic.due import next_due_date
-from tracker.logic.ports import CaseFilters, KeyReused, ReadLimitReached, VersionConflict
+from tracker.logic.ports import (
+    AuditWriteFailed,
+    CaseFilters,
+    KeyReused,
+    ReadLimitReached,
+    SealExists,
+    VersionConflict,
+)
+from tracker.models.access_log import SINGLE_CASE_ACTIONS, AccessEntry
 from tracker.models.case import Case, HistoryEntry
 
 
@@ -131,3 +139,53 @@ class InMemoryLedger:
         case_id = submit()
         self.entries[key] = (fingerprint, case_id)
         return case_id
+
+
+class InMemoryAuditTrail:
+    """The read audit as the DynamoDB store keeps it: append-only (an entry id is written once), a
+    case's single-case entries newest first by ``<at>#<entryId>``, a day's entries in order.
+    ``failing`` makes every write fail as an unreachable table would."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, AccessEntry] = {}
+        self.failing = False
+        self.writes = 0
+
+    def record(self, entry: AccessEntry) -> None:
+        if self.failing or entry.entry_id in self.entries:
+            raise AuditWriteFailed("refused")
+        self.writes += 1
+        self.entries[entry.entry_id] = entry
+
+    def case_entries(self, case_id: str, *, before: str | None, limit: int) -> list[tuple[str, AccessEntry]]:
+        positioned = sorted(
+            (
+                (f"{entry.at}#{entry.entry_id}", entry)
+                for entry in self.entries.values()
+                if entry.action in SINGLE_CASE_ACTIONS and entry.case_ids == (case_id,)
+            ),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        return [pair for pair in positioned if before is None or pair[0] < before][:limit]
+
+    def day_entries(self, day: date) -> Iterator[AccessEntry]:
+        yield from sorted(
+            (entry for entry in self.entries.values() if entry.day == day),
+            key=lambda entry: (entry.at, entry.entry_id),
+        )
+
+
+class InMemorySealArchive:
+    """Seals written once per day, as the Object Lock archive keeps them."""
+
+    def __init__(self) -> None:
+        self.seals: dict[date, bytes] = {}
+
+    def put_seal(self, day: date, body: bytes) -> None:
+        if day in self.seals:
+            raise SealExists(day.isoformat())
+        self.seals[day] = body
+
+    def get_seal(self, day: date) -> bytes | None:
+        return self.seals.get(day)

@@ -170,6 +170,13 @@ class AccessPolicy:
             return True
         return caller.role is Role.REGIONAL and region_code == caller.org
 
+    def may_read_access_log(self, caller: Caller, icb_code: str) -> bool:
+        """Whether the caller may read who has seen a case of this ICB: the ICB's editors (and a
+        successor's) and the national team, who answer for the case; nobody else."""
+        if caller.role is Role.NATIONAL:
+            return caller.org == NHS_ENGLAND_ORG
+        return caller.role is Role.ICB_EDITOR and icb_code in (self.readable_icbs(caller) or frozenset())
+
     def may_read_owned_recommendations(self, caller: Caller, provider_code: str) -> bool:
         """Whether the caller reads the recommendations a trust owns across the reviews naming it:
         the trust's own provider staff (a provider the reference data knows), no one else. What each
@@ -265,6 +272,25 @@ class AccessPolicy:
     def can_edit_contacts(self, caller: Caller, icb_code: str) -> bool:
         try:
             self.ensure_can_edit_contacts(caller, icb_code)
+        except AccessDenied:
+            return False
+        return True
+
+    def ensure_can_keep_region_contacts(self, caller: Caller, region_code: str) -> None:
+        """A region's reminder contacts are its regional team's alone, to read and to change.
+
+        The national team, who sees the region's cases but does not keep its contacts, gets 403;
+        anyone else (another region, an ICB, a provider), or a code that is no region, 404."""
+        if region_code in self._reference.region_codes:
+            if caller.role is Role.REGIONAL and caller.org == region_code:
+                return
+            if caller.role is Role.NATIONAL and caller.org == NHS_ENGLAND_ORG:
+                raise AccessDenied(Refusal.FORBIDDEN, "The national role does not keep a region's contacts.")
+        raise AccessDenied(Refusal.NOT_VISIBLE, "No contacts for this region.")
+
+    def can_edit_region_contacts(self, caller: Caller, region_code: str) -> bool:
+        try:
+            self.ensure_can_keep_region_contacts(caller, region_code)
         except AccessDenied:
             return False
         return True

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     from tracker.access import AccessPolicy
     from tracker.auth.tokens import TokenVerifier
+    from tracker.dal.audit import DynamoAuditTrail, S3SealArchive
     from tracker.dal.cases import DynamoCaseStore
     from tracker.dal.contacts import DynamoContactStore
     from tracker.dal.due_keys import BackfillReport
@@ -62,11 +63,13 @@ if TYPE_CHECKING:
     from tracker.dal.secrets import Expiring
     from tracker.extracts.publisher import ChangePublisher
     from tracker.extracts.snapshot import Snapshot
+    from tracker.logic.audit import AuditRecorder, Sealed, Verification
     from tracker.logic.cases import CaseService
     from tracker.logic.contacts import ContactService
     from tracker.logic.cursor import CursorCodec
-    from tracker.logic.ports import EmailSender
+    from tracker.logic.ports import AuditTrail, EmailSender
     from tracker.logic.reminders import ReminderService
+    from tracker.models.access_log import Channel
     from tracker.reference import ReferenceData
     from tracker.rules.case_rules import StoredCaseCheck
     from tracker.web.app import WebApp
@@ -171,6 +174,100 @@ def case_service() -> "CaseService":
     from tracker.logic.cases import CaseService
 
     return CaseService(case_store(), access_policy(), reference_data(), cursor_codec, submission_ledger)
+
+
+# --- the read audit: who has seen a case (issue 21) -------------------------------------------------
+
+
+@_once
+def audit_trail() -> "DynamoAuditTrail":
+    from tracker.dal.audit import DynamoAuditTrail
+
+    config = settings.settings()
+    return DynamoAuditTrail(
+        dynamodb_client(), config.require(settings.AUDIT_TABLE_NAME), config.audit_retention_days
+    )
+
+
+@_once
+def seal_archive() -> "S3SealArchive":
+    from tracker.dal.audit import S3SealArchive
+
+    config = settings.settings()
+    lock_days = config.audit_retention_days if config.audit_seal_object_lock else None
+    return S3SealArchive(s3_client(), config.require(settings.AUDIT_ARCHIVE_BUCKET_NAME), lock_days)
+
+
+def _count_audit_write_failure() -> None:
+    """One ``AuditWriteFailures`` data point, flushed at once (the web app's handler has no metrics
+    decorator to flush it): the alarm on it says reads are being refused."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(
+        name=settings.AUDIT_WRITE_FAILED_METRIC,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=settings.METRICS_NAMESPACE,
+        default_dimensions={"service": settings.SERVICE_NAME},
+    ):
+        pass
+
+
+def _request_id() -> str | None:
+    from tracker.observability import logger
+
+    correlation_id = logger.get_correlation_id()
+    return str(correlation_id) if correlation_id else None
+
+
+def audit_recorder(channel: "Channel", trail: "Callable[[], AuditTrail] | None" = None) -> "AuditRecorder":
+    from tracker.logic.audit import AuditRecorder
+
+    return AuditRecorder(trail or audit_trail, channel, _request_id, _count_audit_write_failure)
+
+
+def _audited(channel: "Channel") -> "CaseService":
+    """The case service with every read recorded, when the audit table is configured (every deployed
+    reading function has it: its REQUIRED_SETTINGS); else the case service alone."""
+    if not settings.settings().audit_table_name:
+        return case_service()
+    from typing import cast
+
+    from tracker.logic.audit import AccessLog, AuditedCaseService
+
+    recorder = audit_recorder(channel)
+    log = AccessLog(case_service(), access_policy(), audit_trail, recorder, cursor_codec)
+    return cast("CaseService", AuditedCaseService(case_service(), recorder, log))
+
+
+@_once
+def api_case_service() -> "CaseService":
+    """The JSON API's reads, recorded (channel ``api``)."""
+    from tracker.models.access_log import Channel
+
+    return _audited(Channel.API)
+
+
+@_once
+def web_case_service() -> "CaseService":
+    """The web app's pages' reads, recorded (channel ``web``)."""
+    from tracker.models.access_log import Channel
+
+    return _audited(Channel.WEB)
+
+
+def run_audit_seal(day: "date") -> "Sealed":
+    """Seal a UTC day's audit entries into the archive (``seal_audit`` and the local stack)."""
+    from tracker.logic.audit import seal_day
+
+    return seal_day(audit_trail(), seal_archive(), day)
+
+
+def run_audit_verify(day: "date") -> "Verification":
+    """Check a day's audit entries against its seal (``scrt audit --verify``)."""
+    from tracker.logic.audit import verify_day
+
+    return verify_day(audit_trail(), seal_archive(), day)
 
 
 @_once
@@ -310,7 +407,7 @@ def web_app() -> "WebApp":
         oidc=oidc,
         policy=access_policy(),
         reference=reference_data,
-        case_service=case_service,
+        case_service=web_case_service,
         contact_service=contact_service,
         latest_summary=_latest_summary,
         claims=claim_names,
@@ -410,6 +507,10 @@ _BUILT = (
     _web_client_secret,
     submission_ledger,
     case_service,
+    audit_trail,
+    seal_archive,
+    api_case_service,
+    web_case_service,
     extract_store,
     change_publisher,
     failure_inbox,

@@ -35,6 +35,7 @@ ERROR_KINDS: dict[type[DomainError], ErrorKind] = {
     errors.UnsupportedFormat: ErrorKind(415, "Unsupported media type", "unsupported-media-type"),
     errors.InvalidInput: ErrorKind(422, "Validation failed", "validation-error"),
     errors.LimitExceeded: ErrorKind(429, "Too many requests", "too-many-requests"),
+    errors.AuditUnavailable: ErrorKind(503, "Service unavailable", "service-unavailable"),
 }
 INTERNAL = ErrorKind(500, "Internal error", "internal-error")
 """Anything that is not a domain error: a fault of the service, never the caller's."""

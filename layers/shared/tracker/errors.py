@@ -95,3 +95,8 @@ class InvalidInput(DomainError):
 
 class LimitExceeded(DomainError):
     """The caller sent more requests than its share: try again later."""
+
+
+class AuditUnavailable(DomainError):
+    """The read could not be recorded in the audit of who has seen a case, so it is refused: no
+    case is read without a trace. Nothing is wrong with the request: try again shortly."""

@@ -65,6 +65,13 @@ WEB_SERVICE_PAGE_SETTINGS = (
 NOTIFY_API_KEY_SECRET_ARN = "NOTIFY_API_KEY_SECRET_ARN"  # noqa: S105 - a variable name
 NOTIFY_DIGEST_TEMPLATE_ID = "NOTIFY_DIGEST_TEMPLATE_ID"
 NOTIFY_BASE_URL = "NOTIFY_BASE_URL"
+# The read audit (who has seen a case): its table, and the Object Lock archive its daily seals go to.
+AUDIT_TABLE_NAME = "AUDIT_TABLE_NAME"
+AUDIT_ARCHIVE_BUCKET_NAME = "AUDIT_ARCHIVE_BUCKET_NAME"
+AUDIT_RETENTION_DAYS = "AUDIT_RETENTION_DAYS"
+AUDIT_SEAL_OBJECT_LOCK = "AUDIT_SEAL_OBJECT_LOCK"
+AUDIT_WRITE_FAILED_METRIC = "AuditWriteFailures"
+"""Counted each time a read is refused because its audit entry could not be written (alarmed)."""
 
 # Powertools and the Lambda runtime read these themselves; the CDK app may set them too.
 PLATFORM_PREFIXES = ("POWERTOOLS_", "AWS_")
@@ -78,6 +85,13 @@ DEFAULT_JWT_LEEWAY_SECONDS = 30
 DEFAULT_JWKS_CACHE_SECONDS = 300
 DEFAULT_SAR_COMPLETION_MONTHS = 6
 DEFAULT_WEB_SESSION_IDLE_SECONDS = 30 * 60
+# How long an entry of the read audit is kept. Source: NHS England, Records Management Code of
+# Practice for Health and Social Care 2023, Appendix II retention schedule. The schedule has no row
+# for an application's record-access audit trail on its own; audit trails are kept as long as the
+# records whose use they evidence, and the cases are records of serious incidents (reviews after a
+# death or serious harm), whose row keeps them 20 years. The longest applicable period is chosen
+# until the information governance lead confirms it (docs/architecture.md, "Who has seen a case").
+DEFAULT_AUDIT_RETENTION_DAYS = 7305  # 20 years
 # Placeholders a deployment replaces (example.nhs.uk reaches nobody); the rest are fair defaults.
 DEFAULT_WEB_HELP_EMAIL = "scrt-help@example.nhs.uk"
 DEFAULT_WEB_HELP_HOURS = "Monday to Friday, 9am to 5pm, except bank holidays"
@@ -257,6 +271,25 @@ class Settings(BaseModel):
         None,
         alias=NOTIFY_BASE_URL,
         description="Notify's API address, if not the public one (tests point it at loopback).",
+    )
+
+    # --- the read audit ----------------------------------------------------------------------
+    audit_table_name: str | None = Field(
+        None, alias=AUDIT_TABLE_NAME, description="The read audit's table (who has seen a case)."
+    )
+    audit_archive_bucket_name: str | None = Field(
+        None, alias=AUDIT_ARCHIVE_BUCKET_NAME, description="The Object Lock archive the daily seals go to."
+    )
+    audit_retention_days: int = Field(
+        DEFAULT_AUDIT_RETENTION_DAYS,
+        alias=AUDIT_RETENTION_DAYS,
+        ge=DEFAULT_AUDIT_RETENTION_DAYS,  # a deployment may keep entries longer, never shorter
+        description="Days an audit entry and a day's seal are kept (Records Management Code of Practice).",
+    )
+    audit_seal_object_lock: bool = Field(
+        True,
+        alias=AUDIT_SEAL_OBJECT_LOCK,
+        description="Put seals under Object Lock (compliance mode); false only where the engine has none.",
     )
 
     @classmethod

@@ -176,3 +176,54 @@ def create_idempotency_table_kwargs(table_name: str) -> dict[str, object]:
         "AttributeDefinitions": [{"AttributeName": IDEMPOTENCY_PARTITION_KEY, "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": IDEMPOTENCY_PARTITION_KEY, "KeyType": "HASH"}],
     }
+
+
+# --- the read audit's table (who has seen a case): its own table, append-only -------------------
+#
+# An entry: ``pk = ENTRY#<entryId>`` (no sort key), written once under ``attribute_not_exists``.
+# An entry about one case carries the case index's keys (``CASE#<caseId>``, ``<at>#<entryId>``): a
+# case's access log is a Query of its partition, newest first. Every entry carries the day index's
+# keys (``DAY#<UTC date>``, ``<at>#<entryId>``): the daily seal reads a day in order. A list page's
+# entry names many cases and is found by its day alone (one write, whatever the page's length).
+
+AUDIT_PARTITION_KEY = "pk"
+AUDIT_ENTRY_PK_PREFIX = "ENTRY#"
+AUDIT_TTL_ATTRIBUTE = "expiresAt"
+AUDIT_BY_CASE_INDEX = IndexDefinition(
+    name="byCase", partition_key="gsiCasePk", sort_key="gsiCaseSk", partition_prefix="CASE#"
+)
+AUDIT_BY_DAY_INDEX = IndexDefinition(
+    name="byDay", partition_key="gsiDayPk", sort_key="gsiDaySk", partition_prefix="DAY#"
+)
+AUDIT_INDEXES: tuple[IndexDefinition, ...] = (AUDIT_BY_CASE_INDEX, AUDIT_BY_DAY_INDEX)
+AUDIT_KEY_ATTRIBUTES: tuple[str, ...] = (
+    AUDIT_PARTITION_KEY,
+    *(attribute for index in AUDIT_INDEXES for attribute in (index.partition_key, index.sort_key)),
+)
+
+
+def audit_entry_pk(entry_id: str) -> str:
+    return f"{AUDIT_ENTRY_PK_PREFIX}{entry_id}"
+
+
+def create_audit_table_kwargs(table_name: str) -> dict[str, object]:
+    """``CreateTable`` arguments of the audit table for DynamoDB Local, moto and the tests."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in AUDIT_KEY_ATTRIBUTES
+        ],
+        "KeySchema": [{"AttributeName": AUDIT_PARTITION_KEY, "KeyType": "HASH"}],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in AUDIT_INDEXES
+        ],
+    }

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from tracker.access import ListScope
+from tracker.models.access_log import AccessEntry
 from tracker.models.case import Case, HistoryEntry
 from tracker.models.contacts import ContactsChange, IcbContacts
 from tracker.models.enums import CaseStatus, ReviewType, Stage
@@ -214,3 +215,36 @@ class EmailSender(Protocol):
         """Send one templated email (GOV.UK Notify in AWS, an outbox folder locally). Raise
         EmailRefused when resending could never succeed, EmailOutcomeUnknown when the email may
         have gone; any other error (EmailNotSent, say) means it did not go, and may pass."""
+
+
+# -- the read audit (who has seen a case) ----------------------------------------------------------
+
+
+class AuditWriteFailed(Exception):
+    """The audit entry could not be written (the store refused or did not answer): the read it
+    records must not happen."""
+
+
+class AuditTrail(Protocol):
+    def record(self, entry: AccessEntry) -> None:
+        """Append the entry, never overwriting one (AuditWriteFailed on any failure)."""
+
+    def case_entries(self, case_id: str, *, before: str | None, limit: int) -> list[tuple[str, AccessEntry]]:
+        """Up to ``limit`` (position, entry) pairs naming this case, newest first, strictly before
+        the position ``before`` (opaque, ordered strings)."""
+
+    def day_entries(self, day: date) -> Iterator[AccessEntry]:
+        """Every entry of a UTC day, in the order they happened (ties by entry id)."""
+
+
+class SealArchive(Protocol):
+    def put_seal(self, day: date, body: bytes) -> None:
+        """Keep a day's seal where nobody can change or delete it before its retention ends
+        (SealExists when the day is sealed already)."""
+
+    def get_seal(self, day: date) -> bytes | None:
+        """The day's seal as written, or None when the day was never sealed."""
+
+
+class SealExists(Exception):
+    """The day has a seal already: a seal is written once."""

@@ -1,0 +1,315 @@
+"""Who has seen a case: every read recorded, refused when it cannot be, sealed daily, verified.
+
+``AuditedCaseService`` stands in front of the case use cases: each read (a case, its history, a
+page of cases, a case found by its reference) is recorded through the ``AuditTrail`` port, answered
+or refused. The entry is written before the answer leaves: when it cannot be, the read is refused
+with ``AuditUnavailable`` (503) and ``on_failure`` is told (a metric, an alarm), so that no read of
+a case leaves no trace. Everything else is handed to the case service unchanged.
+
+``AccessLog`` answers "who has seen this case" for the people who answer for it, and records that
+it was asked. ``seal_day`` writes a day's entries as a hash chain into the archive; ``verify_day``
+says which entries were added, changed or removed since.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tracker import clock
+from tracker.access import AccessPolicy, Caller
+from tracker.error_statuses import kind_of
+from tracker.errors import AuditUnavailable, DomainError, NotAllowed
+from tracker.logic.commands import (
+    DEFAULT_PAGE_SIZE,
+    CasePage,
+    HistoryPage,
+    ListCases,
+    ReadHistory,
+    Unreadable,
+    read,
+)
+from tracker.logic.cursor import CursorCodec
+from tracker.logic.ports import AuditTrail, AuditWriteFailed, SealArchive
+from tracker.models.access_log import AccessEntry, AccessLogPage, Channel, ReadAction, ReadOutcome
+from tracker.models.case import Case
+
+if TYPE_CHECKING:
+    from tracker.logic.cases import CaseService
+
+T = TypeVar("T")
+
+UNAVAILABLE = "The case could not be shown just now: please try again in a few minutes."
+
+
+def _case_id_or_none(text: str) -> str | None:
+    """The text if it is a case id (a UUID as the service writes it): anything else a caller typed
+    into a path is never recorded, as it could be anything."""
+    try:
+        return text if str(uuid.UUID(text)) == text else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ReadAccessLog:
+    case_id: str
+    limit: int | Unreadable = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+class AuditRecorder:
+    """Writes entries for one entry point (``channel``): ``request_id`` says which request is being
+    answered, ``on_failure`` hears of every entry that could not be written."""
+
+    def __init__(
+        self,
+        trail: Callable[[], AuditTrail],
+        channel: Channel,
+        request_id: Callable[[], str | None] = lambda: None,
+        on_failure: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._trail = trail
+        self._channel = channel
+        self._request_id = request_id
+        self._on_failure = on_failure
+
+    def record(
+        self,
+        caller: Caller,
+        action: ReadAction,
+        case_ids: Iterable[str],
+        refusal: BaseException | None = None,
+    ) -> None:
+        entry = AccessEntry.model_validate(
+            {
+                "entryId": str(uuid.uuid4()),
+                "at": clock.format_timestamp(clock.now_utc()),
+                "role": caller.role.value,
+                "org": caller.org,
+                "sub": caller.sub,
+                "name": caller.name,
+                "action": action,
+                "caseIds": tuple(case_ids),
+                "channel": self._channel,
+                "requestId": self._request_id(),
+                "outcome": ReadOutcome.ANSWERED if refusal is None else ReadOutcome.REFUSED,
+                "refusal": None if refusal is None else kind_of(refusal).slug,
+            }
+        )
+        try:
+            self._trail().record(entry)
+        except AuditWriteFailed:
+            self._on_failure()
+            raise AuditUnavailable(UNAVAILABLE) from None
+
+    def around(self, caller: Caller, action: ReadAction, named: str | None, read_it: Callable[[], T]) -> T:
+        """``read_it()``, recorded: answered with the case ids it showed, or refused (recorded, then
+        the refusal raised as it was). A fault of the service itself (not a refusal) is not a read."""
+        try:
+            result = read_it()
+        except DomainError as refusal:
+            self.record(caller, action, [named] if named else [], refusal)
+            raise
+        self.record(caller, action, _shown_ids(result) or ([named] if named else []))
+        return result
+
+
+def _shown_ids(result: object) -> list[str]:
+    if isinstance(result, Case):
+        return [result.case_id]
+    if isinstance(result, CasePage):
+        return [case.case_id for case in result.items]
+    return []
+
+
+class AuditedCaseService:
+    """The case use cases with every read recorded (``get``, ``history``, ``list``,
+    ``find_by_reference``), and the case's access log (``access_log``); writes and the rest are the
+    case service's own, unchanged."""
+
+    def __init__(self, cases: "CaseService", recorder: AuditRecorder, access_log: "AccessLog") -> None:
+        self._cases = cases
+        self._recorder = recorder
+        self._access_log = access_log
+
+    def get(self, caller: Caller, case_id: str) -> Case:
+        return self._recorder.around(
+            caller, ReadAction.READ_CASE, _case_id_or_none(case_id), lambda: self._cases.get(caller, case_id)
+        )
+
+    def history(self, caller: Caller, query: ReadHistory) -> HistoryPage:
+        return self._recorder.around(
+            caller,
+            ReadAction.READ_HISTORY,
+            _case_id_or_none(query.case_id),
+            lambda: self._cases.history(caller, query),
+        )
+
+    def list(self, caller: Caller, query: ListCases) -> CasePage:
+        """One entry for the page, with every case id it showed; a page that showed no case (or a
+        list refused before reading) showed nothing, and is not recorded."""
+        page = self._cases.list(caller, query)
+        if page.items:
+            self._recorder.record(caller, ReadAction.LIST_CASES, [case.case_id for case in page.items])
+        return page
+
+    def find_by_reference(self, caller: Caller, reference: str) -> Case:
+        # The reference typed is not recorded (it may be anything); the case found is.
+        return self._recorder.around(
+            caller,
+            ReadAction.FIND_BY_REFERENCE,
+            None,
+            lambda: self._cases.find_by_reference(caller, reference),
+        )
+
+    def access_log(self, caller: Caller, query: "ReadAccessLog") -> AccessLogPage:
+        return self._access_log.read(caller, query)
+
+    def __getattr__(self, name: str) -> Any:
+        # submit, update, first_version, reference_of, with_deadlines: the case service's own.
+        return getattr(self._cases, name)
+
+
+class AccessLog:
+    """A case's access log, newest first, for its ICB's editors and the national team."""
+
+    def __init__(
+        self,
+        cases: "CaseService",
+        policy: AccessPolicy,
+        trail: Callable[[], AuditTrail],
+        recorder: AuditRecorder,
+        cursor_codec: Callable[[], CursorCodec],
+    ) -> None:
+        self._cases = cases
+        self._policy = policy
+        self._trail = trail
+        self._recorder = recorder
+        self._cursor_codec = cursor_codec
+
+    def read(self, caller: Caller, query: ReadAccessLog) -> AccessLogPage:
+        """404 when the caller may not see the case, 403 when it may but does not answer for it;
+        asking is recorded either way, answered or refused."""
+        return self._recorder.around(
+            caller,
+            ReadAction.READ_ACCESS_LOG,
+            _case_id_or_none(query.case_id),
+            lambda: self._page(caller, query),
+        )
+
+    def _page(self, caller: Caller, query: ReadAccessLog) -> AccessLogPage:
+        case = self._cases.get(caller, query.case_id)
+        if not self._policy.may_read_access_log(caller, case.icb_code):
+            raise NotAllowed("Only the case's ICB editors and the national team see who has read it.")
+        limit = read(query.limit)
+        scope = f"access:{query.case_id}:{caller.audit_name}:{limit}"
+        before = self._cursor_codec().decode(query.cursor, scope) if query.cursor else None
+        found = self._trail().case_entries(case.case_id, before=before, limit=limit + 1)
+        page = found[:limit]
+        more = len(found) > limit
+        next_cursor = self._cursor_codec().encode(page[-1][0], scope) if more else None
+        return AccessLogPage.model_validate(
+            {"items": [entry for _, entry in page], "nextCursor": next_cursor}
+        )
+
+
+# --- the daily seal ------------------------------------------------------------------------------
+
+SEAL_FORMAT = "scrt-access-seal/1"
+
+
+def _chain_start(day: date) -> str:
+    return hashlib.sha256(f"{SEAL_FORMAT}:{day.isoformat()}".encode()).hexdigest()
+
+
+def chain_head(day: date, digests: Iterable[str]) -> str:
+    """The hash chain over a day's entries in order: each link is SHA-256 of the link before and
+    the entry's own digest, so no entry can be changed, dropped, added or moved unnoticed."""
+    head = _chain_start(day)
+    for digest in digests:
+        head = hashlib.sha256(bytes.fromhex(head) + bytes.fromhex(digest)).hexdigest()
+    return head
+
+
+def _ordered(entries: Iterable[AccessEntry]) -> list[AccessEntry]:
+    """The canonical order: by time, then by entry id."""
+    return sorted(entries, key=lambda entry: (entry.at, entry.entry_id))
+
+
+def seal_body(day: date, entries: Iterable[AccessEntry]) -> bytes:
+    ordered = _ordered(entries)
+    listed = [{"entryId": entry.entry_id, "sha256": entry.digest()} for entry in ordered]
+    seal = {
+        "format": SEAL_FORMAT,
+        "day": day.isoformat(),
+        "count": len(listed),
+        "head": chain_head(day, (item["sha256"] for item in listed)),
+        "entries": listed,
+    }
+    return json.dumps(seal, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    day: date
+    count: int
+    head: str
+
+
+def seal_day(trail: AuditTrail, archive: SealArchive, day: date) -> Sealed:
+    """Seal a finished UTC day's entries into the archive (written once: SealExists after)."""
+    body = seal_body(day, trail.day_entries(day))
+    archive.put_seal(day, body)
+    seal = json.loads(body)
+    return Sealed(day, seal["count"], seal["head"])
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What differs between a day's entries now and its seal; all empty when they agree."""
+
+    day: date
+    sealed: bool
+    entries: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seal_broken: bool = False  # the seal's own chain does not add up: the seal itself was altered
+
+    @property
+    def intact(self) -> bool:
+        return self.sealed and not (self.added or self.changed or self.removed or self.seal_broken)
+
+
+def verify_day(trail: AuditTrail, archive: SealArchive, day: date) -> Verification:
+    """Compare the day's entries with its seal: each entry added, changed or removed since."""
+    body = archive.get_seal(day)
+    entries = _ordered(trail.day_entries(day))
+    if body is None:
+        return Verification(day, sealed=False, entries=len(entries), added=[e.entry_id for e in entries])
+    seal = json.loads(body)
+    listed: list[dict[str, str]] = seal["entries"]
+    sealed_digests = {item["entryId"]: item["sha256"] for item in listed}
+    current = {entry.entry_id: entry.digest() for entry in entries}
+    broken = (
+        seal.get("day") != day.isoformat()
+        or seal.get("count") != len(listed)
+        or seal.get("head") != chain_head(day, (item["sha256"] for item in listed))
+    )
+    return Verification(
+        day,
+        sealed=True,
+        entries=len(entries),
+        added=[entry_id for entry_id in current if entry_id not in sealed_digests],
+        changed=[
+            entry_id
+            for entry_id, digest in current.items()
+            if entry_id in sealed_digests and sealed_digests[entry_id] != digest
+        ],
+        removed=[item["entryId"] for item in listed if item["entryId"] not in current],
+        seal_broken=broken,
+    )
