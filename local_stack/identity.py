@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import html
 import json
+import re
 import secrets
 import threading
 import time
@@ -67,6 +68,15 @@ def jwks(state: LocalState) -> dict[str, Any]:
 
 def jwks_json(state: LocalState) -> bytes:
     return json.dumps(jwks(state)).encode()
+
+
+def person_sub(role: str, org: str, name: str | None) -> str | None:
+    """The user a local sign-in names: another made-up name is another person (so two people of one
+    ICB can meet on the conflict page); the synthetic name, or none, is ``issue_token``'s default."""
+    if not name or name == SYNTHETIC_NAME:
+        return None
+    person = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return f"local-{role}-{org}-{person}".lower() if person else None
 
 
 def issue_token(
@@ -316,10 +326,16 @@ class LocalOidcProvider:
             ttl_seconds=ID_TOKEN_TTL_SECONDS,
             audience=self.client_id,
             extra_claims=extra,
+            sub=person_sub(grant.role, grant.org, grant.name),
             name=grant.name or None,
         )
         access_token = issue_token(
-            self.state, grant.role, grant.org, ttl_seconds=ID_TOKEN_TTL_SECONDS, name=grant.name or None
+            self.state,
+            grant.role,
+            grant.org,
+            ttl_seconds=ID_TOKEN_TTL_SECONDS,
+            sub=person_sub(grant.role, grant.org, grant.name),
+            name=grant.name or None,
         )
         document = {
             "access_token": access_token,

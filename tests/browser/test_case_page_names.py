@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from local_stack.identity import issue_token
 from local_stack.stack import LocalStack
@@ -96,12 +95,6 @@ def test_the_nurses_change_is_not_shown_by_identifier_and_an_empty_save_says_so(
     no_violations(axe, page, "case page, nothing changed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the web session does not carry the name claim yet: tracker.web.session.Session and "
-    "tracker.web.app (helper W4's files) must keep ClaimNames.person_name(claims) and pass it as "
-    "Caller.name",
-)
 def test_the_history_names_the_nurse_who_signed_in(web_stack: LocalStack, new_browser: Browser) -> None:
     case = record_as_the_forms_platform(web_stack)
     page = new_browser()
@@ -135,3 +128,25 @@ def test_the_conflict_page_says_the_nurse_saved_in_another_tab(
     assert "Someone else" not in text and "someone else" not in text
     assert not IDENTIFIER.search(first_tab.content())
     no_violations(axe, first_tab, "conflict page, saved in another tab")
+
+
+def test_two_people_of_one_icb_meet_on_the_conflict_page_without_identifiers(
+    web_stack: LocalStack, new_browser: Browser
+) -> None:
+    case = record_as_the_forms_platform(web_stack)
+    edit = f"/app/cases/{case['caseId']}/edit?section=references"
+    first, second = new_browser(), new_browser()
+    sign_in_as(first, web_stack, "Alex Example", edit)
+    sign_in_as(second, web_stack, NURSE, edit)  # another made-up name: another person
+    first.fill("#localReference", "LR-first-person")
+    first.click("text=Save changes")
+    saved(first)
+
+    second.fill("#localReference", "LR-second-person")
+    second.click("text=Save changes")
+
+    second.locator("h1").filter(has_text="Someone else saved this case first").wait_for()
+    text = second.locator("main").inner_text()
+    assert "Alex Example saved version 2 while you were editing" in text
+    assert "You saved" not in text
+    assert not IDENTIFIER.search(second.content())

@@ -75,3 +75,18 @@ def test_signing_in_locally_gives_the_name_chosen_on_the_sign_in_page(state: Loc
 
     assert _sign_in(provider, state)["name"] == SYNTHETIC_NAME
     assert _sign_in(provider, state, name="Sam Sample")["name"] == "Sam Sample"
+
+
+def test_another_made_up_name_is_another_person_and_the_synthetic_one_keeps_the_default_user(
+    state: LocalState,
+) -> None:
+    provider = LocalOidcProvider(state)
+
+    alex, sam, sam_again = (
+        _sign_in(provider, state),
+        _sign_in(provider, state, name="Sam Sample"),
+        _sign_in(provider, state, name="Sam Sample"),
+    )
+
+    assert alex["sub"] == "local-icb_editor-qe1"  # as scrt token's, so both are the same user
+    assert sam["sub"] == sam_again["sub"] == "local-icb_editor-qe1-sam-sample"
