@@ -269,6 +269,12 @@ def test_every_field_the_catalogue_marks_dhr_only_is_refused_outside_a_dhr(
 
     monkeypatch.setattr(case_rules, "DHR_ONLY_FIELDS", (*case_rules.DHR_ONLY_FIELDS, "localReference"))
     case = CaseFields.model_validate(synthetic_case(reviewType="CSPR", localReference="LR-1"))
-    assert ("localReference", "is only for DHR and DHR_CHILD reviews") in case_rules.case_rule_problems(case)
+    refused = dict(case_rules.case_rule_problems(case))
+    # In labels, never the codes DHR_CHILD or the field's camelCase name.
+    assert refused["localReference"] == (
+        "The question \u201cLocal reference\u201d is only for domestic homicide reviews "
+        "(Domestic homicide review (DHR) or DHR, victim aged 16 or 17): leave it unanswered, "
+        "or choose one of those review types"
+    )
     dhr = CaseFields.model_validate(synthetic_case(reviewType="DHR", localReference="LR-1"))
     assert all(field != "localReference" for field, _ in case_rules.case_rule_problems(dhr))

@@ -87,9 +87,12 @@ def test_errors_name_the_box_and_the_summary_links_to_it() -> None:
         EDITOR_SECTIONS,
         {"recommendations": [2]},
     )
-    assert errors.by_element["stage"] == "Stage is required"
-    assert errors.by_element["publicationDate"] == "Publication date must not be before report signed off"
-    assert errors.by_element["themes"] == "Themes must be one of the choices offered"
+    # In tracker.web.messages' words: what to do, and the labels of the fields named.
+    assert errors.by_element["stage"] == "Select the stage"
+    assert errors.by_element["publicationDate"] == (
+        "Publication date must be the same as or after the report signed off"
+    )
+    assert errors.by_element["themes"] == "Select one of the choices offered for the themes"
     assert "recommendations-2-dueDate" in errors.by_element
     assert [item["href"] for item in errors.summary] == [
         "#stage",

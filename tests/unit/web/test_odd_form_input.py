@@ -10,11 +10,16 @@ from typing import Any
 import pytest
 
 from tests.unit.web.conftest import EDITOR, VIEWER, Harness
-from tests.unit.web.test_pages import _post_edit, _post_edit_new, edit_form, text_of
+from tests.unit.web.test_pages import _post_edit, _post_edit_new, edit_form, edit_form_from, text_of
 from tests.unit.web.test_providers_and_contacts import CONTACTS, _contacts_form, _post_contacts
 from tracker.models.case import CaseFields
 
-ROW_LISTS = ("otherIdentifiers", "learningDissemination", "recommendations")
+ROW_LISTS = {
+    "otherIdentifiers": "identifiers",
+    "learningDissemination": "report",
+    "recommendations": "recommendations",
+}
+"""Each list of rows, and the section of "Record a case" that asks for it."""
 ODD_DIGITS = ("²", "٣", "1" * 5000)  # a superscript, an Arabic-Indic digit, more digits than int() reads
 
 
@@ -44,11 +49,16 @@ def test_a_new_case_form_drawn_again_after_an_error_draws_no_more_rows_than_the_
 
     assert page.status == 422
     assert "Incident date must be a real date" in text_of(page.body)
-    for name in ROW_LISTS:
-        # Every row the record accepts, and the one blank row to add another: none beyond.
-        assert drawn_rows(page.body, name) == set(range(record_limit(name) + 1)), name
+    for name, section in ROW_LISTS.items():
+        # Carried to the other sections' pages: the count the form may draw, never the one sent.
         counts = re.findall(rf'name="{name}-count" value="(\d+)"', page.body)
         assert counts == [str(record_limit(name) + 1)], name
+        # Its own section's page: every row the record accepts and the blank one, none beyond.
+        cookie = web.cookie_for(EDITOR)
+        carried = {**edit_form_from(page.body), "action": [f"change-{section}"]}
+        carried["csrfToken"] = [web.request("GET", "/app/", cookie=cookie).csrf()]
+        shown = web.request("POST", "/app/cases/new", cookie=cookie, form=carried)
+        assert drawn_rows(shown.body, name) == set(range(record_limit(name) + 1)), name
 
 
 def test_an_edit_form_drawn_again_keeps_the_rows_it_was_sent_within_the_limit(web: Harness) -> None:

@@ -18,7 +18,12 @@ def _lookup_codes(body: str) -> set[str]:
 
 
 def test_the_lookup_offers_open_trusts_only(web: Harness) -> None:
-    page = web.request("GET", "/app/cases/new", caller=EDITOR)
+    cookie = web.cookie_for(EDITOR)
+    csrf = web.request("GET", "/app/", cookie=cookie).csrf()
+    # The providers section of "Record a case", where the lookup is.
+    page = web.request(
+        "POST", "/app/cases/new", cookie=cookie, form={"csrfToken": csrf, "action": "change-providers"}
+    )
     assert page.status == 200
     offered = _lookup_codes(page.body)
     assert {"R0A", "RTG", "RYR", "RC9", "R0B"} <= offered

@@ -184,7 +184,7 @@ def test_a_recommendations_owner_must_be_a_provider_involved_and_is_shown_by_nam
     shown = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR)
 
     assert outside.status == 422
-    message = "Recommendations 1: owning provider must be one of providers involved"
+    message = "Owning provider of recommendation 1 must be one of the providers involved (RXL, RXN), not R0A"
     assert message in outside.body and 'href="#recommendations-0-ownerProviderCode"' in outside.body
     assert 'id="recommendations-0-ownerProviderCode-error"' in outside.body
     assert inside.status == 303
@@ -194,7 +194,12 @@ def test_a_recommendations_owner_must_be_a_provider_involved_and_is_shown_by_nam
 
 
 def test_a_new_case_names_its_providers(web: Harness) -> None:
-    page = web.request("GET", "/app/cases/new", caller=EDITOR)
+    cookie = web.cookie_for(EDITOR)
+    csrf = web.request("GET", "/app/", cookie=cookie).csrf()
+    # The providers section of "Record a case" (its own page since the form has sections).
+    page = web.request(
+        "POST", "/app/cases/new", cookie=cookie, form={"csrfToken": csrf, "action": "change-providers"}
+    )
     form = edit_form_from(page.body)
     form.update(
         {
@@ -213,8 +218,7 @@ def test_a_new_case_names_its_providers(web: Harness) -> None:
             "providersInvolved": ["RXL\nR0A"],
         }
     )
-    cookie = web.cookie_for(EDITOR)
-    form["csrfToken"] = [web.request("GET", "/app/", cookie=cookie).csrf()]
+    form["csrfToken"] = [csrf]
 
     recorded = web.request("POST", "/app/cases/new", cookie=cookie, form=form)
 
