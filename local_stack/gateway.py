@@ -32,9 +32,10 @@ from local_stack import events
 from local_stack.identity import LocalOidcProvider, OidcAnswer, discovery_document, jwks_json
 from local_stack.lambdas import Functions
 from local_stack.state import AUTHORIZE_PATH, DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH, LocalState
-from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, METHOD_NOT_ALLOWED, PROBLEM_JSON
+from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, METHOD_NOT_ALLOWED
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, bearer_token
+from tracker.error_statuses import PROBLEM_CONTENT_TYPE
 
 log = logging.getLogger("scrt.gateway")
 
@@ -96,7 +97,7 @@ def gateway_response(kind: str, status: int | None = None) -> Response:
     answered = status if status is not None else problem.status
     if answered is None:
         raise ValueError(f"{kind} stands for several statuses: say which")
-    return Response(answered, [("Content-Type", PROBLEM_JSON)], problem.body().encode())
+    return Response(answered, [("Content-Type", PROBLEM_CONTENT_TYPE)], problem.body().encode())
 
 
 def _json(status: int, document: Any) -> Response:
@@ -120,7 +121,7 @@ def engines_unavailable(down: list[str]) -> Response:
         "status": 503,
         "detail": f"Not answering: {', '.join(down)}. The local stack restarts an engine that exits.",
     }
-    headers = [("Content-Type", PROBLEM_JSON), ("Cache-Control", "no-store")]
+    headers = [("Content-Type", PROBLEM_CONTENT_TYPE), ("Cache-Control", "no-store")]
     return Response(503, headers, json.dumps(document).encode())
 
 
@@ -284,7 +285,11 @@ class Gateway:
             allowed = ", ".join(
                 sorted({route.method for route in ROUTES if events.match_route(route.method, resource_path)})
             )
-            headers = [("Content-Type", PROBLEM_JSON), ("Allow", allowed), ("Cache-Control", "no-store")]
+            headers = [
+                ("Content-Type", PROBLEM_CONTENT_TYPE),
+                ("Allow", allowed),
+                ("Cache-Control", "no-store"),
+            ]
             return Response(status, headers, problem.encode())
         user_agent = next((v for k, v in raw_headers if k.lower() == "user-agent"), None)
         context = events.request_context(match, method, path, source_ip, user_agent, host)
@@ -458,7 +463,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.request_version = self.protocol_version
         self.close_connection = True
         self.send_response(code, message)
-        self.send_header("Content-Type", PROBLEM_JSON)
+        self.send_header("Content-Type", PROBLEM_CONTENT_TYPE)
         self.send_header("Connection", "close")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -50,10 +50,11 @@ from infra.routes import (
     methods_by_path,
 )
 from tracker import settings
-from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, METHOD_NOT_ALLOWED, PROBLEM_JSON
+from tracker.auth.gateway_responses import GATEWAY_PROBLEMS, METHOD_NOT_ALLOWED
 from tracker.auth.policy import CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB
 from tracker.auth.settings import AUTHORIZER_CACHE_SECONDS, IDENTITY_HEADER
 from tracker.dal import schema
+from tracker.error_statuses import PROBLEM_CONTENT_TYPE
 
 # Who did what: the request, the path actually called (not the resource template), the caller's
 # role, organisation and user as the authorizer resolved them, and the outcome.
@@ -369,7 +370,7 @@ class CaseApi(Construct):
                 f"Problem{response_type}",
                 type=aws_apigateway.ResponseType.of(response_type),
                 status_code=str(problem.status) if problem.status is not None else None,
-                response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
+                response_headers={"Content-Type": f"'{PROBLEM_CONTENT_TYPE}'"},
                 templates={"application/json": problem.template()},
             )
 
@@ -415,7 +416,7 @@ class CaseApi(Construct):
         status, body = METHOD_NOT_ALLOWED
         headers = {
             "method.response.header.Allow": f"'{', '.join(allowed)}'",
-            "method.response.header.Content-Type": f"'{PROBLEM_JSON}'",
+            "method.response.header.Content-Type": f"'{PROBLEM_CONTENT_TYPE}'",
             "method.response.header.Cache-Control": "'no-store'",
         }
         method = self.rest_api.root.resource_for_path(path).add_method(

@@ -8,9 +8,6 @@ Keys are API Gateway ``ResponseType`` names.
 import json
 from dataclasses import dataclass
 
-from tracker.error_statuses import PROBLEM_CONTENT_TYPE
-
-PROBLEM_JSON = PROBLEM_CONTENT_TYPE  # the name the CDK app and the local gateway import
 MESSAGE_VARIABLE = "$context.error.messageString"
 """API Gateway's message for the error, already a quoted JSON string (``null`` when it has none)."""
 

@@ -186,7 +186,8 @@ class WebApp:
             response = self._to_sign_in(context)
         except DomainError as refusal:
             # The status the one error table gives its kind; the page says it in its own words.
-            status = kind_of(refusal).status
+            # A form re-posted over a newer version is a conflict (409), as the form pages answer it.
+            status = kind_of(refusal, posted_form=context.request.method == "POST").status
             logger.info("request refused", extra={"status": status, "error_type": type(refusal).__name__})
             response = self.error_page(context, status, refusal.errors)
         except Exception as error:
