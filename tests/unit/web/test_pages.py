@@ -229,7 +229,10 @@ def test_errors_are_summarised_and_shown_beside_their_fields_by_the_domains_rule
     assert "nhsuk-error-summary" in page.body
     assert 'href="#publicationDate-day"' in page.body
     assert 'id="publicationDate--error-message"' in page.body or 'id="publicationDate-error"' in page.body
-    assert "Publication date must not be before date the decision to review was made" in text_of(page.body)
+    assert (
+        "Publication date must be the same as or after the date the decision to review was made"
+        in text_of(page.body)
+    )
     assert web.store.cases[case.case_id].version == 1
     assert 'value="2026"' in page.body  # what the user typed is kept, to correct
 
@@ -329,7 +332,7 @@ def test_an_error_in_a_row_after_a_removed_row_is_shown_on_the_row_the_user_type
 
     assert page.status == 422
     assert 'href="#recommendations-1-' in page.body  # form row 1, although it is item 0 of the patch
-    assert "Recommendations 2:" in page.body
+    assert "of recommendation 2" in page.body
 
 
 def test_when_someone_saved_first_the_user_sees_their_change_and_can_reapply(web: Harness) -> None:
