@@ -218,10 +218,13 @@ def test_another_icbs_case_is_not_found(
 
 
 def test_recording_a_case(web_stack: LocalStack, new_browser: Browser, axe: AxeResults) -> None:
+    """A section a page: the review, the dates, then Continue through what may stay empty, check the
+    answers and record."""
     page = new_browser()
     sign_in(page, web_stack, "icb_editor", "QE1")
     page.click("header >> text=Record a case")
     page.wait_for_url(re.compile(r".*/app/cases/new$"))
+    assert page.title().startswith("The review - Record a case")
     no_violations(axe, page, "record a case")
     screenshot(page, "record-a-case")
     added = date.today() - timedelta(days=3)
@@ -231,11 +234,18 @@ def test_recording_a_case(web_stack: LocalStack, new_browser: Browser, axe: AxeR
     page.select_option("#designatedProfessional", "DESIGNATED_PROFESSIONAL_ADULTS")
     page.fill("#safeguardingPartnership", "Synthetic Safeguarding Adults Board")
     page.check("input[name=themes][value=SELF_NEGLECT]")
+    with page.expect_navigation():
+        page.click("button:has-text('Continue')")
+    assert page.title().startswith("Dates - Record a case")
     for prefix, day in (("incidentDate", added - timedelta(days=10)), ("dateAdded", added)):
         page.fill(f"#{prefix}-day", str(day.day))
         page.fill(f"#{prefix}-month", str(day.month))
         page.fill(f"#{prefix}-year", str(day.year))
-    page.click("text=Record the case")
+    while not page.title().startswith("Check the case"):
+        with page.expect_navigation():
+            page.click("button:has-text('Continue')")
+    assert "Safeguarding adult review (SAR)" in page.locator("main").inner_text()
+    page.locator("button:has-text('Record the case')").first.click()
 
     saved(page)
     assert re.match(r"QE1-\d{4}-\d{4}", page.locator("h1").inner_text().split("\n")[-1])
