@@ -42,7 +42,7 @@ def entry(
 @pytest.fixture
 def client() -> Iterator[Any]:
     with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="eu-west-2")
+        dynamodb: Any = boto3.client("dynamodb", region_name="eu-west-2")
         dynamodb.create_table(**schema.create_audit_table_kwargs(TABLE))
         yield dynamodb
 
@@ -95,7 +95,7 @@ def test_an_unreachable_table_is_a_failed_write(client: Any) -> None:
 
 
 def test_a_seal_goes_under_object_lock_once(client: Any) -> None:
-    s3 = boto3.client("s3", region_name="eu-west-2")
+    s3: Any = boto3.client("s3", region_name="eu-west-2")
     s3.create_bucket(
         Bucket=BUCKET,
         CreateBucketConfiguration={"LocationConstraint": "eu-west-2"},
