@@ -1,4 +1,9 @@
-"""An ICB's safeguarding contacts: read, replace (optimistic concurrency, like a case) and history.
+"""An ICB's or a region's safeguarding contacts: read, replace (optimistic concurrency, like a case)
+and history.
+
+A region's are kept in the same store as an ICB's, by the region's code (the store's record holds
+it as its ``icbCode``; ODS codes of regions and ICBs never overlap): the ICB methods answer only for
+ICBs and the ``*_region`` methods only for regions, each asking the access policy its own question.
 
 The same order of answers as the case use cases: not visible, then not allowed, then a missing or
 stale version, then unreadable input, then invalid input. Addresses are never logged.
@@ -26,10 +31,17 @@ from tracker.logic.commands import (
 from tracker.logic.cursor import CursorCodec, history_start
 from tracker.logic.ports import ContactStore, VersionConflict
 from tracker.logic.refusals import refused, stale
-from tracker.models.contacts import ContactsChange, ContactsDocument, IcbContacts, same_address
+from tracker.models.contacts import (
+    ContactsChange,
+    ContactsDocument,
+    IcbContacts,
+    RegionContacts,
+    same_address,
+)
 from tracker.rules.case_rules import field_errors_from_pydantic
 
 NOT_FOUND = "No contacts for this ICB."
+REGION_NOT_FOUND = "No contacts for this region."
 CHANGED = "The contacts have changed since you read them: fetch them again and reapply your change."
 
 
@@ -75,6 +87,10 @@ class ContactService:
             self._policy.ensure_can_edit_contacts(caller, command.icb_code)
         except AccessDenied as denied:
             raise refused(denied, NOT_FOUND) from None
+        return self._replace(caller, command)
+
+    def _replace(self, caller: Caller, command: ReplaceContacts) -> IcbContacts:
+        """The change, once the caller may make it: a missing or stale version, then invalid input."""
         current = self._current(command.icb_code)
         if command.expected is None:
             raise PreconditionMissing(
@@ -116,6 +132,9 @@ class ContactService:
             self._policy.ensure_can_read_contacts(caller, query.icb_code)
         except AccessDenied as denied:
             raise refused(denied, NOT_FOUND) from None
+        return self._history(caller, query)
+
+    def _history(self, caller: Caller, query: ReadContactsHistory) -> ContactsHistoryPage:
         limit = read(query.limit)
         scope = f"contacts-history:{query.icb_code}:{caller.audit_name}:{limit}"
         after = history_start(self._cursor_codec, scope, query.cursor, query.after_version)
@@ -125,6 +144,27 @@ class ContactService:
         next_cursor = self._cursor_codec().encode(str(page[-1].version), scope) if more and page else None
         return ContactsHistoryPage(items=page, next_cursor=next_cursor)
 
+    # -- a region's (the commands' ``icb_code`` holds the region's code) ------------------------
+
+    def _ensure_keeps_region(self, caller: Caller, region_code: str) -> None:
+        try:
+            self._policy.ensure_can_keep_region_contacts(caller, region_code)
+        except AccessDenied as denied:
+            raise refused(denied, REGION_NOT_FOUND) from None
+
+    def get_region(self, caller: Caller, region_code: str) -> RegionContacts:
+        self._ensure_keeps_region(caller, region_code)
+        return RegionContacts.of(self._current(region_code))
+
+    def replace_region(self, caller: Caller, command: ReplaceContacts) -> RegionContacts:
+        self._ensure_keeps_region(caller, command.icb_code)
+        return RegionContacts.of(self._replace(caller, command))
+
+    def region_history(self, caller: Caller, query: ReadContactsHistory) -> ContactsHistoryPage:
+        self._ensure_keeps_region(caller, query.icb_code)
+        return self._history(caller, query)
+
     def recipients(self, icb_code: str) -> list[str]:
-        """The addresses a job sends an ICB's mail to (no caller: the reminder job's own read)."""
+        """The addresses a job sends an ICB's or a region's mail to (no caller: the reminder job's
+        own read)."""
         return self._current(icb_code).emails

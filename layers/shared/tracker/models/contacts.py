@@ -1,4 +1,4 @@
-"""An ICB's safeguarding contacts: the addresses its weekly reminder digest goes to.
+"""An ICB's or a region's safeguarding contacts: the addresses its weekly reminder digest goes to.
 
 Addresses are checked by shape only (ASCII, one ``@``, a dotted domain of DNS labels), as GOV.UK
 Notify itself accepts them; whether a mailbox exists is Notify's business. An address is text a
@@ -78,6 +78,25 @@ class IcbContacts(WireModel):
     version: StrictInt = Field(ge=0, description="0 until contacts are first recorded; the ETag.")
     updated_at: Timestamp | None = None
     updated_by: str | None = None
+
+
+class RegionContacts(WireModel):
+    """The contacts of one region (its regional team's), as recorded; version 0 means none yet.
+
+    Kept in the same store as an ICB's, by the region's code (ODS codes of regions and ICBs never
+    overlap), with the same versions and history; only the name of the code differs on the wire."""
+
+    region_code: OdsCode
+    emails: list[str] = Field(default_factory=list)
+    version: StrictInt = Field(ge=0, description="0 until contacts are first recorded; the ETag.")
+    updated_at: Timestamp | None = None
+    updated_by: str | None = None
+
+    @classmethod
+    def of(cls, recorded: IcbContacts) -> "RegionContacts":
+        """A region's contacts from the store's record (its ``icbCode`` holds the region's code)."""
+        record = recorded.model_dump(by_alias=True, exclude={"icb_code"})
+        return cls.model_validate({**record, "regionCode": recorded.icb_code})
 
 
 class ContactsChange(WireModel):
