@@ -4,6 +4,8 @@ scrt serve [--fresh] [--port 3000] [--dynamodb-port 8000] [--s3-port 8333]
 scrt token --role icb_editor --org QE1 [--ttl 3600] [--sub someone]
 scrt env
 scrt seed [--cases 20]
+scrt import FILE --icb QE1 [--dry-run] [--api URL] [--token T] [--report FILE]
+scrt import --template FILE.xlsx|FILE.csv
 scrt extracts [--prefix changes/] [KEY]
 scrt snapshot
 scrt remind
@@ -26,6 +28,7 @@ from typing import Any, NoReturn
 
 from local_stack import engines
 from local_stack.identity import DEFAULT_TTL_SECONDS, issue_token, web_app_environment
+from local_stack.import_arguments import add_import_arguments
 from local_stack.stack import (
     BACKEND_LOCAL,
     BACKEND_MOTO,
@@ -310,6 +313,34 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0 if not failures else 1
 
 
+# --- import ---------------------------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from local_stack.import_arguments import TOKEN_ENV
+    from local_stack.importer import ImportRun, run_import, write_template
+
+    if args.template:
+        return write_template(Path(args.template))
+    if not args.file or not args.icb:
+        return _fail("import needs a FILE and --icb (or --template FILE to write the template)")
+    icb = args.icb.strip().upper()
+    state = LocalState(args.state_dir)
+    info = _stack_info(state)
+    url = args.api or (info.api_url if info else f"http://127.0.0.1:{DEFAULT_HTTP_PORT}")
+    # The local stack's own token by default, as scrt token gives it; another stage's from its
+    # identity provider (--token or $SCRT_TOKEN).
+    token = (
+        args.token or os.environ.get(TOKEN_ENV) or (None if args.api else _token(state, "icb_editor", icb))
+    )
+    if token is None:
+        return _fail(f"give the API's bearer token with --token or ${TOKEN_ENV}")
+    report = Path(args.report) if args.report else None
+    return run_import(ImportRun(Path(args.file), icb, url, token, args.dry_run, report))
+
+
 # --- extracts / snapshot --------------------------------------------------------------------------------
 
 
@@ -534,6 +565,12 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
     seed.add_argument("--url", default=None, help="API base URL (default: the running stack)")
     seed.set_defaults(run=cmd_seed)
+
+    imports = commands.add_parser(
+        "import", help="import cases from a spreadsheet through the API (--dry-run checks, writes nothing)"
+    )
+    add_import_arguments(imports)
+    imports.set_defaults(run=cmd_import)
 
     extracts = commands.add_parser("extracts", help="list the reporting bucket, or print one object")
     extracts.add_argument("key", nargs="?", default=None)
