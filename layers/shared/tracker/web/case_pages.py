@@ -17,7 +17,6 @@ from tracker.web.display import (
     field_changes,
     history_rows,
     person_namer,
-    provider_list,
     provider_namer,
     recommendation_cells,
     recommendation_headings,
@@ -30,6 +29,7 @@ from tracker.web.forms import (
     form_values,
     parse_form,
     place_errors,
+    provider_lookup_html,
     sections_for,
 )
 from tracker.web.http import WebResponse, redirect
@@ -201,7 +201,8 @@ class CasePages(Pages):
             section=sections[0].key if len(sections) == 1 else "",
             answers_regional_question=self._answers_regional_question(context.require_caller()),
             action=self.site.url(f"{APP_PREFIX}/cases/{case.case_id}/edit"),
-            providers=provider_list(self.services.reference()),
+            # The providers' lookup, rendered once a day for every form, not on each edit page.
+            providers=provider_lookup_html(self.services.reference()),
         )
 
     def _conflict(
