@@ -102,14 +102,8 @@ BAD_FORMS = [
             "convertedDate[month]": "3",
             "convertedDate[year]": "2026",
         },
-        [
-            (
-                "#convertedFromCaseId",
-                "Converted from rapid review (case id) must be a case id as the case's address shows it, "
-                "for example 0d3c8f1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f",
-            )
-        ],
-        id="a case id in words, not a pattern",
+        [("#convertedFromCaseId", "No rapid review with reference not-a-case that you can see")],
+        id="a rapid review is typed as its reference, and one not found says so",
     ),
     pytest.param(
         {
@@ -221,3 +215,19 @@ def test_every_problem_of_a_box_is_reported_in_the_summary_and_beside_the_box(we
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", beside.group(1))).split())
     for _href, message in expected:
         assert message in text
+
+
+def test_a_pattern_is_said_in_words_never_shown() -> None:
+    from tracker.web.messages import field_message
+
+    case_id = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    assert field_message("Converted from rapid review", f"String should match pattern '{case_id}'") == (
+        "Converted from rapid review must be a case id as the case's address shows it, "
+        "for example 0d3c8f1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f"
+    )
+    assert field_message("Identifier", "String should match pattern '^[a-z]+$'") == (
+        "Identifier is not written as the hint shows"
+    )
+    assert field_message("Local reference", "String should have at most 200 characters") == (
+        "Local reference must be 200 characters or fewer"
+    )

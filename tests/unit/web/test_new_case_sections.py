@@ -290,3 +290,37 @@ def test_the_providers_lookup_table_is_rendered_once_for_every_form(
     for page in pages:
         assert "NHS providers and their ODS codes" in page.body
         assert re.search(r"<td[^>]*>\s*RXL\s*</td>", page.body)
+
+
+def test_a_rapid_review_is_linked_by_its_reference_typed_into_the_form(web: Harness) -> None:
+    rapid = web.submit(reviewType="RAPID_REVIEW", stage="RAPID_REVIEW")
+    journey = Journey(web)
+    journey.press("continue", **REVIEW)
+    journey.press(
+        "continue",
+        **DATES,
+        **{"convertedDate[day]": ["3"], "convertedDate[month]": ["3"], "convertedDate[year]": ["2026"]},
+    )
+    assert journey.title == "References - Record a case"
+    assert "Converted from rapid review (reference) (optional)" in unescape(journey.page.body)
+
+    refused = journey.press("continue", convertedFromCaseId=["QE1-2026-9999"])
+    assert refused.status == 422
+    summary = re.findall(
+        r'<a href="(#[^"]+)"[^>]*>\s*([^<]*?)\s*</a>', refused.body.split("nhsuk-error-summary__list")[1]
+    )
+    assert summary[0] == (
+        "#convertedFromCaseId",
+        "No rapid review with reference QE1-2026-9999 that you can see",
+    )
+
+    journey.press("continue", convertedFromCaseId=[rapid.reference])
+    continue_to_check = journey.title
+    while not journey.title.startswith("Check"):
+        journey.press("continue")
+    assert rapid.reference in unescape(journey.page.body), continue_to_check
+    recorded = journey.press("record")
+
+    assert recorded.status == 303, recorded.body
+    stored = [case for case in web.store.cases.values() if case.case_id != rapid.case_id]
+    assert [case.converted_from_case_id for case in stored] == [rapid.case_id]

@@ -213,10 +213,10 @@ CLIENT_FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "convertedFromCaseId",
-        "Converted from rapid review (case id)",
+        "Converted from rapid review (reference)",
         Kind.TEXT,
         REFERENCES,
-        hint="The case id of the rapid review this review came from.",
+        hint="The reference of the rapid review this review came from, for example QE1-2026-0075.",
         description="The rapid review this review was converted from.",
     ),
     FieldSpec(

@@ -162,12 +162,16 @@ def case_rule_problems(case: CaseFields) -> list[Problem]:
             if getattr(case, ATTRIBUTE_OF[field]) is not None
         )
 
-    if (case.converted_from_case_id is None) != (case.converted_date is None):
+    # Named against the one missing, so the message points at the box to fill.
+    if case.converted_from_case_id is not None and case.converted_date is None:
+        problems.append(
+            ("convertedDate", "Enter the date converted, or empty the rapid review it was converted from")
+        )
+    if case.converted_from_case_id is None and case.converted_date is not None:
         problems.append(
             (
-                "convertedDate",
-                "Enter both the rapid review this review was converted from and the date converted, "
-                "or neither",
+                "convertedFromCaseId",
+                "Enter the rapid review this review was converted from, or empty the date converted",
             )
         )
     if case.converted_date is not None and case.converted_date < case.date_added:

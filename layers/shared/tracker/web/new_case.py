@@ -21,6 +21,7 @@ from tracker.logic.commands import SubmitCase
 from tracker.models.enums import DHR_REVIEW_TYPES
 from tracker.models.fields import DHR_ONLY_FIELDS, DHR_QUESTIONS
 from tracker.rules.case_rules import validate_case_fields
+from tracker.web.case_links import with_case_ids
 from tracker.web.display import icb_name, provider_namer, show
 from tracker.web.forms import (
     FormErrors,
@@ -95,11 +96,13 @@ class NewCasePages(Pages):
         parsed = parse_form(values, flow)
         problems = list(parsed.errors)
         if not parsed.errors:
-            document = _document(parsed.document, context.require_caller())
+            caller = context.require_caller()
+            document = _document(parsed.document, caller)
+            problems = with_case_ids(self.services.case_service(), caller, document)
             try:
                 validate_case_fields(document)
             except InvalidInput as invalid:
-                problems = invalid.errors
+                problems += invalid.errors
         mine = [error for error in problems if _section_of(flow, error.field) == section.key]
         if mine:
             errors = place_errors(mine, [section], parsed.row_positions, parsed.document)
@@ -116,6 +119,9 @@ class NewCasePages(Pages):
         problems: list[FieldError] = list(parsed.errors)
         if not problems:
             document = _document(parsed.document, caller)
+            # A rapid review is typed as its reference: the record holds its case id.
+            problems = with_case_ids(self.services.case_service(), caller, document)
+        if not problems:
             # The form's own key: pressing the button twice records one case.
             key = context.request.form_value(IDEMPOTENCY_FIELD).strip() or None
             try:
