@@ -29,6 +29,7 @@ from tracker.models.enums import Role
 from tracker.observability import logger
 from tracker.reference import ReferenceData
 from tracker.web import rendering
+from tracker.web.access_log import AccessLogPages
 from tracker.web.case_list import CaseListPage
 from tracker.web.case_pages import SECTION_FIELD, CasePages
 from tracker.web.contacts import EMAILS_FIELD, ContactsPages
@@ -154,7 +155,15 @@ class WebApp:
         self._kept_forms = kept_forms
         self.site = Site(self.base_path, policy)
         self.services = Services(policy, reference, case_service, contact_service, latest_summary)
-        families = (CaseListPage, CasePages, NewCasePages, OverviewPages, ContactsPages, RecommendationPages)
+        families = (
+            CaseListPage,
+            CasePages,
+            NewCasePages,
+            OverviewPages,
+            ContactsPages,
+            RecommendationPages,
+            AccessLogPages,
+        )
         self.public_routes: Routes = {
             ("GET", "/app/sign-in"): self.begin_sign_in,
             ("GET", "/app/callback"): self.finish_sign_in,
