@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from local_stack.state import REGION, Credentials
 from tracker.dal.schema import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
+    create_audit_table_kwargs,
     create_idempotency_table_kwargs,
     create_table_kwargs,
 )
@@ -68,6 +69,21 @@ def provision(dynamodb: Any, s3: Any, cases_table: str, idempotency_table: str, 
             s3.head_bucket(Bucket=bucket)
 
     _retry(create_bucket, f"creating bucket {bucket}")
+
+
+def provision_audit(dynamodb: Any, s3: Any, audit_table: str, archive_bucket: str) -> None:
+    """The read audit's table (from the definition the CDK app uses) and its seals' bucket. The
+    local engines have no Object Lock: seals are written without it here (AUDIT_SEAL_OBJECT_LOCK)."""
+    ensure_table(dynamodb, create_audit_table_kwargs(audit_table))
+
+    def create_bucket() -> None:
+        try:
+            s3.head_bucket(Bucket=archive_bucket)
+        except ClientError:
+            s3.create_bucket(Bucket=archive_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+            s3.head_bucket(Bucket=archive_bucket)
+
+    _retry(create_bucket, f"creating bucket {archive_bucket}")
 
 
 def stream_arn(dynamodb: Any, table: str) -> str:

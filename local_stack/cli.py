@@ -228,6 +228,7 @@ def _client_env(state: LocalState) -> dict[str, str]:
         dynamodb_endpoint, s3_endpoint = info.dynamodb_endpoint, info.s3_endpoint
         config.cases_table = str(info.extra.get("cases_table", config.cases_table))
         config.bucket = str(info.extra.get("bucket", config.bucket))
+        config.audit_table = str(info.extra.get("audit_table", config.audit_table))
     else:
         dynamodb_endpoint, s3_endpoint = endpoints(config)
     return client_environment(dynamodb_endpoint, s3_endpoint, state.credentials(), config)
@@ -485,6 +486,44 @@ def cmd_check_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Who has seen a case (its reads, newest first), or a day's seal written or checked: the read
+    audit as an information governance lead asks of it."""
+    from dataclasses import asdict
+    from datetime import date
+
+    from tracker import composition
+
+    state = LocalState(args.state_dir)
+    if _stack_info(state) is None:
+        return _fail("no running stack; start it with `make run` (or `scrt serve`)")
+    os.environ.update(_client_env(state))
+    composition.reset()
+    if args.verify or args.seal:
+        try:
+            day = date.fromisoformat(args.verify or args.seal)
+        except ValueError:
+            return _fail("give the day as YYYY-MM-DD (a UTC day)")
+        if args.seal:
+            sealed = composition.run_audit_seal(day)
+            print(json.dumps({"day": day.isoformat(), "entries": sealed.count, "head": sealed.head}))
+            return 0
+        result = composition.run_audit_verify(day)
+        print(json.dumps({**asdict(result), "day": day.isoformat(), "intact": result.intact}, indent=2))
+        return 0 if result.intact else 1
+    if not args.case_id:
+        return _fail("give a case id, or --verify DAY, or --seal DAY")
+    trail = composition.audit_trail()
+    before: str | None = None
+    while True:
+        page = trail.case_entries(args.case_id, before=before, limit=100)
+        for _, entry in page:
+            print(entry.model_dump_json(exclude_none=True))
+        if len(page) < 100:
+            return 0
+        before = page[-1][0]
+
+
 def cmd_redrive(args: argparse.Namespace) -> int:
     """Republish the cases of the batches the stream poller gave up on (as the AWS function does)."""
     from local_stack.failures import DirectoryFailureInbox
@@ -515,6 +554,16 @@ def cmd_redrive(args: argparse.Namespace) -> int:
 
 
 # --- entry point -------------------------------------------------------------------------------------------
+
+
+def _add_audit_command(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit", help="who has seen a case (its reads, newest first), or seal or verify a day's reads"
+    )
+    audit.add_argument("case_id", nargs="?", help="the case whose reads to print (JSON lines)")
+    audit.add_argument("--verify", metavar="DAY", help="check a UTC day's reads against its seal")
+    audit.add_argument("--seal", metavar="DAY", help="seal a finished UTC day's reads (the daily job's work)")
+    audit.set_defaults(run=cmd_audit)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -595,6 +644,7 @@ def parser() -> argparse.ArgumentParser:
     )
     check_cases.set_defaults(run=cmd_check_cases)
 
+    _add_audit_command(commands)
     redrive = commands.add_parser(
         "redrive", help="republish the cases of stream batches that failed for good (failed-batches/)"
     )

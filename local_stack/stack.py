@@ -15,6 +15,8 @@ from local_stack.lambdas import FunctionResolver, Functions, default_resolver
 from local_stack.poller import StreamPoller
 from local_stack.state import (
     AUDIENCE,
+    AUDIT_ARCHIVE_BUCKET,
+    AUDIT_TABLE,
     CASES_TABLE,
     DEFAULT_DYNAMODB_PORT,
     DEFAULT_HTTP_PORT,
@@ -66,6 +68,8 @@ class StackConfig:
     cases_table: str = CASES_TABLE
     idempotency_table: str = IDEMPOTENCY_TABLE
     bucket: str = REPORTING_BUCKET
+    audit_table: str = AUDIT_TABLE
+    audit_archive_bucket: str = AUDIT_ARCHIVE_BUCKET
     authorizer_cache_seconds: float = AUTHORIZER_CACHE_SECONDS
     integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS
     poll_interval_seconds: float = 0.5
@@ -100,6 +104,9 @@ def client_environment(
         settings.CASES_TABLE_NAME: config.cases_table,
         settings.IDEMPOTENCY_TABLE_NAME: config.idempotency_table,
         settings.REPORTING_BUCKET_NAME: config.bucket,
+        settings.AUDIT_TABLE_NAME: config.audit_table,
+        settings.AUDIT_ARCHIVE_BUCKET_NAME: config.audit_archive_bucket,
+        settings.AUDIT_SEAL_OBJECT_LOCK: "false",  # the local engines have no Object Lock
     }
 
 
@@ -196,6 +203,7 @@ class LocalStack:
             self.streams = aws.client("dynamodbstreams", dynamodb_endpoint, credentials)
             self.s3 = aws.client("s3", s3_endpoint, credentials)
             aws.provision(self.dynamodb, self.s3, config.cases_table, config.idempotency_table, config.bucket)
+            aws.provision_audit(self.dynamodb, self.s3, config.audit_table, config.audit_archive_bucket)
             self.functions = Functions(self.resolver)
             self.gateway = Gateway(
                 self.functions,
@@ -235,7 +243,11 @@ class LocalStack:
                     dynamodb_endpoint=dynamodb_endpoint,
                     s3_endpoint=s3_endpoint,
                     pid=os.getpid(),
-                    extra={"cases_table": config.cases_table, "bucket": config.bucket},
+                    extra={
+                        "cases_table": config.cases_table,
+                        "bucket": config.bucket,
+                        "audit_table": config.audit_table,
+                    },
                 )
             )
         except BaseException:
