@@ -104,31 +104,33 @@ def _csv_cell(cell: Cell) -> str:
 
 
 def _xlsx(table: list[list[Cell]]) -> bytes:
+    """Written row by row (openpyxl's write-only mode), so a report's memory does not grow with
+    openpyxl's object per cell."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Cases"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Cases")
+    for header in (OUTCOME_HEADER, REFERENCE_HEADER, PROBLEMS_HEADER):
+        letter = get_column_letter(table[0].index(header) + 1)
+        sheet.column_dimensions[letter].width = 80 if header == PROBLEMS_HEADER else 20
+    sheet.freeze_panes = "A2"
+    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     for row_number, row in enumerate(table, start=1):
-        for column_number, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_number, column=column_number)
-            cell.value = value
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text that starts with "=" stays text, never a formula
             elif isinstance(value, datetime | date):
                 cell.number_format = "dd/mm/yyyy"
             if row_number == 1:
-                cell.font = Font(bold=True)
-        problems = sheet.cell(row=row_number, column=len(row))
-        problems.alignment = Alignment(wrap_text=True, vertical="top")
-    for header in (OUTCOME_HEADER, REFERENCE_HEADER, PROBLEMS_HEADER):
-        position = table[0].index(header) + 1
-        sheet.column_dimensions[sheet.cell(row=1, column=position).column_letter].width = (
-            80 if header == PROBLEMS_HEADER else 20
-        )
-    sheet.freeze_panes = "A2"
+                cell.font = bold
+            cells.append(cell)
+        cells[-1].alignment = wrapped
+        sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
