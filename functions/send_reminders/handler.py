@@ -1,4 +1,6 @@
-"""Weekly schedule -> one overdue digest per ICB with something due, through GOV.UK Notify.
+"""Weekly schedule -> one digest per ICB with something due or a DHR waiting for its answer, and one
+per region with DHRs waiting for the regional answer (once its template is set), through GOV.UK
+Notify. The summary's lists name ICB and region codes alike (their ODS codes never overlap).
 
 The ledger makes a retry (or a second copy running at once) send nothing already sent this week.
 Metrics for digests sent, digests failed, contacts refused and sends Notify did not answer (they

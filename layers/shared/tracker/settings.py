@@ -64,6 +64,7 @@ WEB_SERVICE_PAGE_SETTINGS = (
 # Overdue reminders (GOV.UK Notify)
 NOTIFY_API_KEY_SECRET_ARN = "NOTIFY_API_KEY_SECRET_ARN"  # noqa: S105 - a variable name
 NOTIFY_DIGEST_TEMPLATE_ID = "NOTIFY_DIGEST_TEMPLATE_ID"
+NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID = "NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID"
 NOTIFY_BASE_URL = "NOTIFY_BASE_URL"
 # The read audit (who has seen a case): its table, and the Object Lock archive its daily seals go to.
 AUDIT_TABLE_NAME = "AUDIT_TABLE_NAME"
@@ -266,6 +267,14 @@ class Settings(BaseModel):
         None,
         alias=NOTIFY_DIGEST_TEMPLATE_ID,
         description="The Notify email template of the weekly overdue digest (its id, a UUID).",
+    )
+    notify_regional_digest_template_id: str | None = Field(
+        None,
+        alias=NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID,
+        description=(
+            "The Notify email template of a region's weekly digest of the DHRs waiting for its answer "
+            "(its id, a UUID); until it is set no region's digest is sent."
+        ),
     )
     notify_base_url: str | None = Field(
         None,

@@ -1,4 +1,5 @@
-"""ICB contacts in the cases table: one item per ICB and one per version, written together."""
+"""Reminder contacts in the cases table: one item per ICB or region (keyed by its code, which the
+record holds as ``icbCode``) and one per version, written together."""
 
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ def _without_keys(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class DynamoContactStore:
-    """``ContactStore``: ``CONTACTS#<icb>`` holds the current addresses and every version."""
+    """``ContactStore``: ``CONTACTS#<icb or region>`` holds the current addresses and every version."""
 
     def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
         self._client = client

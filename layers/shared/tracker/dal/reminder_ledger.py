@@ -1,4 +1,6 @@
-"""The reminder digests' ledger: one record per ICB and ISO week, claimed by a conditional write.
+"""The reminder digests' ledger: one record per organisation (an ICB or a region) and ISO week,
+claimed by a conditional write. The record's key and its ``icbCode`` attribute hold the
+organisation's code: ICB and region ODS codes never overlap, so a region's week never takes an ICB's.
 
 A run takes a digest only if no record exists, or if the record is an unfinished hold whose lease
 has run out (a run that crashed mid-way); once marked sent, no run takes it again that week.
@@ -36,7 +38,7 @@ LEGACY_SENT_TO = "sentTo"  # plain addresses, written by earlier releases: remov
 
 
 class DynamoReminderLedger:
-    """``ReminderLedger`` on the cases table (``REMINDER#<icb>#<week>``)."""
+    """``ReminderLedger`` on the cases table (``REMINDER#<icb or region>#<week>``)."""
 
     def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
         self._client = client

@@ -1,4 +1,5 @@
-"""The weekly overdue-reminder digest: what each ICB's contacts are told, and sending it at most once.
+"""The weekly reminder digests: what each ICB's and each region's contacts are told, and sending
+each at most once a week.
 
 For every current ICB the job reads, one Query per ICB code (the ICB and each ICB it succeeded),
 the cases with a deadline or an unfinished recommendation due within the horizon, and lists each
@@ -6,8 +7,12 @@ overdue or soon-due item (the most overdue first) with the case's reference, rev
 due date and a link to the case in the web app, in the words the web app uses (field labels from the
 catalogue, coded values and dates from ``tracker.models.wording``), with a link to the ICB's overdue
 worklist. No free text of any kind enters a digest: only references, coded values' labels, dates and
-links. A ledger record per ICB and ISO week, claimed with a conditional write, makes the digest go
-at most once that week however often the job is retried or how many copies run at once.
+links. The ICB's digest also lists its open DHRs waiting for the ICB's own answer, and each
+region's contacts get a digest of the DHRs in their region waiting for the regional answer (both as
+``tracker.logic.cases.awaits`` says: the case list's "waiting for" filters), with its own Notify
+template. A ledger record per organisation (ICB or region: their ODS codes never overlap) and ISO
+week, claimed with a conditional write, makes each digest go at most once that week however often
+the job is retried or how many copies run at once.
 
 Each contact is sent to on its own: an address the email service refuses for good is recorded (by
 its key, never the address) and skipped for the rest of the week, and the others still get the
@@ -30,8 +35,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
 
+from tracker.access import ListScope
+from tracker.logic.cases import awaits
+from tracker.logic.commands import Awaiting
 from tracker.logic.ports import (
     SEND_TIMEOUT_SECONDS,
+    CaseFilters,
     CaseStore,
     DigestClaim,
     DigestLost,
@@ -43,10 +52,10 @@ from tracker.logic.ports import (
 )
 from tracker.models.case import Case
 from tracker.models.contacts import MAX_CONTACTS, same_address
-from tracker.models.enums import RecommendationStatus
+from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, RecommendationStatus
 from tracker.models.fields import FIELD_LABELS, client_field, row_part
 from tracker.models.wording import DEADLINE_LABELS, long_date, value_label
-from tracker.reference import ReferenceData
+from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.rules.deadlines import compute_deadlines
 
 HORIZON_DAYS = 14
@@ -113,6 +122,40 @@ def due_in_words(due: date, today: date) -> str:
     return f"{count} overdue" if days > 0 else f"in {count}"
 
 
+AWAITING_PAGE_SIZE = 100
+"""Cases a Query reads at a time when listing the open DHRs waiting for an answer."""
+WAITING_FOR = {
+    Awaiting.ICB_DHR_ANSWER: "icbChiefNurseAssuredDhrHealthRecs",
+    Awaiting.REGIONAL_ANSWER: "regionalChiefNurseContentToAcceptDhrHealthRecs",
+}
+"""The question each wait is for, by its field."""
+
+
+@dataclass(frozen=True)
+class AwaitingLine:
+    """An open DHR waiting for an answer: codes, the ICB's name, labels and a link; no free text."""
+
+    case_id: str
+    reference: str
+    icb_name: str
+    review_type: str
+    stage: str
+    awaiting: Awaiting
+    answer: str | None  # the answer so far: none, or Pending
+
+    def text(self, app_base_url: str) -> str:
+        """``QE1-2026-0007: waiting for the answer to "Is the regional chief nurse ...?" (Pending).
+        ICB: .... Review type: .... Stage: .... <link>``."""
+        so_far = value_label(self.answer) if self.answer else "not answered yet"
+        return (
+            f'{self.reference}: waiting for the answer to "{FIELD_LABELS[WAITING_FOR[self.awaiting]]}"'
+            f" ({so_far}). {FIELD_LABELS['icbCode']}: {self.icb_name}."
+            f" {FIELD_LABELS['reviewType']}: {value_label(self.review_type)}."
+            f" {FIELD_LABELS['stage']}: {value_label(self.stage)}."
+            f" {case_link(app_base_url, self.case_id)}"
+        )
+
+
 def app_link(app_base_url: str) -> str:
     return f"{app_base_url.rstrip('/')}/app/"
 
@@ -127,6 +170,12 @@ def worklist_link(app_base_url: str, icb_code: str, *, succeeded_others: bool) -
     would hide its predecessors' cases: its own staff read those too, and no more."""
     query = {"overdue": "true"} if succeeded_others else {"icbCode": icb_code, "overdue": "true"}
     return f"{app_link(app_base_url)}?{urlencode(query)}"
+
+
+def awaiting_link(app_base_url: str, awaiting: Awaiting) -> str:
+    """The web app's case list filtered to the DHRs waiting for this answer (its ``awaiting``
+    parameter): the reader's own scope is the rest of the filter."""
+    return f"{app_link(app_base_url)}?{urlencode({'awaiting': awaiting.value})}"
 
 
 def week_in_dates(week_start: date) -> str:
@@ -194,8 +243,22 @@ PERSONALISATION_FIELDS = (
     "due_soon",
     "tracker_link",
     "worklist_link",
+    "awaiting_answer_count",
+    "awaiting_answer",
 )
-"""The Notify template's placeholders, every one always given (Notify refuses a missing one)."""
+"""The Notify template's placeholders, every one always given (Notify refuses a missing one). The last
+two (the DHRs waiting for the ICB's answer) are new: a template without them still sends, as Notify
+ignores personalisation it has no placeholder for, until the template shows them."""
+REGIONAL_PERSONALISATION_FIELDS = (
+    "region_code",
+    "region_name",
+    "week",
+    "awaiting_count",
+    "awaiting",
+    "tracker_link",
+    "worklist_link",
+)
+"""The regional digest's Notify template's placeholders, every one always given."""
 
 
 @dataclass(frozen=True)
@@ -209,9 +272,15 @@ class DigestFor:
     succeeded_others: bool  # the ICB took over others' cases (see ``worklist_link``)
 
 
-def personalisation(digest: DigestFor, lines: Sequence[DigestLine], app_base_url: str) -> Personalisation:
+def personalisation(
+    digest: DigestFor,
+    lines: Sequence[DigestLine],
+    app_base_url: str,
+    awaiting: Sequence[AwaitingLine] = (),
+) -> Personalisation:
     overdue = [line.text(app_base_url, digest.today) for line in lines if line.overdue]
     due_soon = [line.text(app_base_url, digest.today) for line in lines if not line.overdue]
+    waiting = [line.text(app_base_url) for line in awaiting]
     return {
         "icb_code": digest.icb_code,
         "icb_name": digest.icb_name,
@@ -225,6 +294,22 @@ def personalisation(digest: DigestFor, lines: Sequence[DigestLine], app_base_url
         "worklist_link": worklist_link(
             app_base_url, digest.icb_code, succeeded_others=digest.succeeded_others
         ),
+        "awaiting_answer_count": str(len(waiting)),
+        "awaiting_answer": waiting or [NOTHING_LISTED],
+    }
+
+
+def regional_personalisation(
+    region_code: str, week_start: date, awaiting: Sequence[AwaitingLine], app_base_url: str
+) -> Personalisation:
+    return {
+        "region_code": region_code,
+        "region_name": REGION_NAMES.get(region_code, region_code),
+        "week": week_in_dates(week_start),
+        "awaiting_count": str(len(awaiting)),
+        "awaiting": [line.text(app_base_url) for line in awaiting] or [NOTHING_LISTED],
+        "tracker_link": app_link(app_base_url),
+        "worklist_link": awaiting_link(app_base_url, Awaiting.REGIONAL_ANSWER),
     }
 
 
@@ -235,9 +320,10 @@ def recipient_key(address: str) -> str:
     return hashlib.sha256(f"scrt-digest-recipient:{normalised}".encode()).hexdigest()
 
 
-def digest_reference(icb_code: str, week: str) -> str:
-    """The email service's ``reference`` of an ICB's digest for a week: how an operator finds it there."""
-    return f"digest-{icb_code}-{week}"
+def digest_reference(code: str, week: str) -> str:
+    """The email service's ``reference`` of an ICB's or a region's digest for a week: how an operator
+    finds it there."""
+    return f"digest-{code}-{week}"
 
 
 def keep_until(week_start: date) -> datetime:
@@ -311,13 +397,17 @@ class ReminderService:
         template_id: str,
         app_base_url: str,
         now: Callable[[], datetime],
+        regional_template_id: str | None = None,
     ) -> None:
+        """``regional_template_id``: the regional digest's Notify template; without one no region's
+        digest is sent (the ICBs' still are)."""
         self._cases = cases
         self._recipients = recipients
         self._ledger = ledger
         self._sender = sender
         self._reference = reference
         self._template_id = template_id
+        self._regional_template_id = regional_template_id
         self._app_base_url = app_base_url
         self._now = now
 
@@ -329,9 +419,39 @@ class ReminderService:
             cases.extend(self._cases.cases_due_by(code, last_day))
         return digest_lines(cases, today)
 
+    def awaiting_for(self, scope: ListScope, awaiting: Awaiting) -> list[AwaitingLine]:
+        """The open DHRs of the scope waiting for this answer, by reference: one Query per DHR type
+        and partition (open cases of that type), each case judged by ``awaits``."""
+        lines = []
+        for review_type in sorted(DHR_REVIEW_TYPES):
+            filters = CaseFilters(review_type=review_type, status=CaseStatus.OPEN)
+            pairs = self._cases.cases_in_scope(scope, filters, before=None, page_size=AWAITING_PAGE_SIZE)
+            for _, case in pairs:
+                if not awaits(case, awaiting):
+                    continue
+                icb = self._reference.icb(case.icb_code)
+                answer = (
+                    case.icb_chief_nurse_assured_dhr_health_recs
+                    if awaiting is Awaiting.ICB_DHR_ANSWER
+                    else case.regional_chief_nurse_content_to_accept_dhr_health_recs
+                )
+                lines.append(
+                    AwaitingLine(
+                        case.case_id,
+                        case.reference,
+                        f"{icb.name} ({case.icb_code})" if icb else case.icb_code,
+                        case.review_type.value,
+                        case.stage.value,
+                        awaiting,
+                        answer.value if answer is not None else None,
+                    )
+                )
+        return sorted(lines, key=lambda line: line.reference)
+
     def run(self, today: date, seconds_left: Callable[[], float] | None = None) -> ReminderRun:
-        """Every current ICB's digest. With ``seconds_left`` (the function's remaining time), no
-        digest is begun that could not finish within its lease before the function is stopped."""
+        """Every current ICB's digest, then every region's (given its template). With
+        ``seconds_left`` (the function's remaining time), no digest is begun that could not finish
+        within its lease before the function is stopped."""
         run = ReminderRun(week=iso_week(today))
         week_start = today - timedelta(days=today.weekday())
         for icb_code in sorted(self._reference.current_icb_codes(today)):
@@ -340,6 +460,16 @@ class ReminderService:
             except Exception as error:  # one ICB's failure must not stop the others' digests
                 run.outcomes[icb_code] = DigestOutcome.FAILED
                 run.error_types[icb_code] = type(error).__name__
+        if self._regional_template_id is None:
+            return run
+        for region_code in sorted(self._reference.region_codes):
+            try:
+                run.outcomes[region_code] = self._send_regional_digest(
+                    region_code, self._regional_template_id, week_start, run, seconds_left
+                )
+            except Exception as error:  # nor one region's
+                run.outcomes[region_code] = DigestOutcome.FAILED
+                run.error_types[region_code] = type(error).__name__
         return run
 
     def _send_digest(
@@ -351,21 +481,10 @@ class ReminderService:
         seconds_left: Callable[[], float] | None,
     ) -> DigestOutcome:
         lines = self.digest_for(icb_code, today)
-        if not lines:
+        scope = ListScope(icb_codes=tuple(sorted(self._reference.with_predecessors(icb_code))))
+        awaiting = self.awaiting_for(scope, Awaiting.ICB_DHR_ANSWER)
+        if not lines and not awaiting:
             return DigestOutcome.NOTHING_DUE
-        recipients = self._recipients(icb_code)
-        if not recipients:
-            return DigestOutcome.NO_CONTACTS
-        if seconds_left is not None and seconds_left() < LEASE_SECONDS:
-            run.error_types[icb_code] = OUT_OF_TIME  # left unclaimed, for the retry
-            return DigestOutcome.FAILED
-        expires = keep_until(week_start)
-        claim = self._ledger.claim(
-            icb_code, run.week, now=self._now(), lease_seconds=LEASE_SECONDS, keep_until=expires
-        )
-        if isinstance(claim, DigestTaken):
-            # Held but unfinished is not "sent": that run may have died holding it.
-            return DigestOutcome.ALREADY_SENT if claim is DigestTaken.SENT else DigestOutcome.IN_PROGRESS
         icb = self._reference.icb(icb_code)
         digest = DigestFor(
             icb_code,
@@ -374,9 +493,49 @@ class ReminderService:
             week_start,
             succeeded_others=self._reference.with_predecessors(icb_code) != {icb_code},
         )
-        fields = personalisation(digest, lines, self._app_base_url)
+        fields = personalisation(digest, lines, self._app_base_url, awaiting)
+        return self._deliver(icb_code, self._template_id, fields, week_start, run, seconds_left)
+
+    def _send_regional_digest(
+        self,
+        region_code: str,
+        template_id: str,
+        week_start: date,
+        run: ReminderRun,
+        seconds_left: Callable[[], float] | None,
+    ) -> DigestOutcome:
+        awaiting = self.awaiting_for(ListScope(region_codes=(region_code,)), Awaiting.REGIONAL_ANSWER)
+        if not awaiting:
+            return DigestOutcome.NOTHING_DUE
+        fields = regional_personalisation(region_code, week_start, awaiting, self._app_base_url)
+        return self._deliver(region_code, template_id, fields, week_start, run, seconds_left)
+
+    def _deliver(
+        self,
+        code: str,
+        template_id: str,
+        fields: Personalisation,
+        week_start: date,
+        run: ReminderRun,
+        seconds_left: Callable[[], float] | None,
+    ) -> DigestOutcome:
+        """Send an organisation's digest for the week to its contacts, at most once (the ledger's
+        record for the organisation and the week)."""
+        recipients = self._recipients(code)
+        if not recipients:
+            return DigestOutcome.NO_CONTACTS
+        if seconds_left is not None and seconds_left() < LEASE_SECONDS:
+            run.error_types[code] = OUT_OF_TIME  # left unclaimed, for the retry
+            return DigestOutcome.FAILED
+        expires = keep_until(week_start)
+        claim = self._ledger.claim(
+            code, run.week, now=self._now(), lease_seconds=LEASE_SECONDS, keep_until=expires
+        )
+        if isinstance(claim, DigestTaken):
+            # Held but unfinished is not "sent": that run may have died holding it.
+            return DigestOutcome.ALREADY_SENT if claim is DigestTaken.SENT else DigestOutcome.IN_PROGRESS
         try:
-            return self._send_to_each(claim, recipients, fields, run)
+            return self._send_to_each(claim, recipients, template_id, fields, run)
         except DigestLost:
             return DigestOutcome.IN_PROGRESS  # another run took over after this one's lease ran out
         except Exception:
@@ -384,7 +543,12 @@ class ReminderService:
             raise
 
     def _send_to_each(
-        self, claim: DigestClaim, recipients: list[str], fields: Personalisation, run: ReminderRun
+        self,
+        claim: DigestClaim,
+        recipients: list[str],
+        template_id: str,
+        fields: Personalisation,
+        run: ReminderRun,
     ) -> DigestOutcome:
         reached, refused = set(claim.sent_to), set(claim.refused)
         reference = digest_reference(claim.icb_code, claim.week)
@@ -396,7 +560,7 @@ class ReminderService:
             # Written down first: if recording the outcome fails, the retry must not send it again.
             self._ledger.record_sending(claim, key)
             try:
-                self._sender.send(recipient, self._template_id, fields, reference)
+                self._sender.send(recipient, template_id, fields, reference)
             except EmailRefused as error:
                 self._ledger.record_refused(claim, key)
                 refused.add(key)
