@@ -7,8 +7,6 @@ from html import unescape
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
-
 from tests.unit.web.conftest import EDITOR, NATIONAL, REGIONAL, Harness
 from tracker.access import Caller
 from tracker.logic.commands import UpdateCase, VersionCondition
@@ -161,10 +159,6 @@ def _back_link(body: str) -> str:
     return unescape(found.group(1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until the case page passes back_to_list(context.request) to case.html's back link (helper WE)",
-)
 def test_back_to_cases_returns_to_the_list_as_it_was_filtered_and_paged(web: Harness) -> None:
     for number in range(30):
         web.submit(reviewType="SAR", localReference=f"SYN-{number:03d}")

@@ -11,6 +11,7 @@ from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, Versi
 from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
 from tracker.models.fields import REGIONAL_ONLY_FIELDS
+from tracker.web.case_list import back_to_list
 from tracker.web.display import (
     case_rows,
     deadline_rows,
@@ -94,6 +95,7 @@ class CasePages(Pages):
                 edit_sections=sections_for(editable),
                 saved=context.request.query_value(SAVED_FIELD) == SAVED,
                 unchanged=context.request.query_value(SAVED_FIELD) == UNCHANGED,
+                back_to_list=back_to_list(context.request),
             )
 
         return page_with_history(
