@@ -62,7 +62,7 @@ def test_every_unrestricted_case_field_is_a_column_and_no_restricted_one_is() ->
 
 def test_stream_extracts_keep_only_deadline_dates_which_do_not_depend_on_the_day() -> None:
     kept = {column.name for column in current_columns() if column.origin is Origin.DEADLINES}
-    assert kept == {"rapidReviewDue", "publicationDue", "completionDue"}
+    assert kept == {"rapidReviewDue", "publicationDue", "completionDue", "deadlineDue"}
 
 
 def test_types_come_from_the_model() -> None:

@@ -25,7 +25,7 @@ def test_the_bridge_has_one_row_per_case_and_provider_named() -> None:
     snapshot = render_snapshot([record_of(case) for case in (two, none, removed)], DAY)
     bridge = _rows(snapshot.objects, SNAPSHOT_CASE_PROVIDERS)
     assert list(bridge[0]) == [column.name for column in snapshot_case_provider_columns()]
-    assert list(bridge[0]) == ["schemaVersion", "snapshotDate", "caseId", "providerCode"]
+    assert list(bridge[0]) == ["schemaVersion", "snapshotDate", "caseId", "providerCode", "providerName"]
     assert sorted((row["caseId"], row["providerCode"]) for row in bridge) == sorted(
         [(two.case_id, "RXX"), (two.case_id, "R0A")]
     )

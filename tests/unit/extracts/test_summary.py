@@ -35,7 +35,15 @@ def test_builder_counts_cases_and_overdue_cases_by_group() -> None:
 
 
 def test_summary_holds_no_free_text() -> None:
-    assert set(SnapshotSummary.model_fields) == {"snapshotDate", "generatedAt", "counts"}
+    assert set(SnapshotSummary.model_fields) == {
+        "snapshotDate",
+        "generatedAt",
+        "counts",
+        "timeliness",
+        "themes",
+        "learning",
+        "recommendations",
+    }
     with pytest.raises(ValueError):
         SnapshotSummary.model_validate(
             {"snapshotDate": "2026-07-01", "generatedAt": MOMENT.isoformat(), "counts": [], "comments": "x"}

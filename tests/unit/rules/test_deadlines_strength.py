@@ -49,10 +49,14 @@ def stored_before_the_record_rules(**overrides: Any) -> CaseFields:
     return CaseFields.model_validate(synthetic_case(**overrides))
 
 
+TIMELINESS_FIELDS = {"deadline", "deadline_due", "deadline_met_date", "timeliness", "days_late"}
+"""Whether a deadline was met and how late: tests/unit/rules/test_timeliness.py covers them."""
+
+
 def no_deadline_but(deadlines: Deadlines, **expected: Any) -> None:
-    """Every deadline field is empty or false except those named."""
-    blank = Deadlines().model_dump()
-    assert deadlines.model_dump() == {**blank, **expected}
+    """Every due date and overdue flag is empty or false except those named."""
+    blank = Deadlines().model_dump(exclude=TIMELINESS_FIELDS)
+    assert deadlines.model_dump(exclude=TIMELINESS_FIELDS) == {**blank, **expected}
 
 
 # -- working days ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Each column's type comes from the model's JSON schema; restricted free text (the
 level or inside a nested object. The data dictionary (``docs/extracts.md``) is rendered from here.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -35,6 +36,7 @@ class Origin(StrEnum):
     CASE = "Case"  # a field of the case record
     DEADLINES = "Deadlines"  # derived from the case record
     RECOMMENDATION = "Recommendation"  # a field of one of the case's recommendations
+    REFERENCE = "reference data"  # the name of a code the row holds, as the reference data gives it
 
 
 class ChangeType(StrEnum):
@@ -55,7 +57,11 @@ class Column:
 
     @property
     def source(self) -> str:
-        return "extract metadata" if self.origin is Origin.EXTRACT else f"{self.origin.value}.{self.field}"
+        if self.origin is Origin.EXTRACT:
+            return "extract metadata"
+        if self.origin is Origin.REFERENCE:
+            return f"name of `{self.field}` in the reference data"
+        return f"{self.origin.value}.{self.field}"
 
 
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +161,28 @@ RECOMMENDATION_OVERDUE_COLUMN = Column(
 )
 
 
+NAME_COLUMNS = {
+    "icbCode": ("icbName", "The ICB's name (NHS ... Integrated Care Board), from the reference data."),
+    "regionCode": ("regionName", "The NHS England region's name, from the reference data."),
+    "reviewType": ("reviewTypeLabel", "The review type in words, as the web app says it."),
+    "ownerProviderCode": ("ownerProviderName", "The owning NHS provider's name, from the reference data."),
+    "providersInvolved": ("providerName", "The NHS provider's name, from the reference data."),
+}
+"""Code field -> the column naming it, placed beside the code in the snapshot's CSVs, which people
+open in spreadsheets (the stream's JSON extracts keep codes only, for machines)."""
+
+
+def with_names(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """``columns`` with each code's name column right after it."""
+    named: list[Column] = []
+    for column in columns:
+        named.append(column)
+        if column.field in NAME_COLUMNS and column.origin is not Origin.REFERENCE:
+            name, description = NAME_COLUMNS[column.field]
+            named.append(Column(name, "string", Origin.REFERENCE, column.field, description, required=False))
+    return tuple(named)
+
+
 @cache
 def case_columns() -> tuple[Column, ...]:
     columns = model_columns(Case, Origin.CASE, skip=frozenset({"deadlines"}))
@@ -162,10 +190,18 @@ def case_columns() -> tuple[Column, ...]:
     return tuple(sorted(columns, key=lambda column: column.field not in SERVER_OWNED_FIELDS))
 
 
+DAY_DEPENDENT_DATES = frozenset({"deadlineMetDate"})
+"""A planned publication date meets the deadline only once it has come: as of the snapshot's day."""
+
+
 @cache
 def due_date_columns() -> tuple[Column, ...]:
     """Deadline dates only: they follow from the record alone, so a replayed version renders the same."""
-    return tuple(column for column in model_columns(Deadlines, Origin.DEADLINES) if column.type == "date")
+    return tuple(
+        column
+        for column in model_columns(Deadlines, Origin.DEADLINES)
+        if column.type == "date" and column.field not in DAY_DEPENDENT_DATES
+    )
 
 
 @cache
@@ -193,7 +229,7 @@ def current_columns() -> tuple[Column, ...]:
 def snapshot_case_columns() -> tuple[Column, ...]:
     # Recommendations have their own table; the rest of the record is one row per case.
     kept = tuple(column for column in case_columns() if column.field != "recommendations")
-    return (SCHEMA_VERSION_COLUMN, SNAPSHOT_DATE_COLUMN, *kept, *deadline_columns())
+    return with_names((SCHEMA_VERSION_COLUMN, SNAPSHOT_DATE_COLUMN, *kept, *deadline_columns()))
 
 
 SNAPSHOT_RECOMMENDATION_CASE_FIELDS = ("caseId", "reference", "icbCode", "regionCode")
@@ -211,16 +247,18 @@ def snapshot_case_provider_columns() -> tuple[Column, ...]:
     """The bridge between cases and the providers they name: a dashboard joins it to apply
     row-level security per provider."""
     by_field = {column.field: column for column in case_columns()}
-    return (SCHEMA_VERSION_COLUMN, SNAPSHOT_DATE_COLUMN, by_field["caseId"], PROVIDER_CODE_COLUMN)
+    return with_names((SCHEMA_VERSION_COLUMN, SNAPSHOT_DATE_COLUMN, by_field["caseId"], PROVIDER_CODE_COLUMN))
 
 
 @cache
 def snapshot_recommendation_columns() -> tuple[Column, ...]:
     by_field = {column.field: column for column in case_columns()}
-    return (
-        SCHEMA_VERSION_COLUMN,
-        SNAPSHOT_DATE_COLUMN,
-        *(by_field[name] for name in SNAPSHOT_RECOMMENDATION_CASE_FIELDS),
-        *model_columns(Recommendation, Origin.RECOMMENDATION),
-        RECOMMENDATION_OVERDUE_COLUMN,
+    return with_names(
+        (
+            SCHEMA_VERSION_COLUMN,
+            SNAPSHOT_DATE_COLUMN,
+            *(by_field[name] for name in SNAPSHOT_RECOMMENDATION_CASE_FIELDS),
+            *model_columns(Recommendation, Origin.RECOMMENDATION),
+            RECOMMENDATION_OVERDUE_COLUMN,
+        )
     )

@@ -19,7 +19,44 @@ from tracker.extracts.columns import (
     snapshot_recommendation_columns,
 )
 from tracker.models.case import Case, restricted_fields
+from tracker.models.wording import value_label
+from tracker.reference import REGION_NAMES, reference_data
 from tracker.rules.deadlines import compute_deadlines
+
+
+def code_name(field: str, code: Any) -> str | None:
+    """The name of ``code`` of the code field ``field`` (``columns.NAME_COLUMNS``); None for no code
+    or one the reference data does not know (the code column still says what was recorded)."""
+    if not isinstance(code, str) or not code:
+        return None
+    if field == "icbCode":
+        icb = reference_data().icb(code)
+        return icb.name if icb else None
+    if field == "regionCode":
+        return REGION_NAMES.get(code)
+    if field == "reviewType":
+        return value_label(code)
+    provider = reference_data().provider(code)
+    return provider.name if provider else None
+
+
+class _Names(Mapping[str, Any]):
+    """The names of a record's codes, looked up only for the columns that ask."""
+
+    def __init__(self, *records: Mapping[str, Any]) -> None:
+        self._records = records
+
+    def __getitem__(self, field: str) -> Any:
+        for record in self._records:
+            if field in record:
+                return code_name(field, record[field])
+        return None
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def _project(value: Any, column: Column) -> Any:
@@ -40,6 +77,7 @@ def case_row(
         Origin.CASE: record,
         Origin.DEADLINES: deadlines,
         Origin.EXTRACT: {"schemaVersion": SCHEMA_VERSION, **metadata},
+        Origin.REFERENCE: _Names(record),
     }
     row = {column.name: _project(values[column.origin].get(column.field), column) for column in columns}
     _assert_unrestricted(row)
@@ -57,6 +95,8 @@ def recommendation_rows(case: Case, *, as_of: date, metadata: Mapping[str, Any])
                 row[column.name] = recommendation["recommendationId"] in overdue
             elif column.origin is Origin.RECOMMENDATION:
                 row[column.name] = recommendation.get(column.field)
+            elif column.origin is Origin.REFERENCE:
+                row[column.name] = _Names(recommendation, record)[column.field]
             elif column.origin is Origin.CASE:
                 row[column.name] = record.get(column.field)
             else:
@@ -69,17 +109,16 @@ def recommendation_rows(case: Case, *, as_of: date, metadata: Mapping[str, Any])
 def case_provider_rows(case: Case, *, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One bridge row per provider the case names (none for a case naming none)."""
     extract = {"schemaVersion": SCHEMA_VERSION, **metadata}
+
+    def value(column: Column, code: str) -> Any:
+        if column is PROVIDER_CODE_COLUMN:
+            return code
+        if column.origin is Origin.REFERENCE:
+            return code_name(column.field, code)
+        return case.case_id if column.origin is Origin.CASE else extract[column.name]
+
     return [
-        {
-            column.name: (
-                code
-                if column is PROVIDER_CODE_COLUMN
-                else case.case_id
-                if column.origin is Origin.CASE
-                else extract[column.name]
-            )
-            for column in snapshot_case_provider_columns()
-        }
+        {column.name: value(column, code) for column in snapshot_case_provider_columns()}
         for code in case.providers_involved or ()
     ]
 

@@ -139,7 +139,7 @@ def stream_snapshot(
                 continue
             for writer in writers:
                 writer.add(case, day, metadata)
-            summary.add(case, overdue=compute_deadlines(case, day).overdue)
+            summary.add(case, deadlines=compute_deadlines(case, day))
         for writer in writers:
             writer.sink.complete()
     except BaseException:

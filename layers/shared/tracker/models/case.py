@@ -8,6 +8,7 @@ from the field catalogue (``tracker.models.fields``), where people's words for e
 
 import re
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -240,6 +241,9 @@ class CaseFields(WireModel):
     converted_date: IsoDate | None = _described(client_field("convertedDate"), default=None)
     case_information: RestrictedText | None = _described(client_field("caseInformation"), default=None)
     comments: RestrictedText | None = _described(client_field("comments"), default=None)
+    rapid_review_completed_date: IsoDate | None = _described(
+        client_field("rapidReviewCompletedDate"), default=None
+    )
     report_signed_off_date: IsoDate | None = _described(client_field("reportSignedOffDate"), default=None)
     publication_date: IsoDate | None = _described(client_field("publicationDate"), default=None)
     report_url: (
@@ -267,6 +271,31 @@ class CaseFields(WireModel):
     )
 
 
+class DeadlineKind(StrEnum):
+    """The deadline a review's timeliness is judged by (``tracker.rules.deadlines``)."""
+
+    RAPID_REVIEW = "RAPID_REVIEW"  # 15 working days from the decision
+    CSPR_PUBLICATION = "CSPR_PUBLICATION"  # 6 months from the decision
+    DHR_COMPLETION = "DHR_COMPLETION"  # 6 months from the decision
+    SAR_COMPLETION = "SAR_COMPLETION"  # SAR_COMPLETION_MONTHS from the decision
+
+
+class Timeliness(StrEnum):
+    """Whether a review's deadline was met: on time or late, or not yet, and why not."""
+
+    ON_TIME = "ON_TIME"  # met on or before the due date
+    LATE = "LATE"  # met after the due date
+    OPEN = "OPEN"  # not met, not yet due
+    OVERDUE = "OVERDUE"  # not met, past due, the case open
+    EMBARGOED = "EMBARGOED"  # a CSPR not published while under embargo
+    DATE_NOT_RECORDED = "DATE_NOT_RECORDED"  # the case moved on without the date it was met
+    CLOSED_UNMET = "CLOSED_UNMET"  # the case was closed without the deadline being met
+
+
+TIMELINESS_DECIDED = frozenset({Timeliness.ON_TIME, Timeliness.LATE, Timeliness.OVERDUE})
+"""The states a share met on time counts: met either way, or past due and still not met."""
+
+
 class Deadlines(WireModel):
     """Derived from the record and today's date; never set by a client."""
 
@@ -281,6 +310,24 @@ class Deadlines(WireModel):
     completion_overdue: bool = False
     overdue_recommendation_ids: list[str] = Field(default_factory=list)
     overdue: bool = False
+    deadline: DeadlineKind | None = Field(
+        default=None, description="The deadline the review's timeliness is judged by; none for other reviews."
+    )
+    deadline_due: IsoDate | None = Field(default=None, description="When `deadline` falls due.")
+    deadline_met_date: IsoDate | None = Field(
+        default=None,
+        description="When `deadline` was met: rapidReviewCompletedDate, publicationDate (once past) or "
+        "reportSignedOffDate.",
+    )
+    timeliness: Timeliness | None = Field(
+        default=None,
+        description="Met on time or late, or not yet met (open, overdue) and why not (embargoed, closed).",
+    )
+    days_late: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        description="Calendar days after `deadlineDue`: when met (LATE), or as of the snapshot (OVERDUE).",
+    )
 
 
 class ServerFields(WireModel):

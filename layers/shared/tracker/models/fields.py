@@ -176,6 +176,14 @@ CLIENT_FIELD_SPECS: tuple[FieldSpec, ...] = (
         description="The date the decision to review was made.",
     ),
     FieldSpec(
+        "rapidReviewCompletedDate",
+        "Rapid review completed",
+        Kind.DATE,
+        DATES,
+        hint="When the rapid review was sent to the national panel.",
+        description="When the rapid review was completed: on time if by its 15th working day.",
+    ),
+    FieldSpec(
         "reportSignedOffDate",
         "Report signed off",
         Kind.DATE,

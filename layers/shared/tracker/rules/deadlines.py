@@ -8,7 +8,7 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 
 from tracker import settings
-from tracker.models.case import CaseFields, Deadlines
+from tracker.models.case import CaseFields, DeadlineKind, Deadlines, Timeliness
 from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, RecommendationStatus, ReviewType, Stage
 
 RAPID_REVIEW_WORKING_DAYS = 15
@@ -54,23 +54,64 @@ def sar_completion_months() -> int:
 _RAPID_REVIEW_STAGES = frozenset({Stage.NOTIFIED, Stage.RAPID_REVIEW})
 
 
+def timeliness(
+    due: date,
+    met: date | None,
+    today: date,
+    *,
+    is_open: bool,
+    moved_on: bool = False,
+    embargoed: bool = False,
+) -> tuple[Timeliness, int | None]:
+    """Whether a deadline due on ``due`` and met on ``met`` (None: not yet) was met on time, as of
+    ``today``, and by how many calendar days it was late (met late, or still not met past due).
+
+    ``moved_on``: the case went past the deadline's stage without the date it was met recorded.
+    """
+    if met is not None and met <= today:
+        return (Timeliness.ON_TIME, None) if met <= due else (Timeliness.LATE, (met - due).days)
+    if moved_on:
+        return Timeliness.DATE_NOT_RECORDED, None
+    if embargoed:
+        return Timeliness.EMBARGOED, None
+    if not is_open:
+        return Timeliness.CLOSED_UNMET, None
+    if today > due:
+        return Timeliness.OVERDUE, (today - due).days
+    return Timeliness.OPEN, None
+
+
 def compute_deadlines(case: CaseFields, today: date) -> Deadlines:
     is_open = case.status is CaseStatus.OPEN
     rapid_due = publication_due = completion_due = None
     rapid_overdue = publication_overdue = completion_overdue = False
+    kind: DeadlineKind | None = None
+    due: date | None = None
+    met: date | None = None
+    state: Timeliness | None = None
+    days_late: int | None = None
 
     if case.review_type is ReviewType.RAPID_REVIEW:
-        rapid_due = add_working_days(case.date_added, RAPID_REVIEW_WORKING_DAYS)
-        rapid_overdue = is_open and case.stage in _RAPID_REVIEW_STAGES and today > rapid_due
+        kind, met = DeadlineKind.RAPID_REVIEW, case.rapid_review_completed_date
+        due = rapid_due = add_working_days(case.date_added, RAPID_REVIEW_WORKING_DAYS)
+        in_rapid_review = case.stage in _RAPID_REVIEW_STAGES
+        rapid_overdue = is_open and in_rapid_review and met is None and today > rapid_due
+        state, days_late = timeliness(due, met, today, is_open=is_open, moved_on=not in_rapid_review)
     elif case.review_type is ReviewType.CSPR:
-        publication_due = add_months(case.date_added, CSPR_PUBLICATION_MONTHS)
+        kind, met = DeadlineKind.CSPR_PUBLICATION, case.publication_date
+        due = publication_due = add_months(case.date_added, CSPR_PUBLICATION_MONTHS)
         # A publication date in the future is a plan, not a publication.
-        published = case.publication_date is not None and case.publication_date <= today
+        published = met is not None and met <= today
         publication_overdue = is_open and not published and not case.embargoed and today > publication_due
+        state, days_late = timeliness(due, met, today, is_open=is_open, embargoed=bool(case.embargoed))
     elif case.review_type in DHR_REVIEW_TYPES or case.review_type is ReviewType.SAR:
-        months = sar_completion_months() if case.review_type is ReviewType.SAR else DHR_COMPLETION_MONTHS
-        completion_due = add_months(case.date_added, months)
-        completion_overdue = is_open and case.report_signed_off_date is None and today > completion_due
+        is_sar = case.review_type is ReviewType.SAR
+        kind = DeadlineKind.SAR_COMPLETION if is_sar else DeadlineKind.DHR_COMPLETION
+        met = case.report_signed_off_date
+        months = sar_completion_months() if is_sar else DHR_COMPLETION_MONTHS
+        due = completion_due = add_months(case.date_added, months)
+        completion_overdue = is_open and met is None and today > completion_due
+        state, days_late = timeliness(due, met, today, is_open=is_open)
 
     overdue_recommendations = [
         recommendation.recommendation_id
@@ -90,5 +131,10 @@ def compute_deadlines(case: CaseFields, today: date) -> Deadlines:
             or publication_overdue
             or completion_overdue
             or bool(overdue_recommendations),
+            "deadline": kind,
+            "deadlineDue": due,
+            "deadlineMetDate": met if state in (Timeliness.ON_TIME, Timeliness.LATE) else None,
+            "timeliness": state,
+            "daysLate": days_late,
         }
     )
