@@ -145,6 +145,11 @@ class AccessPolicy:
     def may_record(self, caller: Caller) -> bool:
         return bool(self.submittable_fields(caller))
 
+    def may_import(self, caller: Caller) -> bool:
+        """Whether the caller may bring cases in from a spreadsheet (the web app's import page):
+        whoever may record a case, for its own ICB; every row is still judged as a submission."""
+        return self.may_record(caller)
+
     def settable_fields(self, caller: Caller) -> frozenset[str]:
         """The fields the caller may set on any case it may edit (the regional team: its answer)."""
         return FIELDS_SET_BY_ROLE.get(caller.role, frozenset())
