@@ -62,15 +62,24 @@ def test_the_csv_holds_the_callers_counts_and_nothing_else(web: Harness) -> None
         ("QE1", "3", "0"),
         ("QOP", "4", "1"),
     ]
-    assert set(rows[0]) == {
+    assert list(rows[0]) == [
         "snapshotDate",
         "icbCode",
+        "icbName",
         "regionCode",
+        "regionName",
         "reviewType",
+        "reviewTypeLabel",
         "status",
         "cases",
         "overdueCases",
-    }
+    ]
+    # Names beside codes, so a spreadsheet reader needs no lookup table.
+    assert (rows[0]["icbName"], rows[0]["regionName"], rows[0]["reviewTypeLabel"]) == (
+        "NHS Lancashire and South Cumbria Integrated Care Board",
+        "North West",
+        "Child safeguarding practice review (CSPR)",
+    )
 
 
 def test_before_the_first_snapshot_the_overview_says_so(web: Harness) -> None:

@@ -7,16 +7,24 @@ the server, each with a text alternative and the same figures in a table beside 
 
 import csv
 import io
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
+from tracker import clock
+from tracker.extracts.summary import NO_PROVIDER, TimelinessCount, median_days_late
+from tracker.models.case import DeadlineKind
 from tracker.models.plural import counted
-from tracker.reference import ReferenceData
+from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.web.labels import value_label
 
 CSV_COLUMNS = ("icbCode", "regionCode", "reviewType", "status", "cases", "overdueCases")
+CSV_NAMES = {"icbCode": "icbName", "regionCode": "regionName", "reviewType": "reviewTypeLabel"}
+"""The overview CSV's name columns, each right after its code (as in the snapshot's CSVs)."""
+LIST_PATH = "/app/"
+ANY_DHR = "ANY_DHR"  # the case list's choice of both DHR types (web.case_list.ANY_DHR)
 CHART_WIDTH = 640
 FONT_SIZE = 14
 LINE_HEIGHT = 18
@@ -47,6 +55,8 @@ class Bar:
     label: str
     cases: int
     overdue: int
+    link: str | None = None  # the case list filtered to this bar's cases
+    overdue_link: str | None = None  # ... and to those overdue
 
     @property
     def in_words(self) -> str:
@@ -140,14 +150,338 @@ def scoped_rows(summary: Any, shows_region: ShowsRegion) -> list[Any]:
     return [row for row in summary.counts if shows_region(row.regionCode)]
 
 
+def list_link(**filters: str) -> str:
+    """The case list's address with these filters (``web.case_list``'s parameters)."""
+    kept = [(name, value) for name, value in filters.items() if value]
+    return f"{LIST_PATH}?{urlencode(kept)}" if kept else LIST_PATH
+
+
+LIST_FILTERS = {
+    "icbCode": "icbCode",
+    "regionCode": "regionCode",
+    "reviewType": "reviewType",
+    "status": "status",
+}
+"""A summary count's group -> the case list's filter for it."""
+
+
 def _chart(key: str, title: str, rows: list[Any], group: str, label: Any) -> Chart:
     cases: Counter[str] = Counter()
     overdue: Counter[str] = Counter()
     for row in rows:
         cases[getattr(row, group)] += row.cases
         overdue[getattr(row, group)] += row.overdueCases
-    bars = [Bar(label(name), cases[name], overdue[name]) for name in sorted(cases)]
+    bars = [
+        Bar(
+            label(name),
+            cases[name],
+            overdue[name],
+            link=list_link(**{LIST_FILTERS[group]: name}),
+            overdue_link=list_link(**{LIST_FILTERS[group]: name, "overdue": "true"}),
+        )
+        for name in sorted(cases)
+    ]
     return Chart(key, title, bars)
+
+
+# -- timeliness, learning and recommendations -----------------------------------------------------
+
+DEADLINE_TITLES = {
+    DeadlineKind.RAPID_REVIEW.value: "Rapid reviews completed within 15 working days",
+    DeadlineKind.CSPR_PUBLICATION.value: "CSPRs published within 6 months",
+    DeadlineKind.DHR_COMPLETION.value: "DHRs completed within 6 months",
+    DeadlineKind.SAR_COMPLETION.value: "SARs completed within their period",
+}
+DEADLINE_REVIEW_TYPE = {
+    DeadlineKind.RAPID_REVIEW.value: "RAPID_REVIEW",
+    DeadlineKind.CSPR_PUBLICATION.value: "CSPR",
+    DeadlineKind.DHR_COMPLETION.value: ANY_DHR,
+    DeadlineKind.SAR_COMPLETION.value: "SAR",
+}
+MISSING_FILTERS = {
+    "timeliness": "the case list has no filter by the quarter of the decision (decided from, to) "
+    "nor by timeliness (met on time, late)",
+    "themes": "the case list has no filter by the quarter of the decision nor by theme",
+    "learning": "the case list has no filter by learning event (method, date)",
+    "recommendations": "the case list has no filter by a recommendation's status, theme or owning "
+    "provider (its overdue filter counts every deadline of a case, not its recommendations alone)",
+}
+"""Figures the case list cannot reproduce yet, and the filter it would need: said on the page,
+rather than linking to a list that holds other cases."""
+
+
+def quarter_label(quarter: str) -> str:
+    """``2026-Q3`` as ``July to September 2026``."""
+    year, number = quarter.split("-Q")
+    months = ("January to March", "April to June", "July to September", "October to December")
+    return f"{months[int(number) - 1]} {year}"
+
+
+def share_in_words(met: int, decided: int) -> str:
+    return f"{round(100 * met / decided)}%" if decided else "none due yet"
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    quarter: str
+    area: str  # the region's or ICB's name
+    area_link: str  # the case list of this review type in this area (a superset: see MISSING_FILTERS)
+    on_time: int
+    late: int
+    overdue: int
+    not_counted: int  # open and not yet due, embargoed, closed unmet, date not recorded
+    median_days_late: int | None
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late + self.overdue
+
+    @property
+    def share(self) -> float | None:
+        return self.on_time / self.decided if self.decided else None
+
+    @property
+    def share_in_words(self) -> str:
+        return share_in_words(self.on_time, self.decided)
+
+    @property
+    def in_words(self) -> str:
+        median = (
+            "" if self.median_days_late is None else f", median {counted(self.median_days_late, 'day')} late"
+        )
+        return (
+            f"{quarter_label(self.quarter)}, {self.area}: {self.share_in_words} on time "
+            f"({self.on_time} of {self.decided}){median}"
+        )
+
+
+@dataclass(frozen=True)
+class ShareBar:
+    label_lines: list[str]
+    label_y: float
+    y: float
+    width: float
+    value_x: float
+    value_y: float
+    value: str
+
+
+@dataclass(frozen=True)
+class TimelinessTable:
+    key: str
+    deadline: str
+    title: str
+    rows: list[TimelinessRow]
+
+    def geometry(self) -> list[ShareBar]:
+        """One bar per row, its length the share met on time (100% the chart's width)."""
+        room = CHART_WIDTH - VALUE_ROOM
+        placed = []
+        top = ROW_GAP
+        for row in self.rows:
+            lines = wrap(f"{quarter_label(row.quarter)}, {row.area}")
+            bar_y = top + len(lines) * LINE_HEIGHT + 4
+            width = round(room * (row.share or 0), 1)
+            placed.append(
+                ShareBar(
+                    lines,
+                    top + LINE_HEIGHT - 4,
+                    bar_y,
+                    width,
+                    width + 6,
+                    bar_y + BAR_HEIGHT * 0.7,
+                    row.share_in_words,
+                )
+            )
+            top = bar_y + BAR_HEIGHT + ROW_GAP
+        return placed
+
+    @property
+    def height(self) -> float:
+        placed = self.geometry()
+        return placed[-1].y + BAR_HEIGHT + ROW_GAP if placed else ROW_GAP
+
+
+@dataclass(frozen=True)
+class CountRow:
+    cells: list[str]  # the group's words, column by column
+    count: int
+    second: int | None = None  # a second figure (overdue, cases), where the table has one
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class CountTable:
+    key: str
+    title: str
+    head: list[str]
+    count_head: str
+    rows: list[CountRow]
+    second_head: str | None = None
+    missing_filter: str | None = None
+    about: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class Areas:
+    """Where a figure is: the regions for a caller who sees several, the ICBs of the one region
+    otherwise (a regional team sees its ICBs)."""
+
+    def __init__(self, region_codes: Iterable[str], reference: ReferenceData) -> None:
+        self.by_icb = len(set(region_codes)) <= 1
+        self.reference = reference
+
+    def of(self, row: Any) -> tuple[str, str]:
+        """(sort key and filter value, name) of a summary row's area."""
+        if self.by_icb:
+            icb = self.reference.icb(row.icbCode)
+            return row.icbCode, f"{icb.name} ({row.icbCode})" if icb else row.icbCode
+        return row.regionCode, REGION_NAMES.get(row.regionCode, row.regionCode)
+
+    @property
+    def filter(self) -> str:
+        return "icbCode" if self.by_icb else "regionCode"
+
+    @property
+    def heading(self) -> str:
+        return "ICB" if self.by_icb else "Region"
+
+
+def timeliness_tables(rows: list[TimelinessCount], areas: Areas) -> list[TimelinessTable]:
+    grouped: dict[str, dict[tuple[str, str], list[TimelinessCount]]] = defaultdict(lambda: defaultdict(list))
+    names: dict[str, str] = {}
+    for row in rows:
+        code, name = areas.of(row)
+        names[code] = name
+        grouped[row.deadline][(row.quarter, code)].append(row)
+    tables = []
+    for deadline in DEADLINE_TITLES:
+        if deadline not in grouped:
+            continue
+        table_rows = [
+            TimelinessRow(
+                quarter=quarter,
+                area=names[code],
+                area_link=list_link(reviewType=DEADLINE_REVIEW_TYPE[deadline], **{areas.filter: code}),
+                on_time=sum(group.onTime for group in groups),
+                late=sum(group.late for group in groups),
+                overdue=sum(group.overdue for group in groups),
+                not_counted=sum(
+                    group.open + group.embargoed + group.closedUnmet + group.dateNotRecorded
+                    for group in groups
+                ),
+                median_days_late=median_days_late(groups),
+            )
+            for (quarter, code), groups in sorted(grouped[deadline].items())
+        ]
+        key = "timeliness-" + deadline.lower().replace("_", "-")
+        tables.append(TimelinessTable(key, deadline, DEADLINE_TITLES[deadline], table_rows))
+    return tables
+
+
+def _count_rows(
+    counts: Counter[tuple[str, ...]], second: Counter[tuple[str, ...]] | None = None
+) -> list[CountRow]:
+    return [
+        CountRow(list(key), count, second[key] if second is not None else None)
+        for key, count in sorted(counts.items())
+    ]
+
+
+def _labelled(
+    counts: Counter[tuple[str, ...]], label: Callable[[tuple[str, ...]], list[str]]
+) -> list[CountRow]:
+    """Rows in the order of their codes (a quarter's code sorts in time order, its words do not)."""
+    return [CountRow(label(key), count) for key, count in sorted(counts.items())]
+
+
+def theme_table(themes: list[Any], areas: Areas) -> CountTable:
+    counts: Counter[tuple[str, ...]] = Counter()
+    names: dict[str, str] = {}
+    for row in themes:
+        code, names[code] = areas.of(row)
+        counts[(row.quarter, row.reviewType, code, row.theme)] += row.cases
+    return CountTable(
+        "themes",
+        "Themes by quarter of the decision to review",
+        ["Quarter", "Review type", areas.heading, "Theme"],
+        "Cases",
+        _labelled(
+            counts,
+            lambda key: [quarter_label(key[0]), value_label(key[1]), names[key[2]], value_label(key[3])],
+        ),
+        missing_filter=MISSING_FILTERS["themes"],
+        about="A case with several themes counts once under each.",
+    )
+
+
+def learning_table(learning: list[Any], areas: Areas) -> CountTable:
+    events: Counter[tuple[str, ...]] = Counter()
+    cases: Counter[tuple[str, ...]] = Counter()
+    names: dict[str, str] = {}
+    for row in learning:
+        code, names[code] = areas.of(row)
+        key = (row.quarter, row.method, code)
+        events[key] += row.events
+        cases[key] += row.cases
+    rows = [
+        CountRow(
+            [quarter_label(quarter), value_label(method), names[code]], count, cases[(quarter, method, code)]
+        )
+        for (quarter, method, code), count in sorted(events.items())
+    ]
+    return CountTable(
+        "learning",
+        "Lessons shared: learning events by quarter and how",
+        ["Quarter of the event", "How", areas.heading],
+        "Events",
+        rows,
+        second_head="Cases",
+        missing_filter=MISSING_FILTERS["learning"],
+        about="Each learning event recorded on a case (its date and how the learning was shared).",
+    )
+
+
+def recommendation_tables(recommendations: list[Any], reference: ReferenceData) -> list[CountTable]:
+    by: dict[str, tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]]]] = {
+        "status": (Counter(), Counter()),
+        "theme": (Counter(), Counter()),
+        "provider": (Counter(), Counter()),
+    }
+
+    def provider_name(code: str) -> str:
+        if code == NO_PROVIDER:
+            return "No NHS provider named"
+        provider = reference.provider(code)
+        return f"{provider.name} ({code})" if provider else code
+
+    for row in recommendations:
+        for name, key in (
+            ("status", (value_label(row.status),)),
+            ("theme", (value_label(row.theme),)),
+            ("provider", (provider_name(row.ownerProviderCode),)),
+        ):
+            by[name][0][key] += row.recommendations
+            by[name][1][key] += row.overdue
+    missing = MISSING_FILTERS["recommendations"]
+    return [
+        CountTable(
+            f"recommendations-by-{name}",
+            f"Recommendations by {heading.lower()}",
+            [heading],
+            "Recommendations",
+            _count_rows(*by[name]),
+            second_head="Overdue",
+            missing_filter=missing,
+        )
+        for name, heading in (("status", "Status"), ("theme", "Theme"), ("provider", "Owning provider"))
+    ]
+
+
+def computed_at(summary: Any) -> str:
+    """``computed at 14:05 on 5 December 2026`` (in England)."""
+    local = summary.generatedAt.astimezone(clock.LONDON)
+    return f"computed at {local:%H:%M} on {local.day} {local:%B %Y}"
 
 
 def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -> dict[str, Any]:
@@ -162,23 +496,47 @@ def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -
         _chart("by-review-type", "Cases by review type", rows, "reviewType", value_label),
         _chart("by-status", "Cases by status", rows, "status", value_label),
     ]
+
+    def shown(group: list[Any]) -> list[Any]:
+        return [row for row in group if shows_region(row.regionCode)]
+
+    timeliness = shown(summary.timeliness)
+    areas = Areas({row.regionCode for row in (*rows, *timeliness)}, reference)
     return {
         "charts": charts,
+        "timeliness": timeliness_tables(timeliness, areas),
+        "timeliness_missing_filter": MISSING_FILTERS["timeliness"],
+        "area_heading": areas.heading,
+        "themes": theme_table(shown(summary.themes), areas),
+        "learning": learning_table(shown(summary.learning), areas),
+        "recommendations": recommendation_tables(shown(summary.recommendations), reference),
+        "computed_at": computed_at(summary),
+        "quarter_label": quarter_label,
         "in_words": counts_in_words(sum(row.cases for row in rows), sum(row.overdueCases for row in rows)),
         "chart_width": CHART_WIDTH,
         "bar_height": BAR_HEIGHT,
         "font_size": FONT_SIZE,
         "line_height": LINE_HEIGHT,
         "background": BACKGROUND_COLOUR,
+        "share_colour": CASES_COLOUR,
         "text_colour": TEXT_COLOUR,
     }
 
 
-def csv_text(summary: Any, shows_region: ShowsRegion) -> str:
-    """The counts the caller may see, as CSV: codes and numbers only, no free text."""
+def csv_text(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -> str:
+    """The counts the caller may see, as CSV: codes with their names beside them, and numbers."""
+    from tracker.extracts.rows import code_name
+
+    header = ["snapshotDate"]
+    for column in CSV_COLUMNS:
+        header += [column, CSV_NAMES[column]] if column in CSV_NAMES else [column]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(("snapshotDate", *CSV_COLUMNS))
+    writer.writerow(header)
     for row in scoped_rows(summary, shows_region):
-        writer.writerow((summary.snapshotDate.isoformat(), *(getattr(row, column) for column in CSV_COLUMNS)))
+        cells: list[Any] = [summary.snapshotDate.isoformat()]
+        for column in CSV_COLUMNS:
+            value = getattr(row, column)
+            cells += [value, code_name(column, value) or ""] if column in CSV_NAMES else [value]
+        writer.writerow(cells)
     return buffer.getvalue()

@@ -39,7 +39,9 @@ class OverviewPages(Pages):
         day = summary.snapshotDate.isoformat()
         return WebResponse(
             200,
-            overview_view.csv_text(summary, lambda region: policy.sees_region_figures(caller, region)),
+            overview_view.csv_text(
+                summary, lambda region: policy.sees_region_figures(caller, region), self.services.reference()
+            ),
             "text/csv; charset=utf-8",
             {"Content-Disposition": f'attachment; filename="case-review-overview-{day}.csv"'},
         )

@@ -1,0 +1,192 @@
+"""Each overview figure against the hand-counted collection of ``tests.support.overview_cases``:
+timeliness per quarter and area (a region's ICBs, the nation's regions), themes, lessons shared,
+recommendations; each links to the list's filters where the list has them, and says which filter
+is missing where it does not; the time it was computed is shown."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.support.overview_cases import DAY, GENERATED_AT, overview_cases
+from tests.unit.web.conftest import NATIONAL, REGIONAL, Harness
+from tracker.extracts.summary import SnapshotSummary, SummaryBuilder
+
+
+def _summary() -> SnapshotSummary:
+    builder = SummaryBuilder(DAY)
+    for case in overview_cases():
+        builder.add(case)
+    return builder.build(GENERATED_AT)
+
+
+def _table(body: str, key: str) -> list[list[str]]:
+    """The rows (cells as text) of the first table after the heading with id ``key``."""
+    start = body.index(f'id="{key}"')
+    table = body[body.index("<tbody", start) : body.index("</tbody>", start)]
+    rows = re.findall(r"<tr\b.*?</tr>", table, re.S)
+    return [
+        [
+            unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<t[dh]\b.*?</t[dh]>", row, re.S)
+        ]
+        for row in rows
+    ]
+
+
+@pytest.fixture
+def regional_page(web: Harness) -> str:
+    web.summary[0] = _summary()
+    page = web.request("GET", "/app/overview", caller=REGIONAL)
+    assert page.status == 200
+    return page.body
+
+
+def test_a_region_sees_cspr_timeliness_per_quarter_for_each_of_its_icbs(regional_page: str) -> None:
+    rows = _table(regional_page, "timeliness-cspr-publication")
+    # Quarter, ICB, on time, late, overdue, share, median days late, not counted.
+    assert rows == [
+        [
+            "January to March 2026",
+            "NHS Lancashire and South Cumbria Integrated Care Board (QE1)",
+            "1",
+            "0",
+            "0",
+            "100%",
+            "none",
+            "0",
+        ],
+        [
+            "April to June 2026",
+            "NHS Lancashire and South Cumbria Integrated Care Board (QE1)",
+            "0",
+            "2",
+            "1",
+            "0%",
+            "10",
+            "1",
+        ],
+        [
+            "April to June 2026",
+            "NHS Greater Manchester Integrated Care Board (QOP)",
+            "1",
+            "0",
+            "0",
+            "100%",
+            "none",
+            "0",
+        ],
+    ]
+    assert "QMJ" not in regional_page  # London's ICB: another region
+
+
+def test_a_rapid_review_completed_on_its_due_date_after_christmas_is_on_time(regional_page: str) -> None:
+    assert _table(regional_page, "timeliness-rapid-review") == [
+        [
+            "October to December 2026",
+            "NHS Lancashire and South Cumbria Integrated Care Board (QE1)",
+            "1",
+            "1",
+            "0",
+            "50%",
+            "1",
+            "0",
+        ],
+    ]
+
+
+def test_an_open_review_not_yet_due_is_not_counted_in_the_share(regional_page: str) -> None:
+    assert _table(regional_page, "timeliness-dhr-completion") == [
+        [
+            "October to December 2026",
+            "NHS Lancashire and South Cumbria Integrated Care Board (QE1)",
+            "0",
+            "0",
+            "0",
+            "none due yet",
+            "none",
+            "1",
+        ],
+    ]
+
+
+def test_the_nation_sees_timeliness_per_region(web: Harness) -> None:
+    web.summary[0] = _summary()
+    body = web.request("GET", "/app/overview", caller=NATIONAL).body
+    assert _table(body, "timeliness-cspr-publication") == [
+        ["January to March 2026", "North West", "1", "0", "0", "100%", "none", "0"],
+        ["April to June 2026", "London", "0", "1", "0", "0%", "60", "0"],
+        # 1 on time of 4 met or past due; days late 10 and 30: the lower middle is 10.
+        ["April to June 2026", "North West", "1", "2", "1", "25%", "10", "1"],
+    ]
+
+
+def test_timeliness_has_a_chart_with_its_figures_in_words(regional_page: str) -> None:
+    desc = re.search(r'<desc id="timeliness-cspr-publication-desc">(.*?)</desc>', regional_page, re.S)
+    assert desc is not None
+    assert (
+        "April to June 2026, NHS Lancashire and South Cumbria Integrated Care Board (QE1): "
+        "0% on time (0 of 3), median 10 days late" in unescape(desc.group(1))
+    )
+
+
+def test_themes_by_quarter_review_type_and_area(regional_page: str) -> None:
+    rows = _table(regional_page, "themes")
+    counts = {(row[0], row[1], row[2], row[3]): row[4] for row in rows}
+    lancashire = "NHS Lancashire and South Cumbria Integrated Care Board (QE1)"
+    cspr = "Child safeguarding practice review (CSPR)"
+    # Cases 2, 3 and 4 name neglect in April to June; case 5 self-neglect alone.
+    assert counts[("April to June 2026", cspr, lancashire, "Neglect")] == "3"
+    assert counts[("April to June 2026", cspr, lancashire, "Self neglect")] == "1"
+    assert counts[("October to December 2026", "Rapid review", lancashire, "Neglect")] == "2"
+
+
+def test_lessons_shared_by_quarter_of_the_event_and_how(regional_page: str) -> None:
+    lancashire = "NHS Lancashire and South Cumbria Integrated Care Board (QE1)"
+    assert _table(regional_page, "learning") == [
+        # Quarter, how, ICB, events, cases: the quarters in time order, then by how's code.
+        ["October to December 2026", "Local event", lancashire, "1", "1"],
+        ["October to December 2026", "7-minute briefing", lancashire, "2", "2"],
+        ["January to March 2027", "7-minute briefing", lancashire, "1", "1"],
+    ]
+
+
+def test_recommendations_by_status_and_owning_provider_with_those_overdue(regional_page: str) -> None:
+    assert _table(regional_page, "recommendations-by-status") == [
+        ["Complete", "1", "0"],
+        ["In progress", "1", "1"],
+        ["Not started", "1", "0"],
+    ]
+    assert _table(regional_page, "recommendations-by-provider") == [
+        ["No NHS provider named", "1", "0"],
+        ["SURREY AND BORDERS PARTNERSHIP NHS FOUNDATION TRUST (RXX)", "2", "1"],
+    ]
+    assert _table(regional_page, "recommendations-by-theme") == [
+        ["Domestic abuse", "1", "0"],
+        ["Neglect", "2", "1"],
+    ]
+
+
+def test_each_count_links_to_the_list_filters_that_reproduce_it(regional_page: str) -> None:
+    assert 'href="/app/?icbCode=QE1">8</a>' in regional_page
+    assert 'href="/app/?icbCode=QE1&amp;overdue=true">' in regional_page
+    assert 'href="/app/?reviewType=CSPR">' in regional_page
+    assert 'href="/app/?status=OPEN">' in regional_page
+    # Timeliness: the area links to its reviews of the type; the missing filters are named.
+    assert 'href="/app/?reviewType=CSPR&amp;icbCode=QOP">' in regional_page
+    assert 'href="/app/?reviewType=ANY_DHR&amp;icbCode=QE1">' in regional_page
+    assert "no filter by the quarter of the decision (decided from, to) nor by timeliness" in regional_page
+    assert "no filter by a recommendation&#39;s status, theme or owning provider" in regional_page
+
+
+def test_the_page_says_when_its_figures_were_computed(regional_page: str) -> None:
+    assert "computed at 02:00 on 20 January 2027" in regional_page
+
+
+def test_a_summary_written_before_timeliness_was_counted_still_shows(web: Harness) -> None:
+    old = SnapshotSummary.model_validate(
+        {"snapshotDate": "2026-11-26", "generatedAt": "2026-11-26T02:00:00Z", "counts": []}
+    )
+    web.summary[0] = old
+    page = web.request("GET", "/app/overview", caller=NATIONAL)
+    assert page.status == 200 and "No review with a deadline yet." in page.body
