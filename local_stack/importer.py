@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +36,8 @@ from tracker.imports.report import (
 )
 from tracker.imports.rows import ImportFile, ImportRow, idempotency_key, read_rows
 from tracker.imports.template import template_for
+from tracker.logic.cases import REFERENCE
+from tracker.web.case_links import LINKED_FIELDS, not_found
 
 RETRIED_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 6
@@ -102,9 +105,11 @@ class Importer:
     dry_run: bool = False
     sleep: Callable[[float], None] = time.sleep
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _references: dict[str, str] = field(default_factory=dict)
 
     def outcomes(self, imported: ImportFile, progress: Progress | None = None) -> dict[int, Outcome]:
         found: dict[int, Outcome] = {}
+        self._references = self._visible_references(imported)
         blocked = imported.file_problems and not self.dry_run
         stopped: str | None = None
         for row in imported.rows:
@@ -126,20 +131,54 @@ class Importer:
                 progress.step()
         return found
 
-    def send(self, row: ImportRow) -> Outcome:
-        headers = {
-            "Authorization": f"Bearer {self.token}",
-            "Idempotency-Key": idempotency_key(self.icb_code, row.document),
-        }
-        params = {"dryRun": "true"} if self.dry_run else None
+    def _visible_references(self, imported: ImportFile) -> dict[str, str]:
+        """Case ids by reference, of the cases the caller may read, when a row links a rapid review
+        by its reference (the API stores its case id); read once, only when needed."""
+        wanted = any(
+            isinstance(row.document.get(name), str) and REFERENCE.fullmatch(row.document[name].upper())
+            for row in imported.rows
+            for name in LINKED_FIELDS
+        )
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while wanted:
+            params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+            answer = self._request(partial(self.client.get, "/cases", params=params, headers=self._auth()))
+            if answer.status_code != 200:
+                break
+            page = answer.json()
+            found.update({case["reference"]: case["caseId"] for case in page.get("items", [])})
+            cursor = page.get("nextCursor")
+            wanted = bool(cursor)
+        return found
+
+    def _linked(self, row: ImportRow) -> tuple[dict[str, Any], list[str]]:
+        """The row's case with each rapid review's reference as its case id, as the web page links it."""
+        document = dict(row.document)
+        problems: list[str] = []
+        for name in LINKED_FIELDS:
+            typed = document.get(name)
+            if isinstance(typed, str) and REFERENCE.fullmatch(typed.upper()):
+                case_id = self._references.get(typed.upper())
+                if case_id is None:
+                    problems += api_problems({"errors": [{"field": name, "detail": not_found(typed)}]})
+                else:
+                    document[name] = case_id
+        return document, problems
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def _request(self, call: Callable[[], httpx.Response]) -> httpx.Response:
+        """The answer, retried with backoff while it is 429, 409 or 5xx or the connection fails."""
         answer: httpx.Response | None = None
         for attempt in range(MAX_ATTEMPTS):
             try:
-                answer = self.client.post("/cases", json=row.document, headers=headers, params=params)
+                answer = call()
             except httpx.TransportError:
                 answer = None
             if answer is not None and answer.status_code not in RETRIED_STATUSES:
-                return self._outcome(answer)
+                return answer
             if attempt + 1 < MAX_ATTEMPTS:
                 self.sleep(retry_delay(attempt, answer.headers.get("Retry-After") if answer else None))
         why = f"answered {answer.status_code}" if answer is not None else "did not answer"
@@ -147,6 +186,18 @@ class Importer:
             f"The tracker {why} after {MAX_ATTEMPTS} tries: the import stopped here. Import the file "
             "again later: rows already created are not created twice."
         )
+
+    def send(self, row: ImportRow) -> Outcome:
+        document, problems = self._linked(row)
+        if problems:
+            return Outcome(Status.NOT_IMPORTED, problems=problems)
+        # The key is the row's case as read (a reference, not the id it links): the web page's too.
+        headers = {**self._auth(), "Idempotency-Key": idempotency_key(self.icb_code, row.document)}
+        params = {"dryRun": "true"} if self.dry_run else None
+        answer = self._request(
+            lambda: self.client.post("/cases", json=document, headers=headers, params=params)
+        )
+        return self._outcome(answer)
 
     def _outcome(self, answer: httpx.Response) -> Outcome:
         if answer.status_code == 401:

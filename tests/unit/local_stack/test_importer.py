@@ -14,6 +14,7 @@ from local_stack.importer import MAX_ATTEMPTS, MAX_DELAY_SECONDS, Importer, Prog
 from tracker.imports.reading import read_table
 from tracker.imports.report import Status
 from tracker.imports.rows import idempotency_key, read_rows
+from tracker.models.fields import client_field
 
 CSV = (
     b"Review type,Status,Stage,Designated professional,Safeguarding partnership,Themes,Incident date,"
@@ -166,3 +167,26 @@ def test_a_file_refused_is_said_and_nothing_is_sent(
     assert code == 2
     assert "more than 1,000 cases" in capsys.readouterr().err
     assert not (tmp_path / "big-report.csv").exists()
+
+
+def test_a_rapid_review_given_by_its_reference_is_sent_as_its_case_id() -> None:
+    rapid_id = "0d3c8f1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f"
+    text = CSV.decode().splitlines()
+    header = f"{text[0]},{client_field('convertedFromCaseId').label},{client_field('convertedDate').label}"
+    rows = [text[1] + ",qe1-2026-0075,03/02/2026", text[2] + ",QE1-2026-0999,03/02/2026"]
+    imported = read_rows(read_table("\n".join([header, *rows]).encode(), "cases.csv"), "QE1")
+    listed = {"items": [{"reference": "QE1-2026-0075", "caseId": rapid_id}], "nextCursor": None}
+    importer, seen = _importer(
+        [
+            httpx.Response(200, json=listed),
+            _created("QE1-2026-0100", datetime.now(UTC) + timedelta(seconds=5)),
+        ],
+        [],
+    )
+    outcomes = importer.outcomes(imported)
+    assert [request.method for request in seen] == ["GET", "POST"]
+    sent = json.loads(seen[1].content)
+    assert sent["convertedFromCaseId"] == rapid_id
+    assert seen[1].headers["Idempotency-Key"] == idempotency_key("QE1", imported.rows[0].document)
+    assert outcomes[3].status is Status.NOT_IMPORTED
+    assert outcomes[3].problems == ["No rapid review with reference QE1-2026-0999 that you can see"]

@@ -15,6 +15,7 @@ from tracker.imports.columns import COLUMNS, Column
 from tracker.imports.reading import CASES_SHEET, MAX_ROWS, UTF8_BOM
 from tracker.models.fields import Kind
 from tracker.models.wording import value_label
+from tracker.web.case_links import LINKED_FIELDS
 
 INSTRUCTIONS_SHEET = "Instructions"
 LISTS_SHEET = "Lists"
@@ -59,11 +60,9 @@ def column_guides() -> list[ColumnGuide]:
     for column in COLUMNS:
         entry = _ENTRY_BY_KIND.get(column.kind, "Text.")
         hint = column.spec.hint if column.kind is not Kind.DATE else ""
-        if column.name == "convertedFromCaseId":
-            entry = (
-                "The reference of the rapid review (for example QE1-2026-0075) on the web page; "
-                "its case id with scrt import."
-            )
+        if column.name in LINKED_FIELDS:
+            # The API stores the linked case's id; the import page and scrt import look it up.
+            entry = "The reference of the rapid review, for example QE1-2026-0075."
             hint = ""
         described = " ".join(part for part in (column.spec.description or "", hint, entry) if part)
         guides.append(
