@@ -151,3 +151,21 @@ def _write_instructions(instructions: Any) -> None:
 def template_for(filename: str) -> bytes:
     """The template in the format the file name asks for (``.csv``, else ``.xlsx``)."""
     return template_csv() if filename.lower().endswith(".csv") else template_xlsx()
+
+
+def columns_markdown() -> str:
+    """The template's columns as docs/importing.md shows them (a test keeps the two the same)."""
+    lines = [
+        "| column | API name | required | what to enter | allowed values |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for guide in column_guides():
+        cells = (
+            guide.label,
+            f"`{guide.api_name}`",
+            "yes" if guide.required else "no",
+            guide.entry,
+            "; ".join(guide.allowed),
+        )
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
