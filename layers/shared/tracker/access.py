@@ -300,25 +300,6 @@ class AccessPolicy:
             return False
         return True
 
-    def ensure_can_keep_region_contacts(self, caller: Caller, region_code: str) -> None:
-        """A region's reminder contacts are its regional team's alone, to read and to change.
-
-        The national team, who sees the region's cases but does not keep its contacts, gets 403;
-        anyone else (another region, an ICB, a provider), or a code that is no region, 404."""
-        if region_code in self._reference.region_codes:
-            if caller.role is Role.REGIONAL and caller.org == region_code:
-                return
-            if caller.role is Role.NATIONAL and caller.org == NHS_ENGLAND_ORG:
-                raise AccessDenied(Refusal.FORBIDDEN, "The national role does not keep a region's contacts.")
-        raise AccessDenied(Refusal.NOT_VISIBLE, "No contacts for this region.")
-
-    def can_edit_region_contacts(self, caller: Caller, region_code: str) -> bool:
-        try:
-            self.ensure_can_keep_region_contacts(caller, region_code)
-        except AccessDenied:
-            return False
-        return True
-
     def list_scope(self, caller: Caller, icb_filter: str | None = None) -> ListScope:
         """What a list query may read: never anything outside the caller's scope.
 
