@@ -11,6 +11,7 @@ from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, Versi
 from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
 from tracker.models.fields import REGIONAL_ONLY_FIELDS
+from tracker.web.case_links import LinkedCase, linked_case, with_case_ids, with_references
 from tracker.web.case_list import back_to_list
 from tracker.web.display import (
     case_rows,
@@ -75,13 +76,17 @@ class CasePages(Pages):
         person = person_namer(self.services.reference())
         shown = {row["version"]: row for row in history_rows(versions, named, hidden, person)}
         editable = self._editable(caller, case)
+        summary_rows = _with_linked_case(
+            case_rows(self.services.reference(), document, hidden),
+            linked_case(service, caller, case.converted_from_case_id),
+        )
 
         def render(history: ShownHistory) -> WebResponse:
             return self.site.page(
                 "case.html",
                 context,
                 case=case,
-                summary_rows=case_rows(self.services.reference(), document, hidden),
+                summary_rows=summary_rows,
                 deadlines=deadline_rows(case),
                 overdue_recommendations=set(case.deadlines.overdue_recommendation_ids),
                 recommendations=document.get("recommendations", []),
@@ -109,13 +114,14 @@ class CasePages(Pages):
 
     def edit_form(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        case = self.services.case_service().get(caller, context.request.path_parameters.get("caseId", ""))
+        service = self.services.case_service()
+        case = service.get(caller, context.request.path_parameters.get("caseId", ""))
         editable = self._require_editor(caller, case)
         sections = sections_for(editable, context.request.query_value(SECTION_FIELD))
         document = case.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return self._render_edit(
-            context, case, sections, form_values(document, sections), FormErrors(), case.version
-        )
+        # A linked rapid review is shown by its reference, as the nurse types it.
+        values = form_values(with_references(service, caller, document), sections)
+        return self._render_edit(context, case, sections, values, FormErrors(), case.version)
 
     def edit_submit(self, context: Context) -> WebResponse:
         caller = context.require_caller()
@@ -135,17 +141,21 @@ class CasePages(Pages):
             # cannot be read (an unread row count drawn as no rows would remove every row on saving).
             self._require_editor(caller, current)
             raise UnreadableInput("The form could not be read.", unreadable)
+        # A rapid review typed as its reference is saved as its case id; the stored id, shown when its
+        # case is out of the caller's sight, comes back as it was.
+        stored = current.model_dump(mode="json", by_alias=True, exclude_none=True)
+        problems = [*parsed.errors, *with_case_ids(service, caller, parsed.document, stored)]
         patch = {name: value for name, value in parsed.document.items() if name in editable}
         # A field the form did not offer (a forged or stale form) still goes to the domain, which
         # refuses what this caller may not change (403) rather than the form dropping it unseen.
         for name in request.form:
             if name in CLIENT_FIELDS and name not in parsed.document:
                 patch[name] = request.form_value(name).strip() or None
-        if parsed.errors:
+        if problems:
             # Access first, as the API answers: a refused change is refused before its input is read.
             self._require_editor(caller, current)
-            errors = place_errors(parsed.errors, sections, parsed.row_positions, parsed.document)
-            status = kind_of(InvalidInput("", parsed.errors), posted_form=True).status
+            errors = place_errors(problems, sections, parsed.row_positions, parsed.document)
+            status = kind_of(InvalidInput("", problems), posted_form=True).status
             return self._render_edit(context, current, sections, dict(request.form), errors, based_on, status)
         try:
             updated = service.update(
@@ -220,6 +230,7 @@ class CasePages(Pages):
         the form again with this user's changes applied to the case as it is now, to check and save
         again. Nothing was written."""
         caller = context.require_caller()
+        service = self.services.case_service()
         history = self._versions_since(caller, current, based_on)
         base_entry = history[0] if history else None
         base = base_entry.case.model_dump(mode="json", by_alias=True, exclude_none=True) if base_entry else {}
@@ -242,6 +253,10 @@ class CasePages(Pages):
         own = [entry for entry in later if entry.changed_by == caller.audit_name]
         # The user's own save elsewhere is theirs, not "someone else's": the identifier decides.
         own_at = format_time(own[-1].model_dump(mode="json", by_alias=True)["changedAt"]) if own else None
+        # A linked rapid review by its reference, in the tables and the form alike.
+        base_shown, now_shown, mine_shown = (
+            with_references(service, caller, document) for document in (base, now, mine)
+        )
 
         def render(cut: Callable[[str], str]) -> WebResponse:
             """The page, showing someone else's values through ``cut`` (the user's own in full)."""
@@ -249,7 +264,7 @@ class CasePages(Pages):
                 [
                     {**change, "before": cut(change["before"]), "after": cut(change["after"])}
                     for name in theirs_changed
-                    for change in field_changes(name, base.get(name), now.get(name), named)
+                    for change in field_changes(name, base_shown.get(name), now_shown.get(name), named)
                 ]
                 if history is not None
                 else None  # too many saved meanwhile to read here: the page links to the case's history
@@ -258,15 +273,15 @@ class CasePages(Pages):
                 {
                     "field": field_label(name),
                     "mine": show(name, value, named),
-                    "now": cut(show(name, now.get(name), named)),
+                    "now": cut(show(name, now_shown.get(name), named)),
                 }
-                for name, value in mine.items()
+                for name, value in mine_shown.items()
             ]
             return self._render_edit(
                 context,
                 current,
                 sections,
-                form_values(reapplied, sections),
+                form_values(with_references(service, caller, reapplied), sections),
                 FormErrors(),
                 current.version,
                 status,
@@ -295,6 +310,31 @@ class CasePages(Pages):
         if not entries or entries[0].version != based_on or entries[-1].version < case.version:
             return None
         return entries
+
+
+LINKED_CASE_FIELD = "convertedFromCaseId"
+OUT_OF_SIGHT = "A case you cannot see"
+"""What the case page says of a linked case the caller may not read: nothing about it, not its id."""
+
+
+def _with_linked_case(rows: list[dict[str, Any]], link: LinkedCase | None) -> list[dict[str, Any]]:
+    """The summary rows with the rapid review a case was converted from as a link by its reference
+    (``link``: the template draws it), never the id only an address bar would show."""
+    label = field_label(LINKED_CASE_FIELD)
+    shown: list[dict[str, Any]] = []
+    for row in rows:
+        if row["key"]["text"] != label:
+            shown.append(row)
+        elif link is not None:
+            shown.append(
+                {
+                    "key": row["key"],
+                    "link": {"href": f"{APP_PREFIX}/cases/{link.case_id}", "text": link.reference},
+                }
+            )
+        else:
+            shown.append({"key": row["key"], "value": {"text": OUT_OF_SIGHT}})
+    return shown
 
 
 def _shortened(text: str) -> str:
