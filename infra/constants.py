@@ -135,6 +135,11 @@ SNAPSHOT_MEMORY_MB = 1024
 SNAPSHOT_SCHEDULE_RETRIES = 2
 SNAPSHOT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
 SNAPSHOT_METRIC = "SnapshotsWritten"
+# The overview's summary, recomputed hourly by snapshot_extract ({"summaryOnly": true}), so the
+# overview is never more than an hour old; two hours without one alarm.
+SUMMARY_SCHEDULE_RATE = Duration.hours(1)
+SUMMARY_METRIC = "SummariesWritten"
+SUMMARY_MAX_SILENCE_HOURS = 2
 # Weekly overdue reminders: EventBridge Scheduler, Monday 07:00 London time (BST or GMT).
 REMINDER_SCHEDULE = {"minute": "0", "hour": "7", "week_day": "MON"}
 REMINDER_TIME_ZONE = "Europe/London"
@@ -193,6 +198,15 @@ GLUE_TABLE_SNAPSHOT_RECOMMENDATIONS = "snapshot_recommendations"
 GLUE_TABLE_SNAPSHOT_CASE_PROVIDERS = "snapshot_case_providers"
 PARTITION_DATE_FROM = "2026-01-01"
 ATHENA_WORKGROUP = "safeguarding-case-reviews"
+ATHENA_QUERIES_DIR = Path(__file__).parent / "queries"
+ATHENA_NAMED_QUERIES = {
+    "cspr_published_late_by_region": "How many CSPRs were published late this year, by region",
+    "rapid_review_on_time_by_quarter_region": "Share of rapid reviews on time, per quarter and region",
+    "themes_by_quarter": "Themes per quarter of the decision, by review type and region",
+    "overdue_recommendations_by_provider": "Overdue recommendations by owning NHS provider",
+}
+"""Saved Athena queries over the latest snapshot (``infra/queries/<name>.sql``), a dashboard's
+starting points: a test runs each with DuckDB against local extracts and compares the overview."""
 ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024**3
 
 # Alarms.

@@ -1,4 +1,5 @@
-"""Daily schedule -> ``snapshots/dt=YYYY-MM-DD/`` CSV files of the whole collection."""
+"""Daily schedule -> ``snapshots/dt=YYYY-MM-DD/`` CSV files of the whole collection; hourly schedule
+(``{"summaryOnly": true}``) -> the overview's summary alone, so the overview is never an hour old."""
 
 from typing import Any
 
@@ -7,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker import composition
 from tracker.extracts.snapshot import snapshot_day
+from tracker.extracts.summary import SUMMARY_ONLY
 from tracker.observability import logger, metrics, tracer
 
 
@@ -14,6 +16,17 @@ from tracker.observability import logger, metrics, tracer
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get(SUMMARY_ONLY) is True:
+        computed = composition.run_summary()
+        result = {
+            "summaryOnly": True,
+            "generatedAt": computed.generatedAt.isoformat(),
+            "cases": computed.total_cases,
+        }
+        logger.info("summary written", extra=result)
+        # Its own metric: an hourly summary must not stand in for a missing daily snapshot.
+        metrics.add_metric(name="SummariesWritten", unit=MetricUnit.Count, value=1)
+        return result
     day = snapshot_day(event)
     snapshot = composition.run_snapshot(day)
     summary = {

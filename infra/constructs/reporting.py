@@ -30,6 +30,7 @@ from tracker import settings
 from tracker.dal import schema
 from tracker.dal.case_stream import EVENT_SOURCE_FILTER_PATTERN
 from tracker.extracts import keys as extract_keys
+from tracker.extracts import summary as extract_summary
 
 
 @jsii.implements(aws_lambda.IEventSourceDlq)
@@ -253,6 +254,24 @@ class Reporting(Construct):
             ],
         )
 
+        # The overview's summary alone, hourly: the same function, its own flag and metric.
+        self.summary_schedule = aws_events.Rule(
+            self,
+            "HourlySummary",
+            description="Hourly overview summary of the case reviews (no tables)",
+            schedule=aws_events.Schedule.rate(constants.SUMMARY_SCHEDULE_RATE),
+            targets=[
+                aws_events_targets.LambdaFunction(
+                    self.snapshot.function,
+                    event=aws_events.RuleTargetInput.from_object({extract_summary.SUMMARY_ONLY: True}),
+                    retry_attempts=constants.SNAPSHOT_SCHEDULE_RETRIES,
+                    # A late hourly run is overtaken by the next one.
+                    max_event_age=constants.SUMMARY_SCHEDULE_RATE,
+                    dead_letter_queue=self.dead_letters,
+                )
+            ],
+        )
+
     def _redrive(
         self,
         store: CaseStore,
@@ -396,6 +415,17 @@ class Reporting(Construct):
             metric=monitoring.service_metric(constants.SNAPSHOT_REJECTED_METRIC),
             threshold=0,
             description="The snapshot left out case items the model rejects: the dashboards miss them.",
+        )
+        monitoring.alarm(
+            self,
+            "NoFreshSummary",
+            metric=monitoring.service_metric(constants.SUMMARY_METRIC),
+            threshold=1,
+            comparison=aws_cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=constants.SUMMARY_MAX_SILENCE_HOURS,
+            missing_data=aws_cloudwatch.TreatMissingData.BREACHING,
+            description=f"No overview summary in {constants.SUMMARY_MAX_SILENCE_HOURS} hours: the overview "
+            "is older than it says it may be.",
         )
         monitoring.alarm(
             self,

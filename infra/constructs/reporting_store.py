@@ -22,6 +22,11 @@ TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"
 TEXT_OUTPUT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 
 
+def named_query_sql(name: str) -> str:
+    """A saved query's SQL, as the DuckDB test runs it."""
+    return (constants.ATHENA_QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
 def _glue_columns(columns: Sequence[extract_columns.Column]) -> list[aws_glue.CfnTable.ColumnProperty]:
     return [
         aws_glue.CfnTable.ColumnProperty(name=column.name, type=column.type, comment=column.description[:255])
@@ -130,6 +135,25 @@ class ReportingStore(Construct):
                 ),
             ),
         )
+
+        self._named_queries()
+
+    def _named_queries(self) -> None:
+        """The saved queries a dashboard builder starts from (``infra/queries``), in the workgroup."""
+        self.named_queries = {}
+        for name, description in constants.ATHENA_NAMED_QUERIES.items():
+            query = aws_athena.CfnNamedQuery(
+                self,
+                f"Query-{name}",
+                name=description,
+                description=f"{description} (infra/queries/{name}.sql)",
+                database=constants.GLUE_DATABASE,
+                work_group=constants.ATHENA_WORKGROUP,
+                query_string=named_query_sql(name),
+            )
+            query.add_dependency(self.workgroup)
+            query.add_dependency(self.database)
+            self.named_queries[name] = query
 
     def _catalog(self) -> None:
         account = Stack.of(self).account

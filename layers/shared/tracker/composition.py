@@ -43,7 +43,7 @@ def _once(builder: Callable[[], T]) -> _Once[T]:
 
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from tracker.dal.secrets import Expiring
     from tracker.extracts.publisher import ChangePublisher
     from tracker.extracts.snapshot import Snapshot
+    from tracker.extracts.summary import SnapshotSummary
     from tracker.logic.audit import AuditRecorder, Sealed, Verification
     from tracker.logic.cases import CaseService
     from tracker.logic.contacts import ContactService
@@ -297,6 +298,21 @@ def run_snapshot(day: "date | None" = None) -> "Snapshot":
     table = settings.settings().require(settings.CASES_TABLE_NAME)
     records = iter_case_records(dynamodb_client(), table, region_codes())
     return write_snapshot(extract_store(), records, day or clock.today_london())
+
+
+def run_summary(now: "datetime | None" = None) -> "SnapshotSummary":
+    """Recompute the overview's summary from the table and write it at "latest" alone (the hourly
+    run of ``snapshot_extract``, ``{"summaryOnly": true}``): the overview is never more than an hour old."""
+    from tracker import clock
+    from tracker.dal.snapshot_reader import iter_case_records
+    from tracker.extracts.summary import summarise, write_latest_summary
+
+    moment = now or clock.now_utc()
+    table = settings.settings().require(settings.CASES_TABLE_NAME)
+    records = iter_case_records(dynamodb_client(), table, region_codes())
+    summary = summarise(records, moment.astimezone(clock.LONDON).date(), moment)
+    write_latest_summary(extract_store(), summary)
+    return summary
 
 
 def list_extracts(prefix: str = "") -> list[str]:

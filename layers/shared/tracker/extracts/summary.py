@@ -32,6 +32,9 @@ from tracker.models.case import Case, Deadlines, Timeliness
 from tracker.rules.deadlines import compute_deadlines
 
 SUMMARY_SCHEMA_VERSION = 2
+SUMMARY_ONLY = "summaryOnly"
+"""The snapshot function's event flag for the hourly run: ``{"summaryOnly": true}`` recomputes the
+overview's summary alone (the schedule in the CDK app sends it)."""
 NO_PROVIDER = ""
 """A recommendation's owning provider when none is named (its owner is then free text only)."""
 
