@@ -200,7 +200,7 @@ PARTITION_DATE_FROM = "2026-01-01"
 ATHENA_WORKGROUP = "safeguarding-case-reviews"
 ATHENA_QUERIES_DIR = Path(__file__).parent / "queries"
 ATHENA_NAMED_QUERIES = {
-    "cspr_published_late_by_region": "How many CSPRs were published late this year, by region",
+    "cspr_published_late_by_region": "How many CSPRs were published late, by year and region",
     "rapid_review_on_time_by_quarter_region": "Share of rapid reviews on time, per quarter and region",
     "themes_by_quarter": "Themes per quarter of the decision, by review type and region",
     "overdue_recommendations_by_provider": "Overdue recommendations by owning NHS provider",
