@@ -114,6 +114,7 @@ RESERVED_CONCURRENCY: dict[str, int] = {
     "web_app": 20,
     "icb_contacts": 5,
     "send_reminders": 1,
+    "seal_audit": 1,
 }
 ROTATION_RESERVED_CONCURRENCY = 1
 LAMBDA_MIN_UNRESERVED_CONCURRENCY = 100
@@ -134,6 +135,14 @@ SNAPSHOT_TIMEOUT = Duration.minutes(10)
 SNAPSHOT_MEMORY_MB = 1024
 SNAPSHOT_SCHEDULE_RETRIES = 2
 SNAPSHOT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
+# seal_audit: daily at 00:30 UTC, sealing the UTC day just ended (late writes have landed by then).
+AUDIT_SEAL_SCHEDULE_HOUR = "0"
+AUDIT_SEAL_SCHEDULE_MINUTE = "30"
+AUDIT_SEAL_TIMEOUT = Duration.minutes(5)
+AUDIT_SEAL_SCHEDULE_RETRIES = 2
+AUDIT_SEAL_SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
+AUDIT_WRITE_FAILURES_MAX_COUNT = 0
+"""Any read refused because its audit entry could not be written alarms at once."""
 SNAPSHOT_METRIC = "SnapshotsWritten"
 # The overview's summary, recomputed hourly by snapshot_extract ({"summaryOnly": true}), so the
 # overview is never more than an hour old; two hours without one alarm.
@@ -239,6 +248,8 @@ CURSOR_KEY_ROTATION = Duration.days(30)
 # so they are fixed here rather than generated.
 EXPORT_REPORTING_BUCKET_ARN = "ScrtData-ReportingBucketArn"
 EXPORT_FAILED_RECORDS_BUCKET_ARN = "ScrtData-FailedStreamRecordsBucketArn"
+EXPORT_AUDIT_ARCHIVE_BUCKET_ARN = "ScrtData-AuditArchiveBucketArn"
+"""The Object Lock archive the read audit's daily seals go to (fixed: its prefix is in a finding id)."""
 
 # CDK feature flags, set in code so that `cdk synth` and the tests build the same app.
 FEATURE_FLAGS: dict[str, object] = {

@@ -19,6 +19,7 @@ REDRIVE_STREAM_FAILURES = "redrive_stream_failures"
 WEB_APP = "web_app"
 ICB_CONTACTS = "icb_contacts"
 SEND_REMINDERS = "send_reminders"
+SEAL_AUDIT = "seal_audit"
 
 # Every Lambda's folder under functions/; each has handler.py with lambda_handler(event, context).
 FUNCTIONS = (
@@ -33,6 +34,7 @@ FUNCTIONS = (
     WEB_APP,
     ICB_CONTACTS,
     SEND_REMINDERS,
+    SEAL_AUDIT,
 )
 HANDLER = "handler.lambda_handler"
 

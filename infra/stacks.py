@@ -20,6 +20,7 @@ from infra.constructs.external_secrets import ExternalSecrets
 from infra.constructs.keys import Keys
 from infra.constructs.layer import SharedLayer
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.read_audit import ReadAudit, ReadAuditStore
 from infra.constructs.reminders import Reminders
 from infra.constructs.reporting import Reporting
 from infra.constructs.reporting_store import ReportingStore
@@ -70,6 +71,7 @@ class StatefulStack(Stack):
             self, "Data", key=self.keys.data, log_key=self.keys.operations, indexes=config.table_indexes
         )
         self.external_secrets = ExternalSecrets(self, "ExternalSecrets", key=self.keys.data)
+        self.read_audit = ReadAuditStore(self, "ReadAudit", key=self.keys.data)
         self.reporting = ReportingStore(
             self,
             "Reporting",
@@ -96,6 +98,13 @@ class StatefulStack(Stack):
         CfnOutput(self, "AthenaWorkgroup", value=constants.ATHENA_WORKGROUP)
         CfnOutput(self, "ReportingKeyArn", value=self.keys.reporting.key_arn)
         CfnOutput(self, "AccessLogArchiveBucketName", value=self.audit.access_log_archive.bucket_name)
+        CfnOutput(self, "ReadAuditTableName", value=self.read_audit.table.table_name)
+        CfnOutput(
+            self,
+            "AuditArchiveBucketArn",
+            value=self.audit.access_log_archive.bucket_arn,
+            export_name=constants.EXPORT_AUDIT_ARCHIVE_BUCKET_ARN,
+        )
 
 
 class StatelessStack(Stack):
@@ -121,6 +130,17 @@ class StatelessStack(Stack):
             external_secrets=stateful.external_secrets,
             data_key=keys.data,
             reporting_key=keys.reporting,
+            log_key=keys.operations,
+            layer=layer,
+            config=config,
+            monitoring=self.monitoring,
+        )
+        # Who has seen a case: the reading functions record each read; a daily seal into the archive.
+        self.read_audit = ReadAudit(
+            self,
+            "ReadAudit",
+            store=stateful.read_audit,
+            readers=[self.case_api.query, self.case_api.web_app.function],
             log_key=keys.operations,
             layer=layer,
             config=config,
