@@ -13,9 +13,9 @@ PROVIDER = Caller(Role.PROVIDER, "RXL", "provider-1")
 HEADER_LINKS = [
     (EDITOR, ["Cases", "Record a case", "Reminder contacts"]),
     (VIEWER, ["Cases", "Reminder contacts"]),
-    (REGIONAL, ["Cases", "Overview"]),
+    (REGIONAL, ["Cases", "Reminder contacts", "Overview"]),  # its own region's contacts
     (NATIONAL, ["Cases", "Overview"]),
-    (PROVIDER, ["Cases"]),
+    (PROVIDER, ["Cases", "Recommendations"]),  # those its trust owns, across reviews
 ]
 
 

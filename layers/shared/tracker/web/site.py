@@ -103,6 +103,8 @@ class Offers:
     record: bool  # recording a case
     contacts: bool  # its own ICB's reminder contacts
     overview: bool
+    recommendations: bool = False  # a trust's recommendations across the reviews naming it
+    region_contacts: bool = False  # its own region's reminder contacts
 
     @classmethod
     def to(cls, policy: AccessPolicy, caller: Caller) -> "Offers":
@@ -110,6 +112,8 @@ class Offers:
             record=policy.may_record(caller),
             contacts=policy.can_read_contacts(caller, caller.org),
             overview=policy.sees_overview(caller),
+            recommendations=policy.may_read_owned_recommendations(caller, caller.org),
+            region_contacts=policy.can_edit_region_contacts(caller, caller.org),
         )
 
 
