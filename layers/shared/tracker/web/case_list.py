@@ -81,11 +81,11 @@ class CaseListPage(Pages):
         caller = context.require_caller()
         request = context.request
         any_dhr = request.query_value("reviewType") == ANY_DHR
-        review_type = None if any_dhr else _choice(request.query_value("reviewType"), ReviewType)
-        status = _choice(request.query_value("status"), CaseStatus)
-        stage = _choice(request.query_value("stage"), Stage)
+        review_type = None if any_dhr else request.query_choice("reviewType", ReviewType)
+        status = request.query_choice("status", CaseStatus)
+        stage = request.query_choice("stage", Stage)
         overdue = {"true": True, "false": False}.get(request.query_value("overdue"))
-        awaiting = _choice(request.query_value(AWAITING), Awaiting)
+        awaiting = request.query_choice(AWAITING, Awaiting)
         icb_options = self._icb_options(caller)
         icb_code = request.query_value("icbCode")
         icb_code = icb_code if icb_code in {code for code, _ in icb_options} else ""
@@ -228,13 +228,6 @@ class CaseListPage(Pages):
             else {region for code in readable if (region := reference.region_of(code)) is not None}
         )
         return sorted(((code, REGION_NAMES.get(code, code)) for code in regions), key=lambda pair: pair[1])
-
-
-def _choice(raw: str, allowed: Any) -> Any:
-    try:
-        return allowed(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _select_items(

@@ -151,13 +151,6 @@ def csv_row(row: OwnedRecommendation, reference: ReferenceData) -> dict[str, Any
     }
 
 
-def _choice(raw: str, allowed: Any) -> Any:
-    try:
-        return allowed(raw) if raw else None
-    except ValueError:
-        return None
-
-
 class RecommendationPages(Pages):
     def routes(self) -> Routes:
         return {("GET", PAGE_PATH): self.recommendations_page, ("GET", CSV_PATH): self.recommendations_csv}
@@ -169,7 +162,7 @@ class RecommendationPages(Pages):
             raise NotAllowed(NOT_YOURS)
         request = context.request
         filters = Filters(
-            status=_choice(request.query_value(STATUS), RecommendationStatus),
+            status=request.query_choice(STATUS, RecommendationStatus),
             overdue={"true": True, "false": False}.get(request.query_value(OVERDUE)),
         )
         cursor = request.query_value(CURSOR) or None
