@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracker.access import Caller
+from tracker.error_statuses import kind_of
 from tracker.errors import FieldError, InvalidInput, NotAllowed, UnreadableInput
 from tracker.logic.commands import SubmitCase
 from tracker.models.enums import DHR_REVIEW_TYPES
@@ -106,7 +107,7 @@ class NewCasePages(Pages):
         mine = [error for error in problems if _section_of(flow, error.field) == section.key]
         if mine:
             errors = place_errors(mine, [section], parsed.row_positions, parsed.document)
-            return self._render_section(context, flow, section, values, errors, 422)
+            return self._render_section(context, flow, section, values, errors, _refused(mine))
         following = flow.index(section) + 1
         if following < len(flow):
             return self._render_section(context, flow, flow[following], values)
@@ -138,7 +139,7 @@ class NewCasePages(Pages):
         )
         mine = [error for error in problems if _section_of(flow, error.field) in (first.key, None)]
         errors = place_errors(mine, [first], parsed.row_positions, parsed.document)
-        return self._render_section(context, flow, first, values, errors, 422)
+        return self._render_section(context, flow, first, values, errors, _refused(mine))
 
     def _with_another_row(
         self, context: Context, flow: list[Section], step: str, rows_name: str, values: dict[str, list[str]]
@@ -251,3 +252,8 @@ def _section_of(flow: list[Section], path: str) -> str | None:
         (section.key for section in flow if any(item.name == name for item in section.fields)),
         None,
     )
+
+
+def _refused(problems: list[FieldError]) -> int:
+    """The status of a form refused for these problems, as the one error table gives it."""
+    return kind_of(InvalidInput("The form has problems.", problems), posted_form=True).status
