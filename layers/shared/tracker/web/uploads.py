@@ -6,8 +6,6 @@ keeps no file on disk; a body larger than an import file and its form, or with m
 form has, is not read.
 """
 
-import email.parser
-import email.policy
 from dataclasses import dataclass
 
 from tracker.imports.reading import MAX_FILE_BYTES
@@ -38,6 +36,10 @@ def read_upload(body: bytes, content_type: str) -> Upload:
     (the page then says no file was chosen, and the CSRF check refuses a form without its token)."""
     if len(body) > MAX_UPLOAD_BYTES or not content_type.lower().startswith(UPLOAD_MEDIA_TYPE):
         return EMPTY
+    # Loaded here: only the import page's post needs the MIME parser, not the app's cold start.
+    import email.parser
+    import email.policy
+
     header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", errors="replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
     if not message.is_multipart():
