@@ -435,7 +435,9 @@ def test_icb_users_have_the_contacts_page_in_the_header_and_others_do_not(web: H
     link = 'href="/app/icbs/QE1/contacts"'
     assert link in web.request("GET", "/app/", caller=EDITOR).body
     assert link in web.request("GET", "/app/", caller=VIEWER).body
-    for caller in (REGIONAL, NATIONAL, PROVIDER):
+    regional = web.request("GET", "/app/", caller=REGIONAL).body
+    assert link not in regional and 'href="/app/regions/Y62/contacts"' in regional  # its region's own
+    for caller in (NATIONAL, PROVIDER):
         assert "Reminder contacts" not in web.request("GET", "/app/", caller=caller).body
 
 

@@ -35,7 +35,8 @@ from tracker.web.case_pages import SECTION_FIELD, CasePages
 from tracker.web.contacts import EMAILS_FIELD, ContactsPages
 from tracker.web.forms import VERSION_FIELD
 from tracker.web.http import WebRequest, WebResponse, redirect, request_from_event
-from tracker.web.labels import field_label, readable_detail
+from tracker.web.labels import field_label
+from tracker.web.messages import field_kind, field_message
 from tracker.web.new_case import NewCasePages
 from tracker.web.oidc import OidcClient, SignInFailed
 from tracker.web.overview_pages import OverviewPages
@@ -373,7 +374,7 @@ class WebApp:
     ) -> WebResponse:
         """The page for a refusal; a request that could not be read names each field that could not."""
         problems = [
-            f"{field_label(error.field)} {readable_detail(error.detail)}"
+            field_message(field_label(error.field), error.detail, field_kind(error.field))
             for error in errors or []
             if error.field
         ]

@@ -28,7 +28,8 @@ from tracker.reference import REGION_NAMES
 from tracker.web.display import icb_name
 from tracker.web.forms import VERSION_FIELD, FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
-from tracker.web.labels import format_time, readable_detail
+from tracker.web.labels import format_time
+from tracker.web.messages import field_message
 from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
 from tracker.web.rendering import render_macro
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
@@ -54,7 +55,7 @@ def contacts_errors(errors: list[FieldError], emails: list[str]) -> FormErrors:
             label = f"Email address {index + 1} ({quoted(emails[index])})"
         else:
             label = EMAILS_LABEL
-        message = f"{label} {readable_detail(error.detail)}"
+        message = field_message(label, error.detail)
         placed.by_element.setdefault(EMAILS_FIELD, message)
         placed.summary.append({"text": message, "href": f"#{EMAILS_FIELD}"})
     return placed
