@@ -106,6 +106,9 @@ ROUTES: tuple[Route, ...] = (
     # A provider's recommendations across the reviews naming it, as a page and as a CSV.
     Route("GET", "/app/recommendations", WEB_APP, authorized=False),
     Route("GET", "/app/recommendations.csv", WEB_APP, authorized=False),
+    # Bringing existing cases in from a spreadsheet: the form, then check, confirm or the report.
+    Route("GET", "/app/import", WEB_APP, authorized=False),
+    Route("POST", "/app/import", WEB_APP, authorized=False),
     Route("GET", "/app/static/{asset}", WEB_APP, authorized=False),
 )
 

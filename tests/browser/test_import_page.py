@@ -1,11 +1,6 @@
 """Import cases in a real browser (issue 22 item 6): an ICB editor uploads a filled template with
 wrong rows, reads the check (nothing created), confirms, downloads the report, fixes the file and
-imports it again: only the fixed rows are created. Each page checked by axe.
-
-Strict xfail until the import page is wired in: the family registered in ``tracker.web.app``, its
-routes in ``infra/routes.py`` and multipart bodies read by ``tracker.web.http`` (other helpers'
-files; the lines are in the import helper's report). Once they are, this test passes and the mark
-must go."""
+imports it again: only the fixed rows are created. Each page checked by axe."""
 
 import io
 import uuid
@@ -13,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from openpyxl import load_workbook
 
 from local_stack.identity import issue_token
@@ -79,7 +73,6 @@ def _check(page: Any, path: Path) -> None:
     page.wait_for_load_state("load")
 
 
-@pytest.mark.xfail(strict=True, reason="the import page is not registered in the web app and the gateway yet")
 def test_an_editor_imports_a_file_fixes_it_and_imports_only_the_fixed_rows(
     web_stack: LocalStack, new_browser: Browser, axe: AxeResults, tmp_path: Path
 ) -> None:
@@ -124,8 +117,12 @@ def test_an_editor_imports_a_file_fixes_it_and_imports_only_the_fixed_rows(
     assert after[f"{run}-2"] == first[f"{run}-2"]
 
 
-def test_a_viewer_is_not_offered_the_import(web_stack: LocalStack, new_browser: Browser) -> None:
+def test_a_viewer_is_not_offered_the_import_page_and_is_refused_it(
+    web_stack: LocalStack, new_browser: Browser
+) -> None:
     page = new_browser()
     sign_in(page, web_stack, "icb_viewer", "QE1")
+
+    assert page.get_by_role("link", name="Import cases").count() == 0
     response = page.goto(f"{web_stack.api_url}/app/import")
-    assert response is not None and response.status in (403, 404)  # 404 until the route exists
+    assert response is not None and response.status == 403

@@ -11,7 +11,7 @@ from tracker.models.enums import Role
 
 PROVIDER = Caller(Role.PROVIDER, "RXL", "provider-1")
 HEADER_LINKS = [
-    (EDITOR, ["Cases", "Record a case", "Reminder contacts"]),
+    (EDITOR, ["Cases", "Record a case", "Import cases", "Reminder contacts"]),
     (VIEWER, ["Cases", "Reminder contacts"]),
     (REGIONAL, ["Cases", "Reminder contacts", "Overview"]),  # its own region's contacts
     (NATIONAL, ["Cases", "Overview"]),

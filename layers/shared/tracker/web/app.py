@@ -35,6 +35,7 @@ from tracker.web.case_pages import SECTION_FIELD, CasePages
 from tracker.web.contacts import EMAILS_FIELD, ContactsPages
 from tracker.web.forms import VERSION_FIELD
 from tracker.web.http import WebRequest, WebResponse, redirect, request_from_event
+from tracker.web.import_page import ImportPages
 from tracker.web.labels import field_label
 from tracker.web.messages import field_kind, field_message
 from tracker.web.new_case import NewCasePages
@@ -164,6 +165,7 @@ class WebApp:
             ContactsPages,
             RecommendationPages,
             AccessLogPages,
+            ImportPages,
         )
         self.public_routes: Routes = {
             ("GET", "/app/sign-in"): self.begin_sign_in,

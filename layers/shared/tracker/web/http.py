@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from tracker.logic.cases import MAX_CASE_BYTES
+from tracker.web.uploads import MAX_UPLOAD_BYTES, UPLOAD_MEDIA_TYPE, UploadedFile, read_upload
 
 T = TypeVar("T")
 
@@ -29,6 +30,7 @@ class WebRequest:
     headers: dict[str, str]  # names in lower case
     correlation_id: str
     form_too_large: bool = False  # a form post over MAX_FORM_BYTES: not read, refused with 413
+    files: dict[str, UploadedFile] = field(default_factory=dict)  # a multipart post's files, by field
 
     def query_value(self, name: str) -> str:
         values = self.query.get(name) or [""]
@@ -85,6 +87,13 @@ def request_from_event(event: dict[str, Any]) -> WebRequest:
     form_too_large = is_form and len(body) > MAX_FORM_BYTES
     if is_form and not form_too_large:
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    files: dict[str, UploadedFile] = {}
+    is_upload = event.get("httpMethod") == "POST" and media_type == UPLOAD_MEDIA_TYPE
+    if is_upload:  # a file sent by the import page: its form fields and its files
+        form_too_large = len(body) > MAX_UPLOAD_BYTES
+        if not form_too_large:
+            upload = read_upload(body, headers.get("content-type", ""))
+            form, files = upload.form, upload.files
     context = event.get("requestContext") or {}
     return WebRequest(
         method=str(event.get("httpMethod") or "GET").upper(),
@@ -97,6 +106,7 @@ def request_from_event(event: dict[str, Any]) -> WebRequest:
         headers=headers,
         correlation_id=str(context.get("requestId") or ""),
         form_too_large=form_too_large,
+        files=files,
     )
 
 

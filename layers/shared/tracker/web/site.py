@@ -105,6 +105,7 @@ class Offers:
     overview: bool
     recommendations: bool = False  # a trust's recommendations across the reviews naming it
     region_contacts: bool = False  # its own region's reminder contacts
+    import_cases: bool = False  # bringing cases in from a spreadsheet
 
     @classmethod
     def to(cls, policy: AccessPolicy, caller: Caller) -> "Offers":
@@ -114,6 +115,7 @@ class Offers:
             overview=policy.sees_overview(caller),
             recommendations=policy.may_read_owned_recommendations(caller, caller.org),
             region_contacts=policy.can_edit_region_contacts(caller, caller.org),
+            import_cases=policy.may_import(caller),
         )
 
 
