@@ -52,6 +52,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     ),
     "snapshot": ("Snapshot memory (a fresh interpreter), MiB and seconds", "cases"),
     "snapshot_ratios": ("Snapshot memory, largest collection to 5k", "ratio"),
+    "overview": ("The overview's server time and memory per request, by collection size", "cases"),
     "import_dry_run": ("scrt import --dry-run through the local stack: per row and peak memory", "file"),
 }
 
