@@ -4,6 +4,7 @@ recommendations; each links to the list's filters where the list has them, and s
 is missing where it does not; the time it was computed is shown."""
 
 import re
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -190,3 +191,17 @@ def test_a_summary_written_before_timeliness_was_counted_still_shows(web: Harnes
     web.summary[0] = old
     page = web.request("GET", "/app/overview", caller=NATIONAL)
     assert page.status == 200 and "No review with a deadline yet." in page.body
+
+
+def test_figures_more_than_an_hour_old_say_so(web: Harness) -> None:
+    """The summary is recomputed hourly: one older than that (the clock here reads 26 November 2026,
+    12:00) says the last update has not run; a fresh one does not."""
+    old = SnapshotSummary.model_validate(
+        {"snapshotDate": "2026-11-26", "generatedAt": "2026-11-26T10:30:00Z", "counts": []}
+    )
+    web.summary[0] = old
+    assert (
+        "These figures are more than an hour old" in web.request("GET", "/app/overview", caller=NATIONAL).body
+    )
+    web.summary[0] = old.model_copy(update={"generatedAt": datetime(2026, 11, 26, 11, 30, tzinfo=UTC)})
+    assert "more than an hour old" not in web.request("GET", "/app/overview", caller=NATIONAL).body

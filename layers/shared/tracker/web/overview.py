@@ -10,6 +10,7 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -478,6 +479,10 @@ def recommendation_tables(recommendations: list[Any], reference: ReferenceData) 
     ]
 
 
+FRESH_FOR = timedelta(hours=1, minutes=15)
+"""The hourly summary's age at most (its run takes minutes): an older one is said to be older."""
+
+
 def computed_at(summary: Any) -> str:
     """``computed at 14:05 on 5 December 2026`` (in England)."""
     local = summary.generatedAt.astimezone(clock.LONDON)
@@ -511,6 +516,7 @@ def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -
         "learning": learning_table(shown(summary.learning), areas),
         "recommendations": recommendation_tables(shown(summary.recommendations), reference),
         "computed_at": computed_at(summary),
+        "stale": clock.now_utc() - summary.generatedAt > FRESH_FOR,
         "quarter_label": quarter_label,
         "in_words": counts_in_words(sum(row.cases for row in rows), sum(row.overdueCases for row in rows)),
         "chart_width": CHART_WIDTH,
