@@ -84,9 +84,10 @@ typecheck: install ## mypy over the layer, functions, infra, local stack and tes
 	$(BIN)/mypy layers/shared/tracker functions infra local_stack tests benchmarks
 
 # The unit tests alone: no engine, browser or child process (tests/unit/conftest.py refuses a child
-# process to a test not marked `subprocess`; make test runs those). Needs only .venv.
-unit: $(BIN)/.installed ## Unit tests alone: no engine, browser or child process
-	$(BIN)/pytest tests/unit -m "not subprocess"
+# process to a test not marked `subprocess`), nor the measurements at scale marked `slow`; make test
+# runs those. On every core (pytest-xdist), under a minute on two. Needs only .venv.
+unit: $(BIN)/.installed ## Unit tests alone: no engine, browser or child process; every core
+	$(BIN)/pytest tests/unit -m "not subprocess and not slow" --numprocesses=auto
 
 # The lowest runtime dependencies go first so the full suite's summary is the last line. synth builds
 # what is deployed (the layer, bundled from the locked wheels) and runs cdk-nag over it.

@@ -1,6 +1,7 @@
 """Fixtures shared by every suite: a clean AWS-free environment and synthetic case data."""
 
 import os
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,14 @@ os.environ.update(
         "POWERTOOLS_DEV": "false",
     }
 )
+# One hash seed for every worker process of a parallel run (`make unit`, pytest-xdist), which inherit
+# this environment: a test named from a set then has the same name in each, as xdist requires. Random
+# per run unless the shell sets one, so an order that only one seed gives still gets its chance.
+os.environ.setdefault("PYTHONHASHSEED", str(random.SystemRandom().randint(1, 2**32 - 1)))
+
+
+def pytest_report_header() -> str:
+    return f"PYTHONHASHSEED of worker processes: {os.environ['PYTHONHASHSEED']}"
 
 
 def synthetic_case(**overrides: Any) -> dict[str, Any]:

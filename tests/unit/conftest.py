@@ -3,9 +3,31 @@
 import subprocess
 from typing import Any
 
+import botocore.session
 import pytest
 
 CHILD_PROCESS_MARKER = "subprocess"
+
+
+def _one_data_loader_per_process() -> None:
+    """Every boto3 session of the unit tests reads botocore's service models through one loader.
+
+    Each test builds its clients afresh (moto's backends are per test, composition.reset() forgets
+    the container's clients), and each new session parsed the same JSON models again: a tenth of a
+    second of CPU a client. A Lambda container keeps one session, so one loader is what runs there.
+    """
+    loaders: dict[str | None, Any] = {}
+    create_loader = botocore.session.create_loader
+
+    def shared_loader(search_path_string: str | None = None) -> Any:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+
+
+_one_data_loader_per_process()
 
 
 @pytest.fixture(autouse=True)

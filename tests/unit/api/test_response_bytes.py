@@ -10,6 +10,8 @@ import importlib
 import json
 from typing import Any
 
+import pytest
+
 from tests.conftest import synthetic_case
 from tests.support.api import Api, ApiResponse, LambdaContextStub, api_event, response_of
 
@@ -70,6 +72,7 @@ def read_every_page(path: str, identity: tuple[str, str]) -> tuple[list[dict[str
             return items, sizes
 
 
+@pytest.mark.slow
 def test_a_list_of_large_cases_of_four_byte_characters_fits_lambdas_limit(api: Api) -> None:
     created = {submit_big(api) for _ in range(CASES)}
     for identity in (("icb_editor", "QE1"), ("regional", "Y62"), ("national", "X24")):
@@ -80,6 +83,7 @@ def test_a_list_of_large_cases_of_four_byte_characters_fits_lambdas_limit(api: A
         assert len(sizes) > 1  # the 25 cases need more than one page
 
 
+@pytest.mark.slow
 def test_a_history_of_large_versions_of_four_byte_characters_fits_lambdas_limit(api: Api) -> None:
     case_id = submit_big(api)
     for version in range(1, CASES):

@@ -126,6 +126,7 @@ class _CountingClient:
         return getattr(self._client, name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("caller", [DEVON_EDITOR, SOUTH_WEST, NATIONAL], ids=["icb", "region", "nation"])
 def test_on_dynamodb_an_overdue_page_is_a_query_of_the_due_index(
     stack: Stack, fixed_today: None, caller: Caller
@@ -147,6 +148,7 @@ def test_on_dynamodb_an_overdue_page_is_a_query_of_the_due_index(
     assert sorted(case.reference for case in found) == [f"QJK-2026-{n:04d}" for n in range(6, 61, 6)]
 
 
+@pytest.mark.slow
 def test_on_dynamodb_a_rare_filter_stops_at_the_read_limit(
     stack: Stack, fixed_today: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,6 +169,7 @@ def test_on_dynamodb_a_rare_filter_stops_at_the_read_limit(
     assert sorted(case.reference for case in found) == ["QJK-2026-0013", "QJK-2026-0026", "QJK-2026-0039"]
 
 
+@pytest.mark.slow
 def test_on_dynamodb_a_national_list_pages_every_rare_match_once_across_regions(
     stack: Stack, fixed_today: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

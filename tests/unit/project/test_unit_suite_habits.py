@@ -1,15 +1,20 @@
 """`make unit` is the unit suite alone: no engine, browser or child process. A unit test that needs a
-child process (uv, git, a fresh interpreter) says so with @pytest.mark.subprocess; `make unit` leaves
-those out and `make test` runs them."""
+child process (uv, git, a fresh interpreter) says so with @pytest.mark.subprocess, and a measurement at
+scale (a response filled to Lambda's 6 MiB limit) with @pytest.mark.slow; `make unit` leaves those out,
+on every core, and `make test` runs them all."""
 
+import os
 import subprocess
 import sys
 
+import boto3
 import pytest
 
 from tests.support.make_targets import commands_of
 
 PROJECT_PYTEST = ".venv/bin/pytest"
+# Its parameters include the sets of fields each caller may change, named by their members.
+SET_PARAMETRIZED = "tests/unit/access/test_access_policy.py"
 
 
 def test_an_unmarked_unit_test_cannot_start_a_child_process() -> None:
@@ -37,11 +42,12 @@ def _positional(argv: list[str]) -> list[str]:
 
 
 @pytest.mark.subprocess
-def test_make_unit_runs_the_unit_tests_without_the_marked_ones() -> None:
+def test_make_unit_runs_the_unit_tests_without_the_marked_ones_on_every_core() -> None:
     (command,) = _project_pytest_commands("unit")
     marker_at = command.index("-m")
-    assert command[marker_at + 1] == "not subprocess"
+    assert command[marker_at + 1] == "not subprocess and not slow"
     del command[marker_at : marker_at + 2]
+    assert "--numprocesses=auto" in command
     assert _positional(command[1:]) == ["tests/unit"]
 
 
@@ -50,3 +56,25 @@ def test_make_test_runs_every_test_marked_or_not() -> None:
     (command,) = _project_pytest_commands("test")
     assert "-m" not in command
     assert _positional(command[1:]) == []  # pyproject.toml's testpaths: every suite
+
+
+@pytest.mark.subprocess
+def test_workers_with_their_own_hash_seeds_collect_the_same_tests() -> None:
+    """`make unit`'s workers (pytest-xdist) are fresh interpreters: parameters named from a set must
+    get the same names in each, or pytest-xdist refuses the run."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONHASHSEED"}
+    run = subprocess.run(  # noqa: S603 - this interpreter's pytest on a file of this repository
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", SET_PARAMETRIZED],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert "Different tests were collected" not in run.stdout
+    assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_the_unit_tests_boto3_sessions_share_one_loader_of_the_service_models() -> None:
+    """tests/unit/conftest.py: each test's fresh clients parse botocore's JSON models once a process."""
+    first = boto3.session.Session()._session.get_component("data_loader")
+    second = boto3.session.Session()._session.get_component("data_loader")
+    assert first is second

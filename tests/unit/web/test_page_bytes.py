@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import pytest
+
 from tests.conftest import synthetic_case
 from tests.unit.web.conftest import EDITOR, OTHER_EDITOR, Harness, Page
 from tests.unit.web.test_pages import _post_edit, edit_form, edit_form_from, text_of
@@ -120,6 +122,7 @@ def _walk(web: Harness, start: Page, label: str) -> list[Page]:
     return pages
 
 
+@pytest.mark.slow
 def test_a_case_of_the_largest_growing_versions_is_shown_whole_on_pages_within_lambdas_limit(
     web: Harness,
 ) -> None:
@@ -162,6 +165,7 @@ def _recommendation_rows(form: dict[str, list[str]], count: int, char: str) -> d
     return kept
 
 
+@pytest.mark.slow
 def test_a_conflict_over_the_largest_versions_fits_lambdas_limit_and_keeps_the_users_text(
     web: Harness,
 ) -> None:
@@ -193,6 +197,7 @@ def test_a_conflict_over_the_largest_versions_fits_lambdas_limit_and_keeps_the_u
     assert SHORTENED_NOTE.strip() in text_of(page.body)
 
 
+@pytest.mark.slow
 def test_the_case_list_of_the_largest_cases_fits_and_every_case_is_on_a_page(web: Harness) -> None:
     """The list shows no case text, and a page the service cut at its byte budget links on."""
     references = {web.submit(**largest_case(EMOJI)).reference for _ in range(LIST_PAGE_SIZE + 1)}
