@@ -6,6 +6,8 @@ Autoescape is on for every template: case text is the caller's and is never trus
 import json
 import re
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.response_size import carried_bytes as carried_bytes  # re-exported for the page modules
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import BaseLoader, Environment
     from markupsafe import Markup
 
 STATIC_PACKAGE = "tracker.web"
@@ -48,6 +50,7 @@ def environment() -> "Environment":
             loader=ChoiceLoader(
                 [
                     PackageLoader("tracker.web", "templates"),
+                    _remembering_loader(),
                     PackageLoader("nhsuk_frontend_jinja", "templates"),
                 ]
             ),
@@ -55,10 +58,13 @@ def environment() -> "Environment":
             autoescape=select_autoescape(enabled_extensions=("html", "jinja"), default=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates never change in a running container: no file is looked at again per page.
+            auto_reload=False,
             # The NHS.UK macros read optional parameters that may be absent, several levels deep.
             undefined=ChainableUndefined,
         )
         env.globals["asset"] = lambda logical: asset_manifest()[logical]
+        env.globals[RENDERED_COMPONENT] = rendered_component
         from tracker.web.forms import element_id, row_count_name, row_name, rows_to_draw
 
         env.globals["element_id"] = element_id
@@ -84,6 +90,111 @@ def environment() -> "Environment":
             {"text": change["after"]},
         ]
         return env
+
+
+# --- the NHS.UK components, remembered -------------------------------------------------------------
+# Each NHS.UK macro includes its component's template, which imports and calls other components (a
+# date input: a fieldset, a legend, three inputs, each with a label, a hint and an error message):
+# drawing every field of a case was most of the edit page's time. The same parameters always give
+# the same markup, and most parameters repeat across pages and cases (every label, hint and empty
+# box; the same choices ticked), so each component's markup is remembered by its parameters. A
+# component given content by a call block is drawn as the package draws it.
+
+RENDERED_COMPONENT = "rendered_component"
+COMPONENT_MACRO = re.compile(r"^nhsuk/components/([a-z-]+)/macro\.jinja$")
+MACRO_NAME = re.compile(r"{%-?\s*macro\s+(\w+)\(params\s*=\s*{}\)\s*-?%}")
+REMEMBERED_COMPONENTS = 4096
+"""At most this many components' markup is kept (each key at most ``MAX_REMEMBERED_TEXT``)."""
+MAX_REMEMBERED_TEXT = 2_000
+"""Parameters holding more text than this are drawn each time: long case text is not kept."""
+
+
+def _remembering_component_macro(name: str) -> tuple[str, None, Callable[[], bool]] | None:
+    """The source of an NHS.UK component's macro that draws through ``rendered_component`` (the
+    package's own template, called the same way), or None to load the package's macro as it is."""
+    component = COMPONENT_MACRO.match(name)
+    if component is None:
+        return None
+    original = resources.files("nhsuk_frontend_jinja").joinpath("templates", name).read_text(encoding="utf-8")
+    macro = MACRO_NAME.search(original)
+    if macro is None:
+        return None
+    template = f"nhsuk/components/{component.group(1)}/template.jinja"
+    source = (
+        f"{{% macro {macro.group(1)}(params = {{}}) %}}"
+        f'{{%- if caller -%}}{{%- include "{template}" -%}}'
+        f'{{%- else -%}}{{{{ {RENDERED_COMPONENT}("{template}", params) }}}}{{%- endif -%}}'
+        "{% endmacro %}"
+    )
+    return source, None, lambda: True
+
+
+_REMEMBERED: "OrderedDict[tuple[str, Any], Markup]" = OrderedDict()
+_REMEMBERED_LOCK = threading.Lock()
+
+
+def _remembering_loader() -> "BaseLoader":
+    """The loader of the remembering macros, placed before the package's own."""
+    from jinja2 import FunctionLoader
+
+    class RememberingComponents(FunctionLoader):
+        def list_templates(self) -> list[str]:
+            return []  # the same names as the package's macros, which the package's loader lists
+
+    return RememberingComponents(lambda name: _remembering_component_macro(name))  # looked up when loading
+
+
+class _NotRemembered(Exception):
+    """Parameters that are not plain data, or hold too much text, to be remembered by."""
+
+
+def _frozen(value: Any, budget: list[int]) -> Any:
+    """``value`` as a hashable key, telling markup from text; raises ``_NotRemembered`` once its
+    text is over ``budget`` (the characters still allowed)."""
+    from jinja2 import Undefined
+    from markupsafe import Markup
+
+    if isinstance(value, str):
+        budget[0] -= len(value)
+        if budget[0] < 0:
+            raise _NotRemembered
+        return ("markup", str(value)) if isinstance(value, Markup) else value
+    if value is None or isinstance(value, bool | int | float):
+        return (type(value).__name__, value)
+    if isinstance(value, Undefined):
+        return ("undefined",)
+    if isinstance(value, Mapping):
+        items = sorted(value.items(), key=lambda item: str(item[0]))
+        return ("mapping", tuple((str(name), _frozen(item, budget)) for name, item in items))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(item, budget) for item in value))
+    raise _NotRemembered
+
+
+def rendered_component(template: str, params: Any) -> "Markup":
+    """An NHS.UK component's markup for ``params``, remembered when they are small plain data."""
+    budget = [MAX_REMEMBERED_TEXT]
+    try:
+        key = _frozen(params, budget)
+    except _NotRemembered:
+        return _render_component(template, params)
+    with _REMEMBERED_LOCK:
+        found = _REMEMBERED.get((template, key))
+        if found is not None:
+            _REMEMBERED.move_to_end((template, key))
+            return found
+    rendered = _render_component(template, params)
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[(template, key)] = rendered
+        while len(_REMEMBERED) > REMEMBERED_COMPONENTS:
+            _REMEMBERED.popitem(last=False)  # the least recently drawn goes first
+    return rendered
+
+
+def _render_component(template: str, params: Any) -> "Markup":
+    from markupsafe import Markup
+
+    return Markup(environment().get_template(template).render(params=params))  # noqa: S704 - escaped by it
 
 
 _BETWEEN_TAGS = re.compile(r">\s+<")
