@@ -1,4 +1,5 @@
-"""API Gateway REQUEST authorizer: verifies the bearer JWT and hands {role, org, sub} to the handlers.
+"""API Gateway REQUEST authorizer: verifies the bearer JWT and hands {role, org, sub, name} to the
+handlers (name: the person's, from NAME_CLAIM, empty when the token names nobody).
 
 - no, malformed, expired, tampered or foreign token: ``raise Exception("Unauthorized")``, which
   API Gateway turns into 401 and never calls a handler;
@@ -16,7 +17,15 @@ from typing import Any
 
 from tracker import composition, settings
 from tracker.auth.jwks import JwksUnavailable
-from tracker.auth.policy import ALLOW, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB, DENY, authorizer_result
+from tracker.auth.policy import (
+    ALLOW,
+    CONTEXT_NAME,
+    CONTEXT_ORG,
+    CONTEXT_ROLE,
+    CONTEXT_SUB,
+    DENY,
+    authorizer_result,
+)
 from tracker.auth.settings import IDENTITY_HEADER
 from tracker.auth.tokens import InvalidToken, NotAllowed, TokenVerifier, bearer_token
 from tracker.observability import logger
@@ -59,5 +68,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         identity.sub,
         ALLOW,
         method_arn,
-        {CONTEXT_ROLE: identity.role.value, CONTEXT_ORG: identity.org, CONTEXT_SUB: identity.sub},
+        {
+            CONTEXT_ROLE: identity.role.value,
+            CONTEXT_ORG: identity.org,
+            CONTEXT_SUB: identity.sub,
+            CONTEXT_NAME: identity.name or "",
+        },
     )

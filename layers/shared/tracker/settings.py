@@ -32,6 +32,7 @@ JWT_AUDIENCE = "JWT_AUDIENCE"
 ROLE_CLAIM = "ROLE_CLAIM"
 ORG_CLAIM = "ORG_CLAIM"
 SUB_CLAIM = "SUB_CLAIM"
+NAME_CLAIM = "NAME_CLAIM"
 JWT_LEEWAY_SECONDS = "JWT_LEEWAY_SECONDS"
 JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
 # The tracker web app (functions/web_app): OpenID Connect sign-in and its session cookie.
@@ -82,6 +83,7 @@ DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 DEFAULT_ROLE_CLAIM = "role"
 DEFAULT_ORG_CLAIM = "org"
 DEFAULT_SUB_CLAIM = "sub"
+DEFAULT_NAME_CLAIM = "name"  # OpenID Connect's standard claim for the person's full name (Core 1.0, 5.1)
 DEFAULT_JWT_LEEWAY_SECONDS = 30
 DEFAULT_JWKS_CACHE_SECONDS = 300
 DEFAULT_SAR_COMPLETION_MONTHS = 6
@@ -160,6 +162,9 @@ class Settings(BaseModel):
     )
     sub_claim: str = Field(
         DEFAULT_SUB_CLAIM, alias=SUB_CLAIM, min_length=1, description="Claim naming the user."
+    )
+    name_claim: str = Field(
+        DEFAULT_NAME_CLAIM, alias=NAME_CLAIM, min_length=1, description="Claim giving the person's name."
     )
     jwt_leeway_seconds: int = Field(
         DEFAULT_JWT_LEEWAY_SECONDS, alias=JWT_LEEWAY_SECONDS, ge=0, le=300, description="Clock skew allowed."

@@ -55,7 +55,8 @@ def test_a_valid_es256_token_is_allowed_for_the_whole_api(authorizer: Any, keys:
         "Effect": "Allow",
         "Resource": "arn:aws:execute-api:eu-west-2:123456789012:abc123/prod/*/*",
     }
-    assert result["context"] == {"role": "icb_editor", "org": "QE1", "sub": "user-123"}
+    # The token names nobody: the name is empty (a context holds no null).
+    assert result["context"] == {"role": "icb_editor", "org": "QE1", "sub": "user-123", "name": ""}
 
 
 def test_a_valid_rs256_token_is_allowed(authorizer: Any, keys: Keys) -> None:

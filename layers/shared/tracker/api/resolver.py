@@ -14,8 +14,10 @@ from pydantic import ValidationError
 
 from tracker.access import Caller, is_known_org
 from tracker.api.problems import problem, problem_from_error
+from tracker.auth.policy import CONTEXT_NAME, CONTEXT_ORG, CONTEXT_ROLE, CONTEXT_SUB
 from tracker.error_statuses import INTERNAL, kind_of
 from tracker.errors import DomainError, FieldError, InvalidInput, NotVisible, Unauthenticated, UnreadableInput
+from tracker.models.case import person_name
 from tracker.models.enums import Role
 from tracker.observability import logger, metrics
 from tracker.reference import reference_data
@@ -84,7 +86,11 @@ def create_resolver() -> APIGatewayRestResolver:
 def current_caller(app: APIGatewayRestResolver) -> Caller:
     """The caller, as API Gateway's authorizer put it in the request context; 401 without it."""
     authorizer: dict[str, Any] = app.current_event.request_context.authorizer.raw_event or {}
-    role_name, org, sub = authorizer.get("role"), authorizer.get("org"), authorizer.get("sub")
+    role_name, org, sub = (
+        authorizer.get(CONTEXT_ROLE),
+        authorizer.get(CONTEXT_ORG),
+        authorizer.get(CONTEXT_SUB),
+    )
     try:
         role = Role(str(role_name))
     except ValueError:
@@ -92,4 +98,6 @@ def current_caller(app: APIGatewayRestResolver) -> Caller:
     # The reference data in force, read once per container (the composition root hands out the same).
     if not isinstance(org, str) or not is_known_org(role, org, reference_data()):
         raise Unauthenticated("A valid bearer token is required.")
-    return Caller(role=role, org=org, sub=str(sub or "unknown"))
+    # The person's name, as the authorizer read it ("" when the token names nobody: None here).
+    name = person_name(authorizer.get(CONTEXT_NAME))
+    return Caller(role=role, org=org, sub=str(sub or "unknown"), name=name)

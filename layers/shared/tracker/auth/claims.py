@@ -2,9 +2,9 @@
 authorizer (bearer tokens) and the web app's sign-in (ID tokens), so that with the same settings
 both see the same role, organisation and user.
 
-The claims' names are settings (``ROLE_CLAIM``, ``ORG_CLAIM``, ``SUB_CLAIM``, and the person's
-name, ``name`` by default, OpenID Connect's standard claim); a dotted name reaches a claim nested in
-objects (``nhs.role``) when no claim has that name itself.
+The claims' names are settings (``ROLE_CLAIM``, ``ORG_CLAIM``, ``SUB_CLAIM``, and ``NAME_CLAIM``
+for the person's name: ``name`` by default, OpenID Connect's standard claim); a dotted name reaches
+a claim nested in objects (``nhs.role``) when no claim has that name itself.
 """
 
 from dataclasses import dataclass
@@ -13,8 +13,7 @@ from typing import Any
 from tracker import settings
 from tracker.models.case import person_name
 
-DEFAULT_NAME_CLAIM = "name"
-"""OpenID Connect's standard claim for the person's full name (Core 1.0, 5.1)."""
+DEFAULT_NAME_CLAIM = settings.DEFAULT_NAME_CLAIM
 
 
 def claim(claims: dict[str, Any], name: str) -> Any:
@@ -40,7 +39,7 @@ class ClaimNames:
 
     @classmethod
     def from_settings(cls, config: settings.Settings) -> "ClaimNames":
-        return cls(role=config.role_claim, org=config.org_claim, sub=config.sub_claim)
+        return cls(role=config.role_claim, org=config.org_claim, sub=config.sub_claim, name=config.name_claim)
 
     def subject(self, claims: dict[str, Any]) -> str | None:
         """The user: a non-empty string, or None (a token without one identifies nobody)."""

@@ -9,6 +9,8 @@ DENY = "Deny"
 CONTEXT_ROLE = "role"
 CONTEXT_ORG = "org"
 CONTEXT_SUB = "sub"
+CONTEXT_NAME = "name"
+"""The person's name (``ClaimNames.person_name``), or the empty string: a context holds no null."""
 
 
 def api_wide_resource(method_arn: str) -> str:

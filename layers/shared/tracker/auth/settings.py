@@ -26,6 +26,8 @@ ORG_CLAIM_ENV = settings.ORG_CLAIM
 """Name of the claim carrying the organisation code (default ``org``); dotted paths allowed."""
 SUB_CLAIM_ENV = settings.SUB_CLAIM
 """Name of the claim identifying the user (default ``sub``); dotted paths allowed."""
+NAME_CLAIM_ENV = settings.NAME_CLAIM
+"""Name of the claim giving the person's name, recorded with their changes (default ``name``)."""
 JWT_LEEWAY_ENV = settings.JWT_LEEWAY_SECONDS
 """Clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (default 30 seconds)."""
 JWKS_CACHE_SECONDS_ENV = settings.JWKS_CACHE_SECONDS
@@ -38,6 +40,7 @@ ALL_ENV_NAMES: tuple[str, ...] = (
     ROLE_CLAIM_ENV,
     ORG_CLAIM_ENV,
     SUB_CLAIM_ENV,
+    NAME_CLAIM_ENV,
     JWT_LEEWAY_ENV,
     JWKS_CACHE_SECONDS_ENV,
 )
@@ -46,6 +49,7 @@ ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
 DEFAULT_ROLE_CLAIM = settings.DEFAULT_ROLE_CLAIM
 DEFAULT_ORG_CLAIM = settings.DEFAULT_ORG_CLAIM
 DEFAULT_SUB_CLAIM = settings.DEFAULT_SUB_CLAIM
+DEFAULT_NAME_CLAIM = settings.DEFAULT_NAME_CLAIM
 DEFAULT_LEEWAY_SECONDS = settings.DEFAULT_JWT_LEEWAY_SECONDS
 DEFAULT_JWKS_CACHE_SECONDS = settings.DEFAULT_JWKS_CACHE_SECONDS
 AUTHORIZER_CACHE_SECONDS = 0
@@ -72,6 +76,7 @@ class AuthSettings:
     role_claim: str = DEFAULT_ROLE_CLAIM
     org_claim: str = DEFAULT_ORG_CLAIM
     sub_claim: str = DEFAULT_SUB_CLAIM
+    name_claim: str = DEFAULT_NAME_CLAIM
     leeway_seconds: int = DEFAULT_LEEWAY_SECONDS
     jwks_cache_seconds: int = DEFAULT_JWKS_CACHE_SECONDS
 
@@ -89,7 +94,7 @@ class AuthSettings:
 
     @property
     def claim_names(self) -> ClaimNames:
-        return ClaimNames(role=self.role_claim, org=self.org_claim, sub=self.sub_claim)
+        return ClaimNames(role=self.role_claim, org=self.org_claim, sub=self.sub_claim, name=self.name_claim)
 
     @classmethod
     def from_settings(cls, config: settings.Settings) -> "AuthSettings":
@@ -106,6 +111,7 @@ class AuthSettings:
             role_claim=config.role_claim,
             org_claim=config.org_claim,
             sub_claim=config.sub_claim,
+            name_claim=config.name_claim,
             leeway_seconds=config.jwt_leeway_seconds,
             jwks_cache_seconds=config.jwks_cache_seconds,
         )

@@ -51,6 +51,7 @@ class Identity:
     role: Role
     org: str
     sub: str
+    name: str | None = None  # the person's name, as a change records it, when the token gives one
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -123,7 +124,7 @@ class TokenVerifier:
             raise NotAllowed(f"unknown role in claim {names.role}", sub) from None
         if not isinstance(org, str) or not is_known_org(role, org):
             raise NotAllowed(f"unknown organisation for role {role.value}", sub)
-        return Identity(role=role, org=org, sub=sub)
+        return Identity(role=role, org=org, sub=sub, name=names.person_name(claims))
 
     def _verified_claims(self, token: str) -> dict[str, Any]:
         try:
