@@ -22,11 +22,12 @@ from tracker.logic.cases import MAX_CASE_BYTES
 from tracker.logic.commands import ReplaceContacts, UpdateCase, VersionCondition
 from tracker.models.case import LONG_TEXT_MAX, RESTRICTED_TEXT_MAX, SHORT_TEXT_MAX
 from tracker.models.contacts import MAX_CONTACTS, MAX_EMAIL_LENGTH, MAX_LOCAL_PART_LENGTH
+from tracker.response_size import carried_bytes
 from tracker.web.case_list import LIST_PAGE_SIZE
 from tracker.web.case_pages import SHORTENED_NOTE
 from tracker.web.http import MAX_FORM_BYTES
 from tracker.web.paging import HISTORY_PAGE_SIZE
-from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes
+from tracker.web.rendering import MAX_BODY_BYTES
 
 LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous response payload limit: the whole proxy response, headers included."""

@@ -149,6 +149,18 @@ def test_the_case_page_shows_fields_deadlines_recommendations_and_history(web: H
     assert "Edit this case" in page.body
 
 
+def test_the_case_page_says_how_many_versions_its_history_holds_in_plain_english(web: Harness) -> None:
+    case = web.submit()
+
+    first = text_of(web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR).body)
+    assert "History 1 version." in first and "1 versions" not in first
+    web.service.update(
+        EDITOR, UpdateCase(case.case_id, {"stage": "DECISION_PENDING"}, VersionCondition(frozenset({1})))
+    )
+    second = text_of(web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR).body)
+    assert "History 2 versions." in second
+
+
 def test_a_viewer_sees_no_edit_controls_and_a_forged_post_is_refused(web: Harness) -> None:
     case = web.submit()
     form = edit_form(web, case.case_id)

@@ -11,6 +11,7 @@ from tracker.logic.commands import MAX_PAGE_SIZE, ReadHistory, UpdateCase, Versi
 from tracker.logic.numbers import whole_number
 from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
 from tracker.models.fields import REGIONAL_ONLY_FIELDS
+from tracker.response_size import carried_bytes
 from tracker.web.case_links import LinkedCase, linked_case, with_case_ids, with_references
 from tracker.web.case_list import back_to_list
 from tracker.web.display import (
@@ -37,7 +38,7 @@ from tracker.web.forms import (
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import field_label, format_time
 from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
-from tracker.web.rendering import MAX_BODY_BYTES, carried_bytes, render_macro
+from tracker.web.rendering import MAX_BODY_BYTES, render_macro
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 
 SECTION_FIELD = "section"

@@ -65,6 +65,9 @@ def environment() -> "Environment":
         )
         env.globals["asset"] = lambda logical: asset_manifest()[logical]
         env.globals[RENDERED_COMPONENT] = rendered_component
+        from tracker.models.plural import counted
+
+        env.globals["counted"] = counted  # "1 version", "2 versions"
         from tracker.web.forms import element_id, row_count_name, row_name, rows_to_draw
 
         env.globals["element_id"] = element_id
