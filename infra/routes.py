@@ -46,6 +46,13 @@ of at least this many bytes is gzipped for a client that prefers it (every web p
 stylesheet's 278 KB to about 30 KB, and the API's larger JSON); below it (redirects, small errors)
 gzip saves nothing worth the time."""
 
+# Every body is binary to API Gateway: it hands the functions every request body base64-encoded, and
+# returns a response the function marked isBase64Encoded as its bytes. The import page's uploads
+# (multipart .xlsx) and downloads (.xlsx) need it, and API Gateway decides a response's kind by the
+# client's first Accept type, which a browser's navigation does not let us choose (AWS's advice for
+# browsers is */*). The local gateway encodes bodies the same way, so handlers are tested as deployed.
+API_BINARY_MEDIA_TYPES = ("*/*",)
+
 
 @dataclass(frozen=True)
 class Route:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker import composition
-from tracker.api.requests import contacts_command, contacts_history_command
+from tracker.api.requests import contacts_command, contacts_history_command, request_body
 from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
@@ -80,7 +80,12 @@ def put_contacts(
     ] = None,
 ) -> Response[str]:
     event = app.current_event
-    command = contacts_command(icbCode, event.body, if_match, event.headers.get("content-type"))
+    command = contacts_command(
+        icbCode,
+        request_body(event),
+        if_match,
+        event.headers.get("content-type"),
+    )
     contacts = composition.contact_service().replace(current_caller(app), command)
     metrics.add_metric(name="ContactsReplaced", unit="Count", value=1)
     return _contacts_response(contacts)
@@ -168,7 +173,12 @@ def put_region_contacts(
 ) -> Response[str]:
     event = app.current_event
     # The command's code is the organisation's: here the region's.
-    command = contacts_command(regionCode, event.body, if_match, event.headers.get("content-type"))
+    command = contacts_command(
+        regionCode,
+        request_body(event),
+        if_match,
+        event.headers.get("content-type"),
+    )
     contacts = composition.contact_service().replace_region(current_caller(app), command)
     metrics.add_metric(name="ContactsReplaced", unit="Count", value=1)
     return _contacts_response(contacts)

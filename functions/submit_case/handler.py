@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker import composition
-from tracker.api.requests import dry_run_flag, submit_command
+from tracker.api.requests import dry_run_flag, request_body, submit_command
 from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
@@ -70,7 +70,7 @@ def submit_case(
         ),
     ] = None,
 ) -> Response[str]:
-    command = submit_command(app.current_event.body, idempotency_key)
+    command = submit_command(request_body(app.current_event), idempotency_key)
     dry_run = dry_run_flag(app.current_event.query_string_parameters)
     if dry_run is not False:
         checked = composition.case_service().check_submission(current_caller(app), command, dry_run)

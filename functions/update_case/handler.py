@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tracker import composition
-from tracker.api.requests import update_command
+from tracker.api.requests import request_body, update_command
 from tracker.api.resolver import create_resolver, current_caller
 from tracker.api.responses import (
     BAD_REQUEST,
@@ -52,7 +52,7 @@ def update_case(
     ] = None,
 ) -> Response[str]:
     event = app.current_event
-    command = update_command(caseId, event.body, if_match, event.headers.get("content-type"))
+    command = update_command(caseId, request_body(event), if_match, event.headers.get("content-type"))
     case = composition.case_service().update(current_caller(app), command)
     metrics.add_metric(name="CasesUpdated", unit="Count", value=1)
     return case_response(200, case)

@@ -37,6 +37,7 @@ from infra.constructs.web_app import WebApp
 from infra.deployment import DeploymentConfig
 from infra.nag import AWS_SOLUTIONS, HIPAA, NIST, acknowledge
 from infra.routes import (
+    API_BINARY_MEDIA_TYPES,
     API_DOCS,
     API_MIN_COMPRESSION_BYTES,
     AUTHORIZER,
@@ -301,6 +302,7 @@ class CaseApi(Construct):
             # gzip for clients that accept it: pages, assets and JSON; API Gateway leaves a response
             # below the threshold, or one without Accept-Encoding, as it is.
             min_compression_size=Size.bytes(API_MIN_COMPRESSION_BYTES),
+            binary_media_types=list(API_BINARY_MEDIA_TYPES),
             deploy_options=aws_apigateway.StageOptions(
                 stage_name=constants.API_STAGE,
                 throttling_rate_limit=constants.API_THROTTLE_RATE,

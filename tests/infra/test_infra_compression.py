@@ -28,6 +28,14 @@ def test_the_rest_api_compresses_responses(synthesized: Synthesized) -> None:
     assert 0 <= minimum <= API_GATEWAY_MAX_COMPRESSION_SIZE
 
 
+def test_every_body_is_binary_so_uploads_and_spreadsheet_downloads_survive(synthesized: Synthesized) -> None:
+    """A browser's first Accept type is text/html, so only */* lets a function's base64 .xlsx reach it
+    as bytes; the handlers decode every request body (tracker.api.requests.request_body)."""
+    (api,) = synthesized.resources(SERVICE, "AWS::ApiGateway::RestApi").values()
+
+    assert api["Properties"].get("BinaryMediaTypes") == ["*/*"]
+
+
 def test_every_static_asset_is_large_enough_to_be_compressed_and_gains_from_it() -> None:
     for name in rendering.asset_manifest().values():
         if not name.endswith((".css", ".js", ".svg")):

@@ -275,7 +275,6 @@ def base64_event(method: str, path: str, raw: bytes, headers: dict[str, str]) ->
 
 
 BASE64_BODIES = {
-    "a valid case": _VALID,
     "an oversized case": case_json(caseInformation="x" * 600 * 1024),
     "NUL bytes": b"\x00" * 64,
     "not UTF-8": b"\xff\xfe\xfd" * 20,
@@ -283,13 +282,8 @@ BASE64_BODIES = {
 }
 
 
-@pytest.mark.parametrize("raw", BASE64_BODIES.values(), ids=BASE64_BODIES.keys())
-def test_base64_encoded_bodies_are_refused_and_write_nothing(target: Target, raw: bytes) -> None:
-    """The deployed API declares no binary media types, so API Gateway never base64-encodes a body;
-    if one arrives anyway the handlers must neither store the base64 text nor fail."""
-    functions = target.stack.functions
-    assert functions is not None
-    for function, event in (
+def _submitted_and_patched(target: Target, raw: bytes) -> list[tuple[str, dict[str, Any]]]:
+    return [
         (SUBMIT_CASE, base64_event("POST", "/cases", raw, {"Content-Type": "application/json"})),
         (
             UPDATE_CASE,
@@ -300,13 +294,35 @@ def test_base64_encoded_bodies_are_refused_and_write_nothing(target: Target, raw
                 {"Content-Type": MERGE_PATCH, "If-Match": target.etag()},
             ),
         ),
-    ):
+    ]
+
+
+@pytest.mark.parametrize("raw", BASE64_BODIES.values(), ids=BASE64_BODIES.keys())
+def test_base64_encoded_bodies_that_are_not_json_are_refused_and_write_nothing(
+    target: Target, raw: bytes
+) -> None:
+    """API Gateway base64-encodes every body (API_BINARY_MEDIA_TYPES): the handlers decode it, and
+    bytes that are not a JSON document in UTF-8, or too many of them, are refused without a write."""
+    functions = target.stack.functions
+    assert functions is not None
+    for function, event in _submitted_and_patched(target, raw):
         before = table_state(target.stack)
         result = lambda_response(functions.invoke(function, event))
         assert 400 <= result.status < 500, result
         assert (("Content-Type", PROBLEM_JSON)) in result.headers
         assert json.loads(result.body)["status"] == result.status
         assert table_state(target.stack) == before
+
+
+def test_a_base64_encoded_case_is_read_as_the_case_it_encodes(target: Target) -> None:
+    functions = target.stack.functions
+    assert functions is not None
+    event = base64_event("POST", "/cases", _VALID, {"Content-Type": "application/json"})
+
+    result = lambda_response(functions.invoke(SUBMIT_CASE, event))
+
+    assert result.status == 201, result
+    assert json.loads(result.body)["caseInformation"] == json.loads(_VALID)["caseInformation"]
 
 
 # --- what a refusal costs -------------------------------------------------------------------------------

@@ -328,8 +328,9 @@ def test_handlers_get_api_gateway_rest_proxy_events(
     assert event["multiValueQueryStringParameters"] == {"x": ["1"], "status": ["OPEN", "CLOSED"]}
     assert event["headers"]["If-Match"] == '"3"'
     assert event["multiValueHeaders"]["X-Repeat"] == ["a", "b"]
-    assert event["body"] == '{"stage": "CLOSED"}'
-    assert event["isBase64Encoded"] is False
+    # Every media type is binary to the API (API_BINARY_MEDIA_TYPES): bodies arrive base64-encoded.
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b'{"stage": "CLOSED"}'
     context = event["requestContext"]
     assert context["resourcePath"] == "/cases/{caseId}"
     assert context["httpMethod"] == "PATCH"
@@ -403,4 +404,4 @@ def test_a_chunked_body_reaches_the_handler_whole(
         recorder.overrides.pop("update_case")
     assert response.status_code == 204
     (event,) = captured
-    assert event["body"] == '{"stage": "CLOSED", "localReference": "' + "x" * 5000 + '"}'
+    assert base64.b64decode(event["body"]).decode() == '{"stage": "CLOSED", "localReference": "' + "x" * 5000 + '"}'

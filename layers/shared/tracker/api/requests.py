@@ -4,10 +4,12 @@ Nothing here decides; it only reads. What cannot be read becomes ``Unreadable`` 
 so the use case still answers in the contract's order.
 """
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tracker import clock
 from tracker.errors import FieldError, TooLarge, UnreadableInput, UnsupportedFormat
@@ -41,24 +43,52 @@ def _malformed() -> Unreadable:
     return Unreadable(UnreadableInput("The body is not valid JSON.", [FieldError("", "is not valid JSON")]))
 
 
-def read_json_body(raw_body: str | None) -> Any:
+class ProxyEvent(Protocol):
+    """What of Powertools' API Gateway event a body is read from."""
+
+    @property
+    def body(self) -> str | None: ...
+
+    @property
+    def is_base64_encoded(self) -> bool | None: ...
+
+
+def request_body(event: ProxyEvent) -> str | bytes | None:
+    """The body as sent: API Gateway hands every body over base64-encoded (every media type is binary
+    to the API, for the web app's uploads), and so does the local gateway."""
+    body = event.body
+    if not body or not event.is_base64_encoded:
+        return body or None
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:  # never from API Gateway: read as the text it is, and refused as such
+        return body
+
+
+def read_json_body(raw_body: str | bytes | None) -> Any:
     """The parsed body (None when empty), or ``Unreadable``: never raises on bad input."""
     if not raw_body:
         return None
-    if len(raw_body.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
+    size = len(raw_body) if isinstance(raw_body, bytes) else len(raw_body.encode("utf-8", "surrogatepass"))
+    if size > MAX_BODY_BYTES:
         return Unreadable(
             TooLarge(
                 f"The body is larger than the {MAX_BODY_BYTES // 1024} KiB this API accepts.",
                 [FieldError("", f"must not be larger than {MAX_BODY_BYTES} bytes")],
             )
         )
+    if isinstance(raw_body, bytes):
+        try:
+            raw_body = raw_body.decode("utf-8")
+        except UnicodeDecodeError:  # JSON is UTF-8 (RFC 8259 8.1): anything else is malformed
+            return _malformed()
     try:
         return json.loads(raw_body)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting is malformed too
         return _malformed()
 
 
-def submit_command(raw_body: str | None, idempotency_key: str | None) -> SubmitCase:
+def submit_command(raw_body: str | bytes | None, idempotency_key: str | None) -> SubmitCase:
     document = read_json_body(raw_body) if raw_body else _empty()
     return SubmitCase(document=document, idempotency_key=idempotency_key)
 
@@ -102,7 +132,9 @@ def version_condition(if_match: str | None) -> VersionCondition | None:
     return VersionCondition(versions=frozenset(versions), any_version="*" in tags)
 
 
-def _document_in(raw_body: str | None, content_type: str | None, accepted: frozenset[str], what: str) -> Any:
+def _document_in(
+    raw_body: str | bytes | None, content_type: str | None, accepted: frozenset[str], what: str
+) -> Any:
     """The body's JSON if it came as one of the ``accepted`` media types; else why it cannot be read."""
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type not in accepted:
@@ -118,7 +150,7 @@ def _document_in(raw_body: str | None, content_type: str | None, accepted: froze
 
 
 def update_command(
-    case_id: str, raw_body: str | None, if_match: str | None, content_type: str | None
+    case_id: str, raw_body: str | bytes | None, if_match: str | None, content_type: str | None
 ) -> UpdateCase:
     patch = _document_in(raw_body, content_type, PATCH_MEDIA_TYPES, "patch")
     return UpdateCase(case_id=case_id, patch=patch, expected=version_condition(if_match))
@@ -227,7 +259,7 @@ CONTACTS_MEDIA_TYPE = "application/json"
 
 
 def contacts_command(
-    icb_code: str, raw_body: str | None, if_match: str | None, content_type: str | None
+    icb_code: str, raw_body: str | bytes | None, if_match: str | None, content_type: str | None
 ) -> ReplaceContacts:
     """``PUT /icbs/{icbCode}/contacts``: the body as the client wrote it, and its If-Match."""
     document = _document_in(raw_body, content_type, frozenset({CONTACTS_MEDIA_TYPE}), "contacts")
