@@ -171,3 +171,21 @@ def test_when_someone_saved_first_the_link_is_shown_and_kept_by_its_reference(we
         "DECISION_PENDING",
         rapid.case_id,
     )
+
+
+def test_the_history_names_a_linked_case_by_its_reference_never_its_id(web: Harness) -> None:
+    rapid, elsewhere = _rapid_review(web), _rapid_review(web, FOREIGN_EDITOR)
+    case = web.submit(**{name: value for name, value in CONVERTED.items() if name != "convertedDate"})
+    linked = {"convertedFromCaseId": rapid.case_id, "convertedDate": "2026-10-15"}
+    web.service.update(EDITOR, UpdateCase(case.case_id, linked, VersionCondition(frozenset({1}))))
+    moved = {"convertedFromCaseId": elsewhere.case_id}
+    web.service.update(EDITOR, UpdateCase(case.case_id, moved, VersionCondition(frozenset({2}))))
+
+    page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR)
+
+    history = text_of(page.body[page.body.index('id="history"') :])
+    label = "Converted from rapid review (reference)"
+    assert f"{label} Before Not given After {rapid.reference}" in history
+    assert f"{label} Before {rapid.reference} After A case you cannot see" in history
+    assert rapid.case_id not in page.body.replace(f"/app/cases/{rapid.case_id}", "")
+    assert elsewhere.case_id not in page.body

@@ -2,6 +2,7 @@
 history), and editing it by section, with the conflict page when someone saved first."""
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from tracker.access import Caller
@@ -75,7 +76,14 @@ class CasePages(Pages):
             lambda after, limit: service.history(caller, ReadHistory(case_id, limit, after_version=after)),
         )
         person = person_namer(self.services.reference())
-        shown = {row["version"]: row for row in history_rows(versions, named, hidden, person)}
+        rows = history_rows(versions, named, hidden, person)
+        linked_ids = {entry.case.converted_from_case_id or "" for entry in versions} - {""}
+
+        @cache  # each linked case read once a page, and only if a version shown changed the link
+        def linked_name(case_id: str) -> str:
+            return service.reference_of(caller, case_id) or OUT_OF_SIGHT
+
+        shown = {row["version"]: _with_linked_references(row, linked_ids, linked_name) for row in rows}
         editable = self._editable(caller, case)
         summary_rows = _with_linked_case(
             case_rows(self.services.reference(), document, hidden),
@@ -336,6 +344,25 @@ def _with_linked_case(rows: list[dict[str, Any]], link: LinkedCase | None) -> li
         else:
             shown.append({"key": row["key"], "value": {"text": OUT_OF_SIGHT}})
     return shown
+
+
+def _with_linked_references(
+    row: dict[str, Any], case_ids: set[str], name_of: Callable[[str], str]
+) -> dict[str, Any]:
+    """A version's changes with a linked case's id (one of ``case_ids``) named by ``name_of`` (its
+    reference, or out of sight), as the summary rows do."""
+    label = field_label(LINKED_CASE_FIELD)
+
+    def named(text: str) -> str:
+        return name_of(text) if text in case_ids else text
+
+    changes = [
+        {**change, "before": named(change["before"]), "after": named(change["after"])}
+        if change["field"] == label
+        else change
+        for change in row["changes"]
+    ]
+    return {**row, "changes": changes}
 
 
 def _shortened(text: str) -> str:
