@@ -127,7 +127,7 @@ def test_overdue_recommendations_by_provider_agree_with_the_overview(athena: Any
     ]
     figures = overview.figures(_summary(), lambda region: True, reference_data())
     (by_provider,) = [
-        table for table in figures["recommendations"] if table.key == "recommendations-by-provider"
+        table for table in figures["recommendations"] if table.key == "recommendations-by-owning-provider"
     ]
     overdue = {row.cells[0]: row.second for row in by_provider.rows if row.second}
     assert overdue == {f"{rows[0]['ownerProviderName']} ({rows[0]['ownerProviderCode']})": 1}

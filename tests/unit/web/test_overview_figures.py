@@ -158,7 +158,7 @@ def test_recommendations_by_status_and_owning_provider_with_those_overdue(region
         ["In progress", "1", "1"],
         ["Not started", "1", "0"],
     ]
-    assert _table(regional_page, "recommendations-by-provider") == [
+    assert _table(regional_page, "recommendations-by-owning-provider") == [
         ["No NHS provider named", "1", "0"],
         ["SURREY AND BORDERS PARTNERSHIP NHS FOUNDATION TRUST (RXX)", "2", "1"],
     ]

@@ -447,7 +447,7 @@ def recommendation_tables(recommendations: list[Any], reference: ReferenceData) 
     by: dict[str, tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]]]] = {
         "status": (Counter(), Counter()),
         "theme": (Counter(), Counter()),
-        "provider": (Counter(), Counter()),
+        "owning-provider": (Counter(), Counter()),
     }
 
     def provider_name(code: str) -> str:
@@ -460,7 +460,7 @@ def recommendation_tables(recommendations: list[Any], reference: ReferenceData) 
         for name, key in (
             ("status", (value_label(row.status),)),
             ("theme", (value_label(row.theme),)),
-            ("provider", (provider_name(row.ownerProviderCode),)),
+            ("owning-provider", (provider_name(row.ownerProviderCode),)),
         ):
             by[name][0][key] += row.recommendations
             by[name][1][key] += row.overdue
@@ -475,7 +475,11 @@ def recommendation_tables(recommendations: list[Any], reference: ReferenceData) 
             second_head="Overdue",
             missing_filter=missing,
         )
-        for name, heading in (("status", "Status"), ("theme", "Theme"), ("provider", "Owning provider"))
+        for name, heading in (
+            ("status", "Status"),
+            ("theme", "Theme"),
+            ("owning-provider", "Owning provider"),
+        )
     ]
 
 
