@@ -6,6 +6,7 @@ review by its reference, never by the id only an address bar would show."""
 import re
 from html import unescape
 from typing import Any
+from urllib.parse import parse_qsl
 
 from tests.unit.web.conftest import EDITOR, FOREIGN_EDITOR, OTHER_EDITOR, Harness
 from tests.unit.web.test_pages import _post_edit, edit_form, edit_form_from, text_of
@@ -189,3 +190,24 @@ def test_the_history_names_a_linked_case_by_its_reference_never_its_id(web: Harn
     assert f"{label} Before {rapid.reference} After A case you cannot see" in history
     assert rapid.case_id not in page.body.replace(f"/app/cases/{rapid.case_id}", "")
     assert elsewhere.case_id not in page.body
+
+
+def test_paging_the_history_keeps_the_way_back_to_the_list(web: Harness) -> None:
+    from tests.unit.web.test_history_paging import _case_with_versions, _link
+    from tests.unit.web.test_worklist import _back_link
+
+    case = _case_with_versions(web, 25)  # two pages of history
+    list_query = "reviewType=SAR&q=QE1"
+
+    page = web.request("GET", f"/app/cases/{case.case_id}", caller=EDITOR, query={"back": list_query})
+    older = _link(page, "Older changes")
+    assert older is not None and older.endswith("#history")
+    path, _, query = older.removesuffix("#history").partition("?")
+    older_page = web.request("GET", path, caller=EDITOR, query=parse_qsl(query))
+
+    assert "Version 1:" in text_of(older_page.body)  # the older page itself
+    assert _back_link(older_page.body) == "/app/?reviewType=SAR&q=QE1"
+    newer = _link(older_page, "Newer changes")
+    assert newer is not None and ("back", list_query) in parse_qsl(
+        newer.partition("?")[2].removesuffix("#history")
+    )

@@ -2,8 +2,10 @@
 history), and editing it by section, with the conflict page when someone saved first."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 from tracker.access import Caller
 from tracker.error_statuses import kind_of
@@ -14,7 +16,7 @@ from tracker.models.case import CLIENT_FIELDS, Case, HistoryEntry
 from tracker.models.fields import REGIONAL_ONLY_FIELDS
 from tracker.response_size import carried_bytes
 from tracker.web.case_links import LinkedCase, linked_case, with_case_ids, with_references
-from tracker.web.case_list import back_to_list
+from tracker.web.case_list import BACK_PARAMETER, back_to_list
 from tracker.web.display import (
     case_rows,
     deadline_rows,
@@ -38,7 +40,15 @@ from tracker.web.forms import (
 )
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import field_label, format_time
-from tracker.web.paging import HISTORY_TEMPLATE, ShownHistory, history_window, page_with_history, read_window
+from tracker.web.paging import (
+    ANCHOR,
+    HISTORY_TEMPLATE,
+    HistoryLinks,
+    ShownHistory,
+    history_window,
+    page_with_history,
+    read_window,
+)
 from tracker.web.rendering import MAX_BODY_BYTES, render_macro
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 
@@ -90,6 +100,8 @@ class CasePages(Pages):
             linked_case(service, caller, case.converted_from_case_id),
         )
 
+        list_query = context.request.query_value(BACK_PARAMETER)
+
         def render(history: ShownHistory) -> WebResponse:
             return self.site.page(
                 "case.html",
@@ -103,7 +115,7 @@ class CasePages(Pages):
                 recommendation_cells=recommendation_cells,
                 show=show,
                 provider_name=named,
-                history=history,
+                history=_keeping_back(history, list_query),
                 may_edit=bool(editable),
                 answers_regional_question=self._answers_regional_question(caller),
                 edit_sections=sections_for(editable),
@@ -363,6 +375,22 @@ def _with_linked_references(
         for change in row["changes"]
     ]
     return {**row, "changes": changes}
+
+
+def _keeping_back(history: ShownHistory, list_query: str) -> ShownHistory:
+    """The history's links to newer and older changes carrying the list's query (``back``), so the
+    case page reached through them still leads back to the list as it was."""
+    if not list_query:
+        return history
+
+    def kept(href: str | None) -> str | None:
+        if href is None:
+            return None
+        address = href.removesuffix(ANCHOR)
+        return f"{address}&{urlencode({BACK_PARAMETER: list_query})}{ANCHOR}"
+
+    links = HistoryLinks(kept(history.links.older_href), kept(history.links.newer_href))
+    return replace(history, links=links)
 
 
 def _shortened(text: str) -> str:
