@@ -316,7 +316,9 @@ def test_a_contacts_conflict_reads_only_the_changes_since_the_form(
     assert conflict.status == 409
     assert reads == [(120, MAX_PAGE_SIZE + 1), (130, READ)]  # the changes since, the page's history
     shown = text_of(conflict.body)
-    assert "icb_editor:QE1:editor-2 saved version 150" in shown, shown
+    assert (
+        "An ICB editor at NHS Lancashire and South Cumbria Integrated Care Board saved version 150" in shown
+    ), shown
     assert "When you opened the page synthetic.119@nhs.example Now synthetic.149@nhs.example" in shown
 
 

@@ -17,6 +17,8 @@ from tracker.web.contacts import split_addresses
 from tracker.web.forms import form_values, parse_form, place_errors, sections_for
 from tracker.web.labels import field_label, organisation_name, readable_detail
 
+QE1_EDITOR_IN_WORDS = "An ICB editor at NHS Lancashire and South Cumbria Integrated Care Board"
+
 EDITOR_SECTIONS = sections_for(AccessPolicy(reference_data()).submittable_fields(EDITOR))
 PROVIDER = Caller(Role.PROVIDER, "RXL", "provider-1")
 BLACKPOOL = "Blackpool Teaching Hospitals NHS Foundation Trust (RXL)"
@@ -316,7 +318,8 @@ def test_an_editor_sets_the_contacts_and_the_page_shows_them_and_who_changed_the
     assert "The contacts were saved." in shown
     assert "Contact 1 lead.one@nhs.example Contact 2 team.two@nhs.example" in shown
     history = text_of(page.body[page.body.index('id="history"') :])
-    assert "Version 1:" in history and "by icb_editor:QE1:editor-1" in history
+    assert "Version 1:" in history and f"by {QE1_EDITOR_IN_WORDS}" in history
+    assert "icb_editor:QE1" not in history  # people, not identifiers
     assert "Email addresses Before None After lead.one@nhs.example; team.two@nhs.example" in history
     assert _contacts_form(web)["version"] == ["1"]
 
@@ -377,7 +380,7 @@ def test_a_stale_save_writes_nothing_and_shows_what_changed_meanwhile(web: Harne
     assert web.contact_store.current["QE1"].emails == ["first.saver@nhs.example"]
     shown = text_of(conflict.body)
     assert "Someone else saved these contacts first" in shown
-    assert "icb_editor:QE1:editor-2 saved version 1" in shown
+    assert f"{QE1_EDITOR_IN_WORDS} saved version 1" in shown and "icb_editor:" not in shown
     assert (
         "When you opened the page None Now first.saver@nhs.example "
         "Yours, not saved yet second.saver@nhs.example"

@@ -25,7 +25,7 @@ from tracker.logic.commands import (
 from tracker.logic.numbers import whole_number
 from tracker.models.contacts import MAX_CONTACTS, ContactsChange, IcbContacts, RegionContacts
 from tracker.reference import REGION_NAMES
-from tracker.web.display import icb_name
+from tracker.web.display import icb_name, person_namer
 from tracker.web.forms import VERSION_FIELD, FormErrors, quoted
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import format_time
@@ -166,6 +166,11 @@ class ContactsPages(Pages):
             return self._conflict(context, keeping, emails, based_on, kind_of(stale, posted_form=True).status)
         return redirect(self.site.url(f"{keeping.path}?saved=1"), 303)
 
+    def _person(self, audit_name: str | None) -> str:
+        """Who changed the contacts as people read them: the role at the organisation, never the
+        identifier (contacts record no person's name)."""
+        return person_namer(self.services.reference())(audit_name or "", None)
+
     def _render(
         self,
         context: Context,
@@ -199,6 +204,7 @@ class ContactsPages(Pages):
                 is_region=keeping.is_region,
                 contacts=contacts,
                 updated=format_time(updated) if updated else "",
+                updated_by=self._person(contacts.updated_by),
                 history=history,
                 may_change=keeping.may_change(caller, keeping.code),
                 typed="\n".join(contacts.emails) if typed is None else typed,
@@ -216,7 +222,9 @@ class ContactsPages(Pages):
             own_url,
             window,
             changes,
-            lambda change: render_macro(HISTORY_TEMPLATE, "contacts_version", _history_row(change)),
+            lambda change: render_macro(
+                HISTORY_TEMPLATE, "contacts_version", _history_row(change, self._person(change.changed_by))
+            ),
             contacts.version,
         )
 
@@ -229,7 +237,7 @@ class ContactsPages(Pages):
         current = keeping.get(caller, keeping.code)
         later = self._changes_since(caller, keeping, based_on, current.version)
         conflict = Conflict(
-            who=sorted({change.changed_by for change in later or []}),
+            who=sorted({self._person(change.changed_by) for change in later or []}),
             # The list as the form was read: what the first later change started from.
             before=later[0].before if later else None,
             now=current.emails,
@@ -260,12 +268,12 @@ class ContactsPages(Pages):
         return later
 
 
-def _history_row(change: ContactsChange) -> dict[str, Any]:
+def _history_row(change: ContactsChange, who: str) -> dict[str, Any]:
     stamp = change.model_dump(mode="json", by_alias=True)["changedAt"]
     return {
         "version": change.version,
         "when": format_time(stamp),
-        "who": change.changed_by,
+        "who": who,
         "before": change.before,
         "after": change.after,
     }
