@@ -35,7 +35,7 @@ from tracker.models.enums import (
     Stage,
     Theme,
 )
-from tracker.models.fields import FieldSpec, client_field, row_part
+from tracker.models.fields import FieldSpec, client_field, row_part, server_field
 from tracker.rules.pii import patient_identifier_problem, url_identifier_problem
 
 RESTRICTED = "x-restricted"
@@ -339,14 +339,10 @@ class ServerFields(WireModel):
     region_code: str
     created_at: Timestamp
     created_by: str
-    created_by_name: PersonName | None = Field(
-        default=None, description="The name of the person who recorded the case, when their sign-in gave one."
-    )
+    created_by_name: PersonName | None = _described(server_field("createdByName"), default=None)
     updated_at: Timestamp
     updated_by: str
-    updated_by_name: PersonName | None = Field(
-        default=None, description="The name of the person who made this version, when their sign-in gave one."
-    )
+    updated_by_name: PersonName | None = _described(server_field("updatedByName"), default=None)
 
 
 class Case(ServerFields, CaseFields):

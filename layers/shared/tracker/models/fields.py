@@ -374,8 +374,20 @@ SERVER_FIELD_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("regionCode", "Region", Kind.TEXT),
     FieldSpec("createdAt", "Created", Kind.TIMESTAMP),
     FieldSpec("createdBy", "Created by", Kind.TEXT),
+    FieldSpec(
+        "createdByName",
+        "Created by (name)",
+        Kind.TEXT,
+        description="The name of the person who recorded the case, when their sign-in gave one.",
+    ),
     FieldSpec("updatedAt", "Last updated", Kind.TIMESTAMP),
     FieldSpec("updatedBy", "Last updated by", Kind.TEXT),
+    FieldSpec(
+        "updatedByName",
+        "Last updated by (name)",
+        Kind.TEXT,
+        description="The name of the person who made this version, when their sign-in gave one.",
+    ),
 )
 """The fields the server owns (``ServerFields``): shown, never typed."""
 
@@ -389,6 +401,10 @@ _EVERY_SPEC = (
 
 def client_field(name: str) -> FieldSpec:
     return CLIENT_FIELDS_BY_NAME[name]
+
+
+def server_field(name: str) -> FieldSpec:
+    return next(spec for spec in SERVER_FIELD_SPECS if spec.name == name)
 
 
 def row_part(rows: str, name: str) -> FieldSpec:
