@@ -13,6 +13,7 @@ from tracker.dal.items import from_attribute_values
 
 CASES_TABLE = "scrt-cases-test"
 IDEMPOTENCY_TABLE = "scrt-idempotency-test"
+AUDIT_TABLE = "scrt-read-audit-test"  # every read of a case is recorded (issue 21)
 
 
 @dataclass
@@ -78,6 +79,7 @@ def response_of(raw: dict[str, Any]) -> ApiResponse:
 def create_tables(client: Any) -> None:
     client.create_table(**schema.create_table_kwargs(CASES_TABLE))
     client.create_table(**schema.create_idempotency_table_kwargs(IDEMPOTENCY_TABLE))
+    client.create_table(**schema.create_audit_table_kwargs(AUDIT_TABLE))
 
 
 def reset_caches() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from tests.support.api import CASES_TABLE, IDEMPOTENCY_TABLE, Api, create_tables, reset_caches
+from tests.support.api import AUDIT_TABLE, CASES_TABLE, IDEMPOTENCY_TABLE, Api, create_tables, reset_caches
 from tracker import settings
 
 __all__ = ["api"]
@@ -17,6 +17,7 @@ __all__ = ["api"]
 def api(monkeypatch: pytest.MonkeyPatch, fixed_today: None) -> Iterator[Api]:
     monkeypatch.setenv(settings.CASES_TABLE_NAME, CASES_TABLE)
     monkeypatch.setenv(settings.IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_TABLE)
+    monkeypatch.setenv(settings.AUDIT_TABLE_NAME, AUDIT_TABLE)
     monkeypatch.setenv(settings.CURSOR_SIGNING_KEY, "test-cursor-key-0123456789abcdef")
     with mock_aws():
         reset_caches()

@@ -228,10 +228,9 @@ def audit_recorder(channel: "Channel", trail: "Callable[[], AuditTrail] | None" 
 
 
 def _audited(channel: "Channel") -> "CaseService":
-    """The case service with every read recorded, when the audit table is configured (every deployed
-    reading function has it: its REQUIRED_SETTINGS); else the case service alone."""
-    if not settings.settings().audit_table_name:
-        return case_service()
+    """The case service with every read recorded. Without the audit table it is not built at all
+    (ConfigurationError, before any read): no function answers reads that nobody recorded."""
+    settings.settings().require(settings.AUDIT_TABLE_NAME)
     from typing import cast
 
     from tracker.logic.audit import AccessLog, AuditedCaseService
