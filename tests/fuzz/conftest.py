@@ -3,7 +3,7 @@
 ``make fuzz`` runs ``SCRT_FUZZ=1 pytest tests/fuzz``; scale with SCRT_FUZZ_EXAMPLES (generated
 examples per property, default 300), SCRT_FUZZ_GUARD_EXAMPLES (per identifier-guard property,
 default 20 x SCRT_FUZZ_EXAMPLES) and SCRT_FUZZ_ROUNDS (race and fault rounds, default 20). The
-identifier guard's failing examples are added to tests/unit/security/identifier_guard_corpus.json.
+identifier guard's failing examples are added to tests/unit/rules/identifier_guard_corpus.json.
 """
 
 import os

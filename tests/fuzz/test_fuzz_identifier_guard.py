@@ -3,7 +3,7 @@ code point of every blank, separator, format and ignorable class, and with any c
 neither a letter nor a digit, between and inside their parts, must be refused; ordinary text with
 the same characters must pass.
 
-A failing example is added to the regression corpus (tests/unit/security/identifier_guard_corpus.json,
+A failing example is added to the regression corpus (tests/unit/rules/identifier_guard_corpus.json,
 replayed by ``make test``) before the test fails, so whatever a long run ever found stays a test.
 Hypothesis replays the smallest failing example last, so that is the one kept.
 
@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.security.guard_corpus import ANSWERS, Entry, Expected, ReadAs, record
-from tests.unit.security.test_identifier_guard import FULLWIDTH, digits_in, nhs_numbers, postcodes
-from tests.unit.security.test_identifier_guard_display_order import (
+from tests.unit.rules.pii_corpus import ANSWERS, Entry, Expected, ReadAs, record
+from tests.unit.rules.test_pii import FULLWIDTH, digits_in, nhs_numbers, postcodes
+from tests.unit.rules.test_pii_display_order import (
     nhs_numbers_in_a_right_to_left_paragraph,
     nhs_numbers_in_arabic_indic_digits_reversed,
     nhs_numbers_in_segments_on_a_left_to_right_page,
@@ -31,7 +31,7 @@ from tests.unit.security.test_identifier_guard_display_order import (
     ordinary_text_with_right_to_left_words,
     postcodes_in_a_right_to_left_paragraph,
 )
-from tests.unit.security.test_identifier_guard_unicode import (
+from tests.unit.rules.test_pii_unicode import (
     INVISIBLE,
     blank_runs,
     nhs_numbers_written_with_unicode,
