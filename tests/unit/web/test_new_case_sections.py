@@ -266,9 +266,9 @@ def test_a_carried_row_count_is_never_more_than_the_form_draws(web: Harness) -> 
 def test_the_providers_lookup_table_is_rendered_once_for_every_form(
     web: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker.web import forms, rendering
+    from tracker.web import provider_lookup, rendering
 
-    forms._provider_table.cache_clear()
+    provider_lookup._provider_table.cache_clear()
     rendered: list[str] = []
     real = rendering.render_macro
 

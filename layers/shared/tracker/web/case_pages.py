@@ -35,7 +35,6 @@ from tracker.web.forms import (
     form_values,
     parse_form,
     place_errors,
-    provider_lookup_html,
     sections_for,
 )
 from tracker.web.http import WebResponse, redirect
@@ -49,6 +48,7 @@ from tracker.web.paging import (
     page_with_history,
     read_window,
 )
+from tracker.web.provider_lookup import provider_lookup_html
 from tracker.web.rendering import MAX_BODY_BYTES, render_macro
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 

@@ -12,7 +12,7 @@ import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel
@@ -26,9 +26,7 @@ from tracker.web.labels import field_label, options
 from tracker.web.messages import REAL_DATE, field_kind, field_message, missing_date_parts
 
 if TYPE_CHECKING:
-    from markupsafe import Markup
-
-    from tracker.reference import ReferenceData
+    pass
 
 FormData = Mapping[str, list[str]]
 
@@ -159,22 +157,6 @@ def sections_for(fields: frozenset[str], only: str = "") -> list[Section]:
         if items:
             chosen.append(Section(section.key, section.title, items))
     return chosen
-
-
-def provider_lookup_html(reference: "ReferenceData") -> "Markup":
-    """The folded table of the providers a case may name and their codes, under the providers box:
-    the same on every form of a day, so rendered once (its 239 rows, rendered on each edit page, were
-    most of that page's time)."""
-    from tracker.web.display import provider_list
-
-    return _provider_table(tuple(provider_list(reference)))
-
-
-@lru_cache(maxsize=2)  # today's list, and yesterday's for a page rendered across midnight
-def _provider_table(providers: tuple[tuple[str, str], ...]) -> "Markup":
-    from tracker.web.rendering import render_macro
-
-    return render_macro("_fields.html", "provider_table", providers)
 
 
 # --- element ids and names ------------------------------------------------------------------------

@@ -31,13 +31,13 @@ from tracker.web.forms import (
     form_values,
     parse_form,
     place_errors,
-    provider_lookup_html,
     row_count,
     row_count_name,
     sections_for,
 )
 from tracker.web.http import WebResponse, redirect
 from tracker.web.labels import field_label
+from tracker.web.provider_lookup import provider_lookup_html
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
 
 IDEMPOTENCY_FIELD = "submissionKey"
