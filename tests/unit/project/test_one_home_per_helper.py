@@ -6,7 +6,6 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from tracker.logic.cases import response_bytes
-from tracker.web import rendering
 
 LAYER = Path(__file__).resolve().parents[3] / "layers" / "shared" / "tracker"
 
@@ -60,6 +59,8 @@ def test_a_web_page_and_an_api_page_measure_a_response_body_alike() -> None:
     from tracker.response_size import carried_bytes  # the helper's one home
 
     item = _Item(text='a "quoted" back\\slash, a line\nbreak, é and 😀')
-    assert rendering.carried_bytes is carried_bytes
+    from tracker.web import case_pages, paging
+
+    assert case_pages.carried_bytes is paging.carried_bytes is carried_bytes
     # The API writes an item (without nulls) followed by a comma: one byte more than its JSON alone.
     assert response_bytes(item) == carried_bytes(item.model_dump_json(exclude_none=True)) + 1

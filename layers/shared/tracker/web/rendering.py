@@ -12,8 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from tracker.response_size import carried_bytes as carried_bytes  # re-exported for the page modules
-
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment
     from markupsafe import Markup
