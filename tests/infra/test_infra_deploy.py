@@ -84,7 +84,7 @@ def test_the_stateless_stack_reads_like_the_architecture(synthesized: Synthesize
     """Its top-level constructs are the features (and the layer they share), not AWS services."""
     tree = json.loads((synthesized.outdir / "tree.json").read_text())
     children = set(tree["tree"]["children"][SERVICE]["children"])
-    features = {"SharedLayer", "Monitoring", "CaseApi", "Reminders", "Reporting"}
+    features = {"SharedLayer", "Monitoring", "CaseApi", "Reminders", "Reporting", "ReadAudit"}
     assert features <= children
     cloudformation_only = {
         "CDKMetadata",
