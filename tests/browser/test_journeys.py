@@ -265,14 +265,19 @@ def test_the_overview_shows_the_latest_snapshot_as_charts_and_tables(
     page = new_browser()
     sign_in(page, web_stack, "national", "X24", "/app/overview")
 
-    assert page.locator("figure svg[role=img]").count() == 3
-    assert page.locator("table").count() == 3
+    # Cases by ICB, review type and status, and timeliness: each chart with its figures in a table,
+    # then the tables of themes, lessons shared and recommendations.
+    assert page.locator("figure svg[role=img]").count() == 4
+    assert page.locator("table").count() >= 4
+    assert page.get_by_role("columnheader", name="Share on time").count() == 1
     no_violations(axe, page, "overview")
     screenshot(page, "overview")
     with page.expect_download() as download:
         page.click("text=Download these counts (CSV)")
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("snapshotDate,icbCode,regionCode,reviewType,status,cases,overdueCases")
+    assert text.startswith(
+        "snapshotDate,icbCode,icbName,regionCode,regionName,reviewType,reviewTypeLabel,status,cases,overdueCases"
+    )
     assert "Synthetic" not in text
 
 
