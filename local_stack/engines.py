@@ -32,6 +32,9 @@ from local_stack.state import REPO_ROOT, Credentials, EngineRecord, LocalState
 LOOPBACK = "127.0.0.1"
 DYNAMODB_JAR_ENV = "SCRT_DYNAMODB_LOCAL_JAR"
 WEED_ENV = "SCRT_WEED"
+DYNAMODB_IN_MEMORY_ENV = "SCRT_DYNAMODB_IN_MEMORY"
+"""1: DynamoDB Local keeps its tables in memory (the benches' throwaway stack). Unset for ``scrt
+serve``: its tables are on disk in the state folder and survive a restart."""
 STARTUP_TIMEOUT_SECONDS = 60.0
 ENGINE_STOP_GRACE_SECONDS = 1.0
 """How long an engine has to exit after SIGTERM before it is killed. SeaweedFS takes 2 s or more
@@ -352,6 +355,14 @@ def build_launcher(state: LocalState, java: str, jar: Path) -> list[str]:
     return ["-cp", str(jar), str(source)]
 
 
+def dynamodb_storage_args(state: LocalState) -> list[str]:
+    """Where DynamoDB Local keeps its tables: on disk (SQLite, each write waits on its commit), or in
+    memory when ``SCRT_DYNAMODB_IN_MEMORY=1`` (gone when it stops, or when the supervisor restarts it)."""
+    if os.environ.get(DYNAMODB_IN_MEMORY_ENV) == "1":
+        return ["-inMemory"]
+    return ["-dbPath", str(state.dynamodb_dir)]
+
+
 def start_dynamodb_local(state: LocalState, port: int) -> ChildProcess:
     java = find_java()
     jar = find_dynamodb_local_jar()
@@ -366,8 +377,7 @@ def start_dynamodb_local(state: LocalState, port: int) -> ChildProcess:
         *build_launcher(state, java, jar),
         "-port",
         str(port),
-        "-dbPath",
-        str(state.dynamodb_dir),
+        *dynamodb_storage_args(state),
         "-sharedDb",
         "-disableTelemetry",
     ]
