@@ -86,7 +86,10 @@ typecheck: install ## mypy over the layer, functions, infra, local stack and tes
 # The unit tests alone: no engine, browser or child process (tests/unit/conftest.py refuses a child
 # process to a test not marked `subprocess`), nor the measurements at scale marked `slow`; make test
 # runs those. On every core (pytest-xdist), under a minute on two. Needs only .venv.
-unit: $(BIN)/.installed ## Unit tests alone: no engine, browser or child process; every core
+# The quick run draws a quarter of each property test's examples (tests/support/properties.py);
+# `make test` draws them all.
+unit: export SCRT_PROPERTY_EXAMPLES_SCALE := 0.25
+unit: $(BIN)/.installed ## Unit tests alone: no engine, browser or child process; every core; a quarter of the property examples
 	$(BIN)/pytest tests/unit -m "not subprocess and not slow" --numprocesses=auto
 
 # The lowest runtime dependencies go first so the full suite's summary is the last line. synth builds

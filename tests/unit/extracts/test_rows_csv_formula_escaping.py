@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.extracts_fixtures import build_case, record_of
+from tests.support.properties import examples
 from tracker.extracts.columns import Column, Origin
 from tracker.extracts.keys import SNAPSHOT_CASES, SNAPSHOT_RECOMMENDATIONS, snapshot_key
 from tracker.extracts.rows import FORMULA_TRIGGERS, encode_csv
@@ -108,7 +109,7 @@ def test_the_snapshot_escapes_free_text_from_cases_and_recommendations() -> None
     assert not [value for value in every_cell if value[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.text(alphabet=st.characters(exclude_characters="\r", exclude_categories=["Cs"])),

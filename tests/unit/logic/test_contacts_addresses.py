@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.support.properties import examples
 from tracker.errors import InvalidInput
 from tracker.logic.contacts import validate_contacts
 
@@ -110,7 +111,7 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev
 CONTACTS_PUT = schemathesis.openapi.from_path(str(DOCUMENT))[CONTACTS_PATH]["PUT"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=CONTACTS_PUT.as_strategy())
 def test_schemathesis_generates_bodies_the_service_accepts(case: Any) -> None:
     """Every body Schemathesis draws from the committed document is one the service takes, but for

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.properties import examples
 from tracker.rules import pii
 
 NHS_TEST_NUMBER = "9434765919"
@@ -217,14 +218,14 @@ ANY_LAYOUT = st.lists(st.booleans(), min_size=9, max_size=9).map(_sizes)
 USUAL_LAYOUTS = st.sampled_from([(10,), (3, 3, 4), (5, 5), (4, 3, 3), (3, 4, 3), (1,) * 10])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data(), number=nhs_numbers)
 def test_property_usual_layouts_with_any_separators_are_refused(data: st.DataObject, number: str) -> None:
     text = data.draw(typed(number, USUAL_LAYOUTS, laid_out_separators))
     assert pii.patient_identifier_problem(text) == REFUSED_NHS, ascii(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data(), number=nhs_numbers)
 def test_property_any_grouping_at_all_is_refused(data: st.DataObject, number: str) -> None:
     text = data.draw(typed(number, ANY_LAYOUT, st.one_of(st.just(""), non_date_separators)))
@@ -251,7 +252,7 @@ def check_digit_ten_prefixes(draw: st.DrawFn) -> str:
 left_to_right_digit_forms = st.sampled_from([{}, FULLWIDTH, DEVANAGARI])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(data=st.data(), nine=check_digit_ten_prefixes(), last=st.sampled_from("0123456789"))
 def test_property_check_digit_ten_numbers_pass_however_typed(
     data: st.DataObject, nine: str, last: str
@@ -279,7 +280,7 @@ def random_case(data: st.DataObject, text: str) -> str:
     return "".join(char.lower() if data.draw(st.booleans()) else char for char in text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data(), parts=postcodes())
 def test_property_full_postcodes_are_refused_in_any_case_with_any_separators(
     data: st.DataObject, parts: tuple[str, str]
@@ -315,7 +316,7 @@ def written_dates(draw: st.DrawFn) -> str:
     return written
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     first=written_dates(),
     second=written_dates(),
@@ -326,7 +327,7 @@ def test_property_dates_times_and_date_ranges_pass(first: str, second: str, join
     assert pii.patient_identifier_problem(first + joiner + second) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     icb=st.sampled_from(["QE1", "QHG", "QT6", "S1Y5D", "T6Y0W", "Z9B2Z"]),
     year=st.integers(2022, 2099),
@@ -336,7 +337,7 @@ def test_property_case_references_pass(icb: str, year: int, number: int) -> None
     assert pii.patient_identifier_problem(f"see {icb}-{year}-{number:04d} for details") is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.text())
 def test_property_any_text_gets_a_fixed_answer_that_never_echoes_it(text: str) -> None:
     assert pii.patient_identifier_problem(text) in (None, REFUSED_NHS, REFUSED_POSTCODE)
@@ -374,7 +375,7 @@ def test_ordinary_report_urls_pass(url: str) -> None:
     assert pii.url_identifier_problem(url) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(data=st.data(), number=nhs_numbers)
 def test_property_an_nhs_number_in_a_query_string_is_refused(data: st.DataObject, number: str) -> None:
     text = data.draw(typed(number, USUAL_LAYOUTS, laid_out_separators))

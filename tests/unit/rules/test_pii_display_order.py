@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.conftest import synthetic_case
+from tests.support.properties import examples
 from tests.unit.rules.test_pii import (
     ANY_LAYOUT,
     ARABIC_INDIC,
@@ -221,7 +222,7 @@ def nhs_numbers_with_groups_reversed(draw: st.DrawFn) -> str:
     return draw(words_before) + start + joined(draw, groups[::-1]) + draw(words_after)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(text=nhs_numbers_with_groups_reversed())
 def test_property_nhs_numbers_with_groups_reversed_after_a_right_to_left_letter_are_refused(
     text: str,
@@ -237,7 +238,7 @@ def nhs_numbers_in_arabic_indic_digits_reversed(draw: st.DrawFn) -> str:
     return draw(words_before) + joined(draw, groups[::-1]) + draw(words_after)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=nhs_numbers_in_arabic_indic_digits_reversed())
 def test_property_nhs_numbers_in_arabic_indic_digits_with_groups_reversed_are_refused(text: str) -> None:
     assert pii.patient_identifier_problem(text) == REFUSED_NHS, ascii(text)
@@ -269,7 +270,7 @@ def nhs_numbers_in_segments_on_a_left_to_right_page(draw: st.DrawFn) -> str:
     return draw(words_before) + "".join(gap + part for gap, part in zip(between, written, strict=True))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(text=nhs_numbers_in_segments_on_a_left_to_right_page())
 def test_property_nhs_numbers_reversed_in_segments_are_refused(text: str) -> None:
     assert pii.patient_identifier_problem(text) == REFUSED_NHS, ascii(text)
@@ -302,7 +303,7 @@ def nhs_numbers_in_a_right_to_left_paragraph(draw: st.DrawFn) -> str:
     return first_word + "".join(draw(neutral_runs) + part for part in written)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(text=nhs_numbers_in_a_right_to_left_paragraph())
 def test_property_nhs_numbers_displayed_in_a_right_to_left_paragraph_are_refused(text: str) -> None:
     assert pii.patient_identifier_problem(text) == REFUSED_NHS, ascii(text)
@@ -317,7 +318,7 @@ def postcodes_in_a_right_to_left_paragraph(draw: st.DrawFn) -> str:
     return first_word + inward + draw(neutral_runs) + RLM + outward
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=postcodes_in_a_right_to_left_paragraph())
 def test_property_postcodes_displayed_in_a_right_to_left_paragraph_are_refused(text: str) -> None:
     assert pii.patient_identifier_problem(text) == REFUSED_POSTCODE, ascii(text)
@@ -341,7 +342,7 @@ def ordinary_text_with_right_to_left_words(draw: st.DrawFn) -> str:
     return draw(st.sampled_from([" and ", "; then ", ", see "])).join(written)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(text=ordinary_text_with_right_to_left_words())
 def test_property_ordinary_text_with_right_to_left_words_passes(text: str) -> None:
     assert pii.patient_identifier_problem(text) is None, ascii(text)

@@ -17,6 +17,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.properties import examples
 from tests.unit.rules.test_pii import (
     REFUSED_NHS,
     REFUSED_POSTCODE,
@@ -191,7 +192,7 @@ def nhs_numbers_written_with_unicode(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(["", "NHS ", "no. ", "seen, "])) + sprinkled(draw, written)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(text=nhs_numbers_written_with_unicode())
 def test_property_nhs_numbers_with_any_blank_or_invisible_characters_are_refused(text: str) -> None:
     assert pii.patient_identifier_problem(text) == REFUSED_NHS, ascii(text)
@@ -215,7 +216,7 @@ def postcodes_written_with_unicode(draw: st.DrawFn) -> str:
     return before + sprinkled(draw, written) + after
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(text=postcodes_written_with_unicode())
 def test_property_postcodes_with_any_blank_or_invisible_characters_are_refused(text: str) -> None:
     assert pii.patient_identifier_problem(text) == REFUSED_POSTCODE, ascii(text)
@@ -262,13 +263,13 @@ def ordinary_text(draw: st.DrawFn) -> str:
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(text=ordinary_text())
 def test_property_ordinary_text_with_any_blank_or_invisible_characters_passes(text: str) -> None:
     assert pii.patient_identifier_problem(text) is None, ascii(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(text=st.one_of(nhs_numbers_written_with_unicode(), postcodes_written_with_unicode()))
 def test_property_the_same_text_percent_encoded_in_a_url_is_refused(text: str) -> None:
     url = "https://reports.example.org/r?q=" + quote(text, safe="")
