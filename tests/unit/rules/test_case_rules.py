@@ -278,3 +278,16 @@ def test_every_field_the_catalogue_marks_dhr_only_is_refused_outside_a_dhr(
     )
     dhr = CaseFields.model_validate(synthetic_case(reviewType="DHR", localReference="LR-1"))
     assert all(field != "localReference" for field, _ in case_rules.case_rule_problems(dhr))
+
+
+def test_a_rapid_review_is_completed_in_the_past_and_after_the_decision_to_review() -> None:
+    # "Today" is pinned to 2026-11-26 in Europe/London.
+    rapid = {"reviewType": "RAPID_REVIEW", "incidentDate": "2026-03-01", "dateAdded": "2026-03-10"}
+
+    assert "rapidReviewCompletedDate" in fields_at_fault(
+        synthetic_case(**rapid, rapidReviewCompletedDate="2026-11-27")
+    )
+    assert "rapidReviewCompletedDate" in fields_at_fault(
+        synthetic_case(**rapid, rapidReviewCompletedDate="2026-03-09")
+    )
+    validate_case_fields(synthetic_case(**rapid, rapidReviewCompletedDate="2026-03-20"))

@@ -113,7 +113,13 @@ def case_rule_problems(case: CaseFields) -> list[Problem]:
     """Cross-field rules, as (camelCase field, message) pairs."""
     problems: list[tuple[str, str]] = []
     today = clock.today_london()
-    for field in ("incident_date", "date_added", "report_signed_off_date", "converted_date"):
+    for field in (
+        "incident_date",
+        "date_added",
+        "report_signed_off_date",
+        "converted_date",
+        "rapid_review_completed_date",
+    ):
         value = getattr(case, field)
         if value is not None and value > today:
             problems.append((to_camel(field), "must be today or in the past"))
@@ -128,6 +134,13 @@ def case_rule_problems(case: CaseFields) -> list[Problem]:
     for (earlier_name, earlier), (later_name, later) in pairwise(present):
         if later < earlier:
             problems.append((later_name, f"must not be before {earlier_name}"))
+    # A rapid review is completed after the decision to review, never before it.
+    if (
+        case.rapid_review_completed_date
+        and case.date_added
+        and case.rapid_review_completed_date < case.date_added
+    ):
+        problems.append(("rapidReviewCompletedDate", "must not be before dateAdded"))
 
     # A planned (future) publication date does not close a review: only a publication that happened.
     published = case.publication_date is not None and case.publication_date <= today
