@@ -1,5 +1,5 @@
 """What recording each read costs: GET /cases/{id} and the web case page with and without the read
-audit, on the local stack's DynamoDB Local, in one run.
+audit, on the local stack's DynamoDB Local (in memory, as every bench runs it), in one run.
 
 Issue 21's measure: the audit write adds at most 30% to the median server time of each, and a list
 page's audit is one write whatever its length. Server time is the handler's own (the API function's
@@ -10,6 +10,7 @@ ratio of medians (D74), not an absolute time.
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from tracker import composition, settings
 from tracker.access import Caller
 from tracker.logic.commands import ListCases, SubmitCase
 from tracker.models.enums import Role
+from tracker.observability import logger
 
 ICB = "QE1"
 LIST_LENGTH = 100
@@ -131,10 +133,16 @@ def _web_calls(case_id: str) -> dict[str, Callable[[], dict[str, Any]]]:
     session = audited_app.sealer.new_session(READER.sub, READER.role.value, READER.org)
     cookie = f"{audited_app.cookies.session_name}={audited_app.sealer.seal_session(session)}"
     path = f"/app/cases/{case_id}"
-    return {
-        WITH: lambda: audited_app.handle(_event("GET", path, authorizer=None, cookie=cookie)),
-        WITHOUT: lambda: plain_app.handle(_event("GET", path, authorizer=None, cookie=cookie)),
-    }
+
+    def page_of(app: Any) -> Callable[[], dict[str, Any]]:
+        def call() -> dict[str, Any]:
+            # Each page its own request, as the web app's handler makes it (its correlation id).
+            logger.set_correlation_id(str(uuid.uuid4()))
+            return dict(app.handle(_event("GET", path, authorizer=None, cookie=cookie)))
+
+        return call
+
+    return {WITH: page_of(audited_app), WITHOUT: page_of(plain_app)}
 
 
 class _Context:
@@ -147,12 +155,16 @@ class _Context:
         return 30_000
 
 
-# Measured on DynamoDB Local on a shared 2-core machine (docs/performance.md): a conditional PutItem
-# costs two to four times the GetItem the read itself makes, so recording a read adds far more than
-# 30% to a request that does little else. Kept as the issue's measure until the design changes (the
-# report of issue 21 gives the options); not strict, as a quiet machine narrows the gap.
-@pytest.mark.xfail(reason="the audit write outweighs a bare read on DynamoDB Local (issue 21's 30%)")
-@pytest.mark.parametrize("surface", ["api", "web"])
+# GET /cases/{id} is one GetItem; recording it is one PutItem of about the same cost, so the audit
+# nearly doubles a request that does little else (1.9 here, DynamoDB Local in memory). Kept as the
+# issue's measure until the design changes (the report of issue 21 gives the options); not strict,
+# as a quiet machine narrows the gap. The web case page (one entry: the case with its history) meets it.
+API_OVER_GOAL = pytest.mark.xfail(
+    reason="GET /cases/{id} is one GetItem and its entry one PutItem of about the same cost (issue 21's 30%)"
+)
+
+
+@pytest.mark.parametrize("surface", [pytest.param("api", marks=API_OVER_GOAL), "web"])
 def test_recording_a_read_adds_at_most_30_percent(
     benchmark: BenchmarkFixture, audit_stack: tuple[LocalStack, list[str]], surface: str
 ) -> None:

@@ -13,6 +13,7 @@ says which entries were added, changed or removed since.
 
 import hashlib
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -63,7 +64,12 @@ class ReadAccessLog:
 
 class AuditRecorder:
     """Writes entries for one entry point (``channel``): ``request_id`` says which request is being
-    answered, ``on_failure`` hears of every entry that could not be written."""
+    answered, ``on_failure`` hears of every entry that could not be written.
+
+    In the web app a page is what a person opens: the case page reads the case, then a page of its
+    history, in one request, and the case's entry ("opened the case") covers the history it shows.
+    So the recorder remembers the case a web request has opened (per thread: the local stack answers
+    requests on threads), and ``opened_by`` tells the history read it is part of that page."""
 
     def __init__(
         self,
@@ -76,6 +82,7 @@ class AuditRecorder:
         self._channel = channel
         self._request_id = request_id
         self._on_failure = on_failure
+        self._opened = threading.local()
 
     def record(
         self,
@@ -105,16 +112,38 @@ class AuditRecorder:
         except AuditWriteFailed:
             self._on_failure()
             raise AuditUnavailable(UNAVAILABLE) from None
+        answered_one_case = action is ReadAction.READ_CASE and refusal is None and len(entry.case_ids) == 1
+        self._opened.page = (entry.request_id, caller, entry.case_ids[0]) if answered_one_case else None
 
-    def around(self, caller: Caller, action: ReadAction, named: str | None, read_it: Callable[[], T]) -> T:
+    def opened_by(self, caller: Caller, case_id: str | None) -> bool:
+        """Whether this web request's page has already recorded ``caller`` opening ``case_id`` (never
+        for the API, where each read is a request of its own, nor without a request id to tell)."""
+        request_id = self._request_id()
+        return (
+            self._channel is Channel.WEB
+            and request_id is not None
+            and case_id is not None
+            and getattr(self._opened, "page", None) == (request_id, caller, case_id)
+        )
+
+    def around(
+        self,
+        caller: Caller,
+        action: ReadAction,
+        named: str | None,
+        read_it: Callable[[], T],
+        answer_recorded: bool = False,
+    ) -> T:
         """``read_it()``, recorded: answered with the case ids it showed, or refused (recorded, then
-        the refusal raised as it was). A fault of the service itself (not a refusal) is not a read."""
+        the refusal raised as it was). A fault of the service itself (not a refusal) is not a read.
+        ``answer_recorded``: an entry already written covers the answer (a refusal still is one)."""
         try:
             result = read_it()
         except DomainError as refusal:
             self.record(caller, action, [named] if named else [], refusal)
             raise
-        self.record(caller, action, _shown_ids(result) or ([named] if named else []))
+        if not answer_recorded:
+            self.record(caller, action, _shown_ids(result) or ([named] if named else []))
         return result
 
 
@@ -142,11 +171,14 @@ class AuditedCaseService:
         )
 
     def history(self, caller: Caller, query: ReadHistory) -> HistoryPage:
+        case_id = _case_id_or_none(query.case_id)
         return self._recorder.around(
             caller,
             ReadAction.READ_HISTORY,
-            _case_id_or_none(query.case_id),
+            case_id,
             lambda: self._cases.history(caller, query),
+            # The web case page: its "opened the case" entry covers the history it shows.
+            answer_recorded=self._recorder.opened_by(caller, case_id),
         )
 
     def list(self, caller: Caller, query: ListCases) -> CasePage:
