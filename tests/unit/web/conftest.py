@@ -8,22 +8,24 @@ import itertools
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pytest
 
 from local_stack.events import match_route, proxy_event, request_context
 from tests.conftest import synthetic_case
-from tests.support.memory import InMemoryCaseStore, InMemoryLedger
+from tests.support.memory import InMemoryAuditTrail, InMemoryCaseStore, InMemoryLedger
 from tests.support.reminders import InMemoryContactStore
 from tracker.access import AccessPolicy, Caller
+from tracker.logic.audit import AccessLog, AuditedCaseService, AuditRecorder
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import SubmitCase
 from tracker.logic.contacts import ContactService
 from tracker.logic.cursor import CursorCodec
+from tracker.models.access_log import Channel
 from tracker.models.case import Case
 from tracker.models.enums import Role
 from tracker.reference import reference_data
@@ -109,6 +111,8 @@ class Harness:
     contact_store: InMemoryContactStore
     contacts: ContactService
     ended_sessions: InMemoryEndedSessions
+    audit: InMemoryAuditTrail = field(default_factory=InMemoryAuditTrail)
+    """Every page's reads are recorded here, as the deployed web app records them (``web`` only)."""
 
     def cookie_for(self, caller: Caller) -> str:
         session = self.sealer.new_session(caller.sub, caller.role.value, caller.org)
@@ -170,18 +174,23 @@ def web(ticking_clock: None) -> Harness:
     contact_store = InMemoryContactStore()
     ended_sessions = InMemoryEndedSessions()
     contacts = ContactService(contact_store, AccessPolicy(reference), lambda: codec)
+    # The pages read through the read audit, as deployed: no web app runs without it.
+    audit = InMemoryAuditTrail()
+    recorder = AuditRecorder(lambda: audit, Channel.WEB, lambda: "web-request")
+    access_log = AccessLog(service, AccessPolicy(reference), lambda: audit, recorder, lambda: codec)
+    audited = cast("CaseService", AuditedCaseService(service, recorder, access_log))
     app = WebApp(
         base_url=BASE_URL,
         sealer=sealer,
         oidc=oidc,
         policy=AccessPolicy(reference),
         reference=lambda: reference,
-        case_service=lambda: service,
+        case_service=lambda: audited,
         latest_summary=lambda: summary[0],
         contact_service=lambda: contacts,
         ended_sessions=lambda: ended_sessions,
     )
-    return Harness(app, store, service, sealer, oidc, summary, contact_store, contacts, ended_sessions)
+    return Harness(app, store, service, sealer, oidc, summary, contact_store, contacts, ended_sessions, audit)
 
 
 WebFactory = Callable[..., Harness]

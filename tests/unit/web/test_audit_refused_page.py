@@ -25,3 +25,9 @@ def test_other_errors_do_not_say_the_read_could_not_be_recorded(web: Harness) ->
     page = audited.web.request("GET", "/app/cases/00000000-0000-4000-8000-000000000000", caller=EDITOR)
     assert page.status == 404
     assert WHY not in page.body
+
+
+def test_the_web_harness_reads_through_the_audit_as_deployed(web: Harness) -> None:
+    case_id = web.submit().case_id
+    assert web.request("GET", f"/app/cases/{case_id}", caller=EDITOR).status == 200
+    assert [entry.case_ids for entry in web.audit.entries.values()] == [(case_id,)]
