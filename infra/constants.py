@@ -73,6 +73,7 @@ PARAM_WEB_OIDC_CLIENT_ID = "WebOidcClientId"
 PARAM_WEB_OIDC_DISCOVERY_URL = "WebOidcDiscoveryUrl"
 # GOV.UK Notify template of the weekly overdue digest.
 PARAM_NOTIFY_DIGEST_TEMPLATE_ID = "NotifyDigestTemplateId"
+PARAM_NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID = "NotifyRegionalDigestTemplateId"
 
 # Business rule the functions read; the CDK app always sets it (SAR_COMPLETION_MONTHS).
 SAR_COMPLETION_MONTHS = 6

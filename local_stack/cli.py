@@ -409,7 +409,12 @@ def cmd_remind(args: argparse.Namespace) -> int:
     """Run the weekly overdue reminders now; each email lands in ``<state dir>/outbox/`` instead of Notify."""
     from infra.routes import SEND_REMINDERS
     from local_stack.lambdas import LambdaContext, import_handler
-    from local_stack.outbox import LOCAL_DIGEST_TEMPLATE_ID, OUTBOX_FOLDER, OutboxEmailSender
+    from local_stack.outbox import (
+        LOCAL_DIGEST_TEMPLATE_ID,
+        LOCAL_REGIONAL_DIGEST_TEMPLATE_ID,
+        OUTBOX_FOLDER,
+        OutboxEmailSender,
+    )
     from tracker import composition
     from tracker import settings as tracker_settings
     from tracker.logic.reminders import RemindersIncomplete
@@ -420,6 +425,9 @@ def cmd_remind(args: argparse.Namespace) -> int:
         return _fail("no running stack; start it with `make run` (or `scrt serve`)")
     os.environ.update(_client_env(state))
     os.environ.setdefault(tracker_settings.NOTIFY_DIGEST_TEMPLATE_ID, LOCAL_DIGEST_TEMPLATE_ID)
+    os.environ.setdefault(
+        tracker_settings.NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID, LOCAL_REGIONAL_DIGEST_TEMPLATE_ID
+    )
     os.environ.setdefault(tracker_settings.WEB_BASE_URL, info.api_url)
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")

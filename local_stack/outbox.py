@@ -11,7 +11,9 @@ from tracker import clock
 
 OUTBOX_FOLDER = "outbox"
 LOCAL_DIGEST_TEMPLATE_ID = "00000000-0000-4000-8000-0000000d1635"
-"""The template id the local stack configures: made up (Notify ids are UUIDs); nothing checks it."""
+LOCAL_REGIONAL_DIGEST_TEMPLATE_ID = "00000000-0000-4000-8000-0000000e1635"
+"""The template ids the local stack configures (the ICB's and the region's digests): made up (Notify
+ids are UUIDs); nothing checks them."""
 
 
 class OutboxEmailSender:

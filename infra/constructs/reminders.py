@@ -55,6 +55,17 @@ class Reminders(Construct):
             allowed_pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
             description="GOV.UK Notify template id of the weekly overdue digest (a UUID)",
         )
+        regional_template_id = CfnParameter(
+            Stack.of(self),
+            constants.PARAM_NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID,
+            type="String",
+            default="",
+            allowed_pattern=r"^$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+            description=(
+                "GOV.UK Notify template id of a region's weekly digest of the DHRs waiting for its answer "
+                "(a UUID); empty: no region's digest is sent"
+            ),
+        )
         self.dead_letters = dead_letter_queue(self, "DeadLetters", key=log_key, function_name=SEND_REMINDERS)
         self.function = TrackerFunction(
             self,
@@ -69,6 +80,7 @@ class Reminders(Construct):
                 settings.SAR_COMPLETION_MONTHS: str(config.sar_completion_months),
                 settings.NOTIFY_API_KEY_SECRET_ARN: notify_api_key.secret_arn,
                 settings.NOTIFY_DIGEST_TEMPLATE_ID: template_id.value_as_string,
+                settings.NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID: regional_template_id.value_as_string,
                 settings.WEB_BASE_URL: web_base_url,
             },
             timeout=constants.REMINDER_TIMEOUT,

@@ -2,6 +2,7 @@
 secret, least privilege, and the alarms on failed digests."""
 
 import importlib
+import re
 
 from infra import constants
 from infra.routes import SEND_REMINDERS
@@ -72,6 +73,18 @@ def test_function_gets_the_notify_key_by_secret_and_the_template_by_parameter(
     assert "/v1" in str(resolve(variables[settings.WEB_BASE_URL]))
     parameter = synthesized.templates[SERVICE]["Parameters"][constants.PARAM_NOTIFY_DIGEST_TEMPLATE_ID]
     assert parameter["AllowedPattern"].startswith("^[0-9a-f]{8}-")
+
+
+def test_the_regional_digest_template_is_a_parameter_that_may_be_left_empty(synthesized: Synthesized) -> None:
+    _, function = function_of(synthesized, SEND_REMINDERS)
+    variables = function["Properties"]["Environment"]["Variables"]
+    regional = constants.PARAM_NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID
+    assert variables[settings.NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID] == {"Ref": regional}
+    parameter = synthesized.templates[SERVICE]["Parameters"][regional]
+    assert parameter["Default"] == ""  # no region's digest until Notify holds its template
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("0f0e0d0c-0b0a-4999-8888-777766665555")
+    assert not pattern.fullmatch("not-a-template")
 
 
 def test_reads_by_query_and_writes_only_its_ledger_items(synthesized: Synthesized) -> None:

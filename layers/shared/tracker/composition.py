@@ -507,6 +507,8 @@ def reminder_service() -> "ReminderService":
         template_id=config.require(settings.NOTIFY_DIGEST_TEMPLATE_ID),
         app_base_url=config.require(settings.WEB_BASE_URL),
         now=clock.now_utc,
+        # A deployment without the regional template (an empty parameter) sends no region's digest.
+        regional_template_id=config.notify_regional_digest_template_id or None,
     )
 
 

@@ -221,3 +221,49 @@ def _contacts_for(icb: str, emails: list[str]) -> Any:
             {"version": 1, "changedAt": moment, "changedBy": "x", "before": [], "after": emails}
         ),
     )
+
+
+REGIONAL_TEMPLATE = "66666666-7777-4888-8999-aaaaaaaaaaaa"
+
+
+def _a_dhr_waiting_for_the_region_and_its_contacts(api: Api) -> None:
+    from functions.icb_contacts.handler import lambda_handler as contacts_handler
+    from tests.support.api import api_event
+
+    submitted = api.submit(
+        synthetic_case(reviewType="DHR", icbChiefNurseAssuredDhrHealthRecs="YES")  # the region's turn
+    )
+    assert submitted.status == 201, submitted.body
+    composition.contact_store()
+    answer = contacts_handler(
+        api_event(
+            "PUT",
+            "/regions/Y62/contacts",
+            identity=("regional", "Y62"),
+            body={"emails": ["regional.lead@nhs.example"]},
+            headers={"If-Match": '"0"'},
+        ),
+        LambdaContextStub(),
+    )
+    assert answer["statusCode"] == 200, answer
+
+
+@pytest.mark.parametrize(("configured", "region_sent"), [(REGIONAL_TEMPLATE, True), ("", False)])
+def test_the_regional_digest_goes_out_exactly_when_its_template_is_configured(
+    api: Api, monkeypatch: pytest.MonkeyPatch, configured: str, region_sent: bool
+) -> None:
+    monkeypatch.setenv(
+        settings.NOTIFY_REGIONAL_DIGEST_TEMPLATE_ID, configured
+    )  # "": the parameter left empty
+    reset_caches()
+    _a_dhr_waiting_for_the_region_and_its_contacts(api)
+    sender = RecordingSender()
+    composition.install_email_sender(sender)
+
+    run_function()
+
+    regional = [mail for mail in sender.sent if mail.recipient == "regional.lead@nhs.example"]
+    assert bool(regional) is region_sent
+    if region_sent:
+        assert regional[0].template_id == REGIONAL_TEMPLATE
+        assert regional[0].personalisation["region_code"] == "Y62"
