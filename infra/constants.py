@@ -68,6 +68,7 @@ PARAM_JWKS_URL = "JwksUrl"
 PARAM_ROLE_CLAIM = "RoleClaim"
 PARAM_ORG_CLAIM = "OrgClaim"
 PARAM_SUB_CLAIM = "SubClaim"
+PARAM_NAME_CLAIM = "NameClaim"
 # ... and how the web app signs people in with it (OpenID Connect, authorization code with PKCE).
 PARAM_WEB_OIDC_CLIENT_ID = "WebOidcClientId"
 PARAM_WEB_OIDC_DISCOVERY_URL = "WebOidcDiscoveryUrl"

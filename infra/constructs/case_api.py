@@ -142,7 +142,13 @@ class CaseApi(Construct):
             # against JWT_ISSUER, whatever the discovery document says.
             claims={
                 name: self._identity[name]
-                for name in (settings.JWT_ISSUER, settings.ROLE_CLAIM, settings.ORG_CLAIM, settings.SUB_CLAIM)
+                for name in (
+                    settings.JWT_ISSUER,
+                    settings.ROLE_CLAIM,
+                    settings.ORG_CLAIM,
+                    settings.SUB_CLAIM,
+                    settings.NAME_CLAIM,
+                )
             },
         )
         self.functions[self.web_app.function.name] = self.web_app.function
@@ -262,6 +268,11 @@ class CaseApi(Construct):
                 "organisation code",
             ),
             constants.PARAM_SUB_CLAIM: (settings.SUB_CLAIM, defaults["sub_claim"].default, "user identifier"),
+            constants.PARAM_NAME_CLAIM: (
+                settings.NAME_CLAIM,
+                defaults["name_claim"].default,
+                "person's name",
+            ),
         }
         environment = {
             settings.JWT_ISSUER: issuer.value_as_string,

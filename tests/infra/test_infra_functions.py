@@ -120,10 +120,14 @@ def test_authorizer_environment_is_the_identity_provider_parameters(synthesized:
         (settings.ROLE_CLAIM, constants.PARAM_ROLE_CLAIM),
         (settings.ORG_CLAIM, constants.PARAM_ORG_CLAIM),
         (settings.SUB_CLAIM, constants.PARAM_SUB_CLAIM),
+        (settings.NAME_CLAIM, constants.PARAM_NAME_CLAIM),
     ):
         assert variables[env_name] == {"Ref": parameter}
     parameters = synthesized.templates[SERVICE]["Parameters"]
     assert parameters[constants.PARAM_ROLE_CLAIM]["Default"] == "role"
+    assert parameters[constants.PARAM_NAME_CLAIM]["Default"] == "name"
+    web_variables = function_of(synthesized, WEB_APP)[1]["Properties"]["Environment"]["Variables"]
+    assert web_variables[settings.NAME_CLAIM] == {"Ref": constants.PARAM_NAME_CLAIM}  # the same claim
     assert parameters[constants.PARAM_JWKS_URL]["AllowedPattern"].startswith("^https://")
 
 
