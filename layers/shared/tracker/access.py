@@ -166,14 +166,15 @@ class AccessPolicy:
         return fields if review_type in DHR_REVIEW_TYPES else fields - frozenset(DHR_ONLY_FIELDS)
 
     def sees_overview(self, caller: Caller) -> bool:
-        """Whether the caller has the overview of the snapshot's figures: regional and national teams."""
-        return caller.role in (Role.REGIONAL, Role.NATIONAL)
+        """Whether the caller has the overview of the snapshot's figures: an ICB's people, regional
+        and national teams; a provider has its trust's recommendations instead."""
+        return caller.role in (Role.ICB_EDITOR, Role.ICB_VIEWER, Role.REGIONAL, Role.NATIONAL)
 
-    def sees_region_figures(self, caller: Caller, region_code: str) -> bool:
-        """Whether the overview shows the caller a region's figures: the national team every region's."""
-        if caller.role is Role.NATIONAL:
-            return True
-        return caller.role is Role.REGIONAL and region_code == caller.org
+    def shows_overview_figure(self, caller: Caller, icb_code: str, region_code: str) -> bool:
+        """Whether the overview counts, for the caller, a summary row of this ICB and region: the
+        rows of the cases it may read (an ICB its own and its predecessors', a region its region's,
+        the national team every region's), so no figure is wider than the caller's list."""
+        return self.sees_overview(caller) and self.can_read(caller, icb_code, region_code)
 
     def may_read_access_log(self, caller: Caller, icb_code: str) -> bool:
         """Whether the caller may read who has seen a case of this ICB: the ICB's editors (and a

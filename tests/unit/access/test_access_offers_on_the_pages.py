@@ -11,8 +11,8 @@ from tracker.models.enums import Role
 
 PROVIDER = Caller(Role.PROVIDER, "RXL", "provider-1")
 HEADER_LINKS = [
-    (EDITOR, ["Cases", "Record a case", "Import cases", "Reminder contacts"]),
-    (VIEWER, ["Cases", "Reminder contacts"]),
+    (EDITOR, ["Cases", "Record a case", "Import cases", "Reminder contacts", "Overview"]),
+    (VIEWER, ["Cases", "Reminder contacts", "Overview"]),  # its own ICB's figures
     (REGIONAL, ["Cases", "Reminder contacts", "Overview"]),  # its own region's contacts
     (NATIONAL, ["Cases", "Overview"]),
     (PROVIDER, ["Cases", "Recommendations"]),  # those its trust owns, across reviews

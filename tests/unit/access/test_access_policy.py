@@ -366,13 +366,32 @@ def test_only_an_icb_editor_records_a_case_with_every_field_but_the_regional_ans
         assert POLICY.may_record(who) is False, who.audit_name
 
 
-def test_the_regional_and_national_teams_see_the_overview_of_their_regions() -> None:
-    assert POLICY.sees_overview(REGIONAL_Y62) and POLICY.sees_overview(NATIONAL)
-    assert not any(POLICY.sees_overview(who) for who in (EDITOR_QE1, VIEWER_QE1, PROVIDER_RXX))
-    assert POLICY.sees_region_figures(REGIONAL_Y62, fresh("Y62"))
-    assert not POLICY.sees_region_figures(REGIONAL_Y62, fresh("Y61"))
-    assert all(POLICY.sees_region_figures(NATIONAL, fresh(region)) for region in ALL_REGIONS)
-    assert not POLICY.sees_region_figures(EDITOR_QE1, fresh("Y62"))
+def test_the_overview_is_an_icbs_a_regions_and_the_nations_never_a_providers() -> None:
+    assert all(POLICY.sees_overview(who) for who in (EDITOR_QE1, VIEWER_QE1, REGIONAL_Y62, NATIONAL))
+    assert not POLICY.sees_overview(PROVIDER_RXX)
+
+
+def test_an_icb_sees_the_overview_figures_of_its_own_icb_and_of_those_it_succeeded() -> None:
+    for who in (EDITOR_QE1, VIEWER_QE1):
+        assert POLICY.shows_overview_figure(who, fresh("QE1"), fresh("Y62")), who.audit_name
+        # QOP is in the same region: a region's figures are not an ICB's.
+        assert not POLICY.shows_overview_figure(who, fresh("QOP"), fresh("Y62")), who.audit_name
+    for who in (EDITOR_S1Y5D, VIEWER_S1Y5D):
+        for icb in ("S1Y5D", "QM7", "QHG"):
+            assert POLICY.shows_overview_figure(who, fresh(icb), fresh("Y61")), (who.audit_name, icb)
+        # D7T5G shares the predecessor QM7, not its cases since.
+        assert not POLICY.shows_overview_figure(who, fresh("D7T5G"), fresh("Y61")), who.audit_name
+
+
+def test_a_region_sees_its_regions_overview_figures_and_the_nation_every_regions() -> None:
+    assert POLICY.shows_overview_figure(REGIONAL_Y62, fresh("QOP"), fresh("Y62"))
+    assert not POLICY.shows_overview_figure(REGIONAL_Y62, fresh("QM7"), fresh("Y61"))
+    assert all(POLICY.shows_overview_figure(NATIONAL, fresh("QKK"), fresh(region)) for region in ALL_REGIONS)
+
+
+def test_a_provider_or_a_national_role_of_another_organisation_sees_no_overview_figure() -> None:
+    for who in (PROVIDER_RXX, *NATIONAL_WRONG_ORGS):
+        assert not POLICY.shows_overview_figure(who, fresh("QE1"), fresh("Y62")), who.audit_name
 
 
 def test_an_icbs_contacts_are_read_by_its_people_and_changed_by_its_editors() -> None:

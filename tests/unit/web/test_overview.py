@@ -5,7 +5,11 @@ import io
 from datetime import UTC, date, datetime
 
 from tests.unit.web.conftest import EDITOR, NATIONAL, REGIONAL, VIEWER, Harness
+from tracker.access import Caller
 from tracker.extracts.summary import SnapshotSummary, SummaryCount
+from tracker.models.enums import Role
+
+PROVIDER = Caller(Role.PROVIDER, "RXX", "provider-1")
 
 
 def _summary() -> SnapshotSummary:
@@ -88,9 +92,30 @@ def test_before_the_first_snapshot_the_overview_says_so(web: Harness) -> None:
     assert web.request("GET", "/app/overview.csv", caller=NATIONAL).status == 404
 
 
-def test_icb_users_have_no_overview(web: Harness) -> None:
+def test_an_icbs_people_see_their_own_icbs_counts_and_no_other(web: Harness) -> None:
     web.summary[0] = _summary()
     for caller in (EDITOR, VIEWER):
-        assert web.request("GET", "/app/overview", caller=caller).status == 403
-        assert web.request("GET", "/app/overview.csv", caller=caller).status == 403
-        assert "/app/overview" not in web.request("GET", "/app/", caller=caller).body
+        page = web.request("GET", "/app/overview", caller=caller)
+        assert page.status == 200
+        assert "10 cases, 2 overdue" in page.body  # QE1 only: 7 + 3, 2 + 0
+        assert "(QOP)" not in page.body and "(QMJ)" not in page.body  # its region's other ICB, London's
+        assert "Greater Manchester" not in page.body
+        assert 'href="/app/overview"' in web.request("GET", "/app/", caller=caller).body
+
+
+def test_an_icbs_csv_holds_its_own_counts_alone(web: Harness) -> None:
+    web.summary[0] = _summary()
+    download = web.request("GET", "/app/overview.csv", caller=VIEWER)
+    assert download.status == 200
+    rows = list(csv.DictReader(io.StringIO(download.body)))
+    assert [(row["icbCode"], row["cases"], row["overdueCases"]) for row in rows] == [
+        ("QE1", "7", "2"),
+        ("QE1", "3", "0"),
+    ]
+
+
+def test_a_provider_has_no_overview(web: Harness) -> None:
+    web.summary[0] = _summary()
+    assert web.request("GET", "/app/overview", caller=PROVIDER).status == 403
+    assert web.request("GET", "/app/overview.csv", caller=PROVIDER).status == 403
+    assert "/app/overview" not in web.request("GET", "/app/", caller=PROVIDER).body

@@ -10,8 +10,16 @@ from html import unescape
 import pytest
 
 from tests.support.overview_cases import DAY, GENERATED_AT, overview_cases
-from tests.unit.web.conftest import NATIONAL, REGIONAL, Harness
+from tests.unit.web.conftest import EDITOR, NATIONAL, REGIONAL, Harness
+from tracker.access import Caller
 from tracker.extracts.summary import SnapshotSummary, SummaryBuilder
+from tracker.models.enums import Role
+from tracker.reference import reference_data
+from tracker.web import overview
+
+LANCASHIRE = "NHS Lancashire and South Cumbria Integrated Care Board (QE1)"
+# NHS West and North London succeeded North Central London (QMJ) on 1 April 2026.
+WEST_AND_NORTH_LONDON_VIEWER = Caller(Role.ICB_VIEWER, "Z9B2Z", "viewer-2")
 
 
 def _summary() -> SnapshotSummary:
@@ -180,6 +188,63 @@ def test_each_count_links_to_the_list_filters_that_reproduce_it(regional_page: s
     assert "no filter by a recommendation&#39;s status, theme or owning provider" in regional_page
 
 
+@pytest.fixture
+def icb_page(web: Harness) -> str:
+    web.summary[0] = _summary()
+    page = web.request("GET", "/app/overview", caller=EDITOR)
+    assert page.status == 200
+    return page.body
+
+
+def test_an_icb_sees_its_own_cspr_timeliness_and_not_its_regions_other_icb(icb_page: str) -> None:
+    # Case 6 (Manchester, on time in April to June) is in the region's figures, not in QE1's.
+    assert _table(icb_page, "timeliness-cspr-publication") == [
+        ["January to March 2026", LANCASHIRE, "1", "0", "0", "100%", "none", "0"],
+        ["April to June 2026", LANCASHIRE, "0", "2", "1", "0%", "10", "1"],
+    ]
+    assert "(QOP)" not in icb_page and "Greater Manchester" not in icb_page
+    assert "North West" not in icb_page  # never the region's name, nor its totals
+
+
+def test_an_icb_sees_its_own_counts_themes_lessons_and_recommendations(icb_page: str) -> None:
+    # Cases 1 to 5, 7, 8 and 10 are QE1's: 8 cases.
+    assert 'href="/app/?icbCode=QE1">8</a>' in icb_page
+    assert "8 cases" in icb_page
+    assert {row[2] for row in _table(icb_page, "themes")} == {LANCASHIRE}
+    assert {row[2] for row in _table(icb_page, "learning")} == {LANCASHIRE}
+    # Both cases with recommendations (1 and 2) are QE1's.
+    assert _table(icb_page, "recommendations-by-status") == [
+        ["Complete", "1", "0"],
+        ["In progress", "1", "1"],
+        ["Not started", "1", "0"],
+    ]
+
+
+def test_a_successor_icb_sees_its_predecessors_figures_and_no_one_elses(web: Harness) -> None:
+    web.summary[0] = _summary()
+    page = web.request("GET", "/app/overview", caller=WEST_AND_NORTH_LONDON_VIEWER)
+    assert page.status == 200
+    # Case 9 alone: QMJ's CSPR decided 2 April 2026, published 60 days late.
+    assert _table(page.body, "timeliness-cspr-publication") == [
+        [
+            "April to June 2026",
+            "NHS North Central London Integrated Care Board (QMJ)",
+            "0",
+            "1",
+            "0",
+            "0%",
+            "60",
+            "0",
+        ],
+    ]
+    assert 'id="timeliness-rapid-review"' not in page.body
+    assert "1 case, none overdue" in page.body
+    assert "(QE1)" not in page.body and "(QOP)" not in page.body
+    # Case 9 has no recommendation: the other ICBs' are not counted.
+    section = page.body[page.body.index('id="recommendations-by-status"') :]
+    assert "None recorded yet." in section[: section.index("<h2")]
+
+
 def test_the_page_says_when_its_figures_were_computed(regional_page: str) -> None:
     assert "computed at 02:00 on 20 January 2027" in regional_page
 
@@ -205,3 +270,21 @@ def test_figures_more_than_an_hour_old_say_so(web: Harness) -> None:
     )
     web.summary[0] = old.model_copy(update={"generatedAt": datetime(2026, 11, 26, 11, 30, tzinfo=UTC)})
     assert "more than an hour old" not in web.request("GET", "/app/overview", caller=NATIONAL).body
+
+
+def test_only_a_caller_reading_every_icb_sees_figures_by_region() -> None:
+    """An ICB whose predecessor lay in another region would see rows of two regions: still per ICB,
+    never under a region's name; the national team's rows of several regions are per region."""
+
+    def every_row(row: object) -> bool:
+        return True
+
+    summary = _summary()
+    per_icb = overview.figures(summary, every_row, reference_data(), every_icb=False)
+    per_region = overview.figures(summary, every_row, reference_data(), every_icb=True)
+    assert per_icb["area_heading"] == "ICB"
+    assert {row.area for table in per_icb["timeliness"] for row in table.rows} >= {
+        LANCASHIRE,
+        "NHS North Central London Integrated Care Board (QMJ)",
+    }
+    assert per_region["area_heading"] == "Region"

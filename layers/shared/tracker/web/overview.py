@@ -1,8 +1,10 @@
-"""The overview for regional and national teams: counts from the latest daily snapshot's summary.
+"""The overview for an ICB, a region and the nation: counts from the latest snapshot's summary.
 
-One object read per page view (the summary the snapshot job writes), never a table scan. Rows are
-narrowed to the caller's scope (a regional team sees its region's ICBs). Charts are SVG drawn on
-the server, each with a text alternative and the same figures in a table beside it.
+One object read per page view (the summary the snapshot job writes), never a table scan. Every
+aggregate's rows carry their ICB and region, and each is narrowed to the caller's scope by the access
+policy (an ICB sees its own ICB's rows and its predecessors', a regional team its region's ICBs).
+Charts are SVG drawn on the server, each with a text alternative and the same figures in a table
+beside it.
 """
 
 import csv
@@ -143,12 +145,13 @@ class Chart:
         return placed[-1].y + BAR_HEIGHT + ROW_GAP if placed else ROW_GAP
 
 
-ShowsRegion = Callable[[str], bool]
-"""Whether the caller may see a region's figures (the access policy's answer)."""
+ShowsFigure = Callable[[Any], bool]
+"""Whether the caller may see a summary row, by its ``icbCode`` and ``regionCode`` (the access
+policy's ``shows_overview_figure``): every aggregate of the summary has both, so each is narrowed."""
 
 
-def scoped_rows(summary: Any, shows_region: ShowsRegion) -> list[Any]:
-    return [row for row in summary.counts if shows_region(row.regionCode)]
+def scoped(rows: Iterable[Any], shows: ShowsFigure) -> list[Any]:
+    return [row for row in rows if shows(row)]
 
 
 def list_link(**filters: str) -> str:
@@ -325,11 +328,11 @@ class CountTable:
 
 
 class Areas:
-    """Where a figure is: the regions for a caller who sees several, the ICBs of the one region
-    otherwise (a regional team sees its ICBs)."""
+    """Where a figure is: the regions for a caller who reads every ICB and sees several regions, the
+    ICBs otherwise (a regional team its ICBs, an ICB its own: never a region's name on its figures)."""
 
-    def __init__(self, region_codes: Iterable[str], reference: ReferenceData) -> None:
-        self.by_icb = len(set(region_codes)) <= 1
+    def __init__(self, region_codes: Iterable[str], reference: ReferenceData, *, every_icb: bool) -> None:
+        self.by_icb = not every_icb or len(set(region_codes)) <= 1
         self.reference = reference
 
     def of(self, row: Any) -> tuple[str, str]:
@@ -493,8 +496,12 @@ def computed_at(summary: Any) -> str:
     return f"computed at {local:%H:%M} on {local.day} {local:%B %Y}"
 
 
-def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -> dict[str, Any]:
-    rows = scoped_rows(summary, shows_region)
+def figures(
+    summary: Any, shows: ShowsFigure, reference: ReferenceData, *, every_icb: bool = True
+) -> dict[str, Any]:
+    """The page's figures from the rows the caller may see; ``every_icb``: the caller reads every
+    ICB (the national team), so its areas may be regions."""
+    rows = scoped(summary.counts, shows)
 
     def icb_label(code: str) -> str:
         icb = reference.icb(code)
@@ -506,19 +513,16 @@ def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -
         _chart("by-status", "Cases by status", rows, "status", value_label),
     ]
 
-    def shown(group: list[Any]) -> list[Any]:
-        return [row for row in group if shows_region(row.regionCode)]
-
-    timeliness = shown(summary.timeliness)
-    areas = Areas({row.regionCode for row in (*rows, *timeliness)}, reference)
+    timeliness = scoped(summary.timeliness, shows)
+    areas = Areas({row.regionCode for row in (*rows, *timeliness)}, reference, every_icb=every_icb)
     return {
         "charts": charts,
         "timeliness": timeliness_tables(timeliness, areas),
         "timeliness_missing_filter": MISSING_FILTERS["timeliness"],
         "area_heading": areas.heading,
-        "themes": theme_table(shown(summary.themes), areas),
-        "learning": learning_table(shown(summary.learning), areas),
-        "recommendations": recommendation_tables(shown(summary.recommendations), reference),
+        "themes": theme_table(scoped(summary.themes, shows), areas),
+        "learning": learning_table(scoped(summary.learning, shows), areas),
+        "recommendations": recommendation_tables(scoped(summary.recommendations, shows), reference),
         "computed_at": computed_at(summary),
         "stale": clock.now_utc() - summary.generatedAt > FRESH_FOR,
         "quarter_label": quarter_label,
@@ -533,7 +537,7 @@ def figures(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -
     }
 
 
-def csv_text(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) -> str:
+def csv_text(summary: Any, shows: ShowsFigure) -> str:
     """The counts the caller may see, as CSV: codes with their names beside them, and numbers."""
     from tracker.extracts.rows import code_name
 
@@ -543,7 +547,7 @@ def csv_text(summary: Any, shows_region: ShowsRegion, reference: ReferenceData) 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    for row in scoped_rows(summary, shows_region):
+    for row in scoped(summary.counts, shows):
         cells: list[Any] = [summary.snapshotDate.isoformat()]
         for column in CSV_COLUMNS:
             value = getattr(row, column)

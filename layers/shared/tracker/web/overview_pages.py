@@ -1,25 +1,42 @@
-"""The regional and national overview: charts from the latest snapshot's summary, and its CSV."""
+"""The overview of an ICB, a region and the nation: charts from the latest snapshot's summary, and
+its CSV, each figure narrowed to the rows the caller may see."""
 
+from typing import Any
+
+from tracker.access import Caller
 from tracker.errors import NotAllowed, NotVisible
 from tracker.web import overview as overview_view
 from tracker.web.http import WebResponse
 from tracker.web.labels import format_date
 from tracker.web.site import Context, Pages, Routes
 
+NO_OVERVIEW = "A provider has no overview: its trust's recommendations are under Recommendations."
+
 
 class OverviewPages(Pages):
     def routes(self) -> Routes:
         return {("GET", "/app/overview"): self.overview, ("GET", "/app/overview.csv"): self.overview_csv}
 
-    def overview(self, context: Context) -> WebResponse:
-        caller = context.require_caller()
+    def _shows(self, caller: Caller) -> overview_view.ShowsFigure:
         policy = self.services.policy
         if not policy.sees_overview(caller):
-            raise NotAllowed("Only regional and national teams have the overview.")
+            raise NotAllowed(NO_OVERVIEW)
+
+        def shows(row: Any) -> bool:
+            return policy.shows_overview_figure(caller, row.icbCode, row.regionCode)
+
+        return shows
+
+    def overview(self, context: Context) -> WebResponse:
+        caller = context.require_caller()
+        shows = self._shows(caller)
         summary = self.services.latest_summary()
         figures = (
             overview_view.figures(
-                summary, lambda region: policy.sees_region_figures(caller, region), self.services.reference()
+                summary,
+                shows,
+                self.services.reference(),
+                every_icb=self.services.policy.readable_icbs(caller) is None,
             )
             if summary is not None
             else None
@@ -30,18 +47,14 @@ class OverviewPages(Pages):
 
     def overview_csv(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        policy = self.services.policy
-        if not policy.sees_overview(caller):
-            raise NotAllowed("Only regional and national teams have the overview.")
+        shows = self._shows(caller)
         summary = self.services.latest_summary()
         if summary is None:
             raise NotVisible("No snapshot yet.")
         day = summary.snapshotDate.isoformat()
         return WebResponse(
             200,
-            overview_view.csv_text(
-                summary, lambda region: policy.sees_region_figures(caller, region), self.services.reference()
-            ),
+            overview_view.csv_text(summary, shows),
             "text/csv; charset=utf-8",
             {"Content-Disposition": f'attachment; filename="case-review-overview-{day}.csv"'},
         )
