@@ -389,7 +389,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     now = datetime.now(UTC)
-    event = {
+    event: dict[str, Any] = {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
@@ -400,6 +400,10 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         "resources": ["arn:aws:events:eu-west-2:000000000000:rule/scrt-daily-snapshot"],
         "detail": {},
     }
+    if args.summary_only:  # what the hourly schedule sends: the overview's summary alone
+        from tracker.extracts.summary import SUMMARY_ONLY
+
+        event = {**event, SUMMARY_ONLY: True}
     result = import_handler(SNAPSHOT_EXTRACT)(event, LambdaContext(SNAPSHOT_EXTRACT, timeout_seconds=900))
     print(json.dumps(result, indent=2, default=str))
     return 0
@@ -635,6 +639,11 @@ def parser() -> argparse.ArgumentParser:
     extracts.set_defaults(run=cmd_extracts)
 
     snapshot = commands.add_parser("snapshot", help="run the daily snapshot extract now")
+    snapshot.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="write only the overview's summary, as the hourly schedule does",
+    )
     snapshot.set_defaults(run=cmd_snapshot)
 
     remind = commands.add_parser(

@@ -262,3 +262,28 @@ def test_check_cases_lists_a_stored_case_breaking_a_current_rule_which_stays_rea
     assert [(problem["icbCode"], problem["field"]) for problem in listed] == [("QE1", "publicationDate")]
     assert listed[0]["reference"] == created.json()["reference"]
     assert secret not in printed
+
+
+def test_snapshot_summary_only_writes_the_overviews_summary_as_the_hourly_schedule_does(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from tests.conftest import synthetic_case
+    from tracker import composition
+
+    headers = {"Authorization": f"Bearer {issue_token(stack.state, 'icb_editor', 'QE1')}"}
+    with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+        assert api.post("/cases", json=synthetic_case(), headers=headers).status_code == 201
+    try:
+        capsys.readouterr()
+        assert cli.main(["--state-dir", str(stack.state.root), "snapshot", "--summary-only"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        from tracker.extracts.summary import load_latest_summary
+
+        summary = load_latest_summary(composition.extract_store())
+    finally:
+        composition.reset()
+    assert printed["summaryOnly"] is True and printed["cases"] >= 1
+    assert "keys" not in printed  # no snapshot files: the summary alone
+    assert summary is not None and summary.total_cases == printed["cases"]  # the overview reads it
