@@ -80,7 +80,7 @@ def test_cspr_published_late_by_year_and_region_agree_with_the_overview(athena: 
         (2026, "Y62", "North West", 2),
     ]
     assert {row["regionCode"]: row["mean_days_late"] for row in rows} == {"Y56": 60, "Y62": 20}
-    figures = overview.figures(_summary(), lambda region: True, reference_data())
+    figures = overview.figures(_summary(), lambda row: True, reference_data())
     (cspr,) = [table for table in figures["timeliness"] if table.deadline == "CSPR_PUBLICATION"]
     late_by_region: Counter[str] = Counter()
     for row in cspr.rows:
@@ -96,7 +96,7 @@ def test_rapid_reviews_on_time_per_quarter_and_region_agree_with_the_overview(at
     assert [(r["quarter"], r["regionCode"], r["on_time"], r["late"], r["overdue"]) for r in rows] == [
         ("2026-Q4", "Y62", 1, 1, 0)
     ]
-    figures = overview.figures(_summary(), lambda region: True, reference_data())
+    figures = overview.figures(_summary(), lambda row: True, reference_data())
     (rapid,) = [table for table in figures["timeliness"] if table.deadline == "RAPID_REVIEW"]
     assert [(row.quarter, row.area, row.share) for row in rapid.rows] == [
         (rows[0]["quarter"], rows[0]["regionName"], rows[0]["share_on_time"])
@@ -125,7 +125,7 @@ def test_overdue_recommendations_by_provider_agree_with_the_overview(athena: Any
             "overdue_recommendations": 1,
         }
     ]
-    figures = overview.figures(_summary(), lambda region: True, reference_data())
+    figures = overview.figures(_summary(), lambda row: True, reference_data())
     (by_provider,) = [
         table for table in figures["recommendations"] if table.key == "recommendations-by-owning-provider"
     ]
