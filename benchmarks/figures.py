@@ -54,6 +54,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "snapshot_ratios": ("Snapshot memory, largest collection to 5k", "ratio"),
     "overview": ("The overview's server time and memory per request, by collection size", "cases"),
     "import_dry_run": ("scrt import --dry-run through the local stack: per row and peak memory", "file"),
+    "read_audit": ("The read audit: server time with and without it, and writes per list page", "request"),
+    "web_edit_page": ("The edit page against the case page through the local stack", "page"),
 }
 
 _session: dict[str, Any] = {}
