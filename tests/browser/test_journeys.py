@@ -265,11 +265,13 @@ def test_the_overview_shows_the_latest_snapshot_as_charts_and_tables(
     page = new_browser()
     sign_in(page, web_stack, "national", "X24", "/app/overview")
 
-    # Cases by ICB, review type and status, and timeliness: each chart with its figures in a table,
-    # then the tables of themes, lessons shared and recommendations.
-    assert page.locator("figure svg[role=img]").count() == 4
-    assert page.locator("table").count() >= 4
-    assert page.get_by_role("columnheader", name="Share on time").count() == 1
+    # Cases by ICB, review type and status, then timeliness (a chart for each deadline the stack's
+    # cases have met or missed, so their number depends on the other journeys' cases): each chart
+    # with its figures in a table, then the tables of themes, lessons shared and recommendations.
+    charts = page.locator("figure svg[role=img]").count()
+    assert charts >= 4
+    assert page.locator("table").count() >= charts
+    assert page.get_by_role("columnheader", name="Share on time").count() >= 1
     no_violations(axe, page, "overview")
     screenshot(page, "overview")
     with page.expect_download() as download:
