@@ -3,9 +3,9 @@ peak memory at 1,000 rows against 100, each at most 1.2 times.
 
 The command runs in a fresh interpreter, as a person runs it, against the bench stack's API; the
 time is the import's own (from reading the file to writing the report; the interpreter's start and
-the modules' loading, the same for any file, left out), per row; the memory is the process's peak resident set (VmHWM: it starts afresh at
-exec). A warm-up run first, so the stack's first requests (lazy imports, the signing keys) are not
-charged to the smaller file. Synthetic rows only.
+the modules' loading, the same for any file, left out), per row; the memory is the process's peak
+resident set (VmHWM: it starts afresh at exec). A warm-up run first, so the stack's first requests
+(lazy imports, the signing keys) are not charged to the smaller file. Synthetic rows only.
 """
 
 import io

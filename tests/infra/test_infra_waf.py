@@ -48,7 +48,12 @@ SIZE_LABEL = RELAXED_ON_CASE_ROUTES["AWSManagedRulesCommonRuleSet"]["SizeRestric
 # AWS's core rule set: SizeRestrictions_BODY flags a body over 8 KB.
 CORE_RULE_SET_MAX_BODY_BYTES = 8 * 1024
 # A value of each path parameter's shape, to turn the route table into real paths.
-PARAMETER_EXAMPLES = {"caseId": CASE_ID, "icbCode": "QE1", "regionCode": "Y62", "asset": "nhsuk-frontend-0123456789abcdef.css"}
+PARAMETER_EXAMPLES = {
+    "caseId": CASE_ID,
+    "icbCode": "QE1",
+    "regionCode": "Y62",
+    "asset": "nhsuk-frontend-0123456789abcdef.css",
+}
 
 
 @dataclass(frozen=True)

@@ -404,4 +404,5 @@ def test_a_chunked_body_reaches_the_handler_whole(
         recorder.overrides.pop("update_case")
     assert response.status_code == 204
     (event,) = captured
-    assert base64.b64decode(event["body"]).decode() == '{"stage": "CLOSED", "localReference": "' + "x" * 5000 + '"}'
+    sent = '{"stage": "CLOSED", "localReference": "' + "x" * 5000 + '"}'
+    assert base64.b64decode(event["body"]).decode() == sent

@@ -222,9 +222,7 @@ def _multipart(*parts: tuple[str, str | None, bytes]) -> tuple[bytes, str]:
 
 def test_a_multipart_body_gives_its_fields_and_its_file_byte_for_byte() -> None:
     binary = bytes(range(256)) * 4 + b"\r\n--not-a-boundary\r\n"
-    body, content_type = _multipart(
-        ("csrfToken", None, b"token-1"), ("file", "folder/cases.xlsx", binary)
-    )
+    body, content_type = _multipart(("csrfToken", None, b"token-1"), ("file", "folder/cases.xlsx", binary))
     upload = read_upload(body, content_type)
     assert upload.form == {"csrfToken": ["token-1"]}
     assert upload.files["file"] == UploadedFile("cases.xlsx", binary)

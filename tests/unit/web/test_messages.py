@@ -7,7 +7,7 @@ problem, with that section's problems."""
 
 import re
 from html import unescape
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -191,9 +191,8 @@ def test_each_bad_form_is_answered_in_plain_english_linking_to_the_wrong_box(
 
 def test_no_message_speaks_the_codes_language(web: Harness) -> None:
     for param in BAD_FORMS:
-        changes = {
-            name.replace("dueDate_month", "dueDate[month]"): value for name, value in param.values[0].items()
-        }
+        form = cast(dict[str, str], param.values[0])
+        changes = {name.replace("dueDate_month", "dueDate[month]"): value for name, value in form.items()}
         for _href, text in error_summary(post_new(web, changes).body):
             assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b|\bCLOSED\b|\bOTHER\b|should match|\.\.|\^", text), (
                 text
