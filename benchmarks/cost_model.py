@@ -145,6 +145,7 @@ RESOURCE_TYPES: dict[str, str] = {
     "AWS::Glue::Database": FREE + ": under the Data Catalog's free million objects",
     "AWS::Glue::Table": FREE + ": under the Data Catalog's free million objects",
     "AWS::Athena::WorkGroup": "athena",
+    "AWS::Athena::NamedQuery": FREE + ": a saved query costs nothing until run (then priced as Athena)",
     "AWS::IAM::Role": FREE,
     "AWS::IAM::Policy": FREE,
     "AWS::CDK::Metadata": FREE + ": written by the CDK CLI's synth (not by the tests' synthesis)",

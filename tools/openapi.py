@@ -89,6 +89,10 @@ def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
         ("/cases/{caseId}/history", "cursor"): {"type": "string", "minLength": 1},
         ("/icbs/{icbCode}/contacts/history", "limit"): page_size,
         ("/icbs/{icbCode}/contacts/history", "cursor"): {"type": "string", "minLength": 1},
+        ("/regions/{regionCode}/contacts/history", "limit"): page_size,
+        ("/regions/{regionCode}/contacts/history", "cursor"): {"type": "string", "minLength": 1},
+        ("/cases/{caseId}/access", "limit"): page_size,
+        ("/cases/{caseId}/access", "cursor"): {"type": "string", "minLength": 1},
     }
 
 
@@ -162,10 +166,11 @@ def build_document() -> dict[str, Any]:
     # fields from the serialization schema: describe them by their fields instead.
     contacts_schema = ContactsDocument.model_json_schema(by_alias=True)
     components["ContactsDocument"] = contacts_schema
-    paths["/icbs/{icbCode}/contacts"]["put"]["requestBody"] = {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactsDocument"}}},
-    }
+    for contacts_path in ("/icbs/{icbCode}/contacts", "/regions/{regionCode}/contacts"):
+        paths[contacts_path]["put"]["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactsDocument"}}},
+        }
     for name, model in (("CaseList", CaseList), ("History", History), ("ContactsHistory", ContactsHistory)):
         envelope = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
         for inner_name, definition in envelope.pop("$defs", {}).items():

@@ -55,6 +55,7 @@ pytestmark = pytest.mark.skipif(
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "layers/shared/tracker/api/openapi.json"
 ROLE, ORG = "icb_editor", "QHM"  # North East and Yorkshire; no other integration suite writes to it
+REGION = "Y63"  # ORG's region: its regional team keeps the region's contacts
 FUZZ = os.environ.get("SCRT_FUZZ") == "1"
 EXAMPLES = int(os.environ.get("SCRT_FUZZ_EXAMPLES", "300")) if FUZZ else 12
 STEPS = int(os.environ.get("SCRT_FUZZ_STEPS", "100")) if FUZZ else 10
@@ -112,6 +113,7 @@ class _Session:
 
     base_url = ""
     token = ""
+    regional_token = ""  # the region's own routes answer its regional team alone
     case_ids: list[str] = []
 
 
@@ -129,7 +131,7 @@ class LocalBearerToken:
     ``steer`` swaps for the real token just before the request is sent."""
 
     def get(self, case: Case, context: Any) -> str:
-        return _Session.token or PENDING_TOKEN
+        return _token_for(case.operation.path) if _Session.token else PENDING_TOKEN
 
     def set(self, case: Case, data: str, context: Any) -> None:
         if case.headers is None:
@@ -148,6 +150,7 @@ module changes them)."""
 
 
 CONTACTS = "/icbs/{icbCode}/contacts"
+REGION_CONTACTS = "/regions/{regionCode}/contacts"
 
 
 def _resource(case: Case) -> str | None:
@@ -161,7 +164,18 @@ def _resource(case: Case) -> str | None:
         and isinstance(parameters.get("icbCode"), str)
     ):
         return CONTACTS.replace("{icbCode}", parameters["icbCode"])
+    if (
+        case.method.upper() == "PUT"
+        and case.operation.path == REGION_CONTACTS
+        and isinstance(parameters.get("regionCode"), str)
+    ):
+        return REGION_CONTACTS.replace("{regionCode}", parameters["regionCode"])
     return None
+
+
+def _token_for(path: str) -> str:
+    """The caller who may use a path: the region's team for a region's routes, else the ICB editor."""
+    return _Session.regional_token if path.startswith("/regions/") else _Session.token
 
 
 def current_etag(resource: str) -> str | None:
@@ -169,7 +183,7 @@ def current_etag(resource: str) -> str | None:
     if resource not in ETAGS:
         response = httpx.get(
             f"{_Session.base_url}{resource}",
-            headers={"Authorization": f"Bearer {_Session.token}"},
+            headers={"Authorization": f"Bearer {_token_for(resource)}"},
             timeout=30,
         )
         if response.status_code != 200:
@@ -196,14 +210,15 @@ def steer(case: Case) -> None:
     - a case id that is not a UUID becomes, three times in four, one of the seeded cases (the rest
       stay random: a missing case); ids taken from responses by the stateful links are kept;
     - an ICB code in a path (the contacts) that is a valid ODS code becomes, three times in four, the
-      caller's own (the rest stay: another ICB's, or none);
+      caller's own (the rest stay: another ICB's, or none); a region code in a path becomes, three
+      times in four, the caller's region (asked for by its regional team);
     - a generated If-Match (a string) on an existing case or on the caller's contacts becomes their
       current ETag.
     """
     assert _Session.token, "the session fixture sets the token before any case is sent"
     headers = case.headers if case.headers is not None else CaseInsensitiveDict()
     if headers.get("Authorization") == f"Bearer {PENDING_TOKEN}":
-        headers["Authorization"] = f"Bearer {_Session.token}"
+        headers["Authorization"] = f"Bearer {_token_for(case.operation.path)}"
     method = case.method.upper()
     if method == "POST" and case.operation.path == "/cases" and isinstance(case.body, dict):
         icb = case.body.get("icbCode")
@@ -225,6 +240,10 @@ def steer(case: Case) -> None:
     own = isinstance(icb, str) and zlib.crc32(icb.encode("utf-8", "surrogatepass")) % 4
     if isinstance(icb, str) and _ODS_CODE.match(icb) and own:
         case.path_parameters = {**(case.path_parameters or {}), "icbCode": ORG}
+    region = (case.path_parameters or {}).get("regionCode")
+    own_region = isinstance(region, str) and zlib.crc32(region.encode("utf-8", "surrogatepass")) % 4
+    if isinstance(region, str) and own_region:  # the document states no pattern: any string may come
+        case.path_parameters = {**(case.path_parameters or {}), "regionCode": REGION}
     if_match = next((name for name in headers if name.lower() == "if-match"), None)
     resource = _resource(case)
     if resource is not None and if_match and isinstance(headers[if_match], str):
@@ -257,6 +276,7 @@ def call_and_validate(case: Case, checks: list[CheckFunction] | None = None) -> 
 def session(stack: LocalStack) -> None:
     _Session.base_url = stack.api_url
     _Session.token = issue_token(stack.state, ROLE, ORG, ttl_seconds=6 * 3600)
+    _Session.regional_token = issue_token(stack.state, "regional", REGION, ttl_seconds=6 * 3600)
     headers = {"Authorization": f"Bearer {_Session.token}"}
     _Session.case_ids = []
     for _ in range(SEEDED_CASES):
@@ -342,6 +362,15 @@ def known_signature(failure: Failure, case: Case, response: Response) -> str | N
     """Which known finding (or rule beyond JSON Schema) explains a failure; None for a new one."""
     if isinstance(failure, openapi_failures.MissingHeaderNotRejected) and response.status_code == 428:
         # The check expects 400-style answers; RFC 6585 made 428 for exactly this header missing.
+        return PRECONDITION_REQUIRED
+    headers = {name.lower() for name in (case.headers or {})}
+    if (
+        isinstance(failure, openapi_failures.RejectedPositiveData)
+        and response.status_code == 428
+        and "if-match" not in headers
+    ):
+        # If-Match is optional in the document (a first write of contacts has no version to name) but
+        # a change without it is refused 428: a rule of state, not of shape.
         return PRECONDITION_REQUIRED
     if isinstance(failure, openapi_failures.RejectedPositiveData):
         return _rejection_signature(case, response)
@@ -544,7 +573,11 @@ def test_finding_undeclared_methods_answer_405_with_allow() -> None:
     wrong = []
     with _client() as client:
         for path, operations in DOCUMENT_JSON["paths"].items():
-            url = path.replace("{caseId}", _Session.case_ids[0]).replace("{icbCode}", ORG)
+            url = (
+                path.replace("{caseId}", _Session.case_ids[0])
+                .replace("{icbCode}", ORG)
+                .replace("{regionCode}", REGION)
+            )
             declared = {method.upper() for method in operations}
             for method in ("PUT", "DELETE", "TRACE"):
                 if method in declared:
