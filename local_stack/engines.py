@@ -16,6 +16,7 @@ started with (a pid may have been reused), and stops them before it takes their 
 import contextlib
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -108,10 +109,32 @@ def ensure_ports_free(ports: Iterable[tuple[str, int]], wait_seconds: float = 0.
         )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
+_EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_CHOSEN_PORT = 10_000
+
+
+def ephemeral_port_floor() -> int:
+    """The lowest port the kernel hands to outgoing connections (Linux's default if unknown)."""
+    try:
+        return int(_EPHEMERAL_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+def free_port(below: int | None = None) -> int:
+    """A free loopback port below the ephemeral range (and below ``below`` if given). A port from
+    the ephemeral range (what binding port 0 gives) can be taken a moment later as the local end of
+    any outgoing connection, the engines' own among them, so a stack started on it can fail to bind."""
+    ceiling = min(ephemeral_port_floor(), below or 65_536)
+    if ceiling <= _LOWEST_CHOSEN_PORT:  # an unusual kernel setting: let the kernel choose
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind((LOOPBACK, 0))
+            return int(probe.getsockname()[1])
+    for _ in range(200):
+        port = random.randrange(_LOWEST_CHOSEN_PORT, ceiling)  # noqa: S311 - not a secret
+        if port_is_free(port):
+            return port
+    raise PortTaken(f"no free port found on {LOOPBACK} between {_LOWEST_CHOSEN_PORT} and {ceiling}")
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, alive: Callable[[], bool]) -> None:
@@ -424,8 +447,8 @@ class WeedPorts:
     def all_free(cls) -> "WeedPorts":
         """Free ports for every component, gRPC ports (port + offset) included: for tests."""
         while True:
-            ports = [free_port() for _ in range(5)]
-            if len(set(ports)) == 5 and all(p + 10000 < 65536 and port_is_free(p + 10000) for p in ports):
+            ports = [free_port(below=ephemeral_port_floor() - cls.grpc_offset) for _ in range(5)]
+            if len(set(ports)) == 5 and all(port_is_free(p + cls.grpc_offset) for p in ports):
                 return cls(*ports)
 
 

@@ -1,5 +1,6 @@
 """The local stack: engines, tables and bucket, the environment the handlers read, HTTP and poller."""
 
+import errno
 import logging
 import os
 import threading
@@ -212,7 +213,15 @@ class LocalStack:
                 config.integration_timeout_seconds,
                 engines_down=self.engines_down,
             )
-            self.http = HttpServer(self.gateway, config.http_port)
+            try:
+                self.http = HttpServer(self.gateway, config.http_port)
+            except OSError as error:  # taken since the check above, while the engines started
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                raise engines.PortTaken(
+                    f"port(s) already taken on 127.0.0.1: {config.http_port} (API and web app). "
+                    "Something took it while the engines started: try again, or pick another --port."
+                ) from None
             self.http.start()
             functions = self.functions
             self.poller = StreamPoller(
