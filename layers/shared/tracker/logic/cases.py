@@ -29,6 +29,7 @@ from tracker.errors import (
 from tracker.logic.commands import (
     EXPECTED_VERSION,
     IDEMPOTENCY_KEY,
+    NO_OWNING_PROVIDER,
     Awaiting,
     CasePage,
     HistoryPage,
@@ -130,17 +131,65 @@ def _found_by_search(case: Case, search: str) -> bool:
     return case.reference.casefold() == term or (bool(term) and term in local)
 
 
+def _in_range(day: date, start: date | None, end: date | None) -> bool:
+    """Whether ``day`` is within the range, both ends included (an open end: no bound)."""
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def _shared_learning(query: ListCases, case: Case) -> bool:
+    """Whether one learning event of the case has the method and a date in the range asked for."""
+    return any(
+        (query.learning_method is None or event.method is query.learning_method)
+        and _in_range(event.date, query.learned_from, query.learned_to)
+        for event in case.learning_dissemination or ()
+    )
+
+
 def _matches(
     query: ListCases, case: Case, review_types: frozenset[ReviewType] | None, *, searched: bool = True
 ) -> bool:
-    """The list's filters that no index serves, judged on one case."""
+    """The list's filters that no index serves and no deadline decides, judged on one case."""
     if review_types is not None and case.review_type not in review_types:
         return False
     if query.region_code is not None and case.region_code != query.region_code:
         return False
     if query.awaiting is not None and not awaits(case, query.awaiting):
         return False
+    if not _in_range(case.date_added, query.decided_from, query.decided_to):
+        return False
+    if query.theme is not None and query.theme not in case.themes:
+        return False
+    if query.filters_learning and not _shared_learning(query, case):
+        return False
     return not (searched and query.search and not _found_by_search(case, query.search))
+
+
+def _has_recommendation(query: ListCases, case: Case) -> bool:
+    """Whether one recommendation of the case has every property asked for (status, theme, owner,
+    overdue), as the overview counts recommendations: one at a time, not across a case's several."""
+    overdue_ids = set(case.deadlines.overdue_recommendation_ids)
+    return any(
+        (query.recommendation_status is None or recommendation.status is query.recommendation_status)
+        and (query.recommendation_theme is None or recommendation.theme is query.recommendation_theme)
+        and (
+            query.recommendation_owner is None
+            or (recommendation.owner_provider_code or NO_OWNING_PROVIDER) == query.recommendation_owner
+        )
+        and (
+            query.recommendation_overdue is None
+            or (recommendation.recommendation_id in overdue_ids) is query.recommendation_overdue
+        )
+        for recommendation in case.recommendations or ()
+    )
+
+
+def _meets_deadline_filters(query: ListCases, case: Case) -> bool:
+    """The list's filters judged on the case's deadlines as of today (``case`` carries them)."""
+    if query.overdue is not None and case.deadlines.overdue != query.overdue:
+        return False
+    if query.timeliness and case.deadlines.timeliness not in query.timeliness:
+        return False
+    return not query.filters_recommendations or _has_recommendation(query, case)
 
 
 def _in_list_scope(scope: ListScope, case: Case) -> bool:
@@ -312,7 +361,7 @@ class CaseService:
                     if not self._may_read(caller, case) or not _matches(query, case, review_types):
                         continue
                     case = self.with_deadlines(self._as_seen_by(caller, case), today)
-                    if query.overdue is not None and case.deadlines.overdue != query.overdue:
+                    if not _meets_deadline_filters(query, case):
                         continue
                     size += response_bytes(case)
                     if len(page) == query.limit or (page and size > MAX_PAGE_BYTES):
@@ -356,7 +405,7 @@ class CaseService:
             and case.model_dump(mode="json")["updatedAt"] < query.updated_since
         ):
             return CasePage(items=[])
-        if query.overdue is not None and case.deadlines.overdue != query.overdue:
+        if not _meets_deadline_filters(query, case):
             return CasePage(items=[])
         return CasePage(items=[case])
 

@@ -8,13 +8,21 @@ and do this first, then whether the input could be read, then whether it is vali
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from tracker.errors import DomainError
-from tracker.models.case import Case, HistoryEntry
+from tracker.models.case import Case, HistoryEntry, Timeliness
 from tracker.models.contacts import ContactsChange
-from tracker.models.enums import CaseStatus, ReviewType, Stage
+from tracker.models.enums import (
+    CaseStatus,
+    DisseminationMethod,
+    RecommendationStatus,
+    ReviewType,
+    Stage,
+    Theme,
+)
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -77,6 +85,11 @@ class Awaiting(StrEnum):
     REGIONAL_ANSWER = "regional"  # assured by the ICB, the regional chief nurse has not yet answered
 
 
+NO_OWNING_PROVIDER = "NONE"
+"""The owning-provider filter's value for a recommendation that names no NHS provider (never an ODS
+code: those are the reference data's, and none is this word)."""
+
+
 @dataclass(frozen=True)
 class ListCases:
     review_type: ReviewType | None = None
@@ -91,6 +104,22 @@ class ListCases:
     # A reference (``QE1-2026-0075``, exactly) or part of a local reference, in any case.
     search: str | None = None
     updated_since: str | None = None  # an ISO timestamp or date prefix: cases updated at or after it
+    # The overview's figures, each reproducible as a list (a filter only narrows the caller's scope).
+    # The date of the decision to review (``dateAdded``, which the summary's quarters use), inclusive.
+    decided_from: date | None = None
+    decided_to: date | None = None
+    timeliness: frozenset[Timeliness] = frozenset()  # the review's deadline stands in any of these
+    theme: Theme | None = None  # one of the case's themes
+    # A learning event with this method and a date in this range (inclusive): one event, all three.
+    learning_method: DisseminationMethod | None = None
+    learned_from: date | None = None
+    learned_to: date | None = None
+    # A recommendation with all of these at once; its owner an ODS code or ``NO_OWNING_PROVIDER``;
+    # overdue as the case's deadlines judge it today.
+    recommendation_status: RecommendationStatus | None = None
+    recommendation_theme: Theme | None = None
+    recommendation_owner: str | None = None
+    recommendation_overdue: bool | None = None
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
 
@@ -112,8 +141,43 @@ class ListCases:
                     if self.review_types or self.region_code or self.awaiting or self.search
                     else ()
                 ),
+                # Only when set, as above (``False`` is set: not overdue).
+                *((self.figure_filters,) if any(v not in (None, []) for v in self.figure_filters) else ()),
             )
         )
+
+    @property
+    def figure_filters(self) -> tuple[Any, ...]:
+        """The filters the overview's figures link with, in a fixed order (for the cursor's scope)."""
+        return (
+            self.decided_from,
+            self.decided_to,
+            sorted(self.timeliness),
+            self.theme,
+            self.learning_method,
+            self.learned_from,
+            self.learned_to,
+            self.recommendation_status,
+            self.recommendation_theme,
+            self.recommendation_owner,
+            self.recommendation_overdue,
+        )
+
+    @property
+    def filters_recommendations(self) -> bool:
+        return any(
+            value is not None
+            for value in (
+                self.recommendation_status,
+                self.recommendation_theme,
+                self.recommendation_owner,
+                self.recommendation_overdue,
+            )
+        )
+
+    @property
+    def filters_learning(self) -> bool:
+        return any(value is not None for value in (self.learning_method, self.learned_from, self.learned_to))
 
 
 @dataclass(frozen=True)
