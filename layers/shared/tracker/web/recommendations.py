@@ -4,15 +4,18 @@ due dates and statuses, the most overdue first, as a page and as a CSV of the sa
 The reviews are read as the provider's case list reads them (``CaseService.list``: the provider's
 link items, restricted text left out, ``CASES_PER_PAGE`` reviews a page with a cursor to the next),
 so this page sees exactly the cases the provider may read and no more. Within a page the rows come
-most overdue first; a filter on overdue recommendations reads only overdue reviews.
+most overdue first; a filter on overdue recommendations reads only overdue reviews. The provider's
+overview (``tracker.web.provider_overview``) counts the same rows, page after page, and links each
+figure here with the filters that list exactly what it counts.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from tracker import clock
+from tracker.access import Caller
 from tracker.errors import NotAllowed
 from tracker.extracts.columns import Column, Origin
 from tracker.extracts.rows import encode_csv
@@ -26,12 +29,15 @@ from tracker.reference import ReferenceData
 from tracker.web.display import icb_name
 from tracker.web.http import WebResponse
 from tracker.web.labels import field_label, options, organisation_name
-from tracker.web.site import APP_PREFIX, NO_STORE, Context, Pages, Routes
+from tracker.web.site import APP_PREFIX, NO_STORE, Context, Pages, Routes, Services
 
 CASES_PER_PAGE = 50
 """Reviews read for one page (or one CSV): bounded as the case list's pages are."""
 STATUS = "status"
 OVERDUE = "overdue"
+DUE_SOON = "dueSoon"
+DUE_SOON_DAYS = 30
+"""A recommendation still to do and not overdue is due soon when due within this many days."""
 CURSOR = "cursor"
 PAGE_PATH = f"{APP_PREFIX}/recommendations"
 CSV_PATH = f"{PAGE_PATH}.csv"
@@ -46,12 +52,23 @@ class OwnedRecommendation:
     recommendation: Recommendation
     overdue: bool
     days_overdue: int
+    due_soon: bool
+
+
+def is_due_soon(recommendation: Recommendation, overdue: bool, today: date) -> bool:
+    """Still to do, not overdue (so due today or later), and due within ``DUE_SOON_DAYS`` days."""
+    return (
+        recommendation.status is not RecommendationStatus.COMPLETE
+        and not overdue
+        and recommendation.due_date <= today + timedelta(days=DUE_SOON_DAYS)
+    )
 
 
 @dataclass(frozen=True)
 class Filters:
     status: RecommendationStatus | None = None
     overdue: bool | None = None
+    due_soon: bool | None = None
 
     def query(self) -> dict[str, str]:
         found = {}
@@ -59,6 +76,8 @@ class Filters:
             found[STATUS] = self.status.value
         if self.overdue is not None:
             found[OVERDUE] = "true" if self.overdue else "false"
+        if self.due_soon is not None:
+            found[DUE_SOON] = "true" if self.due_soon else "false"
         return found
 
 
@@ -80,8 +99,11 @@ def owned_recommendations(
                 continue
             if filters.overdue is not None and overdue != filters.overdue:
                 continue
+            due_soon = is_due_soon(recommendation, overdue, today)
+            if filters.due_soon is not None and due_soon != filters.due_soon:
+                continue
             days = (today - recommendation.due_date).days if overdue else 0
-            found.append(OwnedRecommendation(case, recommendation, overdue, days))
+            found.append(OwnedRecommendation(case, recommendation, overdue, days, due_soon))
     return sorted(
         found,
         key=lambda row: (
@@ -121,7 +143,7 @@ CSV_COLUMNS = (
 spreadsheet would run as a formula is escaped as it is in the extracts."""
 
 
-def _provider_name(reference: ReferenceData, code: str) -> str:
+def provider_name(reference: ReferenceData, code: str) -> str:
     provider = reference.provider(code)
     return organisation_name(provider.name) if provider else code
 
@@ -137,7 +159,7 @@ def csv_row(row: OwnedRecommendation, reference: ReferenceData) -> dict[str, Any
         "icbCode": case.icb_code,
         "icbName": icb.name if icb else case.icb_code,
         "providerCode": provider,
-        "providerName": _provider_name(reference, provider),
+        "providerName": provider_name(reference, provider),
         "recommendationId": recommendation.recommendation_id,
         "theme": recommendation.theme.value,
         "themeLabel": value_label(recommendation.theme.value),
@@ -151,6 +173,20 @@ def csv_row(row: OwnedRecommendation, reference: ReferenceData) -> dict[str, Any
     }
 
 
+def read_owned_page(
+    services: Services, caller: Caller, today: date, filters: Filters = Filters(), cursor: str | None = None
+) -> tuple[list[OwnedRecommendation], str | None]:
+    """One page of reviews read as the provider's case list reads them (``CASES_PER_PAGE`` reviews
+    from ``cursor``): the recommendations its trust owns there that pass ``filters``, and the next
+    page's cursor. The caller must be a trust's staff (``may_read_owned_recommendations``)."""
+    if not services.policy.may_read_owned_recommendations(caller, caller.org):
+        raise NotAllowed(NOT_YOURS)
+    # A review with an overdue recommendation is itself overdue: only those are read for them.
+    command = ListCases(overdue=True if filters.overdue else None, limit=CASES_PER_PAGE, cursor=cursor)
+    page = services.case_service().list(caller, command)
+    return owned_recommendations(page.items, caller.org, today, filters), page.next_cursor
+
+
 class RecommendationPages(Pages):
     def routes(self) -> Routes:
         return {("GET", PAGE_PATH): self.recommendations_page, ("GET", CSV_PATH): self.recommendations_csv}
@@ -158,19 +194,15 @@ class RecommendationPages(Pages):
     def _read(self, context: Context) -> tuple[Filters, list[OwnedRecommendation], str | None, str | None]:
         """The filters asked for, this page's rows, the cursor it was read at and the next page's."""
         caller = context.require_caller()
-        if not self.services.policy.may_read_owned_recommendations(caller, caller.org):
-            raise NotAllowed(NOT_YOURS)
         request = context.request
         filters = Filters(
             status=request.query_choice(STATUS, RecommendationStatus),
-            overdue={"true": True, "false": False}.get(request.query_value(OVERDUE)),
+            overdue=_yes_or_no(request.query_value(OVERDUE)),
+            due_soon=_yes_or_no(request.query_value(DUE_SOON)),
         )
         cursor = request.query_value(CURSOR) or None
-        # A review with an overdue recommendation is itself overdue: only those are read for them.
-        command = ListCases(overdue=True if filters.overdue else None, limit=CASES_PER_PAGE, cursor=cursor)
-        page = self.services.case_service().list(caller, command)
-        rows = owned_recommendations(page.items, caller.org, clock.today_london(), filters)
-        return filters, rows, cursor, page.next_cursor
+        rows, next_cursor = read_owned_page(self.services, caller, clock.today_london(), filters, cursor)
+        return filters, rows, cursor, next_cursor
 
     def recommendations_page(self, context: Context) -> WebResponse:
         caller = context.require_caller()
@@ -188,7 +220,7 @@ class RecommendationPages(Pages):
         return self.site.page(
             "recommendations.html",
             context,
-            trust=_provider_name(reference, caller.org),
+            trust=provider_name(reference, caller.org),
             rows=[self._row(row, reference, today) for row in rows],
             head=[
                 {"text": label}
@@ -204,6 +236,13 @@ class RecommendationPages(Pages):
             ],
             status_items=_items(options(RecommendationStatus), kept.get(STATUS, "")),
             overdue_items=_items([("true", "Overdue"), ("false", "Not overdue")], kept.get(OVERDUE, "")),
+            due_soon_items=_items(
+                [
+                    ("true", f"In the next {DUE_SOON_DAYS} days"),
+                    ("false", f"Not in the next {DUE_SOON_DAYS} days"),
+                ],
+                kept.get(DUE_SOON, ""),
+            ),
             filtered=bool(kept),
             next_href=next_href,
             first_href=first_href,
@@ -243,6 +282,11 @@ class RecommendationPages(Pages):
             "overdue": row.overdue,
             "status": value_label(recommendation.status.value),
         }
+
+
+def _yes_or_no(value: str) -> bool | None:
+    """A yes-or-no filter's value: None when absent or anything else (a filter nobody offers is ignored)."""
+    return {"true": True, "false": False}.get(value)
 
 
 def _items(choices: list[tuple[str, str]], chosen: str) -> list[dict[str, Any]]:
