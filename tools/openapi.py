@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker.api.openapi_document import DOCUMENT_PATH
 from tracker.logic.cases import MAX_IDEMPOTENCY_KEY_LENGTH
-from tracker.logic.commands import MAX_PAGE_SIZE
+from tracker.logic.commands import MAX_PAGE_SIZE, NO_OWNING_PROVIDER
 
 API_FUNCTIONS = ("submit_case", "update_case", "query_cases", "icb_contacts")
 TITLE = "Safeguarding Case Review Tracker API"
@@ -60,10 +60,13 @@ def _problem_schema() -> dict[str, Any]:
 def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """What each query parameter accepts. The handlers read them as plain strings (so a bad value
     is a 400 naming it, after the caller is known); the document states what they accept."""
+    from tracker.models.case import Timeliness
     from tracker.reference import reference_data
 
     page_size = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
     icb_codes = sorted(reference_data().icbs)  # former ICBs too: any known code filters
+    day = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    states = "|".join(state.value for state in Timeliness)
     return {
         ("/cases", "reviewType"): {"$ref": "#/components/schemas/ReviewType"},
         ("/cases", "status"): {"$ref": "#/components/schemas/CaseStatus"},
@@ -83,6 +86,20 @@ def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
                 },
             ]
         },
+        ("/cases", "decidedFrom"): day,
+        ("/cases", "decidedTo"): day,
+        ("/cases", "timeliness"): {"type": "string", "pattern": f"^({states})(,({states}))*$"},
+        ("/cases", "theme"): {"$ref": "#/components/schemas/Theme"},
+        ("/cases", "learningMethod"): {"$ref": "#/components/schemas/DisseminationMethod"},
+        ("/cases", "learnedFrom"): day,
+        ("/cases", "learnedTo"): day,
+        ("/cases", "recommendationStatus"): {"$ref": "#/components/schemas/RecommendationStatus"},
+        ("/cases", "recommendationTheme"): {"$ref": "#/components/schemas/Theme"},
+        ("/cases", "recommendationOwner"): {
+            "type": "string",
+            "enum": [*sorted(reference_data().provider_codes), NO_OWNING_PROVIDER],
+        },
+        ("/cases", "recommendationOverdue"): {"type": "string", "enum": ["true", "false"]},
         ("/cases", "limit"): page_size,
         ("/cases", "cursor"): {"type": "string", "minLength": 1},
         ("/cases/{caseId}/history", "limit"): page_size,
@@ -96,11 +113,44 @@ def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
+QUERY_DESCRIPTIONS = {
+    ("/cases", "decidedFrom"): "Cases whose decision to review (`dateAdded`) is on or after this date.",
+    ("/cases", "decidedTo"): "Cases whose decision to review (`dateAdded`) is on or before this date.",
+    ("/cases", "timeliness"): (
+        "Cases whose review's deadline stands, today, in any of these states (comma-separated), as "
+        "`deadlines.timeliness` says."
+    ),
+    ("/cases", "theme"): "Cases naming this theme among their themes.",
+    ("/cases", "learningMethod"): "Cases with a learning event shared this way (and in the dates given).",
+    ("/cases", "learnedFrom"): "Cases with a learning event on or after this date (of the method given).",
+    ("/cases", "learnedTo"): "Cases with a learning event on or before this date (of the method given).",
+    ("/cases", "recommendationStatus"): (
+        "Cases with a recommendation of this status; every recommendation filter holds on the same one."
+    ),
+    ("/cases", "recommendationTheme"): "Cases with a recommendation on this theme.",
+    ("/cases", "recommendationOwner"): (
+        f"Cases with a recommendation owned by this NHS provider (ODS code), or `{NO_OWNING_PROVIDER}`: "
+        "naming none. Narrows the caller's cases; never shows others."
+    ),
+    ("/cases", "recommendationOverdue"): (
+        "Cases with a recommendation overdue today (`true`: past its due date and not complete) or not."
+    ),
+}
+"""What the list's filters behind the overview's figures mean (the handler's signature names the
+older ones; these are added here from ``tracker.api.requests``' reading of them)."""
+
+
 def _type_query_parameters(paths: dict[str, Any]) -> None:
     for (path, name), schema in _query_schemas().items():
-        for parameter in paths[path]["get"].get("parameters", []):
-            if parameter["in"] == "query" and parameter["name"] == name:
-                parameter["schema"] = schema
+        parameters = paths[path]["get"].setdefault("parameters", [])
+        found = [p for p in parameters if p["in"] == "query" and p["name"] == name]
+        if not found:
+            found = [{"in": "query", "name": name, "required": False}]
+            parameters.append(found[0])
+        for parameter in found:
+            parameter["schema"] = schema
+            if (path, name) in QUERY_DESCRIPTIONS:
+                parameter["description"] = QUERY_DESCRIPTIONS[(path, name)]
 
 
 def build_document() -> dict[str, Any]:

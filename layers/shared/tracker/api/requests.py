@@ -7,6 +7,7 @@ so the use case still answers in the contract's order.
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from tracker.errors import FieldError, TooLarge, UnreadableInput, UnsupportedFor
 from tracker.logic.commands import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    NO_OWNING_PROVIDER,
     ListCases,
     ReadContactsHistory,
     ReadHistory,
@@ -26,16 +28,49 @@ from tracker.logic.commands import (
     VersionCondition,
 )
 from tracker.logic.numbers import whole_number
-from tracker.models.enums import CaseStatus, ReviewType, Stage
+from tracker.models.case import Timeliness
+from tracker.models.enums import (
+    CaseStatus,
+    DisseminationMethod,
+    RecommendationStatus,
+    ReviewType,
+    Stage,
+    Theme,
+)
 from tracker.reference import ReferenceData
 
 MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
 PATCH_MEDIA_TYPES = frozenset({MERGE_PATCH_MEDIA_TYPE, "application/json"})
 MAX_BODY_BYTES = 512 * 1024
 """Larger bodies are refused (413) before they are parsed; a case is at most 256 KiB stored."""
-LIST_PARAMETERS = frozenset(
-    {"reviewType", "status", "stage", "icbCode", "overdue", "updatedSince", "limit", "cursor"}
+FIGURE_PARAMETERS = (
+    "decidedFrom",
+    "decidedTo",
+    "timeliness",
+    "theme",
+    "learningMethod",
+    "learnedFrom",
+    "learnedTo",
+    "recommendationStatus",
+    "recommendationTheme",
+    "recommendationOwner",
+    "recommendationOverdue",
 )
+"""The list's filters behind the overview's figures (``ListCases``' fields of the same meaning)."""
+LIST_PARAMETERS = frozenset(
+    {
+        "reviewType",
+        "status",
+        "stage",
+        "icbCode",
+        "overdue",
+        "updatedSince",
+        "limit",
+        "cursor",
+        *FIGURE_PARAMETERS,
+    }
+)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 HISTORY_PARAMETERS = frozenset({"limit", "cursor"})
 
 
@@ -177,6 +212,46 @@ class _QueryProblems:
             self.bad(name, f"must be one of {', '.join(member.value for member in enum)}")
             return None
 
+    def enum_values(self, name: str, enum: type[Any]) -> frozenset[Any]:
+        """One or more of the enumeration's values, comma-separated (``OVERDUE,OPEN``)."""
+        raw = self.parameters.get(name)
+        if raw is None:
+            return frozenset()
+        try:
+            return frozenset(enum(value) for value in raw.split(","))
+        except ValueError:
+            self.bad(
+                name, f"must be one or more of {', '.join(member.value for member in enum)}, comma-separated"
+            )
+            return frozenset()
+
+    def flag(self, name: str) -> bool | None:
+        raw = self.parameters.get(name)
+        if raw is None:
+            return None
+        if raw not in ("true", "false"):
+            self.bad(name, "must be true or false")
+        return raw == "true"
+
+    def day(self, name: str) -> date | None:
+        raw = self.parameters.get(name)
+        if raw is None:
+            return None
+        try:
+            if not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.bad(name, "must be a date (YYYY-MM-DD)")
+            return None
+
+    def date_range(self, start: str, end: str) -> tuple[date | None, date | None]:
+        """Both ends included; an end before the start is named at the end."""
+        first, last = self.day(start), self.day(end)
+        if first is not None and last is not None and last < first:
+            self.bad(end, f"must be on or after {start}")
+        return first, last
+
     def limit(self) -> int:
         raw = self.parameters.get("limit")
         if raw is None:
@@ -207,11 +282,7 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
     icb_code = parameters.get("icbCode")
     if icb_code is not None and reference.icb(icb_code) is None:
         problems.bad("icbCode", "is not a known ICB code")
-    overdue = None
-    if "overdue" in parameters:
-        if parameters["overdue"] not in ("true", "false"):
-            problems.bad("overdue", "must be true or false")
-        overdue = parameters["overdue"] == "true"
+    overdue = problems.flag("overdue")
     updated_since = None
     if "updatedSince" in parameters:
         raw = parameters["updatedSince"]
@@ -224,6 +295,17 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
             )
         except (ValueError, OverflowError):  # OverflowError: a real time beyond year 1 or 9999 in UTC
             problems.bad("updatedSince", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)")
+    decided_from, decided_to = problems.date_range("decidedFrom", "decidedTo")
+    timeliness = problems.enum_values("timeliness", Timeliness)
+    theme = problems.enum_value("theme", Theme)
+    learning_method = problems.enum_value("learningMethod", DisseminationMethod)
+    learned_from, learned_to = problems.date_range("learnedFrom", "learnedTo")
+    recommendation_status = problems.enum_value("recommendationStatus", RecommendationStatus)
+    recommendation_theme = problems.enum_value("recommendationTheme", Theme)
+    owner = parameters.get("recommendationOwner")
+    if owner is not None and owner != NO_OWNING_PROVIDER and owner not in reference.provider_codes:
+        problems.bad("recommendationOwner", f"is not a known provider's ODS code, nor {NO_OWNING_PROVIDER}")
+    recommendation_overdue = problems.flag("recommendationOverdue")
     limit = problems.limit()
     cursor = problems.cursor()
     problems.raise_if_any("The list query is not valid.")
@@ -234,6 +316,17 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
         icb_code=icb_code,
         overdue=overdue,
         updated_since=updated_since,
+        decided_from=decided_from,
+        decided_to=decided_to,
+        timeliness=timeliness,
+        theme=theme,
+        learning_method=learning_method,
+        learned_from=learned_from,
+        learned_to=learned_to,
+        recommendation_status=recommendation_status,
+        recommendation_theme=recommendation_theme,
+        recommendation_owner=owner,
+        recommendation_overdue=recommendation_overdue,
         limit=limit,
         cursor=cursor,
     )
