@@ -6,8 +6,16 @@ page's audit is one write whatever its length. Server time is the handler's own 
 ``lambda_handler`` and the web app's ``handle``, called in-process with the gateway's event), with
 and without the audit asked for in turns, so load on the machine hits both alike; the figure is a
 ratio of medians (D74), not an absolute time.
+
+A case's read and its entry's write are made at the same time (D121). DynamoDB Local answers one
+request at a time, in about a millisecond of this machine's CPU, so on loopback they cannot overlap
+and the entry doubles a GetItem's time; against DynamoDB most of a call's time is the network's round
+trip, which two calls wait together. So each surface is measured twice: on loopback (the engine's
+own time, reported) and through a relay that adds DynamoDB's in-region round trip to every call
+(``benchmarks/network.py``), where the goal is checked.
 """
 
+import contextlib
 import os
 import time
 import uuid
@@ -18,6 +26,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.measure import median, percentile, record
+from benchmarks.network import delayed
 from local_stack.events import match_route, proxy_event, request_context
 from local_stack.identity import web_app_environment
 from local_stack.stack import LocalStack
@@ -35,6 +44,11 @@ READER = Caller(Role.ICB_EDITOR, ICB, "bench-audit-reader")
 SECTION = "read_audit"
 WITH, WITHOUT = "with the audit", "without the audit"
 SURFACES = {"api": "GET /cases/{id}", "web": "the web case page"}
+# Half of a round trip from a Lambda function to DynamoDB in its region: a GetItem there takes a few
+# milliseconds end to end ("single-digit milliseconds", as AWS states it), of which the engine's own
+# time here is about one.
+ONE_WAY_SECONDS = 0.0015
+NETWORKS = {"loopback": "on loopback", "network": "with a network round trip"}
 
 
 def _case(number: int) -> dict[str, Any]:
@@ -155,32 +169,59 @@ class _Context:
         return 30_000
 
 
-# GET /cases/{id} is one GetItem; recording it is one PutItem of about the same cost, so the audit
-# nearly doubles a request that does little else (1.9 here, DynamoDB Local in memory). Kept as the
-# issue's measure until the design changes (the report of issue 21 gives the options); not strict,
-# as a quiet machine narrows the gap. The web case page (one entry: the case with its history) meets it.
-API_OVER_GOAL = pytest.mark.xfail(
-    reason="GET /cases/{id} is one GetItem and its entry one PutItem of about the same cost (issue 21's 30%)"
+# On loopback the engine answers one call at a time, so the entry's write cannot overlap the read
+# (about 2.0 here): reported, not held to the goal, which is a property of the network-bound calls
+# DynamoDB answers (the "network" runs).
+ENGINE_SERIALISES = pytest.mark.xfail(
+    reason="DynamoDB Local answers one request at a time: on loopback the entry cannot overlap the read"
 )
 
 
-@pytest.mark.parametrize("surface", [pytest.param("api", marks=API_OVER_GOAL), "web"])
+@contextlib.contextmanager
+def _through(network: str, stack: LocalStack) -> Iterator[None]:
+    """The services built afresh with DynamoDB reached on loopback or through the relay."""
+    if network == "loopback":
+        yield
+        return
+    assert stack.config.dynamodb_port is not None
+    with delayed(stack.config.dynamodb_port, ONE_WAY_SECONDS) as relay:
+        previous = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = relay.url
+        composition.reset()
+        try:
+            yield
+        finally:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = previous
+            composition.reset()
+
+
+@pytest.mark.parametrize(
+    ("surface", "network"),
+    [
+        pytest.param("api", "loopback", marks=ENGINE_SERIALISES),
+        ("web", "loopback"),
+        ("api", "network"),
+        ("web", "network"),
+    ],
+)
 def test_recording_a_read_adds_at_most_30_percent(
-    benchmark: BenchmarkFixture, audit_stack: tuple[LocalStack, list[str]], surface: str
+    benchmark: BenchmarkFixture, audit_stack: tuple[LocalStack, list[str]], surface: str, network: str
 ) -> None:
-    _, case_ids = audit_stack
-    calls = _api_calls(case_ids[0]) if surface == "api" else _web_calls(case_ids[0])
-    seconds = benchmark.pedantic(lambda: _in_turns(calls), rounds=1, iterations=1)
+    stack, case_ids = audit_stack
+    with _through(network, stack):
+        calls = _api_calls(case_ids[0]) if surface == "api" else _web_calls(case_ids[0])
+        seconds = benchmark.pedantic(lambda: _in_turns(calls), rounds=1, iterations=1)
+    where = NETWORKS[network]
     for name, taken in seconds.items():
         record(
             SECTION,
-            f"{SURFACES[surface]}, {name}",
+            f"{SURFACES[surface]} {where}, {name}",
             requests=len(taken),
             median_ms=round(median(taken) * 1000, 2),
             p95_ms=round(percentile(taken, 0.95) * 1000, 2),
         )
     ratio = median(seconds[WITH]) / median(seconds[WITHOUT])
-    record(SECTION, f"{SURFACES[surface]}: median with / without the audit", ratio=round(ratio, 3))
+    record(SECTION, f"{SURFACES[surface]} {where}: median with / without the audit", ratio=round(ratio, 3))
     assert ratio <= AUDIT_OVERHEAD_GOAL
 
 

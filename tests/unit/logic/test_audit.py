@@ -127,12 +127,26 @@ def test_a_refused_read_is_recorded_then_refused_as_before(audited: Audited) -> 
         audited.service.get(FOREIGN_EDITOR, "not a case id: Jane Example")
     with pytest.raises(UnreadableInput):
         audited.service.history(EDITOR, ReadHistory(case_id, cursor="forged"))
-    first, second, third = _entries(audited)
+    asked, first, second, asked_history, third = _entries(audited)
     assert (first.outcome, first.refusal, first.case_ids) == (ReadOutcome.REFUSED, "not-found", (case_id,))
+    # A named case's "answered" entry is written while it is read (D121); the refusal that follows
+    # is of the same moment and request, and the access log shows it in place of the first.
+    assert (asked.outcome, asked.case_ids, asked.at, asked.request_id) == (
+        ReadOutcome.ANSWERED,
+        (case_id,),
+        first.at,
+        first.request_id,
+    )
     # What was typed in place of a case id is never kept.
     assert (second.outcome, second.case_ids) == (ReadOutcome.REFUSED, ())
     assert "Jane" not in second.canonical().decode()
     assert (third.action, third.refusal) == (ReadAction.READ_HISTORY, "bad-request")
+    assert (asked_history.action, asked_history.at) == (ReadAction.READ_HISTORY, third.at)
+    shown = audited.service.access_log(EDITOR, ReadAccessLog(case_id)).items
+    assert [(entry.action, entry.outcome, entry.refusal) for entry in shown] == [
+        (ReadAction.READ_HISTORY, ReadOutcome.REFUSED, "bad-request"),
+        (ReadAction.READ_CASE, ReadOutcome.REFUSED, "not-found"),
+    ]
 
 
 def test_no_read_without_its_entry_503_and_the_failure_counted(audited: Audited) -> None:
@@ -191,12 +205,15 @@ def test_nobody_else_reads_it_and_asking_is_recorded(
     case_id = _submit(audited)
     with pytest.raises(refusal):
         audited.service.access_log(reader, ReadAccessLog(case_id))
-    (entry,) = _entries(audited)
+    asked, entry = _entries(audited)
     assert (entry.action, entry.outcome, entry.sub) == (
         ReadAction.READ_ACCESS_LOG,
         ReadOutcome.REFUSED,
         reader.sub,
     )
+    assert (asked.outcome, asked.at, asked.request_id) == (ReadOutcome.ANSWERED, entry.at, entry.request_id)
+    (shown,) = audited.service.access_log(EDITOR, ReadAccessLog(case_id)).items
+    assert (shown.entry_id, shown.outcome) == (entry.entry_id, ReadOutcome.REFUSED)
 
 
 def test_the_access_log_pages_newest_first_with_a_cursor_bound_to_the_query(

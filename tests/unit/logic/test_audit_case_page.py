@@ -13,7 +13,7 @@ from tests.support.memory import InMemoryAuditTrail, InMemoryCaseStore
 from tracker import clock
 from tracker.access import AccessPolicy, Caller
 from tracker.errors import AuditUnavailable, NotVisible
-from tracker.logic.audit import AccessLog, AuditedCaseService, AuditRecorder
+from tracker.logic.audit import AccessLog, AuditedCaseService, AuditRecorder, ReadAccessLog
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import ReadHistory, SubmitCase
 from tracker.logic.cursor import CursorCodec
@@ -122,9 +122,18 @@ def test_a_refused_case_read_folds_nothing(reads: Callable[[Channel], Reads]) ->
         web.service.get(FOREIGN_EDITOR, case_id)
     with pytest.raises(NotVisible):
         web.service.history(FOREIGN_EDITOR, ReadHistory(case_id, 10))
+    # Each read's "answered" entry, written while it was read, then its refusal (D121); the access
+    # log shows each read once, refused.
     assert [(entry.action, entry.outcome.value) for entry in web.entries()] == [
+        (ReadAction.READ_CASE, "answered"),
         (ReadAction.READ_CASE, "refused"),
+        (ReadAction.READ_HISTORY, "answered"),
         (ReadAction.READ_HISTORY, "refused"),
+    ]
+    shown = web.service.access_log(EDITOR, ReadAccessLog(case_id)).items
+    assert [(entry.action, entry.outcome.value) for entry in shown] == [
+        (ReadAction.READ_HISTORY, "refused"),
+        (ReadAction.READ_CASE, "refused"),
     ]
 
 

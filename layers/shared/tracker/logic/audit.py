@@ -6,6 +6,12 @@ or refused. The entry is written before the answer leaves: when it cannot be, th
 with ``AuditUnavailable`` (503) and ``on_failure`` is told (a metric, an alarm), so that no read of
 a case leaves no trace. Everything else is handed to the case service unchanged.
 
+A read of one named case is recorded while it is read, not after (D121): its "answered" entry is
+written on a worker thread at the same time as the case is read, and the answer waits for both. A
+read that is then refused (or fails) adds a "refused" entry of the same moment and request, which
+the access log shows in place of the "answered" one; an audit trail may say a read was asked that
+was then refused, never the reverse.
+
 ``AccessLog`` answers "who has seen this case" for the people who answer for it, and records that
 it was asked. ``seal_day`` writes a day's entries as a hash chain into the archive; ``verify_day``
 says which entries were added, changed or removed since.
@@ -16,6 +22,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -84,17 +91,18 @@ class AuditRecorder:
         self._on_failure = on_failure
         self._opened = threading.local()
 
-    def record(
+    def _entry(
         self,
         caller: Caller,
         action: ReadAction,
         case_ids: Iterable[str],
-        refusal: BaseException | None = None,
-    ) -> None:
-        entry = AccessEntry.model_validate(
+        refusal: BaseException | None,
+        at: str | None = None,
+    ) -> AccessEntry:
+        return AccessEntry.model_validate(
             {
                 "entryId": str(uuid.uuid4()),
-                "at": clock.format_timestamp(clock.now_utc()),
+                "at": at or clock.format_timestamp(clock.now_utc()),
                 "role": caller.role.value,
                 "org": caller.org,
                 "sub": caller.sub,
@@ -107,13 +115,34 @@ class AuditRecorder:
                 "refusal": None if refusal is None else kind_of(refusal).slug,
             }
         )
+
+    def _written(self, write: Callable[[], None]) -> None:
         try:
-            self._trail().record(entry)
+            write()
         except AuditWriteFailed:
             self._on_failure()
             raise AuditUnavailable(UNAVAILABLE) from None
-        answered_one_case = action is ReadAction.READ_CASE and refusal is None and len(entry.case_ids) == 1
+
+    def _remember(self, caller: Caller, entry: AccessEntry) -> None:
+        answered_one_case = (
+            entry.action is ReadAction.READ_CASE
+            and entry.outcome is ReadOutcome.ANSWERED
+            and len(entry.case_ids) == 1
+        )
         self._opened.page = (entry.request_id, caller, entry.case_ids[0]) if answered_one_case else None
+
+    def record(
+        self,
+        caller: Caller,
+        action: ReadAction,
+        case_ids: Iterable[str],
+        refusal: BaseException | None = None,
+        at: str | None = None,
+    ) -> None:
+        entry = self._entry(caller, action, case_ids, refusal, at)
+        trail = self._trail()
+        self._written(lambda: trail.record(entry))
+        self._remember(caller, entry)
 
     def opened_by(self, caller: Caller, case_id: str | None) -> bool:
         """Whether this web request's page has already recorded ``caller`` opening ``case_id`` (never
@@ -137,6 +166,8 @@ class AuditRecorder:
         """``read_it()``, recorded: answered with the case ids it showed, or refused (recorded, then
         the refusal raised as it was). A fault of the service itself (not a refusal) is not a read.
         ``answer_recorded``: an entry already written covers the answer (a refusal still is one)."""
+        if named is not None and not answer_recorded and self._request_id() is not None:
+            return self._while_read(caller, action, named, read_it)
         try:
             result = read_it()
         except DomainError as refusal:
@@ -145,6 +176,38 @@ class AuditRecorder:
         if not answer_recorded:
             self.record(caller, action, _shown_ids(result) or ([named] if named else []))
         return result
+
+    def _while_read(self, caller: Caller, action: ReadAction, named: str, read_it: Callable[[], T]) -> T:
+        """A read of one named case, its "answered" entry written while it is read (D121). The
+        answer leaves only once that entry is written; a refusal, or a fault, adds a "refused" entry
+        of the same moment and request, which the access log shows in its place."""
+        answered = self._entry(caller, action, [named], None)
+        trail = self._trail()  # built here, not on the worker: one client per container
+        writing = _writer().submit(trail.record, answered)
+        try:
+            result = read_it()
+        except Exception as refusal:
+            self._written(writing.result)
+            self.record(caller, action, [named], refusal, at=answered.at)
+            raise
+        self._written(writing.result)
+        if _shown_ids(result) not in ([], [named]):  # never for one case's read: said, not assumed
+            self.record(caller, action, _shown_ids(result))
+        self._remember(caller, answered)
+        return result
+
+
+_WRITER: list[ThreadPoolExecutor] = []
+_WRITER_LOCK = threading.Lock()
+
+
+def _writer() -> ThreadPoolExecutor:
+    """The threads that write entries while a read goes on: made once per container, on first use
+    (a function that never reads a case never starts one)."""
+    with _WRITER_LOCK:
+        if not _WRITER:
+            _WRITER.append(ThreadPoolExecutor(max_workers=4, thread_name_prefix="scrt-audit"))
+        return _WRITER[0]
 
 
 def _shown_ids(result: object) -> list[str]:
@@ -240,13 +303,35 @@ class AccessLog:
         limit = read(query.limit)
         scope = f"access:{query.case_id}:{caller.audit_name}:{limit}"
         before = self._cursor_codec().decode(query.cursor, scope) if query.cursor else None
-        found = self._trail().case_entries(case.case_id, before=before, limit=limit + 1)
-        page = found[:limit]
-        more = len(found) > limit
-        next_cursor = self._cursor_codec().encode(page[-1][0], scope) if more else None
+        found = self._trail().case_entries(case.case_id, before=before, limit=limit + 2)
+        page, rest = found[:limit], found[limit:]
+        if page and rest and _same_read(page[-1][1], rest[0][1]):
+            page.append(rest.pop(0))  # a read's two entries (D121) stay on one page
+        next_cursor = self._cursor_codec().encode(page[-1][0], scope) if rest else None
         return AccessLogPage.model_validate(
-            {"items": [entry for _, entry in page], "nextCursor": next_cursor}
+            {"items": _as_read([entry for _, entry in page]), "nextCursor": next_cursor}
         )
+
+
+def _same_read(one: AccessEntry, other: AccessEntry) -> bool:
+    """Two entries of one read: its "answered" entry written while it was read, and the "refused"
+    one written when it was refused (D121), of the same moment, request, action and case."""
+    return (
+        one.request_id is not None
+        and (one.at, one.request_id, one.action, one.case_ids)
+        == (other.at, other.request_id, other.action, other.case_ids)
+    )
+
+
+def _as_read(entries: list[AccessEntry]) -> list[AccessEntry]:
+    """The entries as the reads went: a read refused after its "answered" entry was written shows
+    as refused, once."""
+    refused = [entry for entry in entries if entry.outcome is ReadOutcome.REFUSED]
+    return [
+        entry
+        for entry in entries
+        if entry.outcome is ReadOutcome.REFUSED or not any(_same_read(entry, other) for other in refused)
+    ]
 
 
 # --- the daily seal ------------------------------------------------------------------------------
