@@ -16,7 +16,6 @@ from aws_cdk import (
     aws_cloudwatch,
     aws_dynamodb,
     aws_events,
-    aws_events_targets,
     aws_iam,
     aws_kms,
     aws_lambda,
@@ -26,9 +25,9 @@ from constructs import Construct
 
 from infra import constants
 from infra.constructs import permissions
-from infra.constructs.function import TrackerFunction, app_function_code
+from infra.constructs.function import TrackerFunction
 from infra.constructs.monitoring import Monitoring
-from infra.constructs.queues import dead_letter_queue
+from infra.constructs.scheduled_function import ScheduledFunction
 from infra.deployment import DeploymentConfig
 from infra.nag import HIPAA, NIST, acknowledge, iam5_resource
 from infra.routes import SEAL_AUDIT
@@ -129,22 +128,19 @@ class ReadAudit(Construct):
         layer: aws_lambda.ILayerVersion,
         config: DeploymentConfig,
     ) -> None:
-        self.dead_letters = dead_letter_queue(self, "SealDeadLetters", key=log_key, function_name=SEAL_AUDIT)
-        self.seal = TrackerFunction(
+        self.seal = ScheduledFunction(
             self,
             name=SEAL_AUDIT,
             description="Seals the day's read audit entries (a hash chain) into the Object Lock archive",
-            code=app_function_code(config.functions_root, SEAL_AUDIT),
+            dead_letters_id="SealDeadLetters",
+            config=config,
             layer=layer,
             log_key=log_key,
-            reserved_concurrency=config.reserved_concurrency[SEAL_AUDIT],
             environment={
                 settings.AUDIT_TABLE_NAME: store.table.table_name,
                 settings.AUDIT_ARCHIVE_BUCKET_NAME: archive.bucket_name,
             },
             timeout=constants.AUDIT_SEAL_TIMEOUT,
-            dead_letter_queue=self.dead_letters,
-            dead_letter_key=log_key,
         )
         role = self.seal.role
         role.add_to_principal_policy(
@@ -166,21 +162,14 @@ class ReadAudit(Construct):
             "seal_audit writes one seal a day under access-seals/ only (the key names the day).",
             iam5_resource(f"{constants.EXPORT_AUDIT_ARCHIVE_BUCKET_ARN}/{SEAL_PREFIX}*"),
         )
-        self.schedule = aws_events.Rule(
-            self,
+        self.schedule = self.seal.schedule(
             "DailySeal",
             description="Daily seal of the read audit's entries of the UTC day just ended",
             schedule=aws_events.Schedule.cron(
                 hour=constants.AUDIT_SEAL_SCHEDULE_HOUR, minute=constants.AUDIT_SEAL_SCHEDULE_MINUTE
             ),
-            targets=[
-                aws_events_targets.LambdaFunction(
-                    self.seal.function,
-                    retry_attempts=constants.AUDIT_SEAL_SCHEDULE_RETRIES,
-                    max_event_age=constants.AUDIT_SEAL_SCHEDULE_MAX_EVENT_AGE,
-                    dead_letter_queue=self.dead_letters,
-                )
-            ],
+            retry_attempts=constants.AUDIT_SEAL_SCHEDULE_RETRIES,
+            max_event_age=constants.AUDIT_SEAL_SCHEDULE_MAX_EVENT_AGE,
         )
 
     def _alarms(self, monitoring: Monitoring) -> None:

@@ -9,7 +9,6 @@ from aws_cdk import (
     Fn,
     aws_cloudwatch,
     aws_events,
-    aws_events_targets,
     aws_iam,
     aws_kms,
     aws_lambda,
@@ -22,7 +21,7 @@ from infra.constructs import permissions
 from infra.constructs.case_store import CaseStore
 from infra.constructs.function import TrackerFunction, app_function_code
 from infra.constructs.monitoring import Monitoring
-from infra.constructs.queues import dead_letter_queue
+from infra.constructs.scheduled_function import ScheduledFunction
 from infra.deployment import DeploymentConfig
 from infra.nag import acknowledge, iam5_resource
 from infra.routes import PUBLISH_CHANGES, REDRIVE_STREAM_FAILURES, SNAPSHOT_EXTRACT
@@ -203,24 +202,19 @@ class Reporting(Construct):
         config: DeploymentConfig,
         environment: dict[str, str],
     ) -> None:
-        # The schedule invokes the snapshot asynchronously: invocations that fail after Lambda's
-        # retries, and events EventBridge cannot deliver, land here.
-        self.dead_letters = dead_letter_queue(
-            self, "SnapshotDeadLetters", key=log_key, function_name=SNAPSHOT_EXTRACT
-        )
-        self.snapshot = TrackerFunction(
+        # The schedules invoke the snapshot asynchronously: invocations that fail after Lambda's
+        # retries, and events EventBridge cannot deliver, land in its dead-letter queue.
+        self.snapshot = ScheduledFunction(
             self,
             name=SNAPSHOT_EXTRACT,
             description="Writes the daily whole-collection snapshot under snapshots/",
-            code=app_function_code(config.functions_root, SNAPSHOT_EXTRACT),
+            dead_letters_id="SnapshotDeadLetters",
+            config=config,
             layer=layer,
             log_key=log_key,
-            reserved_concurrency=config.reserved_concurrency[SNAPSHOT_EXTRACT],
             environment=environment,
             timeout=constants.SNAPSHOT_TIMEOUT,
             memory_size=constants.SNAPSHOT_MEMORY_MB,
-            dead_letter_queue=self.dead_letters,
-            dead_letter_key=log_key,
         )
         role = self.snapshot.role
         permissions.grant_table_read(role, store.cases_table, data_key, schema.INDEXES)
@@ -237,39 +231,24 @@ class Reporting(Construct):
             "snapshot_extract writes objects under snapshots/ only, one folder per day.",
             iam5_resource(f"{constants.EXPORT_REPORTING_BUCKET_ARN}/{extract_keys.SNAPSHOTS_PREFIX}*"),
         )
-        self.schedule = aws_events.Rule(
-            self,
+        self.schedule = self.snapshot.schedule(
             "DailySnapshot",
             description="Daily whole-collection snapshot of the case reviews",
             schedule=aws_events.Schedule.cron(
                 hour=constants.SNAPSHOT_SCHEDULE_HOUR, minute=constants.SNAPSHOT_SCHEDULE_MINUTE
             ),
-            targets=[
-                aws_events_targets.LambdaFunction(
-                    self.snapshot.function,
-                    retry_attempts=constants.SNAPSHOT_SCHEDULE_RETRIES,
-                    max_event_age=constants.SNAPSHOT_SCHEDULE_MAX_EVENT_AGE,
-                    dead_letter_queue=self.dead_letters,
-                )
-            ],
+            retry_attempts=constants.SNAPSHOT_SCHEDULE_RETRIES,
+            max_event_age=constants.SNAPSHOT_SCHEDULE_MAX_EVENT_AGE,
         )
-
         # The overview's summary alone, hourly: the same function, its own flag and metric.
-        self.summary_schedule = aws_events.Rule(
-            self,
+        self.summary_schedule = self.snapshot.schedule(
             "HourlySummary",
             description="Hourly overview summary of the case reviews (no tables)",
             schedule=aws_events.Schedule.rate(constants.SUMMARY_SCHEDULE_RATE),
-            targets=[
-                aws_events_targets.LambdaFunction(
-                    self.snapshot.function,
-                    event=aws_events.RuleTargetInput.from_object({extract_summary.SUMMARY_ONLY: True}),
-                    retry_attempts=constants.SNAPSHOT_SCHEDULE_RETRIES,
-                    # A late hourly run is overtaken by the next one.
-                    max_event_age=constants.SUMMARY_SCHEDULE_RATE,
-                    dead_letter_queue=self.dead_letters,
-                )
-            ],
+            event={extract_summary.SUMMARY_ONLY: True},
+            retry_attempts=constants.SNAPSHOT_SCHEDULE_RETRIES,
+            # A late hourly run is overtaken by the next one.
+            max_event_age=constants.SUMMARY_SCHEDULE_RATE,
         )
 
     def _redrive(
@@ -403,7 +382,7 @@ class Reporting(Construct):
         monitoring.alarm(
             self,
             "SnapshotDeadLetters",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+            metric=self.snapshot.dead_letters.metric_approximate_number_of_messages_visible(
                 statistic="Maximum", period=constants.ALARM_PERIOD
             ),
             threshold=0,
