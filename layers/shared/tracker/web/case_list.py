@@ -4,20 +4,34 @@ A worklist: each case says what is overdue or due soon and when, the overdue lis
 overdue first, and a case opened from a filtered or paged list leads back to it.
 """
 
+import re
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from tracker import clock
 from tracker.access import Caller
-from tracker.logic.commands import Awaiting, ListCases
+from tracker.error_statuses import kind_of
+from tracker.errors import FieldError, UnreadableInput
+from tracker.logic.commands import NO_OWNING_PROVIDER, Awaiting, ListCases
 from tracker.logic.reminders import DigestLine, DueKind, digest_lines
-from tracker.models.case import Case
-from tracker.models.enums import DHR_REVIEW_TYPES, CaseStatus, ReviewType, Stage
+from tracker.models.case import TIMELINESS_DECIDED, Case, Timeliness
+from tracker.models.enums import (
+    DHR_REVIEW_TYPES,
+    CaseStatus,
+    DisseminationMethod,
+    RecommendationStatus,
+    ReviewType,
+    Stage,
+    Theme,
+)
 from tracker.models.fields import client_field
 from tracker.models.wording import DEADLINE_LABELS, long_date
-from tracker.reference import REGION_NAMES
+from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.web.display import icb_name
+from tracker.web.forms import _read_date, date_part
 from tracker.web.http import WebRequest, WebResponse
 from tracker.web.labels import field_label, format_time, options, value_label
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
@@ -35,7 +49,32 @@ REGION = "regionCode"
 AWAITING = "awaiting"
 CURSOR = "cursor"
 CURSOR_TRAIL = "back"  # the list's own cursors of the pages before, for "Newer cases"
-LIST_PARAMETERS = (*FILTERS, REGION, "overdue", AWAITING, SEARCH, CURSOR, CURSOR_TRAIL)
+# The filters behind the overview's figures (issue 20): the same names as the API's parameters.
+DECIDED_FROM = "decidedFrom"
+DECIDED_TO = "decidedTo"
+TIMELINESS = "timeliness"
+THEME = "theme"
+LEARNING_METHOD = "learningMethod"
+LEARNED_FROM = "learnedFrom"
+LEARNED_TO = "learnedTo"
+RECOMMENDATION_STATUS = "recommendationStatus"
+RECOMMENDATION_THEME = "recommendationTheme"
+RECOMMENDATION_OWNER = "recommendationOwner"
+RECOMMENDATION_OVERDUE = "recommendationOverdue"
+FIGURE_FILTERS = (
+    DECIDED_FROM,
+    DECIDED_TO,
+    TIMELINESS,
+    THEME,
+    LEARNING_METHOD,
+    LEARNED_FROM,
+    LEARNED_TO,
+    RECOMMENDATION_STATUS,
+    RECOMMENDATION_THEME,
+    RECOMMENDATION_OWNER,
+    RECOMMENDATION_OVERDUE,
+)
+LIST_PARAMETERS = (*FILTERS, REGION, "overdue", AWAITING, *FIGURE_FILTERS, SEARCH, CURSOR, CURSOR_TRAIL)
 """Everything a list's address may carry: a case page's "Back to cases" keeps these and no more."""
 BACK_PARAMETER = "back"
 """The case page's parameter holding the query string of the list it was opened from."""
@@ -44,6 +83,213 @@ AWAITING_CHOICES = [
     (Awaiting.REGIONAL_ANSWER.value, "Waiting for the regional answer"),
 ]
 MAX_SEARCH_LENGTH = 100
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def timeliness_value(states: frozenset[Timeliness]) -> str:
+    """The timeliness filter's value for these states: comma-separated, in the enumeration's order
+    (one value for one set, so the form's choice shows as chosen)."""
+    return ",".join(state.value for state in Timeliness if state in states)
+
+
+NOT_COUNTED = timeliness_value(frozenset(Timeliness) - TIMELINESS_DECIDED)
+"""The deadlines the overview's share on time leaves out (not yet due, embargoed, closed unmet, the
+date not recorded): its "not counted" column."""
+TIMELINESS_CHOICES = [
+    (Timeliness.ON_TIME.value, "Met on time"),
+    (Timeliness.LATE.value, "Met late"),
+    (Timeliness.OVERDUE.value, "Past due and not met"),
+    (NOT_COUNTED, "Not counted in the share on time"),
+    (Timeliness.OPEN.value, "Not yet due"),
+    (Timeliness.EMBARGOED.value, "Embargoed, not published"),
+    (Timeliness.CLOSED_UNMET.value, "Closed without meeting it"),
+    (Timeliness.DATE_NOT_RECORDED.value, "Moved on, date met not recorded"),
+]
+FIGURE_LABELS = {
+    DECIDED_FROM: "Decision to review made on or after",
+    DECIDED_TO: "Decision to review made on or before",
+    TIMELINESS: "Review's deadline",
+    THEME: "Theme",
+    LEARNING_METHOD: "Learning shared by",
+    LEARNED_FROM: "Learning shared on or after",
+    LEARNED_TO: "Learning shared on or before",
+    RECOMMENDATION_STATUS: "Recommendation status",
+    RECOMMENDATION_THEME: "Recommendation theme",
+    RECOMMENDATION_OWNER: "Recommendation owned by",
+    RECOMMENDATION_OVERDUE: "Recommendation overdue",
+}
+DATE_HINT = "For example, 1 4 2026"
+OWNER_HINT = f"An NHS provider's ODS code, for example RXL, or {NO_OWNING_PROVIDER} for none named"
+FIGURE_GROUPS = (
+    ("The review", (DECIDED_FROM, DECIDED_TO, TIMELINESS, THEME)),
+    ("Learning shared", (LEARNING_METHOD, LEARNED_FROM, LEARNED_TO)),
+    (
+        "Recommendations",
+        (RECOMMENDATION_STATUS, RECOMMENDATION_THEME, RECOMMENDATION_OWNER, RECOMMENDATION_OVERDUE),
+    ),
+)
+"""The form's further filters, in groups; each filter of a recommendation or a learning event holds
+on the same one."""
+_DATE_PARTS = ("day", "month", "year")
+
+
+@dataclass
+class FigureFilters:
+    """The further filters as read from the address: the command's, the address's (dates as
+    YYYY-MM-DD, kept for the next page and the case's way back), what the form shows, what is wrong."""
+
+    command: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)  # a date box by its name, or a filter's value
+    errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (message, anchor)
+
+    def fault(self, name: str, detail: str, anchor: str = "") -> None:
+        if name not in self.errors:
+            self.errors[name] = (f"{FIGURE_LABELS[name]}: {detail}", anchor or f"filter-{name}")
+
+
+def _read_day(request: WebRequest, name: str, found: FigureFilters) -> date | None:
+    """A date from its three boxes (the form), else as YYYY-MM-DD (an overview's link, a page)."""
+    typed = {part: request.query_value(date_part(name, part)) for part in _DATE_PARTS}
+    if any(typed.values()):
+        found.shown.update({date_part(name, part): value for part, value in typed.items()})
+        problems: list[FieldError] = []
+        text = _read_date(request.query, name, problems)
+        if problems:
+            box = getattr(problems[0], "box", "day")
+            found.fault(name, problems[0].detail, f"filter-{name}-{box}")
+            return None
+    else:
+        text = request.query_value(name)
+        if not text:
+            return None
+        if not ISO_DATE.fullmatch(text):
+            found.fault(name, "must be a real date", f"filter-{name}-day")
+            return None
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        found.fault(name, "must be a real date", f"filter-{name}-day")
+        return None
+    found.kept[name] = day.isoformat()
+    found.shown.update(
+        {
+            date_part(name, "day"): str(day.day),
+            date_part(name, "month"): str(day.month),
+            date_part(name, "year"): str(day.year),
+        }
+    )
+    return day
+
+
+def _read_range(
+    request: WebRequest, start: str, end: str, found: FigureFilters
+) -> tuple[date | None, date | None]:
+    first, last = _read_day(request, start, found), _read_day(request, end, found)
+    if first is not None and last is not None and last < first:
+        found.fault(
+            end,
+            f"must be the same as or after {FIGURE_LABELS[start][:1].lower()}{FIGURE_LABELS[start][1:]}",
+            f"filter-{end}-day",
+        )
+    return first, last
+
+
+def _read_choice(request: WebRequest, name: str, enum: type[StrEnum], found: FigureFilters) -> Any:
+    raw = request.query_value(name)
+    if not raw:
+        return None
+    try:
+        chosen = enum(raw)
+    except ValueError:
+        found.fault(name, "must be one of the choices offered")
+        return None
+    found.kept[name] = found.shown[name] = raw
+    return chosen
+
+
+def read_figure_filters(request: WebRequest, reference: ReferenceData) -> FigureFilters:
+    found = FigureFilters()
+    decided_from, decided_to = _read_range(request, DECIDED_FROM, DECIDED_TO, found)
+    states: frozenset[Timeliness] = frozenset()
+    raw = request.query_value(TIMELINESS)
+    if raw:
+        try:
+            states = frozenset(Timeliness(value) for value in raw.split(","))
+            found.kept[TIMELINESS] = found.shown[TIMELINESS] = timeliness_value(states)
+        except ValueError:
+            found.fault(TIMELINESS, "must be one of the choices offered")
+    learned_from, learned_to = _read_range(request, LEARNED_FROM, LEARNED_TO, found)
+    owner = request.query_value(RECOMMENDATION_OWNER).upper() or None
+    if owner is not None:
+        found.shown[RECOMMENDATION_OWNER] = owner
+        if owner != NO_OWNING_PROVIDER and owner not in reference.provider_codes:
+            found.fault(
+                RECOMMENDATION_OWNER, f"must be a known NHS provider's ODS code, or {NO_OWNING_PROVIDER}"
+            )
+            owner = None
+        else:
+            found.kept[RECOMMENDATION_OWNER] = owner
+    overdue_text = request.query_value(RECOMMENDATION_OVERDUE)
+    recommendation_overdue = {"true": True, "false": False}.get(overdue_text)
+    if overdue_text and recommendation_overdue is None:
+        found.fault(RECOMMENDATION_OVERDUE, "must be one of the choices offered")
+    elif overdue_text:
+        found.kept[RECOMMENDATION_OVERDUE] = found.shown[RECOMMENDATION_OVERDUE] = overdue_text
+    found.command = {
+        "decided_from": decided_from,
+        "decided_to": decided_to,
+        "timeliness": states,
+        "theme": _read_choice(request, THEME, Theme, found),
+        "learning_method": _read_choice(request, LEARNING_METHOD, DisseminationMethod, found),
+        "learned_from": learned_from,
+        "learned_to": learned_to,
+        "recommendation_status": _read_choice(request, RECOMMENDATION_STATUS, RecommendationStatus, found),
+        "recommendation_theme": _read_choice(request, RECOMMENDATION_THEME, Theme, found),
+        "recommendation_owner": owner,
+        "recommendation_overdue": recommendation_overdue,
+    }
+    return found
+
+
+def _figure_choices(shown: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    timeliness = list(TIMELINESS_CHOICES)
+    chosen = shown.get(TIMELINESS, "")
+    if chosen and chosen not in {value for value, _ in timeliness}:  # a set no choice names (a link)
+        timeliness.append((chosen, " or ".join(value_label(value) for value in chosen.split(","))))
+    return {
+        TIMELINESS: timeliness,
+        THEME: options(Theme),
+        LEARNING_METHOD: options(DisseminationMethod),
+        RECOMMENDATION_STATUS: options(RecommendationStatus),
+        RECOMMENDATION_THEME: options(Theme),
+        RECOMMENDATION_OVERDUE: [("true", "Overdue"), ("false", "Not overdue")],
+    }
+
+
+def figure_fields(found: FigureFilters) -> list[dict[str, Any]]:
+    """The form's further filters by group, each as the template draws it (select, date, text)."""
+    choices = _figure_choices(found.shown)
+    groups = []
+    for title, names in FIGURE_GROUPS:
+        fields = []
+        for name in names:
+            error = found.errors.get(name, ("", ""))[0]
+            item: dict[str, Any] = {"name": name, "label": FIGURE_LABELS[name], "error": error}
+            if name in choices:
+                item["kind"] = "select"
+                item["items"] = _select_items({name: found.shown.get(name, "")}, {name: choices[name]})[name]
+            elif name == RECOMMENDATION_OWNER:
+                item.update(kind="text", value=found.shown.get(name, ""), hint=OWNER_HINT)
+            else:
+                item.update(
+                    kind="date",
+                    hint=DATE_HINT,
+                    parts={part: found.shown.get(date_part(name, part), "") for part in _DATE_PARTS},
+                )
+            fields.append(item)
+        groups.append({"title": title, "fields": fields})
+    return groups
 
 
 def back_url(list_query: str) -> str:
@@ -94,6 +340,7 @@ class CaseListPage(Pages):
         region_code = region_code if region_code in {code for code, _ in region_options} else ""
         search = request.query_value(SEARCH)[:MAX_SEARCH_LENGTH]
         cursor = request.query_value(CURSOR) or None
+        further = read_figure_filters(request, self.services.reference())
         command = ListCases(
             review_type=review_type,
             review_types=DHR_REVIEW_TYPES if any_dhr else frozenset(),
@@ -106,8 +353,10 @@ class CaseListPage(Pages):
             search=search or None,
             limit=LIST_PAGE_SIZE,
             cursor=cursor,
+            **further.command,
         )
-        page = self.services.case_service().list(caller, command)
+        # A filter that cannot be read is said, never dropped: the list would hold other cases.
+        page = None if further.errors else self.services.case_service().list(caller, command)
         filters = {
             "reviewType": ANY_DHR if any_dhr else review_type.value if review_type else "",
             "status": status.value if status else "",
@@ -117,9 +366,9 @@ class CaseListPage(Pages):
             "overdue": {True: "true", False: "false"}.get(overdue, ""),  # type: ignore[arg-type]
             AWAITING: awaiting.value if awaiting else "",
         }
-        kept = {name: value for name, value in {**filters, SEARCH: search}.items() if value}
+        kept = {name: value for name, value in {**filters, **further.kept, SEARCH: search}.items() if value}
         back = [value for value in request.query.get(CURSOR_TRAIL, []) if value][-MAX_BACK_LINKS:]
-        previous_href, next_href = self._page_links(kept, back, cursor, page.next_cursor)
+        previous_href, next_href = self._page_links(kept, back, cursor, page.next_cursor if page else None)
         # A case opened from a filtered or paged list carries the list's address, to lead back to it.
         this_list = urlencode(
             [
@@ -132,7 +381,7 @@ class CaseListPage(Pages):
         shows_icb = len(icb_options) > 1
         shows_region = len(region_options) > 1
         today = clock.today_london()
-        rows = [self._row(case, case_query, today) for case in page.items]
+        rows = [self._row(case, case_query, today) for case in page.items] if page else []
         columns = [name for name in COLUMNS if name != "icbCode" or shows_icb]
         head = [field_label(name) for name in columns]
         if shows_region:
@@ -155,6 +404,10 @@ class CaseListPage(Pages):
         return self.site.page(
             "list.html",
             context,
+            kind_of(UnreadableInput("The filters are not valid.")).status if further.errors else 200,
+            filter_errors=[{"text": text, "href": f"#{anchor}"} for text, anchor in further.errors.values()],
+            figure_groups=figure_fields(further),
+            figure_filters_open=bool(further.kept or further.errors),
             rows=rows,
             shows_icb=shows_icb,
             shows_region=shows_region,
