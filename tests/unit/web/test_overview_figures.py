@@ -1,7 +1,7 @@
 """Each overview figure against the hand-counted collection of ``tests.support.overview_cases``:
 timeliness per quarter and area (a region's ICBs, the nation's regions), themes, lessons shared,
-recommendations; each links to the list's filters where the list has them, and says which filter
-is missing where it does not; the time it was computed is shown."""
+recommendations; each links to the list's filters that reproduce it; the time it was computed is
+shown."""
 
 import re
 from datetime import UTC, datetime
@@ -181,11 +181,19 @@ def test_each_count_links_to_the_list_filters_that_reproduce_it(regional_page: s
     assert 'href="/app/?icbCode=QE1&amp;overdue=true">' in regional_page
     assert 'href="/app/?reviewType=CSPR">' in regional_page
     assert 'href="/app/?status=OPEN">' in regional_page
-    # Timeliness: the area links to its reviews of the type; the missing filters are named.
-    assert 'href="/app/?reviewType=CSPR&amp;icbCode=QOP">' in regional_page
-    assert 'href="/app/?reviewType=ANY_DHR&amp;icbCode=QE1">' in regional_page
-    assert "no filter by the quarter of the decision (decided from, to) nor by timeliness" in regional_page
-    assert "no filter by a recommendation&#39;s status, theme or owning provider" in regional_page
+    # Timeliness: the area links to its reviews of the type decided in the quarter, each number to
+    # those whose deadline stands so (followed in test_overview_links).
+    quarter = "decidedFrom=2026-04-01&amp;decidedTo=2026-06-30"
+    assert f'href="/app/?reviewType=CSPR&amp;icbCode=QOP&amp;{quarter}">' in regional_page
+    assert (
+        f'href="/app/?reviewType=CSPR&amp;icbCode=QE1&amp;{quarter}&amp;timeliness=LATE">2</a>'
+        in regional_page
+    )
+    assert 'href="/app/?reviewType=ANY_DHR&amp;icbCode=QE1&amp;decidedFrom=2026-10-01' in regional_page
+    assert (
+        'href="/app/?recommendationStatus=IN_PROGRESS&amp;recommendationOverdue=true">1</a>' in regional_page
+    )
+    assert "no filter by" not in regional_page
 
 
 @pytest.fixture

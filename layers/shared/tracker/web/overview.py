@@ -7,27 +7,43 @@ Charts are SVG drawn on the server, each with a text alternative and the same fi
 beside it.
 """
 
+import calendar
 import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from tracker import clock
 from tracker.extracts.summary import NO_PROVIDER, TimelinessCount, median_days_late
-from tracker.models.case import DeadlineKind
+from tracker.logic.commands import NO_OWNING_PROVIDER
+from tracker.models.case import DeadlineKind, Timeliness
 from tracker.models.plural import counted
 from tracker.reference import REGION_NAMES, ReferenceData
+from tracker.web.case_list import (
+    ANY_DHR,
+    DECIDED_FROM,
+    DECIDED_TO,
+    LEARNED_FROM,
+    LEARNED_TO,
+    LEARNING_METHOD,
+    NOT_COUNTED,
+    RECOMMENDATION_OVERDUE,
+    RECOMMENDATION_OWNER,
+    RECOMMENDATION_STATUS,
+    RECOMMENDATION_THEME,
+    THEME,
+    TIMELINESS,
+)
 from tracker.web.labels import value_label
 
 CSV_COLUMNS = ("icbCode", "regionCode", "reviewType", "status", "cases", "overdueCases")
 CSV_NAMES = {"icbCode": "icbName", "regionCode": "regionName", "reviewType": "reviewTypeLabel"}
 """The overview CSV's name columns, each right after its code (as in the snapshot's CSVs)."""
 LIST_PATH = "/app/"
-ANY_DHR = "ANY_DHR"  # the case list's choice of both DHR types (web.case_list.ANY_DHR)
 CHART_WIDTH = 640
 FONT_SIZE = 14
 LINE_HEIGHT = 18
@@ -202,16 +218,20 @@ DEADLINE_REVIEW_TYPE = {
     DeadlineKind.DHR_COMPLETION.value: ANY_DHR,
     DeadlineKind.SAR_COMPLETION.value: "SAR",
 }
-MISSING_FILTERS = {
-    "timeliness": "the case list has no filter by the quarter of the decision (decided from, to) "
-    "nor by timeliness (met on time, late)",
-    "themes": "the case list has no filter by the quarter of the decision nor by theme",
-    "learning": "the case list has no filter by learning event (method, date)",
-    "recommendations": "the case list has no filter by a recommendation's status, theme or owning "
-    "provider (its overdue filter counts every deadline of a case, not its recommendations alone)",
-}
-"""Figures the case list cannot reproduce yet, and the filter it would need: said on the page,
-rather than linking to a list that holds other cases."""
+
+
+def quarter_dates(quarter: str) -> tuple[date, date]:
+    """The first and last days of ``2026-Q3`` (``summary.quarter_of``'s form): 1 July, 30 September."""
+    year, number = (int(part) for part in quarter.split("-Q"))
+    first_month = 3 * (number - 1) + 1
+    last_month = first_month + 2
+    return date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
+
+
+def quarter_filters(quarter: str, start: str, end: str) -> dict[str, str]:
+    """The case list's date range for a quarter, both ends included."""
+    first, last = quarter_dates(quarter)
+    return {start: first.isoformat(), end: last.isoformat()}
 
 
 def quarter_label(quarter: str) -> str:
@@ -229,7 +249,11 @@ def share_in_words(met: int, decided: int) -> str:
 class TimelinessRow:
     quarter: str
     area: str  # the region's or ICB's name
-    area_link: str  # the case list of this review type in this area (a superset: see MISSING_FILTERS)
+    area_link: str  # the case list of this review type in this area, decided in this quarter
+    on_time_link: str  # ... and of those whose deadline stands so
+    late_link: str
+    overdue_link: str
+    not_counted_link: str
     on_time: int
     late: int
     overdue: int
@@ -311,7 +335,8 @@ class CountRow:
     cells: list[str]  # the group's words, column by column
     count: int
     second: int | None = None  # a second figure (overdue, cases), where the table has one
-    link: str | None = None
+    link: str | None = None  # the case list of the cases the count comes from
+    second_link: str | None = None  # ... the second figure's
 
 
 @dataclass(frozen=True)
@@ -322,7 +347,6 @@ class CountTable:
     count_head: str
     rows: list[CountRow]
     second_head: str | None = None
-    missing_filter: str | None = None
     about: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -362,11 +386,24 @@ def timeliness_tables(rows: list[TimelinessCount], areas: Areas) -> list[Timelin
     for deadline in DEADLINE_TITLES:
         if deadline not in grouped:
             continue
+
+        def link(quarter: str, code: str, states: str = "", deadline: str = deadline) -> str:
+            return list_link(
+                reviewType=DEADLINE_REVIEW_TYPE[deadline],
+                **{areas.filter: code},
+                **quarter_filters(quarter, DECIDED_FROM, DECIDED_TO),
+                **{TIMELINESS: states},
+            )
+
         table_rows = [
             TimelinessRow(
                 quarter=quarter,
                 area=names[code],
-                area_link=list_link(reviewType=DEADLINE_REVIEW_TYPE[deadline], **{areas.filter: code}),
+                area_link=link(quarter, code),
+                on_time_link=link(quarter, code, Timeliness.ON_TIME.value),
+                late_link=link(quarter, code, Timeliness.LATE.value),
+                overdue_link=link(quarter, code, Timeliness.OVERDUE.value),
+                not_counted_link=link(quarter, code, NOT_COUNTED),
                 on_time=sum(group.onTime for group in groups),
                 late=sum(group.late for group in groups),
                 overdue=sum(group.overdue for group in groups),
@@ -383,20 +420,13 @@ def timeliness_tables(rows: list[TimelinessCount], areas: Areas) -> list[Timelin
     return tables
 
 
-def _count_rows(
-    counts: Counter[tuple[str, ...]], second: Counter[tuple[str, ...]] | None = None
-) -> list[CountRow]:
-    return [
-        CountRow(list(key), count, second[key] if second is not None else None)
-        for key, count in sorted(counts.items())
-    ]
-
-
 def _labelled(
-    counts: Counter[tuple[str, ...]], label: Callable[[tuple[str, ...]], list[str]]
+    counts: Counter[tuple[str, ...]],
+    label: Callable[[tuple[str, ...]], list[str]],
+    link: Callable[[tuple[str, ...]], str],
 ) -> list[CountRow]:
     """Rows in the order of their codes (a quarter's code sorts in time order, its words do not)."""
-    return [CountRow(label(key), count) for key, count in sorted(counts.items())]
+    return [CountRow(label(key), count, link=link(key)) for key, count in sorted(counts.items())]
 
 
 def theme_table(themes: list[Any], areas: Areas) -> CountTable:
@@ -413,8 +443,13 @@ def theme_table(themes: list[Any], areas: Areas) -> CountTable:
         _labelled(
             counts,
             lambda key: [quarter_label(key[0]), value_label(key[1]), names[key[2]], value_label(key[3])],
+            lambda key: list_link(
+                reviewType=key[1],
+                **{areas.filter: key[2]},
+                **quarter_filters(key[0], DECIDED_FROM, DECIDED_TO),
+                **{THEME: key[3]},
+            ),
         ),
-        missing_filter=MISSING_FILTERS["themes"],
         about="A case with several themes counts once under each.",
     )
 
@@ -428,12 +463,21 @@ def learning_table(learning: list[Any], areas: Areas) -> CountTable:
         key = (row.quarter, row.method, code)
         events[key] += row.events
         cases[key] += row.cases
-    rows = [
-        CountRow(
-            [quarter_label(quarter), value_label(method), names[code]], count, cases[(quarter, method, code)]
+    rows = []
+    for (quarter, method, code), count in sorted(events.items()):
+        link = list_link(
+            **{LEARNING_METHOD: method, areas.filter: code},
+            **quarter_filters(quarter, LEARNED_FROM, LEARNED_TO),
         )
-        for (quarter, method, code), count in sorted(events.items())
-    ]
+        rows.append(
+            CountRow(
+                [quarter_label(quarter), value_label(method), names[code]],
+                count,
+                cases[(quarter, method, code)],
+                link=link,  # the events' cases: an event is not a case
+                second_link=link,
+            )
+        )
     return CountTable(
         "learning",
         "Lessons shared: learning events by quarter and how",
@@ -441,49 +485,62 @@ def learning_table(learning: list[Any], areas: Areas) -> CountTable:
         "Events",
         rows,
         second_head="Cases",
-        missing_filter=MISSING_FILTERS["learning"],
-        about="Each learning event recorded on a case (its date and how the learning was shared).",
+        about="Each learning event recorded on a case (its date and how the learning was shared); both "
+        "numbers link to the cases that shared learning so in that quarter.",
     )
 
 
+RECOMMENDATION_GROUPS = (
+    ("status", "Status", RECOMMENDATION_STATUS),
+    ("theme", "Theme", RECOMMENDATION_THEME),
+    ("owning-provider", "Owning provider", RECOMMENDATION_OWNER),
+)
+"""Each recommendations table: its key, its heading, and the case list's filter of its group."""
+
+
 def recommendation_tables(recommendations: list[Any], reference: ReferenceData) -> list[CountTable]:
-    by: dict[str, tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]]]] = {
-        "status": (Counter(), Counter()),
-        "theme": (Counter(), Counter()),
-        "owning-provider": (Counter(), Counter()),
+    by: dict[str, tuple[Counter[str], Counter[str]]] = {
+        name: (Counter(), Counter()) for name, _, _ in RECOMMENDATION_GROUPS
     }
 
     def provider_name(code: str) -> str:
-        if code == NO_PROVIDER:
+        if code == NO_OWNING_PROVIDER:
             return "No NHS provider named"
         provider = reference.provider(code)
         return f"{provider.name} ({code})" if provider else code
 
+    labels = {"status": value_label, "theme": value_label, "owning-provider": provider_name}
     for row in recommendations:
-        for name, key in (
-            ("status", (value_label(row.status),)),
-            ("theme", (value_label(row.theme),)),
-            ("owning-provider", (provider_name(row.ownerProviderCode),)),
-        ):
-            by[name][0][key] += row.recommendations
-            by[name][1][key] += row.overdue
-    missing = MISSING_FILTERS["recommendations"]
-    return [
-        CountTable(
-            f"recommendations-by-{name}",
-            f"Recommendations by {heading.lower()}",
-            [heading],
-            "Recommendations",
-            _count_rows(*by[name]),
-            second_head="Overdue",
-            missing_filter=missing,
+        owner = NO_OWNING_PROVIDER if row.ownerProviderCode == NO_PROVIDER else row.ownerProviderCode
+        for name, code in (("status", row.status), ("theme", row.theme), ("owning-provider", owner)):
+            by[name][0][code] += row.recommendations
+            by[name][1][code] += row.overdue
+    tables = []
+    for name, heading, list_filter in RECOMMENDATION_GROUPS:
+        counts, overdue = by[name]
+        rows = [
+            CountRow(
+                [labels[name](code)],
+                count,
+                overdue[code],
+                link=list_link(**{list_filter: code}),
+                second_link=list_link(**{list_filter: code, RECOMMENDATION_OVERDUE: "true"}),
+            )
+            for code, count in counts.items()
+        ]
+        tables.append(
+            CountTable(
+                f"recommendations-by-{name}",
+                f"Recommendations by {heading.lower()}",
+                [heading],
+                "Recommendations",
+                sorted(rows, key=lambda row: row.cells),
+                second_head="Overdue",
+                about="Each number links to the cases holding those recommendations (a case may hold "
+                "several).",
+            )
         )
-        for name, heading in (
-            ("status", "Status"),
-            ("theme", "Theme"),
-            ("owning-provider", "Owning provider"),
-        )
-    ]
+    return tables
 
 
 FRESH_FOR = timedelta(hours=1, minutes=15)
@@ -518,7 +575,6 @@ def figures(
     return {
         "charts": charts,
         "timeliness": timeliness_tables(timeliness, areas),
-        "timeliness_missing_filter": MISSING_FILTERS["timeliness"],
         "area_heading": areas.heading,
         "themes": theme_table(scoped(summary.themes, shows), areas),
         "learning": learning_table(scoped(summary.learning, shows), areas),
