@@ -97,7 +97,11 @@ def test_the_entry_is_written_while_the_case_is_read_and_the_answer_waits_for_it
     # read would have left the read waiting, and this False).
     assert setup.store.write_started_first == [True]
     (entry,) = setup.entries()  # written before the answer was returned
-    assert (entry.action, entry.outcome, entry.case_ids) == (ReadAction.READ_CASE, ReadOutcome.ANSWERED, (case_id,))
+    assert (entry.action, entry.outcome, entry.case_ids) == (
+        ReadAction.READ_CASE,
+        ReadOutcome.ANSWERED,
+        (case_id,),
+    )
 
 
 def test_without_a_request_id_to_tie_two_entries_the_read_is_recorded_after_it() -> None:

@@ -166,7 +166,7 @@ class AuditRecorder:
         """``read_it()``, recorded: answered with the case ids it showed, or refused (recorded, then
         the refusal raised as it was). A fault of the service itself (not a refusal) is not a read.
         ``answer_recorded``: an entry already written covers the answer (a refusal still is one)."""
-        if named is not None and not answer_recorded and self._request_id() is not None:
+        if action in RECORDED_WHILE_READ and named is not None and not answer_recorded and self._request_id():
             return self._while_read(caller, action, named, read_it)
         try:
             result = read_it()
@@ -196,6 +196,10 @@ class AuditRecorder:
         self._remember(caller, answered)
         return result
 
+
+RECORDED_WHILE_READ = frozenset({ReadAction.READ_CASE, ReadAction.READ_HISTORY})
+"""Reads whose entry is written while they read (D121); not a read of the access log, whose page
+would then race to show its own entry."""
 
 _WRITER: list[ThreadPoolExecutor] = []
 _WRITER_LOCK = threading.Lock()
@@ -309,21 +313,22 @@ class AccessLog:
             page.append(rest.pop(0))  # a read's two entries (D121) stay on one page
         next_cursor = self._cursor_codec().encode(page[-1][0], scope) if rest else None
         return AccessLogPage.model_validate(
-            {"items": _as_read([entry for _, entry in page]), "nextCursor": next_cursor}
+            {"items": as_read([entry for _, entry in page]), "nextCursor": next_cursor}
         )
 
 
 def _same_read(one: AccessEntry, other: AccessEntry) -> bool:
     """Two entries of one read: its "answered" entry written while it was read, and the "refused"
     one written when it was refused (D121), of the same moment, request, action and case."""
-    return (
-        one.request_id is not None
-        and (one.at, one.request_id, one.action, one.case_ids)
-        == (other.at, other.request_id, other.action, other.case_ids)
+    return one.request_id is not None and (one.at, one.request_id, one.action, one.case_ids) == (
+        other.at,
+        other.request_id,
+        other.action,
+        other.case_ids,
     )
 
 
-def _as_read(entries: list[AccessEntry]) -> list[AccessEntry]:
+def as_read(entries: list[AccessEntry]) -> list[AccessEntry]:
     """The entries as the reads went: a read refused after its "answered" entry was written shows
     as refused, once."""
     refused = [entry for entry in entries if entry.outcome is ReadOutcome.REFUSED]
