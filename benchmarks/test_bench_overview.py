@@ -21,10 +21,10 @@ from typing import Any
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from benchmarks.measure import median, record
+from benchmarks.measure import MIB, median, peak_mib_by_size, record
 from tests.unit.web.conftest import NATIONAL, Harness, ticking_clock, web
 from tracker.extracts.summary import SnapshotSummary, SummaryBuilder, encode_summary
-from tracker.models.case import Case
+from tracker.models.case import Case, Deadlines
 
 __all__ = ["ticking_clock", "web"]  # the unit tests' web app fixtures, used here
 
@@ -142,39 +142,87 @@ def test_the_overview_costs_the_same_at_1k_and_at_the_largest_size(
 
 SNAPSHOT_SMALL = 5_000
 PYDANTIC_CACHE_WARM_UP, WARM_UP_NUMBERS = 20_000, 10**9
+MEMORY_REPETITIONS = 3
+GENERATED_AT = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 
 
-def _builder_peak_mib(size: int) -> tuple[float, bytes]:
-    """Peak Python allocations (above what was held before) while ``size`` cases are counted one at a
-    time, as the snapshot's pass counts them (each case made, counted and dropped), and the bytes."""
-    # pydantic-core keeps a cache of 16,384 strings it has made (about 1.2 MiB when full): filled
-    # while traced, before the count starts, so that the growth measured is the counts', not the
-    # cache's (whose entries the cases then replace one for one).
-    tracemalloc.start()
-    for number in range(PYDANTIC_CACHE_WARM_UP):
-        _case(WARM_UP_NUMBERS + number)
-    baseline = tracemalloc.get_traced_memory()[0]
-    tracemalloc.reset_peak()
-    builder = SummaryBuilder(DAY)
+def _count(size: int, builder_class: type[SummaryBuilder] = SummaryBuilder) -> SnapshotSummary:
+    """``size`` cases counted one at a time as the snapshot's pass counts them (each case made,
+    counted and dropped), and the summary built."""
+    builder = builder_class(DAY)
     for number in range(size):
         builder.add(_case(number))
-    summary = builder.build(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
-    peak = (tracemalloc.get_traced_memory()[1] - baseline) / 1024**2
-    tracemalloc.stop()
-    return peak, encode_summary(summary)
+    return builder.build(GENERATED_AT)
+
+
+def _warm_up() -> None:
+    """What the first pass alone would pay, paid before any is measured: pydantic-core's cache of
+    16,384 strings it has made (about 1.2 MiB when full) filled by cases never counted, so the cases
+    counted then replace its entries one for one; and one whole pass (lazy imports, the rules'
+    caches). Run traced, before every size alike."""
+    for number in range(PYDANTIC_CACHE_WARM_UP):
+        _case(WARM_UP_NUMBERS + number)
+    _count(SNAPSHOT_SMALL)
+
+
+def _builder_peaks(
+    sizes: tuple[int, ...], builder_class: type[SummaryBuilder] = SummaryBuilder
+) -> tuple[dict[int, float], dict[int, SnapshotSummary]]:
+    """The builder's peak in MiB at each size (``measure.peak_mib_by_size``: the same warm-up for
+    every size, the sizes in turns, the median of ``MEMORY_REPETITIONS`` passes), and the summaries."""
+    built: dict[int, SnapshotSummary] = {}
+
+    def count(size: int) -> SnapshotSummary:
+        built[size] = _count(size, builder_class)
+        return built[size]
+
+    peaks = peak_mib_by_size(count, sizes, repetitions=MEMORY_REPETITIONS, warm_up=_warm_up)
+    return peaks, built
+
+
+class _KeepsEveryCase(SummaryBuilder):
+    """A builder that holds every case it counts: what the measure must catch."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(day)
+        self.kept: list[Case] = []
+
+    def add(self, case: Case, *, overdue: bool | None = None, deadlines: Deadlines | None = None) -> None:
+        self.kept.append(case)
+        super().add(case, overdue=overdue, deadlines=deadlines)
 
 
 def test_the_summarys_counts_keep_constant_memory(benchmark: BenchmarkFixture) -> None:
     """The snapshot's new aggregates are bounded by their groups, never by the cases (the snapshot's
-    own memory bench, test_bench_scaling, measures the whole pass on DynamoDB Local)."""
-    small_peak, small_body = _builder_peak_mib(SNAPSHOT_SMALL)
-    large_peak, large_body = benchmark.pedantic(lambda: _builder_peak_mib(LARGE), rounds=1, iterations=1)
-    small, large = (SnapshotSummary.model_validate_json(body) for body in (small_body, large_body))
+    own memory bench, test_bench_scaling, measures the whole pass on DynamoDB Local).
+
+    Both sizes hold the same groups, so what the builder holds is the same at both: the peak (the
+    builder's counts plus the one case being counted) must be too, within the goal's ratio."""
+    peaks, built = benchmark.pedantic(lambda: _builder_peaks((SNAPSHOT_SMALL, LARGE)), rounds=1, iterations=1)
+    small, large = built[SNAPSHOT_SMALL], built[LARGE]
     for name in ("counts", "timeliness", "themes", "learning", "recommendations"):
         assert len(getattr(large, name)) == len(getattr(small, name)), name
     assert large.total_cases == LARGE and small.total_cases == SNAPSHOT_SMALL
-    ratio = large_peak / small_peak
-    record(SECTION, f"summary counts, {SNAPSHOT_SMALL} cases", builder_peak_mib=round(small_peak, 2))
-    record(SECTION, f"summary counts, {LARGE} cases", builder_peak_mib=round(large_peak, 2))
-    record(SECTION, f"summary counts, {LARGE} to {SNAPSHOT_SMALL}", memory_ratio=round(ratio, 2))
+    ratio = peaks[LARGE] / peaks[SNAPSHOT_SMALL]
+    growth_per_case = (peaks[LARGE] - peaks[SNAPSHOT_SMALL]) * MIB / (LARGE - SNAPSHOT_SMALL)
+    record(
+        SECTION, f"summary counts, {SNAPSHOT_SMALL} cases", builder_peak_mib=round(peaks[SNAPSHOT_SMALL], 3)
+    )
+    record(SECTION, f"summary counts, {LARGE} cases", builder_peak_mib=round(peaks[LARGE], 3))
+    record(
+        SECTION,
+        f"summary counts, {LARGE} to {SNAPSHOT_SMALL}",
+        memory_ratio=round(ratio, 2),
+        growth_bytes_per_case=round(growth_per_case, 1),
+    )
     assert ratio <= RATIO_GOAL
+
+
+def test_the_memory_measure_catches_a_builder_that_keeps_every_case() -> None:
+    """The measure above would fail a builder holding its cases: at a tenth of the sizes (quicker,
+    the same shape), such a builder's ratio is far above the goal, the real one's within it."""
+    sizes = (SNAPSHOT_SMALL // 10, SNAPSHOT_SMALL)
+    leaking, _ = _builder_peaks(sizes, _KeepsEveryCase)
+    bounded, _ = _builder_peaks(sizes)
+    assert leaking[sizes[1]] / leaking[sizes[0]] > 3 * RATIO_GOAL, leaking
+    assert bounded[sizes[1]] / bounded[sizes[0]] <= RATIO_GOAL, bounded
