@@ -1,19 +1,29 @@
-"""The local stack the benchmarks run on (DynamoDB Local and SeaweedFS on free loopback ports), and
-synthetic cases seeded straight into DynamoDB Local with BatchWriteItem.
+"""The local stack the benchmarks run on (DynamoDB Local and SeaweedFS on free loopback ports):
+synthetic cases seeded straight into DynamoDB Local with BatchWriteItem, and, for the benchmarks of
+the web app's pages, its settings, cases submitted as an editor submits them, and a signed-in client.
 
 Synthetic data only: made-up partnerships, owners and text; no names, NHS numbers or postcodes.
 """
 
+import os
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
+
+from local_stack.identity import web_app_environment
+from local_stack.stack import LocalStack
+from tracker import composition, settings
+from tracker.access import Caller
 from tracker.dal import schema
 from tracker.dal.cases import DynamoCaseStore
 from tracker.dal.items import to_attribute_values
+from tracker.logic.commands import SubmitCase
 from tracker.logic.due import next_due_date
 from tracker.models.case import Case
 from tracker.reference import reference_data
@@ -149,3 +159,66 @@ class SeededTable:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(self._write, batches))
         self.size = size
+
+
+# --- the web app's pages, through the stack's gateway ------------------------------------------
+
+
+@contextmanager
+def web_app_settings(stack: LocalStack) -> Iterator[None]:
+    """The web app's settings for ``stack`` (sign-in at its identity provider, its session key) in
+    the environment, and the settings and web app built from them; afterwards, what was there before."""
+    added = web_app_environment(stack.state, stack.api_url)
+    previous = {name: os.environ.get(name) for name in added}
+    os.environ.update(added)
+    _forget_settings()
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _forget_settings()
+
+
+def _forget_settings() -> None:
+    settings.settings.cache_clear()
+    composition.web_app.cache_clear()
+
+
+def submitted_case(icb_code: str, number: int, reference_prefix: str, **fields: Any) -> dict[str, Any]:
+    """What an editor submits for a case: open, in progress, its review type, dates and partnership
+    varied by ``number``, its local reference ``{reference_prefix}-{number}``; ``fields`` add to it."""
+    added = date.today() - timedelta(days=30 + number % 200)
+    return {
+        "icbCode": icb_code,
+        "reviewType": ("CSPR", "SAR", "DHR", "RAPID_REVIEW")[number % 4],
+        "status": "OPEN",
+        "stage": "IN_PROGRESS",
+        "incidentDate": (added - timedelta(days=10)).isoformat(),
+        "dateAdded": added.isoformat(),
+        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
+        "safeguardingPartnership": f"Synthetic Safeguarding Partnership {number % 17}",
+        "themes": ["NEGLECT"],
+        "localReference": f"{reference_prefix}-{number:04d}",
+        **fields,
+    }
+
+
+def submit_cases(editor: Caller, documents: Iterable[dict[str, Any]]) -> list[str]:
+    """Submit each case as ``editor`` through the case service (the stack's tables); their ids."""
+    service = composition.case_service()
+    return [service.submit(editor, SubmitCase(document)).case_id for document in documents]
+
+
+def signed_in_client(
+    stack: LocalStack, caller: Caller, headers: Mapping[str, str] | None = None
+) -> httpx.Client:
+    """A client of the stack's gateway signed in to the web app as ``caller`` (a session cookie
+    sealed as the web app seals one after sign-in); call it inside ``web_app_settings``."""
+    app = composition.web_app()
+    session = app.sealer.new_session(caller.sub, caller.role.value, caller.org)
+    cookie = f"{app.cookies.session_name}={app.sealer.seal_session(session)}"
+    return httpx.Client(base_url=stack.api_url, headers={"Cookie": cookie, **(headers or {})}, timeout=30)

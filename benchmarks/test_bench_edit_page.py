@@ -8,22 +8,16 @@ so one case asked for again and again would flatter the edit page), so load on t
 both alike, and the ratio of the medians is measured in one run, not an absolute time (D74).
 """
 
-import os
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
-from typing import Any
 
-import httpx
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.measure import median, percentile, record
-from local_stack.identity import web_app_environment
+from benchmarks.stack_support import signed_in_client, submit_cases, submitted_case, web_app_settings
 from local_stack.stack import LocalStack
-from tracker import composition, settings
 from tracker.access import Caller
-from tracker.logic.commands import SubmitCase
 from tracker.models.enums import Role
 
 ICB, CASE_COUNT = "QE1", 500
@@ -33,50 +27,18 @@ EDITOR = Caller(Role.ICB_EDITOR, ICB, "bench-editor-edit-page")
 SECTION = "web_edit_page"
 
 
-def _case(number: int) -> dict[str, Any]:
-    added = date.today() - timedelta(days=30 + number % 200)
-    return {
-        "icbCode": ICB,
-        "reviewType": ("CSPR", "SAR", "DHR", "RAPID_REVIEW")[number % 4],
-        "status": "OPEN",
-        "stage": "IN_PROGRESS",
-        "incidentDate": (added - timedelta(days=10)).isoformat(),
-        "dateAdded": added.isoformat(),
-        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
-        "safeguardingPartnership": f"Synthetic Safeguarding Partnership {number % 17}",
-        "themes": ["NEGLECT"],
-        "localReference": f"SYN-EDIT-{number:04d}",
-        "providersInvolved": ["RXL", "RXN"],
-    }
-
-
 @pytest.fixture(scope="module")
 def edit_stack(bench_stack: LocalStack) -> Iterator[tuple[LocalStack, list[str]]]:
     """The shared bench stack with the web app's settings, 500 cases in one ICB, and their ids."""
-    added = web_app_environment(bench_stack.state, bench_stack.api_url)
-    previous = {name: os.environ.get(name) for name in added}
-    os.environ.update(added)
-    settings.settings.cache_clear()
-    composition.web_app.cache_clear()
-    service = composition.case_service()
-    case_ids = [service.submit(EDITOR, SubmitCase(_case(number))).case_id for number in range(CASE_COUNT)]
-    try:
+    with web_app_settings(bench_stack):
+        case_ids = submit_cases(
+            EDITOR,
+            (
+                submitted_case(ICB, number, "SYN-EDIT", providersInvolved=["RXL", "RXN"])
+                for number in range(CASE_COUNT)
+            ),
+        )
         yield bench_stack, case_ids
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.settings.cache_clear()
-        composition.web_app.cache_clear()
-
-
-def _client(stack: LocalStack) -> httpx.Client:
-    app = composition.web_app()
-    session = app.sealer.new_session(EDITOR.sub, EDITOR.role.value, EDITOR.org)
-    cookie = f"{app.cookies.session_name}={app.sealer.seal_session(session)}"
-    return httpx.Client(base_url=stack.api_url, headers={"Cookie": cookie}, timeout=30)
 
 
 def _interleaved_seconds(stack: LocalStack, case_ids: list[str]) -> dict[str, list[float]]:
@@ -85,7 +47,7 @@ def _interleaved_seconds(stack: LocalStack, case_ids: list[str]) -> dict[str, li
     pages = {"case page": "/app/cases/{}", "edit page": "/app/cases/{}/edit"}
     seconds: dict[str, list[float]] = {name: [] for name in pages}
     spread = CASE_COUNT // (WARM_UP_ROUNDS + ROUNDS)
-    with _client(stack) as client:
+    with signed_in_client(stack, EDITOR) as client:
         for round_number in range(WARM_UP_ROUNDS + ROUNDS):
             case_id = case_ids[round_number * spread]
             for name, page in pages.items():

@@ -11,11 +11,9 @@ KB here is 1,000 bytes, the stricter reading of the goal. An ICB with more cases
 is seeded, so the page is a full one (25 rows).
 """
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,11 +22,9 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.measure import record
-from local_stack.identity import web_app_environment
+from benchmarks.stack_support import signed_in_client, submit_cases, submitted_case, web_app_settings
 from local_stack.stack import LocalStack
-from tracker import composition, settings
 from tracker.access import Caller
-from tracker.logic.commands import SubmitCase
 from tracker.models.enums import Role
 
 SECTION = "page_weight"
@@ -46,43 +42,12 @@ CSS_REFERENCES = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)|@import\s+['\"
 JS_REFERENCES = re.compile(r"\bimport\s*(?:[^'\"();]*?\bfrom\s*)?\(?\s*['\"]([^'\"]+)['\"]")
 
 
-def _case(number: int) -> dict[str, Any]:
-    added = date.today() - timedelta(days=30 + number % 200)
-    return {
-        "icbCode": ICB,
-        "reviewType": ("CSPR", "SAR", "DHR", "RAPID_REVIEW")[number % 4],
-        "status": "OPEN",
-        "stage": "IN_PROGRESS",
-        "incidentDate": (added - timedelta(days=10)).isoformat(),
-        "dateAdded": added.isoformat(),
-        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
-        "safeguardingPartnership": f"Synthetic Safeguarding Partnership {number % 17}",
-        "themes": ["NEGLECT"],
-        "localReference": f"SYN-WEIGHT-{number:04d}",
-    }
-
-
 @pytest.fixture(scope="module")
 def weight_stack(bench_stack: LocalStack) -> Iterator[LocalStack]:
     """The shared bench stack with the web app's settings and one ICB's cases (a full list page)."""
-    added = web_app_environment(bench_stack.state, bench_stack.api_url)
-    previous = {name: os.environ.get(name) for name in added}
-    os.environ.update(added)
-    settings.settings.cache_clear()
-    composition.web_app.cache_clear()
-    service = composition.case_service()
-    for number in range(CASE_COUNT):
-        service.submit(EDITOR, SubmitCase(_case(number)))
-    try:
+    with web_app_settings(bench_stack):
+        submit_cases(EDITOR, (submitted_case(ICB, number, "SYN-WEIGHT") for number in range(CASE_COUNT)))
         yield bench_stack
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.settings.cache_clear()
-        composition.web_app.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -165,24 +130,14 @@ def _visit(client: httpx.Client, page: str) -> list[Download]:
     return downloads
 
 
-def _client(stack: LocalStack, accept_encoding: str) -> httpx.Client:
-    app = composition.web_app()
-    session = app.sealer.new_session(EDITOR.sub, EDITOR.role.value, EDITOR.org)
-    cookie = f"{app.cookies.session_name}={app.sealer.seal_session(session)}"
-    base = stack.api_url.rstrip("/")
-    return httpx.Client(
-        base_url=base, headers={"Cookie": cookie, "Accept-Encoding": accept_encoding}, timeout=30
-    )
-
-
 def _weigh(stack: LocalStack) -> dict[str, Any]:
     base_path = urlsplit(stack.api_url).path.rstrip("/")
     page = f"{base_path}/app/"
-    with _client(stack, BROWSER_ACCEPT_ENCODING) as client:
+    with signed_in_client(stack, EDITOR, {"Accept-Encoding": BROWSER_ACCEPT_ENCODING}) as client:
         first = _visit(client, page)
         # A repeat visit: what the browser may not keep is asked for again.
         repeat = [_fetch(client, download.path) for download in first if not download.kept_by_the_browser]
-    with _client(stack, "identity") as client:
+    with signed_in_client(stack, EDITOR, {"Accept-Encoding": "identity"}) as client:
         uncompressed = _visit(client, page)
     return {"first": first, "repeat": repeat, "uncompressed": uncompressed}
 

@@ -7,23 +7,17 @@ holds, so its median time at 500 cases should be close to its median at 50: a ra
 run, not an absolute time, which on a shared 2-core machine says more about the machine (D74).
 """
 
-import os
 import re
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
-from typing import Any
 
-import httpx
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.measure import median, percentile, record
-from local_stack.identity import web_app_environment
+from benchmarks.stack_support import signed_in_client, submit_cases, submitted_case, web_app_settings
 from local_stack.stack import LocalStack
-from tracker import composition, settings
 from tracker.access import Caller
-from tracker.logic.commands import SubmitCase
 from tracker.models.enums import Role
 
 PAGE_SIZE = 25
@@ -33,61 +27,22 @@ ROUNDS, WARM_UP_ROUNDS = 40, 3
 LIST_PAGE_RATIO_GOAL = 1.3  # median at 500 cases / median at 50 cases
 
 
-def _case(icb_code: str, number: int) -> dict[str, Any]:
-    added = date.today() - timedelta(days=30 + number % 200)
-    return {
-        "icbCode": icb_code,
-        "reviewType": ("CSPR", "SAR", "DHR", "RAPID_REVIEW")[number % 4],
-        "status": "OPEN",
-        "stage": "IN_PROGRESS",
-        "incidentDate": (added - timedelta(days=10)).isoformat(),
-        "dateAdded": added.isoformat(),
-        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
-        "safeguardingPartnership": f"Synthetic Safeguarding Partnership {number % 17}",
-        "themes": ["NEGLECT"],
-        "localReference": f"SYN-BENCH-{number:04d}",
-    }
-
-
 def _editor(icb_code: str) -> Caller:
     return Caller(Role.ICB_EDITOR, icb_code, f"bench-editor-{icb_code.lower()}")
 
 
 @pytest.fixture(scope="module")
 def web_stack(bench_stack: LocalStack) -> Iterator[LocalStack]:
-    """The shared bench stack with the web app's settings added (and taken away afterwards)."""
-    added = web_app_environment(bench_stack.state, bench_stack.api_url)
-    previous = {name: os.environ.get(name) for name in added}
-    os.environ.update(added)
-    settings.settings.cache_clear()
-    composition.web_app.cache_clear()
-    service = composition.case_service()
-    for icb_code, count in ((SMALL_ICB, SMALL_COUNT), (LARGE_ICB, LARGE_COUNT)):
-        for number in range(count):
-            service.submit(_editor(icb_code), SubmitCase(_case(icb_code, number)))
-    try:
+    """The shared bench stack with the web app's settings and two ICBs' cases, 50 and 500."""
+    with web_app_settings(bench_stack):
+        for icb_code, count in ((SMALL_ICB, SMALL_COUNT), (LARGE_ICB, LARGE_COUNT)):
+            submit_cases(_editor(icb_code), (submitted_case(icb_code, n, "SYN-BENCH") for n in range(count)))
         yield bench_stack
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        settings.settings.cache_clear()
-        composition.web_app.cache_clear()
-
-
-def _client(stack: LocalStack, icb_code: str) -> httpx.Client:
-    app = composition.web_app()
-    editor = _editor(icb_code)
-    session = app.sealer.new_session(editor.sub, editor.role.value, editor.org)
-    cookie = f"{app.cookies.session_name}={app.sealer.seal_session(session)}"
-    return httpx.Client(base_url=stack.api_url, headers={"Cookie": cookie}, timeout=30)
 
 
 def _interleaved_seconds(stack: LocalStack) -> dict[str, list[float]]:
     """Seconds per list page for each ICB's editor, requested in turns."""
-    clients = {icb: _client(stack, icb) for icb in (SMALL_ICB, LARGE_ICB)}
+    clients = {icb: signed_in_client(stack, _editor(icb)) for icb in (SMALL_ICB, LARGE_ICB)}
     seconds: dict[str, list[float]] = {SMALL_ICB: [], LARGE_ICB: []}
     try:
         for round_number in range(WARM_UP_ROUNDS + ROUNDS):
