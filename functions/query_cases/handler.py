@@ -7,7 +7,7 @@ The public routes live elsewhere: /health is answered by API Gateway itself and 
 by functions/api_docs, so nothing anonymous reaches the function that holds the table's keys.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -28,8 +28,8 @@ from tracker.api.responses import (
     ok,
 )
 from tracker.api.schemas import CaseList, History, IcbReferenceList, icb_reference_list
-from tracker.errors import AuditUnavailable, NotVisible
-from tracker.logic.audit import ReadAccessLog
+from tracker.errors import AuditUnavailable
+from tracker.logic.audit import AuditedCaseService, ReadAccessLog
 from tracker.models.access_log import AccessLogPage
 from tracker.models.case import Case
 from tracker.observability import logger, metrics, tracer
@@ -131,12 +131,11 @@ def case_history(caseId: str, limit: QueryText = None, cursor: QueryText = None)
 def case_access(caseId: str, limit: QueryText = None, cursor: QueryText = None) -> Response[str]:
     caller = current_caller(app)
     window = history_command(caseId, app.current_event.query_string_parameters or {})
-    service = composition.api_case_service()
-    read_access_log = getattr(service, "access_log", None)
-    if read_access_log is None:  # no audit configured: nothing to show
-        raise NotVisible("No such case, or not one the caller may see.")
+    # Always the audited service (composition builds no case service without the audit), typed as
+    # the case service it stands in for.
+    service = cast(AuditedCaseService, composition.api_case_service())
     query = ReadAccessLog(case_id=caseId, limit=window.limit, cursor=window.cursor)
-    return json_response(200, read_access_log(caller, query))
+    return json_response(200, service.access_log(caller, query))
 
 
 @app.get(
