@@ -137,3 +137,21 @@ def test_an_icb_sees_its_own_figures_and_no_other_icbs_name(
     page.goto(f"{web_stack.api_url}/app/overview")
     count = _opens_the_list_of_that_many(page, "Cases by ICB", CENTRAL_EAST[1], f"?icbCode={CENTRAL_EAST[0]}")
     assert count >= 3
+
+
+def test_a_themes_figure_opens_the_list_filtered_by_quarter_and_theme(
+    web_stack: LocalStack, snapshot: None, new_browser: Browser, axe: AxeResults
+) -> None:
+    """A figure the list could not reproduce before issue 20's filters: its link opens the list with
+    the quarter's dates and the theme under "More filters", open, holding as many cases."""
+    page = new_browser()
+    sign_in(page, web_stack, "icb_viewer", CENTRAL_EAST[0], "/app/overview")
+    link = page.locator("h2#themes ~ table").first.locator("tbody tr td a").first
+    count = int(link.inner_text())
+    href = str(link.get_attribute("href"))
+    assert "decidedFrom=" in href and "decidedTo=" in href and "theme=" in href
+    link.click()
+    page.wait_for_load_state()
+    assert page.locator("details[open]").count() == 1
+    no_violations(axe, page, "case list from a themes figure, its further filters open")
+    assert _listed(page) == count >= 1
