@@ -3,6 +3,7 @@ taken away again, cases submitted as an editor submits them, a client signed in 
 against moto's tables and a stack's state in a temporary folder; no engine, no gateway."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -26,6 +27,15 @@ def _stack(root: Path) -> LocalStack:
     return cast(LocalStack, SimpleNamespace(state=LocalState(root), api_url=API_URL))
 
 
+@pytest.fixture
+def settings_read_afresh() -> Iterator[None]:
+    """No settings cached by an earlier test, and none left cached from this test's environment."""
+    settings.settings.cache_clear()
+    yield
+    settings.settings.cache_clear()
+
+
+@pytest.mark.usefixtures("settings_read_afresh")
 def test_the_web_app_settings_are_put_in_then_what_was_there_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
