@@ -176,6 +176,18 @@ class ReadAudit(Construct):
         monitoring.watch_function(self.seal)
         monitoring.alarm(
             self,
+            "SealDeadLetters",
+            metric=self.seal.dead_letters.metric_approximate_number_of_messages_visible(
+                statistic="Maximum", period=constants.ALARM_PERIOD
+            ),
+            threshold=0,
+            description=(
+                "A day's read audit was not sealed (the seal failed for good): its entries are not yet "
+                "tamper-evident. See the dead-letter queue, then run the seal for that day."
+            ),
+        )
+        monitoring.alarm(
+            self,
             "AuditWriteFailures",
             metric=aws_cloudwatch.Metric(
                 namespace=settings.METRICS_NAMESPACE,

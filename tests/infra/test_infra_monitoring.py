@@ -298,6 +298,27 @@ def test_every_function_with_a_dead_letter_queue_alarms_when_it_cannot_use_it(
         assert fires(undelivered, [1.0]) and not fires(undelivered, [0.0]), logical_id
 
 
+def test_every_function_s_dead_letter_queue_alarms_when_anything_lands_in_it(
+    synthesized: Synthesized,
+) -> None:
+    """A failed snapshot, reminder run or seal waits in its queue: someone must hear of it (a day not
+    sealed is a day whose reads are not yet tamper-evident)."""
+    queues = [
+        function["Properties"]["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0]
+        for function in synthesized.resources(SERVICE, "AWS::Lambda::Function").values()
+        if "DeadLetterConfig" in function["Properties"]
+    ]
+    assert len(queues) >= 3  # snapshot_extract, send_reminders, seal_audit
+    for queue_id in queues:
+        (waiting,) = alarms_on(
+            synthesized,
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": [queue_id, "QueueName"]}},
+        )
+        assert fires(waiting, [1.0]) and not fires(waiting, [0.0]), queue_id
+
+
 def test_the_rotation_function_is_watched_and_failed_rotations_reach_the_topic(
     synthesized: Synthesized,
 ) -> None:

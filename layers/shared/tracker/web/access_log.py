@@ -2,12 +2,11 @@
 team (the access policy answers who may; anyone else who may see the case is refused, 403). Reading
 the page is itself recorded, as every read is."""
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from tracker.access import ROLE_IN_WORDS
-from tracker.errors import NotVisible
-from tracker.logic.audit import ReadAccessLog
+from tracker.logic.audit import AuditedCaseService, ReadAccessLog
 from tracker.models.access_log import AccessEntry, AccessLogPage, Channel, ReadAction, ReadOutcome
 from tracker.models.enums import Role
 from tracker.web.http import WebResponse
@@ -51,11 +50,11 @@ class AccessLogPages(Pages):
         caller = context.require_caller()
         case_id = context.request.path_parameters.get("caseId", "")
         service = self.services.case_service()
-        read_access_log = getattr(service, "access_log", None)
-        if read_access_log is None:  # no audit configured: nothing to show
-            raise NotVisible("No such page.")
         cursor = context.request.query_value(CURSOR) or None
-        page: AccessLogPage = read_access_log(caller, ReadAccessLog(case_id, ACCESS_PAGE_SIZE, cursor))
+        # The web app's case service is always the audited one (a function reading cases does not
+        # start without the audit table).
+        audited = cast(AuditedCaseService, service)
+        page: AccessLogPage = audited.access_log(caller, ReadAccessLog(case_id, ACCESS_PAGE_SIZE, cursor))
         reference = service.reference_of(caller, case_id)
         older = None
         if page.next_cursor:
