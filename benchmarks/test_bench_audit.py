@@ -27,8 +27,8 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.measure import median, percentile, record
 from benchmarks.network import delayed
+from benchmarks.stack_support import web_app_settings
 from local_stack.events import match_route, proxy_event, request_context
-from local_stack.identity import web_app_environment
 from local_stack.stack import LocalStack
 from tracker import composition, settings
 from tracker.access import Caller
@@ -80,23 +80,17 @@ def _event(
 def audit_stack(bench_stack: LocalStack) -> Iterator[tuple[LocalStack, list[str]]]:
     """The bench stack (the read audit on, as ``scrt serve`` sets it) with the web app's settings
     and a list's worth of cases in one ICB."""
-    added = web_app_environment(bench_stack.state, bench_stack.api_url)
-    previous = {name: os.environ.get(name) for name in added}
-    os.environ.update(added)
-    settings.settings.cache_clear()
-    composition.reset()
-    assert settings.settings().audit_table_name, "the local stack records reads"
-    service = composition.case_service()
-    case_ids = [service.submit(READER, SubmitCase(_case(number))).case_id for number in range(LIST_LENGTH)]
-    try:
-        yield bench_stack, case_ids
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with web_app_settings(bench_stack):
         composition.reset()
+        assert settings.settings().audit_table_name, "the local stack records reads"
+        service = composition.case_service()
+        case_ids = [
+            service.submit(READER, SubmitCase(_case(number))).case_id for number in range(LIST_LENGTH)
+        ]
+        try:
+            yield bench_stack, case_ids
+        finally:
+            composition.reset()
 
 
 def _in_turns(calls: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, list[float]]:
