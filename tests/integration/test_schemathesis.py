@@ -322,6 +322,7 @@ FIELD_RULES_BEYOND_JSON_SCHEMA = (
     "repeats an address already listed",  # addresses compare without regard to case
     "must not be larger than",
     "was used with a different body",  # an Idempotency-Key reused: state, not shape
+    "must be on or after",  # a range's end against its start (decidedTo, learnedTo)
 )
 RECORD_RULES = "The case record breaks a rule."  # the cross-field rules (dates against today, ...)
 BEYOND = "rule beyond JSON Schema"

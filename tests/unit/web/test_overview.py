@@ -114,8 +114,11 @@ def test_an_icbs_csv_holds_its_own_counts_alone(web: Harness) -> None:
     ]
 
 
-def test_a_provider_has_no_overview(web: Harness) -> None:
+def test_a_provider_s_overview_is_its_trust_s_recommendations_never_the_summary(web: Harness) -> None:
     web.summary[0] = _summary()
-    assert web.request("GET", "/app/overview", caller=PROVIDER).status == 403
+    page = web.request("GET", "/app/overview", caller=PROVIDER)
+    assert page.status == 200
+    assert "<h2>By status</h2>" in page.body  # its trust's recommendations (web.provider_overview)
+    assert 'id="timeliness"' not in page.body  # nothing of the summary's ICB and region figures
     assert web.request("GET", "/app/overview.csv", caller=PROVIDER).status == 403
-    assert "/app/overview" not in web.request("GET", "/app/", caller=PROVIDER).body
+    assert 'href="/app/overview"' in web.request("GET", "/app/", caller=PROVIDER).body

@@ -169,12 +169,6 @@ def test_the_list_filters_the_recommendations_due_in_the_next_30_days(reviews: H
     assert table_rows(rest.body) == ["A-LATE", "B-LATE", "A-LATER"]
 
 
-ROUTED = pytest.mark.xfail(
-    strict=True, reason="until tracker.web.overview_pages hands a provider this page (remove this mark then)"
-)
-
-
-@ROUTED
 def test_the_overview_route_gives_a_provider_its_trusts_figures_and_the_header_offers_it(
     reviews: Harness,
 ) -> None:

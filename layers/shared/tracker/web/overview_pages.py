@@ -1,5 +1,6 @@
 """The overview of an ICB, a region and the nation: charts from the latest snapshot's summary, and
-its CSV, each figure narrowed to the rows the caller may see."""
+its CSV, each figure narrowed to the rows the caller may see; a provider's is its trust's
+recommendations (``web.provider_overview``)."""
 
 from typing import Any
 
@@ -8,9 +9,10 @@ from tracker.errors import NotAllowed, NotVisible
 from tracker.web import overview as overview_view
 from tracker.web.http import WebResponse
 from tracker.web.labels import format_date
+from tracker.web.provider_overview import ProviderOverviewPage
 from tracker.web.site import Context, Pages, Routes
 
-NO_OVERVIEW = "A provider has no overview: its trust's recommendations are under Recommendations."
+NO_OVERVIEW = "A provider's overview counts its trust's recommendations: their CSV is under Recommendations."
 
 
 class OverviewPages(Pages):
@@ -29,6 +31,9 @@ class OverviewPages(Pages):
 
     def overview(self, context: Context) -> WebResponse:
         caller = context.require_caller()
+        if self.services.policy.may_read_owned_recommendations(caller, caller.org):
+            # A trust's staff: live figures of the recommendations their trust owns.
+            return ProviderOverviewPage(self.site, self.services).overview(context)
         shows = self._shows(caller)
         summary = self.services.latest_summary()
         figures = (

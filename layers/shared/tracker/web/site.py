@@ -109,11 +109,13 @@ class Offers:
 
     @classmethod
     def to(cls, policy: AccessPolicy, caller: Caller) -> "Offers":
+        trusts_recommendations = policy.may_read_owned_recommendations(caller, caller.org)
         return cls(
             record=policy.may_record(caller),
             contacts=policy.can_read_contacts(caller, caller.org),
-            overview=policy.sees_overview(caller),
-            recommendations=policy.may_read_owned_recommendations(caller, caller.org),
+            # A trust's overview counts its recommendations (web.provider_overview).
+            overview=policy.sees_overview(caller) or trusts_recommendations,
+            recommendations=trusts_recommendations,
             region_contacts=policy.can_edit_region_contacts(caller, caller.org),
             import_cases=policy.may_import(caller),
         )
