@@ -24,7 +24,7 @@ from tracker.reference import reference_data
 EDITOR = Caller(Role.ICB_EDITOR, "QE1", "editor-1")
 FOREIGN_EDITOR = Caller(Role.ICB_EDITOR, "QOP", "editor-3")
 CODEC = CursorCodec(b"test-cursor-key-0123456789abcdef")
-WAIT_SECONDS = 5
+WAIT_SECONDS = 5.0
 
 
 class SlowTrail(InMemoryAuditTrail):
