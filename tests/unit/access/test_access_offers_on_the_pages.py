@@ -15,7 +15,7 @@ HEADER_LINKS = [
     (VIEWER, ["Cases", "Reminder contacts", "Overview"]),  # its own ICB's figures
     (REGIONAL, ["Cases", "Reminder contacts", "Overview"]),  # its own region's contacts
     (NATIONAL, ["Cases", "Overview"]),
-    (PROVIDER, ["Cases", "Recommendations"]),  # those its trust owns, across reviews
+    (PROVIDER, ["Cases", "Recommendations", "Overview"]),  # its trust's recommendations, counted and listed
 ]
 
 

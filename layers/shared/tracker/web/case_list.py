@@ -31,7 +31,7 @@ from tracker.models.fields import client_field
 from tracker.models.wording import DEADLINE_LABELS, long_date
 from tracker.reference import REGION_NAMES, ReferenceData
 from tracker.web.display import icb_name
-from tracker.web.forms import date_part, read_date
+from tracker.web.forms import date_part, read_date_boxes
 from tracker.web.http import WebRequest, WebResponse
 from tracker.web.labels import field_label, format_time, options, value_label
 from tracker.web.site import APP_PREFIX, Context, Pages, Routes
@@ -154,7 +154,7 @@ def _read_day(request: WebRequest, name: str, found: FigureFilters) -> date | No
     if any(typed.values()):
         found.shown.update({date_part(name, part): value for part, value in typed.items()})
         problems: list[FieldError] = []
-        text = read_date(request.query, name, problems)
+        text = read_date_boxes(request.query, name, problems)
         if problems:
             box = getattr(problems[0], "box", "day")
             found.fault(name, problems[0].detail, f"filter-{name}-{box}")

@@ -246,7 +246,7 @@ def _first(form: FormData, name: str) -> str:
 
 def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> Any:
     if spec.kind is Kind.DATE:
-        return read_date(form, name, errors)
+        return read_date_boxes(form, name, errors)
     if spec.kind is Kind.CHECKBOXES:
         chosen = [value for value in form.get(name, []) if value.strip()]
         return chosen or None
@@ -262,7 +262,7 @@ def _read(form: FormData, name: str, spec: Field, errors: list[FieldError]) -> A
     return text or None
 
 
-def read_date(form: FormData, name: str, errors: list[FieldError]) -> str | None:
+def read_date_boxes(form: FormData, name: str, errors: list[FieldError]) -> str | None:
     """A date from its three boxes as the API writes it (YYYY-MM-DD), or None with the problem named
     against the box at fault: an empty box, then a box that is not a number, then a year that is
     not 4 digits, a month outside 1 to 12, a day the month does not have."""
