@@ -40,11 +40,13 @@ def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     in_memory.setenv(engines.DYNAMODB_IN_MEMORY_ENV, "1")
     root: Path = tmp_path_factory.mktemp("scrt-bench-state")
     weed = engines.WeedPorts.all_free()
+    weed_taken = [port for _, port in weed.named()]
+    http_port = engines.free_port(taken=weed_taken)
     config = StackConfig(
         state_root=str(root),
         backend=BACKEND_LOCAL,
-        http_port=engines.free_port(),
-        dynamodb_port=engines.free_port(),
+        http_port=http_port,
+        dynamodb_port=engines.free_port(taken=[*weed_taken, http_port]),
         s3_port=weed.s3,
         weed_ports=weed,
         poller=False,

@@ -525,15 +525,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 0 if result.intact else 1
     if not args.case_id:
         return _fail("give a case id, or --verify DAY, or --seal DAY")
+    from tracker.logic.audit import as_read
+
     trail = composition.audit_trail()
+    entries = []
     before: str | None = None
-    while True:
+    while True:  # every entry first: a refused read's two entries (D121) may straddle a page
         page = trail.case_entries(args.case_id, before=before, limit=100)
-        for _, entry in page:
-            print(entry.model_dump_json(exclude_none=True))
+        entries += [entry for _, entry in page]
         if len(page) < 100:
-            return 0
+            break
         before = page[-1][0]
+    for entry in entries if args.raw else as_read(entries):
+        print(entry.model_dump_json(exclude_none=True))
+    return 0
 
 
 def cmd_redrive(args: argparse.Namespace) -> int:
@@ -575,6 +580,11 @@ def _add_audit_command(commands: Any) -> None:
     audit.add_argument("case_id", nargs="?", help="the case whose reads to print (JSON lines)")
     audit.add_argument("--verify", metavar="DAY", help="check a UTC day's reads against its seal")
     audit.add_argument("--seal", metavar="DAY", help="seal a finished UTC day's reads (the daily job's work)")
+    audit.add_argument(
+        "--raw",
+        action="store_true",
+        help="every entry as written: a refused read's 'answered' entry beside its refusal",
+    )
     audit.set_defaults(run=cmd_audit)
 
 

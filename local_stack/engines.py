@@ -111,6 +111,7 @@ def ensure_ports_free(ports: Iterable[tuple[str, int]], wait_seconds: float = 0.
 
 _EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST_CHOSEN_PORT = 10_000
+_OWN_BAND_CEILING = 20_000  # where every port is ephemeral (a tuned kernel): a band of our own
 
 
 def ephemeral_port_floor() -> int:
@@ -121,20 +122,30 @@ def ephemeral_port_floor() -> int:
         return 32_768
 
 
-def free_port(below: int | None = None) -> int:
-    """A free loopback port below the ephemeral range (and below ``below`` if given). A port from
-    the ephemeral range (what binding port 0 gives) can be taken a moment later as the local end of
-    any outgoing connection, the engines' own among them, so a stack started on it can fail to bind."""
+def free_port(below: int | None = None, taken: Iterable[int] = ()) -> int:
+    """A free loopback port below the ephemeral range (and below ``below``), not one of ``taken``.
+
+    A port from the ephemeral range (what binding port 0 gives) can be taken a moment later as the
+    local end of any outgoing connection, the engines' own among them, so a stack started on it can
+    fail to bind. On a kernel whose ephemeral range starts at or below 10,000, ports are chosen
+    between 10,000 and 20,000, the least likely to be handed out."""
     ceiling = min(ephemeral_port_floor(), below or 65_536)
-    if ceiling <= _LOWEST_CHOSEN_PORT:  # an unusual kernel setting: let the kernel choose
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind((LOOPBACK, 0))
-            return int(probe.getsockname()[1])
+    if ceiling <= _LOWEST_CHOSEN_PORT:
+        ceiling = _OWN_BAND_CEILING
+    avoided = set(taken)
     for _ in range(200):
         port = random.randrange(_LOWEST_CHOSEN_PORT, ceiling)  # noqa: S311 - not a secret
-        if port_is_free(port):
+        if port not in avoided and port_is_free(port):
             return port
     raise PortTaken(f"no free port found on {LOOPBACK} between {_LOWEST_CHOSEN_PORT} and {ceiling}")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different free ports (see ``free_port``)."""
+    chosen: list[int] = []
+    for _ in range(count):
+        chosen.append(free_port(taken=chosen))
+    return chosen
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, alive: Callable[[], bool]) -> None:
@@ -447,8 +458,11 @@ class WeedPorts:
     def all_free(cls) -> "WeedPorts":
         """Free ports for every component, gRPC ports (port + offset) included: for tests."""
         while True:
-            ports = [free_port(below=ephemeral_port_floor() - cls.grpc_offset) for _ in range(5)]
-            if len(set(ports)) == 5 and all(port_is_free(p + cls.grpc_offset) for p in ports):
+            ports: list[int] = []
+            for _ in range(5):
+                ports.append(free_port(below=ephemeral_port_floor() - cls.grpc_offset, taken=ports))
+            every = [*ports, *(port + cls.grpc_offset for port in ports)]
+            if len(set(every)) == len(every) and all(port_is_free(p + cls.grpc_offset) for p in ports):
                 return cls(*ports)
 
 

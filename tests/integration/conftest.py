@@ -71,19 +71,19 @@ def recorder() -> Recorder:
 
 def stack_config(state_root: Path, backend: str, **overrides: Any) -> StackConfig:
     if backend == BACKEND_MOTO:
+        http_port, s3_port = engines.free_ports(2)
         config = StackConfig(
-            state_root=str(state_root),
-            backend=backend,
-            http_port=engines.free_port(),
-            s3_port=engines.free_port(),
+            state_root=str(state_root), backend=backend, http_port=http_port, s3_port=s3_port
         )
     else:
         weed = engines.WeedPorts.all_free()
+        weed_taken = [port for _, port in weed.named()]
+        http_port = engines.free_port(taken=weed_taken)
         config = StackConfig(
             state_root=str(state_root),
             backend=backend,
-            http_port=engines.free_port(),
-            dynamodb_port=engines.free_port(),
+            http_port=http_port,
+            dynamodb_port=engines.free_port(taken=[*weed_taken, http_port]),
             s3_port=weed.s3,
             weed_ports=weed,
         )

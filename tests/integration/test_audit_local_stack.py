@@ -87,3 +87,24 @@ def test_reads_are_recorded_printed_sealed_and_verified(
         assert code == 1 and report["changed"] == [victim] and report["intact"] is False
     finally:
         composition.reset()
+
+
+def test_a_refused_read_prints_once_as_refused_and_raw_prints_what_was_written(
+    api: httpx.Client, token: TokenFactory, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    editor = {"Authorization": f"Bearer {token('icb_editor', 'QJK')}"}
+    outsider = {"Authorization": f"Bearer {token('icb_editor', 'QOP', sub='outsider-audit')}"}
+    created = api.post("/cases", json=_case("QJK"), headers=editor)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["caseId"]
+    assert api.get(f"/cases/{case_id}", headers=outsider).status_code == 404
+
+    code, out = _scrt(stack, capsys, case_id)
+    assert code == 0
+    shown = [json.loads(line) for line in out.splitlines()]
+    assert [(entry["sub"], entry["outcome"], entry.get("refusal")) for entry in shown] == [
+        ("outsider-audit", "refused", "not-found")
+    ]
+    code, out = _scrt(stack, capsys, case_id, "--raw")
+    written = sorted(json.loads(line)["outcome"] for line in out.splitlines())
+    assert code == 0 and written == ["answered", "refused"]  # written while it read, then refused (D121)

@@ -105,7 +105,8 @@ def test_a_filtered_list_pages_with_its_cursor(api: Api, three_cases: dict[str, 
         ("learnedTo", ""),
         ("recommendationStatus", "DONE"),
         ("recommendationTheme", "UNKNOWN"),
-        ("recommendationOwner", "ZZZ99"),
+        ("recommendationOwner", "R-X1"),
+        ("recommendationOwner", "TOOLONG"),
         ("recommendationOwner", "rxx"),
         ("recommendationOverdue", "yes"),
     ],
@@ -122,3 +123,13 @@ def test_a_range_ending_before_it_starts_is_400_naming_its_end(api: Api, start: 
     response = api.list_cases(("icb_editor", "QE1"), **{start: "2026-07-01", end: "2026-06-30"})
     assert response.status == 400
     assert [error["field"] for error in response.body["errors"]] == [end]
+
+
+def test_an_owner_the_reference_data_no_longer_lists_is_still_a_filter(api: Api) -> None:
+    """The overview counts a dropped trust's recommendations under its code: its link must list."""
+    from tracker.reference import reference_data
+
+    assert "ZZZ99" not in reference_data().provider_codes
+    response = api.list_cases(("icb_editor", "QE1"), recommendationOwner="ZZZ99")
+    assert response.status == 200, response.body
+    assert response.body["items"] == []

@@ -34,14 +34,25 @@ def test_the_ephemeral_floor_is_read_from_the_kernel_setting(
     assert engines.ephemeral_port_floor() == 32_768  # unreadable: Linux's default
 
 
-def test_a_kernel_whose_ephemeral_range_starts_low_lets_the_kernel_choose(
+def test_a_kernel_whose_ephemeral_range_starts_low_gets_ports_of_a_band_of_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     setting = tmp_path / "ip_local_port_range"
-    setting.write_text("1024\t65000\n")
+    setting.write_text("1024\t65535\n")  # a common tuning: every port is ephemeral
     monkeypatch.setattr(engines, "_EPHEMERAL_RANGE_FILE", setting)
-    port = engines.free_port()
-    assert 0 < port < 65_536
+    assert all(10_000 <= engines.free_port() < 20_000 for _ in range(20))
+    for _ in range(20):  # SeaweedFS's gRPC ports (port + 10,000) stay real ports, all different
+        weed = engines.WeedPorts.all_free()
+        ports = [port for _, port in weed.named()]
+        assert max(ports) < 65_536 and len(set(ports)) == len(ports)
+
+
+def test_ports_chosen_together_are_all_different() -> None:
+    for _ in range(50):
+        ports = engines.free_ports(4)
+        assert len(set(ports)) == 4
+    taken = engines.free_ports(3)
+    assert all(engines.free_port(taken=taken) not in taken for _ in range(50))
 
 
 def test_seaweedfs_ports_and_their_grpc_ports_all_lie_below_the_ephemeral_range() -> None:

@@ -12,10 +12,11 @@ from tests.support.memory import InMemoryAuditTrail, InMemoryCaseStore
 from tracker import clock
 from tracker.access import AccessPolicy, Caller
 from tracker.errors import AuditUnavailable, NotVisible
-from tracker.logic.audit import AccessLog, AuditedCaseService, AuditRecorder, ReadAccessLog
+from tracker.logic.audit import AccessLog, AuditedCaseService, AuditRecorder, ReadAccessLog, as_read
 from tracker.logic.cases import CaseService
 from tracker.logic.commands import SubmitCase
 from tracker.logic.cursor import CursorCodec
+from tracker.logic.ports import AuditWriteFailed
 from tracker.models.access_log import AccessEntry, Channel, ReadAction, ReadOutcome
 from tracker.models.case import Case
 from tracker.models.enums import Role
@@ -162,3 +163,73 @@ def test_a_refused_read_shows_once_as_refused_even_across_a_page_boundary() -> N
         ("editor-3", ReadOutcome.REFUSED),
         ("editor-1", ReadOutcome.ANSWERED),
     ]
+
+
+class PickyTrail(InMemoryAuditTrail):
+    """A trail that fails the next ``failures[outcome]`` writes of entries with that outcome."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: dict[ReadOutcome, int] = {}
+
+    def record(self, entry: AccessEntry) -> None:
+        if self.failures.get(entry.outcome, 0) > 0:
+            self.failures[entry.outcome] -= 1
+            raise AuditWriteFailed("throttled")
+        super().record(entry)
+
+
+class Refusals:
+    """A foreign ICB's editor asking for a case, on a trail that fails as told; the request id
+    changes at each look, as a stack serving requests on threads could make it."""
+
+    def __init__(self) -> None:
+        self.trail = PickyTrail()
+        policy = AccessPolicy(reference_data())
+        self.plain = CaseService(InMemoryCaseStore(), policy, reference_data(), lambda: CODEC)
+        self.failures: list[int] = []
+        request_ids = (f"request-{number}" for number in range(1_000))
+        recorder = AuditRecorder(
+            lambda: self.trail, Channel.API, lambda: next(request_ids), lambda: self.failures.append(1)
+        )
+        log = AccessLog(self.plain, policy, lambda: self.trail, recorder, lambda: CODEC)
+        self.service = AuditedCaseService(self.plain, recorder, log)
+        self.case_id = self.plain.submit(EDITOR, SubmitCase(synthetic_case())).case_id
+
+    def shown(self) -> list[tuple[str, ReadOutcome]]:
+        return [(entry.sub, entry.outcome) for entry in as_read(list(self.trail.entries.values()))]
+
+
+def test_a_refusal_s_entry_carries_its_read_s_moment_and_request_however_the_source_moves() -> None:
+    refusals = Refusals()
+    with pytest.raises(NotVisible):
+        refusals.service.get(FOREIGN_EDITOR, refusals.case_id)
+    asked, refused = sorted(refusals.trail.entries.values(), key=lambda entry: entry.outcome.value)
+    assert (refused.at, refused.request_id) == (asked.at, asked.request_id)
+    assert refusals.shown() == [("editor-3", ReadOutcome.REFUSED)]
+
+
+def test_a_refusal_is_recorded_even_when_its_answered_entry_could_not_be() -> None:
+    refusals = Refusals()
+    refusals.trail.failures[ReadOutcome.ANSWERED] = 1
+    with pytest.raises(NotVisible):  # refused as it was: its refusal is recorded
+        refusals.service.get(FOREIGN_EDITOR, refusals.case_id)
+    assert refusals.shown() == [("editor-3", ReadOutcome.REFUSED)]
+    assert refusals.failures == [1]  # the failed write is still counted (the alarm's metric)
+
+
+def test_a_refusal_s_entry_is_tried_again_once_so_no_answered_entry_stands_alone() -> None:
+    refusals = Refusals()
+    refusals.trail.failures[ReadOutcome.REFUSED] = 1
+    with pytest.raises(NotVisible):
+        refusals.service.get(FOREIGN_EDITOR, refusals.case_id)
+    assert refusals.shown() == [("editor-3", ReadOutcome.REFUSED)]
+    assert refusals.failures == []
+
+
+def test_a_refusal_that_cannot_be_recorded_is_a_503_and_counted() -> None:
+    refusals = Refusals()
+    refusals.trail.failures[ReadOutcome.REFUSED] = 2
+    with pytest.raises(AuditUnavailable):
+        refusals.service.get(FOREIGN_EDITOR, refusals.case_id)
+    assert refusals.failures == [1]

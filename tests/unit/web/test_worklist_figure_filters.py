@@ -84,7 +84,7 @@ def test_an_overviews_link_opens_the_further_filters_with_its_values(
             "#filter-decidedTo-day",
             "must be the same as or after decision to review made on or after",
         ),
-        ({"recommendationOwner": "ZZZ99"}, "#filter-recommendationOwner", "Recommendation owned by"),
+        ({"recommendationOwner": "R-X1"}, "#filter-recommendationOwner", "Recommendation owned by"),
         ({"theme": "NOT_A_THEME"}, "#filter-theme", "Theme: must be one of the choices offered"),
         ({"timeliness": "LATE,SOON"}, "#filter-timeliness", "Review's deadline"),
         ({"recommendationOverdue": "maybe"}, "#filter-recommendationOverdue", "Recommendation overdue"),

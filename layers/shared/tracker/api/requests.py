@@ -28,7 +28,7 @@ from tracker.logic.commands import (
     VersionCondition,
 )
 from tracker.logic.numbers import whole_number
-from tracker.models.case import Timeliness
+from tracker.models.case import Timeliness, is_ods_code
 from tracker.models.enums import (
     CaseStatus,
     DisseminationMethod,
@@ -303,8 +303,13 @@ def list_command(parameters: Mapping[str, str], reference: ReferenceData) -> Lis
     recommendation_status = problems.enum_value("recommendationStatus", RecommendationStatus)
     recommendation_theme = problems.enum_value("recommendationTheme", Theme)
     owner = parameters.get("recommendationOwner")
-    if owner is not None and owner != NO_OWNING_PROVIDER and owner not in reference.provider_codes:
-        problems.bad("recommendationOwner", f"is not a known provider's ODS code, nor {NO_OWNING_PROVIDER}")
+    # Any ODS code, not only the open trusts': a closed trust's recommendations are counted under its
+    # code, and a filter only narrows what the caller may read.
+    if owner is not None and not is_ods_code(owner):
+        problems.bad(
+            "recommendationOwner",
+            f"must be a provider's ODS code (3 to 5 capitals or digits), or {NO_OWNING_PROVIDER}",
+        )
     recommendation_overdue = problems.flag("recommendationOverdue")
     limit = problems.limit()
     cursor = problems.cursor()

@@ -22,7 +22,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -97,12 +97,13 @@ class AuditRecorder:
         action: ReadAction,
         case_ids: Iterable[str],
         refusal: BaseException | None,
-        at: str | None = None,
+        of: AccessEntry | None = None,
     ) -> AccessEntry:
+        """A new entry; ``of``: the "answered" entry of the read it refuses (its moment and request)."""
         return AccessEntry.model_validate(
             {
                 "entryId": str(uuid.uuid4()),
-                "at": at or clock.format_timestamp(clock.now_utc()),
+                "at": of.at if of else clock.format_timestamp(clock.now_utc()),
                 "role": caller.role.value,
                 "org": caller.org,
                 "sub": caller.sub,
@@ -110,7 +111,7 @@ class AuditRecorder:
                 "action": action,
                 "caseIds": tuple(case_ids),
                 "channel": self._channel,
-                "requestId": self._request_id(),
+                "requestId": of.request_id if of else self._request_id(),
                 "outcome": ReadOutcome.ANSWERED if refusal is None else ReadOutcome.REFUSED,
                 "refusal": None if refusal is None else kind_of(refusal).slug,
             }
@@ -137,9 +138,8 @@ class AuditRecorder:
         action: ReadAction,
         case_ids: Iterable[str],
         refusal: BaseException | None = None,
-        at: str | None = None,
     ) -> None:
-        entry = self._entry(caller, action, case_ids, refusal, at)
+        entry = self._entry(caller, action, case_ids, refusal)
         trail = self._trail()
         self._written(lambda: trail.record(entry))
         self._remember(caller, entry)
@@ -164,7 +164,8 @@ class AuditRecorder:
         answer_recorded: bool = False,
     ) -> T:
         """``read_it()``, recorded: answered with the case ids it showed, or refused (recorded, then
-        the refusal raised as it was). A fault of the service itself (not a refusal) is not a read.
+        the refusal raised as it was). Recorded after the read, a fault of the service itself (not a
+        refusal) is not a read; recorded while it reads (D121), a fault is recorded as refused.
         ``answer_recorded``: an entry already written covers the answer (a refusal still is one)."""
         if action in RECORDED_WHILE_READ and named is not None and not answer_recorded and self._request_id():
             return self._while_read(caller, action, named, read_it)
@@ -187,14 +188,38 @@ class AuditRecorder:
         try:
             result = read_it()
         except Exception as refusal:
-            self._written(writing.result)
-            self.record(caller, action, [named], refusal, at=answered.at)
+            self._refused_after(caller, answered, writing, refusal)
             raise
         self._written(writing.result)
         if _shown_ids(result) not in ([], [named]):  # never for one case's read: said, not assumed
             self.record(caller, action, _shown_ids(result))
         self._remember(caller, answered)
         return result
+
+    def _refused_after(
+        self, caller: Caller, answered: AccessEntry, writing: "Future[None]", refusal: Exception
+    ) -> None:
+        """Record that a read whose "answered" entry was being written was refused (or failed): the
+        "refused" entry is written whatever became of the first (tried twice), as it is the one the
+        access log shows. Only when it cannot be written is the read refused with 503 (D121)."""
+        refused = self._entry(caller, answered.action, answered.case_ids, refusal, of=answered)
+        trail = self._trail()
+        try:
+            writing.result()
+        except AuditWriteFailed:
+            self._on_failure()  # counted; the refusal's entry below is the one that matters
+        for attempt in range(REFUSAL_WRITE_ATTEMPTS):
+            try:
+                trail.record(refused)
+                return
+            except AuditWriteFailed:
+                if attempt == REFUSAL_WRITE_ATTEMPTS - 1:
+                    self._on_failure()
+                    raise AuditUnavailable(UNAVAILABLE) from None
+
+
+REFUSAL_WRITE_ATTEMPTS = 2
+"""A refusal's entry is tried twice: without it, a refused read's "answered" entry would stand alone."""
 
 
 RECORDED_WHILE_READ = frozenset({ReadAction.READ_CASE, ReadAction.READ_HISTORY})
@@ -319,13 +344,15 @@ class AccessLog:
 
 def _same_read(one: AccessEntry, other: AccessEntry) -> bool:
     """Two entries of one read: its "answered" entry written while it was read, and the "refused"
-    one written when it was refused (D121), of the same moment, request, action and case."""
-    return one.request_id is not None and (one.at, one.request_id, one.action, one.case_ids) == (
-        other.at,
-        other.request_id,
-        other.action,
-        other.case_ids,
-    )
+    one written when it was refused (D121), of the same moment, request, action, case and reader."""
+    return one.request_id is not None and (
+        one.at,
+        one.request_id,
+        one.action,
+        one.case_ids,
+        one.org,
+        one.sub,
+    ) == (other.at, other.request_id, other.action, other.case_ids, other.org, other.sub)
 
 
 def as_read(entries: list[AccessEntry]) -> list[AccessEntry]:

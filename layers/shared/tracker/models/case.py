@@ -50,6 +50,12 @@ _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _ODS_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
 
 
+def is_ods_code(text: str) -> bool:
+    """Whether ``text`` is written as an ODS code is (known to the reference data or not: a trust
+    that has since closed keeps its code on the cases that named it)."""
+    return _ODS_CODE.fullmatch(text) is not None
+
+
 def _iso_date_only(value: Any) -> Any:
     # Lax date parsing would take Unix timestamps and datetimes; the contract says YYYY-MM-DD.
     if isinstance(value, date) and not isinstance(value, datetime):

@@ -17,7 +17,7 @@ from tracker.error_statuses import kind_of
 from tracker.errors import FieldError, UnreadableInput
 from tracker.logic.commands import NO_OWNING_PROVIDER, Awaiting, ListCases
 from tracker.logic.reminders import DigestLine, DueKind, digest_lines
-from tracker.models.case import TIMELINESS_DECIDED, Case, Timeliness
+from tracker.models.case import TIMELINESS_DECIDED, Case, Timeliness, is_ods_code
 from tracker.models.enums import (
     DHR_REVIEW_TYPES,
     CaseStatus,
@@ -223,10 +223,8 @@ def read_figure_filters(request: WebRequest, reference: ReferenceData) -> Figure
     owner = request.query_value(RECOMMENDATION_OWNER).upper() or None
     if owner is not None:
         found.shown[RECOMMENDATION_OWNER] = owner
-        if owner != NO_OWNING_PROVIDER and owner not in reference.provider_codes:
-            found.fault(
-                RECOMMENDATION_OWNER, f"must be a known NHS provider's ODS code, or {NO_OWNING_PROVIDER}"
-            )
+        if not is_ods_code(owner):  # any ODS code: a closed trust's recommendations keep its code
+            found.fault(RECOMMENDATION_OWNER, f"must be an NHS provider's ODS code, or {NO_OWNING_PROVIDER}")
             owner = None
         else:
             found.kept[RECOMMENDATION_OWNER] = owner
