@@ -132,10 +132,13 @@ def test_the_national_team_filters_by_region_and_nobody_else_widens_by_it(web: H
     assert [london.reference in row for row in rows_of(national)] == [True]
     assert 'name="regionCode"' in national and "Region" in head_of(national)
 
-    regional = web.request("GET", "/app/", caller=REGIONAL, query={"regionCode": "Y56"}).body
+    regional = web.request("GET", "/app/", caller=REGIONAL).body
     listed = " ".join(rows_of(regional))
-    assert london.reference not in listed and north_west.reference in listed  # an unknown choice is ignored
-    assert 'name="regionCode"' not in regional
+    assert london.reference not in listed and north_west.reference in listed
+    assert 'name="regionCode"' not in regional  # one region of its own: nothing to choose
+    # A region not its own is refused (test_list_filter_errors), never its own list as if filtered.
+    other = web.request("GET", "/app/", caller=REGIONAL, query={"regionCode": "Y56"})
+    assert other.status == 400 and rows_of(other.body) == []
 
 
 def test_columns_fit_the_role(web: Harness) -> None:

@@ -5,6 +5,7 @@ overdue first, and a case opened from a filtered or paged list leads back to it.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -13,8 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from tracker import clock
 from tracker.access import Caller
-from tracker.error_statuses import kind_of
-from tracker.errors import FieldError, UnreadableInput
+from tracker.errors import FieldError
 from tracker.logic.commands import NO_OWNING_PROVIDER, Awaiting, ListCases
 from tracker.logic.reminders import DigestLine, DueKind, digest_lines
 from tracker.models.case import TIMELINESS_DECIDED, Case, Timeliness, is_ods_code
@@ -29,8 +29,9 @@ from tracker.models.enums import (
 )
 from tracker.models.fields import client_field
 from tracker.models.wording import DEADLINE_LABELS, long_date
-from tracker.reference import REGION_NAMES, ReferenceData
+from tracker.reference import REGION_NAMES
 from tracker.web.display import icb_name
+from tracker.web.filter_errors import NOT_OFFERED, FilterErrors, yes_or_no
 from tracker.web.forms import date_part, read_date_boxes
 from tracker.web.http import WebRequest, WebResponse
 from tracker.web.labels import field_label, format_time, options, value_label
@@ -82,7 +83,6 @@ AWAITING_CHOICES = [
     (Awaiting.ICB_DHR_ANSWER.value, "Waiting for the ICB's DHR answer"),
     (Awaiting.REGIONAL_ANSWER.value, "Waiting for the regional answer"),
 ]
-MAX_SEARCH_LENGTH = 100
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
@@ -118,6 +118,15 @@ FIGURE_LABELS = {
     RECOMMENDATION_OWNER: "Recommendation owned by",
     RECOMMENDATION_OVERDUE: "Recommendation overdue",
 }
+MAX_SEARCH_LENGTH = 100
+LIST_LABELS = {
+    SEARCH: "Reference or local reference",
+    **{name: field_label(name) for name in (*FILTERS, REGION)},
+    "overdue": "Overdue",
+    AWAITING: "Waiting for a DHR answer",
+    **FIGURE_LABELS,
+}
+"""Each filter's box by its label, in the form's order (the error summary's too)."""
 DATE_HINT = "For example, 1 4 2026"
 OWNER_HINT = f"An NHS provider's ODS code, for example RXL, or {NO_OWNING_PROVIDER} for none named"
 FIGURE_GROUPS = (
@@ -136,16 +145,16 @@ _DATE_PARTS = ("day", "month", "year")
 @dataclass
 class FigureFilters:
     """The further filters as read from the address: the command's, the address's (dates as
-    YYYY-MM-DD, kept for the next page and the case's way back), what the form shows, what is wrong."""
+    YYYY-MM-DD, kept for the next page and the case's way back), what the form shows; what is wrong
+    goes to the list's ``faults``, with its first filters'."""
 
+    faults: FilterErrors
     command: dict[str, Any] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)  # a date box by its name, or a filter's value
-    errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (message, anchor)
 
     def fault(self, name: str, detail: str, anchor: str = "") -> None:
-        if name not in self.errors:
-            self.errors[name] = (f"{FIGURE_LABELS[name]}: {detail}", anchor or f"filter-{name}")
+        self.faults.fault(name, detail, anchor)
 
 
 def _read_day(request: WebRequest, name: str, found: FigureFilters) -> date | None:
@@ -196,20 +205,14 @@ def _read_range(
 
 
 def _read_choice(request: WebRequest, name: str, enum: type[StrEnum], found: FigureFilters) -> Any:
-    raw = request.query_value(name)
-    if not raw:
-        return None
-    try:
-        chosen = enum(raw)
-    except ValueError:
-        found.fault(name, "must be one of the choices offered")
-        return None
-    found.kept[name] = found.shown[name] = raw
+    chosen = found.faults.choice(request, name, enum)
+    if chosen is not None:
+        found.kept[name] = found.shown[name] = chosen.value
     return chosen
 
 
-def read_figure_filters(request: WebRequest, reference: ReferenceData) -> FigureFilters:
-    found = FigureFilters()
+def read_figure_filters(request: WebRequest, faults: FilterErrors) -> FigureFilters:
+    found = FigureFilters(faults)
     decided_from, decided_to = _read_range(request, DECIDED_FROM, DECIDED_TO, found)
     states: frozenset[Timeliness] = frozenset()
     raw = request.query_value(TIMELINESS)
@@ -218,7 +221,7 @@ def read_figure_filters(request: WebRequest, reference: ReferenceData) -> Figure
             states = frozenset(Timeliness(value) for value in raw.split(","))
             found.kept[TIMELINESS] = found.shown[TIMELINESS] = timeliness_value(states)
         except ValueError:
-            found.fault(TIMELINESS, "must be one of the choices offered")
+            found.fault(TIMELINESS, NOT_OFFERED)
     learned_from, learned_to = _read_range(request, LEARNED_FROM, LEARNED_TO, found)
     owner = request.query_value(RECOMMENDATION_OWNER).upper() or None
     if owner is not None:
@@ -228,12 +231,11 @@ def read_figure_filters(request: WebRequest, reference: ReferenceData) -> Figure
             owner = None
         else:
             found.kept[RECOMMENDATION_OWNER] = owner
-    overdue_text = request.query_value(RECOMMENDATION_OVERDUE)
-    recommendation_overdue = {"true": True, "false": False}.get(overdue_text)
-    if overdue_text and recommendation_overdue is None:
-        found.fault(RECOMMENDATION_OVERDUE, "must be one of the choices offered")
-    elif overdue_text:
-        found.kept[RECOMMENDATION_OVERDUE] = found.shown[RECOMMENDATION_OVERDUE] = overdue_text
+    recommendation_overdue = faults.choice(request, RECOMMENDATION_OVERDUE, yes_or_no)
+    if recommendation_overdue is not None:
+        found.kept[RECOMMENDATION_OVERDUE] = found.shown[RECOMMENDATION_OVERDUE] = (
+            "true" if recommendation_overdue else "false"
+        )
     found.command = {
         "decided_from": decided_from,
         "decided_to": decided_to,
@@ -272,7 +274,7 @@ def figure_fields(found: FigureFilters) -> list[dict[str, Any]]:
     for title, names in FIGURE_GROUPS:
         fields = []
         for name in names:
-            error = found.errors.get(name, ("", ""))[0]
+            error = found.faults.message(name)
             item: dict[str, Any] = {"name": name, "label": FIGURE_LABELS[name], "error": error}
             if name in choices:
                 item["kind"] = "select"
@@ -324,21 +326,24 @@ class CaseListPage(Pages):
     def case_list(self, context: Context) -> WebResponse:
         caller = context.require_caller()
         request = context.request
-        any_dhr = request.query_value("reviewType") == ANY_DHR
-        review_type = None if any_dhr else request.query_choice("reviewType", ReviewType)
-        status = request.query_choice("status", CaseStatus)
-        stage = request.query_choice("stage", Stage)
-        overdue = {"true": True, "false": False}.get(request.query_value("overdue"))
-        awaiting = request.query_choice(AWAITING, Awaiting)
+        # Read in the form's order, so the error summary names the filters at fault as the form does.
+        faults = FilterErrors(LIST_LABELS)
+        search = request.query_value(SEARCH)
+        if len(search) > MAX_SEARCH_LENGTH:
+            faults.fault(SEARCH, f"must be {MAX_SEARCH_LENGTH} characters or fewer")  # shown as typed
+        review_choice = faults.choice(request, "reviewType", _review_type_or_any_dhr)
+        any_dhr = review_choice == ANY_DHR
+        review_type = review_choice if isinstance(review_choice, ReviewType) else None
+        status = faults.choice(request, "status", CaseStatus)
+        stage = faults.choice(request, "stage", Stage)
         icb_options = self._icb_options(caller)
-        icb_code = request.query_value("icbCode")
-        icb_code = icb_code if icb_code in {code for code, _ in icb_options} else ""
+        icb_code = faults.choice(request, "icbCode", _one_of(icb_options)) or ""
         region_options = self._region_options(caller)
-        region_code = request.query_value(REGION)
-        region_code = region_code if region_code in {code for code, _ in region_options} else ""
-        search = request.query_value(SEARCH)[:MAX_SEARCH_LENGTH]
+        region_code = faults.choice(request, REGION, _one_of(region_options)) or ""
+        overdue = faults.choice(request, "overdue", yes_or_no)
+        awaiting = faults.choice(request, AWAITING, Awaiting)
         cursor = request.query_value(CURSOR) or None
-        further = read_figure_filters(request, self.services.reference())
+        further = read_figure_filters(request, faults)
         command = ListCases(
             review_type=review_type,
             review_types=DHR_REVIEW_TYPES if any_dhr else frozenset(),
@@ -354,7 +359,7 @@ class CaseListPage(Pages):
             **further.command,
         )
         # A filter that cannot be read is said, never dropped: the list would hold other cases.
-        page = None if further.errors else self.services.case_service().list(caller, command)
+        page = None if faults.errors else self.services.case_service().list(caller, command)
         filters = {
             "reviewType": ANY_DHR if any_dhr else review_type.value if review_type else "",
             "status": status.value if status else "",
@@ -366,7 +371,9 @@ class CaseListPage(Pages):
         }
         kept = {name: value for name, value in {**filters, **further.kept, SEARCH: search}.items() if value}
         back = [value for value in request.query.get(CURSOR_TRAIL, []) if value][-MAX_BACK_LINKS:]
-        previous_href, next_href = self._page_links(kept, back, cursor, page.next_cursor if page else None)
+        previous_href, next_href = (
+            self._page_links(kept, back, cursor, page.next_cursor) if page else (None, None)
+        )
         # A case opened from a filtered or paged list carries the list's address, to lead back to it.
         this_list = urlencode(
             [
@@ -392,25 +399,28 @@ class CaseListPage(Pages):
             "status": options(CaseStatus),
             "stage": options(Stage),
         }
-        if shows_icb:
+        # A box not offered (one choice only) is shown when a link gave it a value not among its
+        # choices, so that the error summary leads somewhere and the person can clear it.
+        if shows_icb or "icbCode" in faults.errors:
             choices["icbCode"] = icb_options
-        if shows_region:
+        if shows_region or REGION in faults.errors:
             choices[REGION] = region_options
         choices["overdue"] = [("true", "Overdue"), ("false", "Not overdue")]
         choices[AWAITING] = AWAITING_CHOICES
-        labels = {name: field_label(name) for name in (*FILTERS, REGION) if name in choices}
         return self.site.page(
             "list.html",
             context,
-            kind_of(UnreadableInput("The filters are not valid.")).status if further.errors else 200,
-            filter_errors=[{"text": text, "href": f"#{anchor}"} for text, anchor in further.errors.values()],
+            faults.status,
+            filter_errors=faults.summary(),
+            filter_messages={name: faults.message(name) for name in faults.errors},
             figure_groups=figure_fields(further),
-            figure_filters_open=bool(further.kept or further.errors),
+            figure_filters_open=bool(further.kept) or any(name in faults.errors for name in FIGURE_FILTERS),
             rows=rows,
             shows_icb=shows_icb,
             shows_region=shows_region,
             filter_items=_select_items(filters, choices),
-            filter_labels={**labels, "overdue": "Overdue", AWAITING: "Waiting for a DHR answer"},
+            filter_labels={name: label for name, label in LIST_LABELS.items() if name in choices},
+            search_label=LIST_LABELS[SEARCH],
             search=search,
             table_head=[{"text": label} for label in (*head, "Deadlines")],
             caption=(
@@ -479,6 +489,22 @@ class CaseListPage(Pages):
             else {region for code in readable if (region := reference.region_of(code)) is not None}
         )
         return sorted(((code, REGION_NAMES.get(code, code)) for code in regions), key=lambda pair: pair[1])
+
+
+def _review_type_or_any_dhr(raw: str) -> ReviewType | str:
+    return ANY_DHR if raw == ANY_DHR else ReviewType(raw)
+
+
+def _one_of(offered: list[tuple[str, str]]) -> Callable[[str], str]:
+    """A filter's reader that allows only the values offered (the caller's own ICBs or regions)."""
+    values = {value for value, _ in offered}
+
+    def allowed(raw: str) -> str:
+        if raw not in values:
+            raise ValueError(raw)
+        return raw
+
+    return allowed
 
 
 def _select_items(

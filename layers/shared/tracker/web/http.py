@@ -1,15 +1,12 @@
 """API Gateway proxy events in, proxy results out: the web app's request and response."""
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs
 
 from tracker.logic.cases import MAX_CASE_BYTES
 from tracker.web.uploads import MAX_UPLOAD_BYTES, UPLOAD_MEDIA_TYPE, UploadedFile, read_upload
-
-T = TypeVar("T")
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 # The largest case's full edit form, whatever its characters: URL-encoding writes every byte that is
@@ -35,15 +32,6 @@ class WebRequest:
     def query_value(self, name: str) -> str:
         values = self.query.get(name) or [""]
         return values[-1].strip()
-
-    def query_choice(self, name: str, allowed: Callable[[str], T]) -> T | None:
-        """A filter's value as one of its allowed values (an enum), or None when absent or unknown:
-        a filter nobody offers is ignored, never an error page."""
-        raw = self.query_value(name)
-        try:
-            return allowed(raw) if raw else None
-        except ValueError:
-            return None
 
     def form_value(self, name: str) -> str:
         values = self.form.get(name) or [""]

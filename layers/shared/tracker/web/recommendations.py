@@ -27,6 +27,7 @@ from tracker.models.fields import row_part
 from tracker.models.wording import long_date, value_label
 from tracker.reference import ReferenceData
 from tracker.web.display import icb_name
+from tracker.web.filter_errors import FilterErrors, yes_or_no
 from tracker.web.http import WebResponse
 from tracker.web.labels import field_label, options, organisation_name
 from tracker.web.site import APP_PREFIX, NO_STORE, Context, Pages, Routes, Services
@@ -42,6 +43,12 @@ CURSOR = "cursor"
 PAGE_PATH = f"{APP_PREFIX}/recommendations"
 CSV_PATH = f"{PAGE_PATH}.csv"
 NOT_YOURS = "Only an NHS provider's staff see the recommendations their trust owns."
+FILTER_LABELS = {
+    STATUS: "Status",
+    OVERDUE: "Overdue",
+    DUE_SOON: "Due soon (still to do, not overdue)",
+}
+"""Each filter's box by its label, in the form's order (the error summary's too)."""
 
 
 @dataclass(frozen=True)
@@ -173,14 +180,19 @@ def csv_row(row: OwnedRecommendation, reference: ReferenceData) -> dict[str, Any
     }
 
 
+def require_trust_staff(services: Services, caller: Caller) -> None:
+    """Only a trust's staff read the recommendations it owns (``may_read_owned_recommendations``)."""
+    if not services.policy.may_read_owned_recommendations(caller, caller.org):
+        raise NotAllowed(NOT_YOURS)
+
+
 def read_owned_page(
     services: Services, caller: Caller, today: date, filters: Filters = Filters(), cursor: str | None = None
 ) -> tuple[list[OwnedRecommendation], str | None]:
     """One page of reviews read as the provider's case list reads them (``CASES_PER_PAGE`` reviews
     from ``cursor``): the recommendations its trust owns there that pass ``filters``, and the next
-    page's cursor. The caller must be a trust's staff (``may_read_owned_recommendations``)."""
-    if not services.policy.may_read_owned_recommendations(caller, caller.org):
-        raise NotAllowed(NOT_YOURS)
+    page's cursor. The caller must be a trust's staff (``require_trust_staff``)."""
+    require_trust_staff(services, caller)
     # A review with an overdue recommendation is itself overdue: only those are read for them.
     command = ListCases(overdue=True if filters.overdue else None, limit=CASES_PER_PAGE, cursor=cursor)
     page = services.case_service().list(caller, command)
@@ -191,22 +203,30 @@ class RecommendationPages(Pages):
     def routes(self) -> Routes:
         return {("GET", PAGE_PATH): self.recommendations_page, ("GET", CSV_PATH): self.recommendations_csv}
 
-    def _read(self, context: Context) -> tuple[Filters, list[OwnedRecommendation], str | None, str | None]:
-        """The filters asked for, this page's rows, the cursor it was read at and the next page's."""
+    def _read(
+        self, context: Context
+    ) -> tuple[Filters, FilterErrors, list[OwnedRecommendation], str | None, str | None]:
+        """The filters asked for, what is wrong with them, this page's rows (none when a filter is
+        at fault: they would be other rows than those asked for), the cursor it was read at and the
+        next page's."""
         caller = context.require_caller()
+        require_trust_staff(self.services, caller)  # before any word on the filters
         request = context.request
+        faults = FilterErrors(FILTER_LABELS)
         filters = Filters(
-            status=request.query_choice(STATUS, RecommendationStatus),
-            overdue=_yes_or_no(request.query_value(OVERDUE)),
-            due_soon=_yes_or_no(request.query_value(DUE_SOON)),
+            status=faults.choice(request, STATUS, RecommendationStatus),
+            overdue=faults.choice(request, OVERDUE, yes_or_no),
+            due_soon=faults.choice(request, DUE_SOON, yes_or_no),
         )
         cursor = request.query_value(CURSOR) or None
+        if faults.errors:
+            return filters, faults, [], cursor, None
         rows, next_cursor = read_owned_page(self.services, caller, clock.today_london(), filters, cursor)
-        return filters, rows, cursor, next_cursor
+        return filters, faults, rows, cursor, next_cursor
 
     def recommendations_page(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        filters, rows, cursor, next_cursor = self._read(context)
+        filters, faults, rows, cursor, next_cursor = self._read(context)
         reference = self.services.reference()
         today = clock.today_london()
         kept = filters.query()
@@ -214,12 +234,18 @@ class RecommendationPages(Pages):
             self.site.url(f"{PAGE_PATH}?{urlencode({**kept, CURSOR: next_cursor})}") if next_cursor else None
         )
         first_href = (
-            self.site.url(f"{PAGE_PATH}?{urlencode(kept)}" if kept else PAGE_PATH) if cursor else None
+            self.site.url(f"{PAGE_PATH}?{urlencode(kept)}" if kept else PAGE_PATH)
+            if cursor and not faults.errors
+            else None
         )
         csv_query = {**kept, **({CURSOR: cursor} if cursor else {})}
         return self.site.page(
             "recommendations.html",
             context,
+            faults.status,
+            filter_errors=faults.summary(),
+            filter_messages={name: faults.message(name) for name in faults.errors},
+            filter_labels=FILTER_LABELS,
             trust=provider_name(reference, caller.org),
             rows=[self._row(row, reference, today) for row in rows],
             head=[
@@ -252,7 +278,8 @@ class RecommendationPages(Pages):
 
     def recommendations_csv(self, context: Context) -> WebResponse:
         caller = context.require_caller()
-        _, rows, _, _ = self._read(context)
+        _, faults, rows, _, _ = self._read(context)
+        faults.refuse_if_any()  # never a CSV of other rows than those asked for
         reference = self.services.reference()
         body = encode_csv(CSV_COLUMNS, (csv_row(row, reference) for row in rows)).decode("utf-8")
         day = clock.today_london().isoformat()
@@ -282,11 +309,6 @@ class RecommendationPages(Pages):
             "overdue": row.overdue,
             "status": value_label(recommendation.status.value),
         }
-
-
-def _yes_or_no(value: str) -> bool | None:
-    """A yes-or-no filter's value: None when absent or anything else (a filter nobody offers is ignored)."""
-    return {"true": True, "false": False}.get(value)
 
 
 def _items(choices: list[tuple[str, str]], chosen: str) -> list[dict[str, Any]]:
