@@ -60,7 +60,7 @@ def _problem_schema() -> dict[str, Any]:
 def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """What each query parameter accepts. The handlers read them as plain strings (so a bad value
     is a 400 naming it, after the caller is known); the document states what they accept."""
-    from tracker.models.case import Timeliness
+    from tracker.models.case import ODS_CODE_PATTERN, Timeliness
     from tracker.reference import reference_data
 
     page_size = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
@@ -95,10 +95,8 @@ def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
         ("/cases", "learnedTo"): day,
         ("/cases", "recommendationStatus"): {"$ref": "#/components/schemas/RecommendationStatus"},
         ("/cases", "recommendationTheme"): {"$ref": "#/components/schemas/Theme"},
-        ("/cases", "recommendationOwner"): {
-            "type": "string",
-            "enum": [*sorted(reference_data().provider_codes), NO_OWNING_PROVIDER],
-        },
+        # Any ODS code (a trust dropped from the reference data keeps its code on its cases), or NONE.
+        ("/cases", "recommendationOwner"): {"type": "string", "pattern": ODS_CODE_PATTERN},
         ("/cases", "recommendationOverdue"): {"type": "string", "enum": ["true", "false"]},
         ("/cases", "limit"): page_size,
         ("/cases", "cursor"): {"type": "string", "minLength": 1},

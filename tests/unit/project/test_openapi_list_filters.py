@@ -2,6 +2,7 @@
 (the filters behind the overview's figures, issue 20, among them)."""
 
 import json
+import re
 from typing import Any
 
 from tracker.api.openapi_document import DOCUMENT_PATH
@@ -26,4 +27,7 @@ def test_the_figure_filters_say_what_they_mean() -> None:
         assert documented[name].get("description"), name
         assert documented[name]["required"] is False
     assert documented["theme"]["schema"] == {"$ref": "#/components/schemas/Theme"}
-    assert "NONE" in documented["recommendationOwner"]["schema"]["enum"]
+    owner = re.compile(documented["recommendationOwner"]["schema"]["pattern"])
+    # Any ODS code, a dropped trust's among them, and NONE; nothing else.
+    assert all(owner.fullmatch(code) for code in ("RXX", "ZZZ99", "NONE"))
+    assert not any(owner.fullmatch(code) for code in ("rxx", "R-X1", "TOOLONG"))

@@ -48,6 +48,7 @@ CODE_MAX = 64
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _ODS_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+ODS_CODE_PATTERN = _ODS_CODE.pattern
 
 
 def is_ods_code(text: str) -> bool:
