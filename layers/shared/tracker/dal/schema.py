@@ -144,6 +144,21 @@ def due_sort_key(due: str, case_id: str) -> str:
     return f"{due}#{case_id}"
 
 
+def _index_definitions(indexes: tuple[IndexDefinition, ...]) -> list[dict[str, object]]:
+    """``CreateTable``'s GlobalSecondaryIndexes for these indexes (every one projects all attributes)."""
+    return [
+        {
+            "IndexName": index.name,
+            "KeySchema": [
+                {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        for index in indexes
+    ]
+
+
 def create_table_kwargs(table_name: str) -> dict[str, object]:
     """``CreateTable`` arguments for DynamoDB Local, moto and the tests (on-demand, with stream)."""
     return {
@@ -154,17 +169,7 @@ def create_table_kwargs(table_name: str) -> dict[str, object]:
             {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
             {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
         ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": index.name,
-                "KeySchema": [
-                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
-                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in INDEXES
-        ],
+        "GlobalSecondaryIndexes": _index_definitions(INDEXES),
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE},
     }
 
@@ -215,15 +220,5 @@ def create_audit_table_kwargs(table_name: str) -> dict[str, object]:
             {"AttributeName": name, "AttributeType": "S"} for name in AUDIT_KEY_ATTRIBUTES
         ],
         "KeySchema": [{"AttributeName": AUDIT_PARTITION_KEY, "KeyType": "HASH"}],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": index.name,
-                "KeySchema": [
-                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
-                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in AUDIT_INDEXES
-        ],
+        "GlobalSecondaryIndexes": _index_definitions(AUDIT_INDEXES),
     }

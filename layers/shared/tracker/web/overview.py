@@ -11,7 +11,7 @@ import calendar
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -117,6 +117,11 @@ def wrap(label: str, width: int = LABEL_CHARACTERS) -> list[str]:
     return lines or [""]
 
 
+def _chart_height(placed: "Sequence[PlacedBar | ShareBar]") -> float:
+    """A chart's height: down to below its last bar (a gap alone when it has none)."""
+    return placed[-1].y + BAR_HEIGHT + ROW_GAP if placed else ROW_GAP
+
+
 @dataclass(frozen=True)
 class Chart:
     key: str
@@ -157,8 +162,7 @@ class Chart:
 
     @property
     def height(self) -> float:
-        placed = self.geometry()
-        return placed[-1].y + BAR_HEIGHT + ROW_GAP if placed else ROW_GAP
+        return _chart_height(self.geometry())
 
 
 ShowsFigure = Callable[[Any], bool]
@@ -326,8 +330,7 @@ class TimelinessTable:
 
     @property
     def height(self) -> float:
-        placed = self.geometry()
-        return placed[-1].y + BAR_HEIGHT + ROW_GAP if placed else ROW_GAP
+        return _chart_height(self.geometry())
 
 
 @dataclass(frozen=True)
