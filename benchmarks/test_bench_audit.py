@@ -27,7 +27,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.measure import median, percentile, record
 from benchmarks.network import delayed
-from benchmarks.stack_support import web_app_settings
+from benchmarks.stack_support import submitted_case, web_app_settings
 from local_stack.events import match_route, proxy_event, request_context
 from local_stack.stack import LocalStack
 from tracker import composition, settings
@@ -51,21 +51,6 @@ ONE_WAY_SECONDS = 0.0015
 NETWORKS = {"loopback": "on loopback", "network": "with a network round trip"}
 
 
-def _case(number: int) -> dict[str, Any]:
-    return {
-        "icbCode": ICB,
-        "reviewType": "CSPR",
-        "status": "OPEN",
-        "stage": "IN_PROGRESS",
-        "incidentDate": "2026-01-10",
-        "dateAdded": "2026-02-02",
-        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
-        "safeguardingPartnership": f"Synthetic Safeguarding Partnership {number % 7}",
-        "themes": ["NEGLECT"],
-        "localReference": f"SYN-AUDIT-{number:04d}",
-    }
-
-
 def _event(
     method: str, path: str, *, authorizer: dict[str, str] | None, cookie: str | None
 ) -> dict[str, Any]:
@@ -85,7 +70,8 @@ def audit_stack(bench_stack: LocalStack) -> Iterator[tuple[LocalStack, list[str]
         assert settings.settings().audit_table_name, "the local stack records reads"
         service = composition.case_service()
         case_ids = [
-            service.submit(READER, SubmitCase(_case(number))).case_id for number in range(LIST_LENGTH)
+            service.submit(READER, SubmitCase(submitted_case(ICB, number, "SYN-AUDIT"))).case_id
+            for number in range(LIST_LENGTH)
         ]
         try:
             yield bench_stack, case_ids

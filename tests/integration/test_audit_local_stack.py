@@ -3,30 +3,16 @@ HTTP recorded, `scrt audit CASE_ID` printing a case's reads newest first, and `s
 `--verify` a day, which fails once an entry is altered, removed or added."""
 
 import json
-from typing import Any
 
 import httpx
 import pytest
 
 from local_stack import cli
 from local_stack.stack import LocalStack
+from tests.conftest import synthetic_case
 from tests.integration.conftest import TokenFactory
 from tracker import clock, composition
 from tracker.dal import schema
-
-
-def _case(icb: str) -> dict[str, Any]:
-    return {
-        "icbCode": icb,
-        "reviewType": "CSPR",
-        "status": "OPEN",
-        "stage": "IN_PROGRESS",
-        "incidentDate": "2026-01-10",
-        "dateAdded": "2026-02-02",
-        "designatedProfessional": "DESIGNATED_NURSE_CHILDREN",
-        "safeguardingPartnership": "Synthetic Children Safeguarding Partnership",
-        "themes": ["NEGLECT"],
-    }
 
 
 def _scrt(stack: LocalStack, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -45,7 +31,7 @@ def test_reads_are_recorded_printed_sealed_and_verified(
 
     editor = {"Authorization": f"Bearer {token('icb_editor', 'QJK')}"}
     viewer = {"Authorization": f"Bearer {token('icb_viewer', 'QJK', sub='viewer-audit')}"}
-    created = api.post("/cases", json=_case("QJK"), headers=editor)
+    created = api.post("/cases", json=synthetic_case(icbCode="QJK"), headers=editor)
     assert created.status_code == 201, created.text
     case_id = created.json()["caseId"]
     assert api.get(f"/cases/{case_id}", headers=viewer).status_code == 200
@@ -94,7 +80,7 @@ def test_a_refused_read_prints_once_as_refused_and_raw_prints_what_was_written(
 ) -> None:
     editor = {"Authorization": f"Bearer {token('icb_editor', 'QJK')}"}
     outsider = {"Authorization": f"Bearer {token('icb_editor', 'QOP', sub='outsider-audit')}"}
-    created = api.post("/cases", json=_case("QJK"), headers=editor)
+    created = api.post("/cases", json=synthetic_case(icbCode="QJK"), headers=editor)
     assert created.status_code == 201, created.text
     case_id = created.json()["caseId"]
     assert api.get(f"/cases/{case_id}", headers=outsider).status_code == 404
