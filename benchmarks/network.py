@@ -64,10 +64,11 @@ class DelayedRelay:
                     if not chunk:
                         sink.shutdown(socket.SHUT_WR)
                         return
-                    # Sleep most of the wait, then spin: sleep alone overshoots by up to a tick.
+                    # Sleep most of the wait, then wait out the rest yielding the interpreter lock
+                    # (sleep(0)) to the threads being measured: a sleep alone overshoots by up to
+                    # a millisecond here, which would lengthen the round trip the figures state.
                     while (left := at - time.perf_counter()) > 0:
-                        if left > 0.0005:
-                            time.sleep(left - 0.0003)
+                        time.sleep(left - 0.0005 if left > 0.001 else 0)
                     sink.sendall(chunk)
 
         threading.Thread(target=receive, name="relay-receive", daemon=True).start()
