@@ -93,7 +93,9 @@ unit: $(BIN)/.installed ## Unit tests alone: no engine, browser or child process
 	$(BIN)/pytest tests/unit -m "not subprocess and not slow" --numprocesses=auto
 
 # The lowest runtime dependencies go first so the full suite's summary is the last line. synth builds
-# what is deployed (the layer, bundled from the locked wheels) and runs cdk-nag over it.
+# what is deployed (the layer, bundled from the locked wheels) and runs cdk-nag over it. Property tests
+# draw the same examples every run here (tests/conftest.py); `make unit` and `make fuzz` explore.
+test: export SCRT_REPRODUCIBLE_PROPERTIES := 1
 test: install browser lint typecheck synth test-lowest ## Set up and pass every test (coverage floor included), ruff and mypy, and synth
 	$(BIN)/pytest --cov=tracker --cov=functions --cov=local_stack --cov=infra \
 		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)

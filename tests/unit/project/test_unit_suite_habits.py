@@ -6,8 +6,10 @@ on every core, and `make test` runs them all."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
+import hypothesis
 import pytest
 
 from tests.support.make_targets import commands_of
@@ -78,3 +80,16 @@ def test_the_unit_tests_boto3_sessions_share_one_loader_of_the_service_models() 
     first = boto3.session.Session()._session.get_component("data_loader")
     second = boto3.session.Session()._session.get_component("data_loader")
     assert first is second
+
+
+def test_property_examples_are_the_same_every_run_exactly_when_asked() -> None:
+    """tests/conftest.py loads the reproducible profile for `make test`, and only then."""
+    asked = os.environ.get("SCRT_REPRODUCIBLE_PROPERTIES") == "1"
+    assert hypothesis.settings().derandomize is asked
+    assert (hypothesis.settings().database is None) is asked
+
+
+def test_make_test_asks_for_the_same_property_examples_every_run() -> None:
+    makefile = (Path(__file__).parents[3] / "Makefile").read_text()
+    assert "\ntest: export SCRT_REPRODUCIBLE_PROPERTIES := 1\n" in makefile
+    assert "SCRT_REPRODUCIBLE_PROPERTIES" not in makefile.split("\nunit:", 1)[1].split("\n\n", 1)[0]
