@@ -101,13 +101,19 @@ test: install browser lint typecheck synth test-lowest ## Set up and pass every 
 		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # Runtime dependencies at their floors (uv's lowest-direct: each direct runtime dependency at the
-# oldest version allowed, what they pull in at the newest); dev tools at their newest.
+# oldest version allowed, what they pull in at the newest); the test tools at their locked versions
+# (uv.lock, leaving out what the runtime floors fix), so that a new Hypothesis or regex release cannot
+# change the examples this run draws.
 test-lowest: $(BIN)/.installed ## Unit tests on the oldest runtime dependencies pyproject.toml allows
 	$(UV) venv --quiet --clear --python $(PYTHON) $(LOWEST_VENV)
 	$(UV) pip compile --quiet --no-header --resolution lowest-direct --python $(LOWEST_VENV)/bin/python \
 		pyproject.toml --output-file $(LOWEST_VENV)/runtime-floors.txt
+	$(UV) export --quiet --frozen --extra dev --no-hashes --no-emit-project --no-header --no-annotate \
+		$$(sed -nE 's/^([A-Za-z0-9._-]+)==.*/--no-emit-package \1/p' $(LOWEST_VENV)/runtime-floors.txt) \
+		--output-file $(LOWEST_VENV)/test-tools-locked.txt
 	$(UV) pip install --quiet --python $(LOWEST_VENV)/bin/python \
-		--constraint $(LOWEST_VENV)/runtime-floors.txt --editable '.[dev]'
+		--constraint $(LOWEST_VENV)/runtime-floors.txt --constraint $(LOWEST_VENV)/test-tools-locked.txt \
+		--editable '.[dev]'
 	$(LOWEST_VENV)/bin/pytest tests/unit -q -p no:cacheprovider
 
 # The browser tests write their screenshots into build/screenshots (tests/browser/conftest.py), so

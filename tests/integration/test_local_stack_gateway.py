@@ -150,6 +150,11 @@ def no_leeway(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     handler.reset()
 
 
+# Long enough that the first, accepted requests (the authorizer may fetch its keys again first) end well
+# before the token's exp on a busy machine; a whole-second exp gives at least one second less.
+SHORT_TTL_SECONDS = 4
+
+
 def _wait_past(moment: float) -> None:
     time.sleep(max(0.0, moment - time.time()) + 0.3)
 
@@ -159,9 +164,9 @@ def test_a_token_accepted_a_moment_ago_is_refused_once_past_its_exp(
     api: httpx.Client, token: TokenFactory, recorder: Recorder
 ) -> None:
     issued = time.time()
-    headers = {"Authorization": f"Bearer {token(ttl_seconds=2, now=issued)}"}
+    headers = {"Authorization": f"Bearer {token(ttl_seconds=SHORT_TTL_SECONDS, now=issued)}"}
     assert api.get("/cases", headers=headers).status_code == 200
-    _wait_past(int(issued) + 2)
+    _wait_past(int(issued) + SHORT_TTL_SECONDS)
     before = recorder.handler_calls()
     response = api.get("/cases", headers=headers)
     assert response.status_code == 401, response.text
@@ -186,11 +191,11 @@ def test_a_cache_above_zero_never_keeps_a_result_past_the_tokens_exp(
     assert recorder.calls["authorizer"] == before + 1  # cached: the TTL is honoured
 
     issued = time.time()
-    short_lived = token(ttl_seconds=2, now=issued)
+    short_lived = token(ttl_seconds=SHORT_TTL_SECONDS, now=issued)
     before = recorder.calls["authorizer"]
     assert [get_cases(short_lived) for _ in range(2)] == [200, 200]
     assert recorder.calls["authorizer"] == before + 1
-    _wait_past(int(issued) + 2)
+    _wait_past(int(issued) + SHORT_TTL_SECONDS)
     assert get_cases(short_lived) == 401  # not the cached Allow: the entry ended at exp
     assert recorder.calls["authorizer"] == before + 2
 

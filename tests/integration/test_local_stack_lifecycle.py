@@ -24,7 +24,9 @@ from local_stack.state import EngineRecord, LocalState
 from .conftest import stack_config, test_backend
 
 REPO = Path(__file__).resolve().parents[2]
-STOP_WITHIN_SECONDS = 2.0
+# One engine may use its whole grace before it is killed; the rest is the main loop, the poller and the
+# server stopping. A hang (what this guards against) takes far longer.
+STOP_WITHIN_SECONDS = engines.ENGINE_STOP_GRACE_SECONDS + 2.0
 HANDLERS_PRESENT = handler_available("submit_case") and handler_available("query_cases")
 CASE = {
     "icbCode": "QE1",
@@ -296,13 +298,17 @@ def test_a_left_behind_engine_is_stopped_even_if_it_ignores_sigterm(tmp_path: Pa
             [
                 sys.executable,
                 "-c",
-                "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+                "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
+                " print('ready', flush=True); time.sleep(120)",
             ],
             start_new_session=True,
+            stdout=subprocess.PIPE,
         )
     )
     try:
-        time.sleep(0.3)  # its command line shows before it has installed the handler
+        # Its command line shows before it has installed the handler; it says when it has.
+        assert stubborn.stdout is not None
+        assert stubborn.stdout.readline() == b"ready\n"
         record(state, stubborn, command_of(stubborn), dead_pid(), "scrt serve")
         began = time.monotonic()
         (stopped,) = engines.stop_leftover_engines(state, grace_seconds=0.5)

@@ -25,7 +25,10 @@ from tracker.dal.schema import REMINDER_SK, reminder_pk
 from tracker.logic.reminders import LEASE_SECONDS, DigestOutcome, iso_week, recipient_key
 
 LEAD_ONE, LEAD_TWO = CONTACTS["QE1"]
-SHORT_TIMEOUT = (1.0, 0.3)  # connect, read: the stand-in's late answer comes after 1 second
+# connect, read: the stand-in's late answer comes well after the read timeout, and its usual answer
+# (in this process, under coverage, on a busy machine) well within it.
+SHORT_TIMEOUT = (2.0, 1.0)
+LATE_ANSWER_SECONDS = 2.5
 
 
 def _ledger_record(dynamodb: Any) -> dict[str, Any]:
@@ -43,7 +46,7 @@ def test_a_send_whose_answer_timed_out_is_not_resent_by_the_retry_another_failur
     notify: NotifyStub, api_key: tuple[str, str, str], dynamodb: Any
 ) -> None:
     store, ledger = overdue_cases(), DynamoReminderLedger(dynamodb, CASES_TABLE)
-    notify.delay_for[LEAD_ONE] = 1.0  # taken, answered after the client stopped waiting
+    notify.delay_for[LEAD_ONE] = LATE_ANSWER_SECONDS  # taken, answered after the client stopped waiting
     notify.status_for[LEAD_TWO] = 500  # an outage: not taken, so the digest is left for a retry
     first = reminder_service(store, ledger, _sender(notify, api_key), Clock(NOW)).run(MONDAY)
     after_first = _ledger_record(dynamodb)
@@ -72,7 +75,7 @@ def test_a_send_with_no_answer_finishes_the_digest_counted_and_is_never_resent(
     already sent) and the send is reported as unconfirmed, for an operator to check in Notify."""
     store, ledger = overdue_cases(), DynamoReminderLedger(dynamodb, CASES_TABLE)
     if fault == "read timeout":
-        notify.delay_for[LEAD_ONE] = 1.0
+        notify.delay_for[LEAD_ONE] = LATE_ANSWER_SECONDS
     else:
         notify.reset_for.add(LEAD_ONE)
     first = reminder_service(store, ledger, _sender(notify, api_key), Clock(NOW)).run(MONDAY)

@@ -14,6 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from packaging.requirements import Requirement
 
+from tests.support.make_targets import commands_of
+
 ROOT = Path(__file__).resolve().parents[3]
 
 # (package, newest release the tracker breaks on, why)
@@ -55,3 +57,17 @@ def test_a_token_from_our_issuer_is_accepted() -> None:
 def test_an_issuer_that_is_only_part_of_ours_is_refused(issuer_claim: str) -> None:
     with pytest.raises(jwt.InvalidIssuerError):
         _decode_with_our_issuer(issuer_claim)
+
+
+@pytest.mark.subprocess
+def test_make_test_lowest_installs_the_floors_and_the_locked_test_tools() -> None:
+    """The floors are the point of the run; everything else is what `uv.lock` holds, so that a test
+    tool's new release (Hypothesis draws other examples, regex brings other Unicode data) cannot change
+    what this run checks between one day and the next."""
+    commands = commands_of("test-lowest")
+    (export,) = [command for command in commands if command[1:2] == ["export"]]
+    assert "--frozen" in export and "--extra" in export and export[export.index("--extra") + 1] == "dev"
+    (install,) = [command for command in commands if command[1:3] == ["pip", "install"]]
+    constraints = [install[at + 1] for at, arg in enumerate(install) if arg == "--constraint"]
+    assert constraints == [".venv-lowest/runtime-floors.txt", ".venv-lowest/test-tools-locked.txt"]
+    assert export[export.index("--output-file") + 1] == constraints[1]
