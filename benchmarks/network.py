@@ -9,14 +9,22 @@ that overlaps calls (the read audit's, D121) is then the one AWS would give.
 
 Latency, not bandwidth: each chunk is forwarded ``one_way_seconds`` after it arrived, and chunks that
 arrive together leave together.
+
+The relay runs in a process of its own (``delayed``), as a network is outside the function: in the
+measured process its threads would take turns with the measured ones for the interpreter lock, and
+its work would be counted in the server time the figures state.
 """
 
 import contextlib
 import queue
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 _CHUNK = 65_536
 
@@ -64,9 +72,9 @@ class DelayedRelay:
                     if not chunk:
                         sink.shutdown(socket.SHUT_WR)
                         return
-                    # Sleep most of the wait, then wait out the rest yielding the interpreter lock
-                    # (sleep(0)) to the threads being measured: a sleep alone overshoots by up to
-                    # a millisecond here, which would lengthen the round trip the figures state.
+                    # Sleep most of the wait, then wait out the rest with sleep(0), which yields to
+                    # this relay's other threads: a sleep alone overshoots by up to a millisecond
+                    # here, which would lengthen the round trip the figures state.
                     while (left := at - time.perf_counter()) > 0:
                         time.sleep(left - 0.0005 if left > 0.001 else 0)
                     sink.sendall(chunk)
@@ -82,10 +90,42 @@ class DelayedRelay:
                 end.close()
 
 
+@dataclass(frozen=True)
+class RelayProcess:
+    port: int
+    one_way_seconds: float
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 @contextlib.contextmanager
-def delayed(target_port: int, one_way_seconds: float) -> Iterator[DelayedRelay]:
-    relay = DelayedRelay(target_port, one_way_seconds)
+def delayed(target_port: int, one_way_seconds: float) -> Iterator[RelayProcess]:
+    """A relay to ``target_port`` in a child process, for as long as the block runs."""
+    child = subprocess.Popen(  # noqa: S603 - this interpreter running this file
+        [sys.executable, "-m", "benchmarks.network", str(target_port), str(one_way_seconds)],
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        yield relay
+        assert child.stdout is not None
+        port = int(child.stdout.readline())  # said once it listens
+        yield RelayProcess(port, one_way_seconds)
     finally:
-        relay.close()
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def _serve(target_port: int, one_way_seconds: float) -> None:
+    """The child: relay until the parent closes its standard input (or ends)."""
+    relay = DelayedRelay(target_port, one_way_seconds)
+    print(relay.port, flush=True)
+    sys.stdin.read()
+    relay.close()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]), float(sys.argv[2]))
