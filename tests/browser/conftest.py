@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from local_stack.identity import issue_token, web_app_environment
 from local_stack.stack import LocalStack
 from local_stack.state import LocalState
 from tests.integration.conftest import stack_config, test_backend
-from tracker import composition
+from tracker import clock, composition
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -86,7 +86,7 @@ class Cases:
         self.stack = stack
 
     def submit(self, org: str = "QE1", **fields: Any) -> dict[str, Any]:
-        today = date.today()
+        today = clock.today_london()
         body = {
             "icbCode": org,
             "reviewType": "CSPR",

@@ -4,7 +4,7 @@ the nurse's own save in another tab, and a save that changes nothing says so. Ea
 by axe-core."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ from local_stack.identity import issue_token
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser
 from tests.browser.test_journeys import no_violations, saved, sign_in
+from tracker import clock
 from tracker.reference import reference_data
 
 IDENTIFIER = re.compile(r"icb_editor:QE1:|local-icb_editor")
@@ -21,7 +22,7 @@ NURSE = "Sam Sample"  # made up
 
 def record_as_the_forms_platform(stack: LocalStack) -> dict[str, Any]:
     """A case recorded through the API with a token that names nobody, as the forms platform's are."""
-    today = date.today()
+    today = clock.today_london()
     body = {
         "icbCode": "QE1",
         "reviewType": "CSPR",

@@ -1,7 +1,7 @@
 """The tracker web app in a real browser: the journeys people make, each page checked by axe-core."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +9,13 @@ import httpx
 
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases, screenshot
+from tracker import clock
 
 OVERDUE_RAPID_REVIEW = {
     "reviewType": "RAPID_REVIEW",
     "stage": "RAPID_REVIEW",
-    "incidentDate": (date.today() - timedelta(days=120)).isoformat(),
-    "dateAdded": (date.today() - timedelta(days=100)).isoformat(),
+    "incidentDate": (clock.today_london() - timedelta(days=120)).isoformat(),
+    "dateAdded": (clock.today_london() - timedelta(days=100)).isoformat(),
 }
 
 
@@ -232,7 +233,7 @@ def test_recording_a_case(web_stack: LocalStack, new_browser: Browser, axe: AxeR
     assert page.title().startswith("The review - Record a case")
     no_violations(axe, page, "record a case")
     screenshot(page, "record-a-case")
-    added = date.today() - timedelta(days=3)
+    added = clock.today_london() - timedelta(days=3)
     page.select_option("#reviewType", "SAR")
     page.check("input[name=status][value=OPEN]")
     page.select_option("#stage", "NOTIFIED")
@@ -261,7 +262,7 @@ def test_the_overview_shows_the_latest_snapshot_as_charts_and_tables(
 ) -> None:
     cases.submit(**OVERDUE_RAPID_REVIEW)
     assert web_stack.functions is not None
-    web_stack.functions.invoke("snapshot_extract", {"snapshotDate": date.today().isoformat()})
+    web_stack.functions.invoke("snapshot_extract", {"snapshotDate": clock.today_london().isoformat()})
     page = new_browser()
     sign_in(page, web_stack, "national", "X24", "/app/overview")
 

@@ -3,12 +3,13 @@ knows it (issue 19 item 3): a reference she cannot see is an error beside the bo
 saved, and the case page links the rapid review by its reference, never by an id."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases
 from tests.browser.test_journeys import no_violations, saved, sign_in
 from tests.browser.test_record_a_case import fill_date
+from tracker import clock
 
 UNKNOWN_REFERENCE = "QE1-2099-9999"  # made up: no case has it
 
@@ -22,7 +23,7 @@ def test_a_nurse_links_a_rapid_review_by_its_reference(
     sign_in(page, web_stack, "icb_editor", "QE1", f"/app/cases/{review['caseId']}/edit")
 
     page.fill("#convertedFromCaseId", UNKNOWN_REFERENCE)
-    fill_date(page, "convertedDate", date.today() - timedelta(days=5))
+    fill_date(page, "convertedDate", clock.today_london() - timedelta(days=5))
     page.click("text=Save changes")
     summary = page.locator(".nhsuk-error-summary")
     summary.wait_for(state="visible")

@@ -5,7 +5,7 @@ filtered as the figure says, holding as many cases as the figure counts."""
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases, screenshot
 from tests.browser.test_journeys import no_violations, sign_in
+from tracker import clock
 
 # East of England (Y61): two ICBs created on 1 April 2026 that no other browser test records for.
 CENTRAL_EAST = ("S1Y5D", "NHS Central East Integrated Care Board")
@@ -23,7 +24,7 @@ EAST_OF_ENGLAND = "Y61"
 
 
 def _days_ago(days: int) -> str:
-    return (date.today() - timedelta(days=days)).isoformat()
+    return (clock.today_london() - timedelta(days=days)).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def snapshot(web_stack: LocalStack, cases: Cases) -> None:
     cases.submit(ESSEX[0])
     cases.submit(LANCASHIRE[0])
     assert web_stack.functions is not None
-    web_stack.functions.invoke("snapshot_extract", {"snapshotDate": date.today().isoformat()})
+    web_stack.functions.invoke("snapshot_extract", {"snapshotDate": clock.today_london().isoformat()})
 
 
 def _figure_link(page: Any, table: str, label: str, column: int = 1) -> Any:

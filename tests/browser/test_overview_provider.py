@@ -10,6 +10,7 @@ from typing import Any
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases, screenshot
 from tests.browser.test_journeys import no_violations, sign_in
+from tracker import clock
 
 TRUST = ("RTH", "Oxford University Hospitals NHS Foundation Trust")  # no other browser test names it
 OTHER_TRUST = "RJN"
@@ -51,7 +52,7 @@ def _follows_to_exactly(page: Any, label: str, query: str) -> list[str]:
 def test_a_provider_sees_its_trusts_figures_and_follows_one_to_exactly_those_recommendations(
     web_stack: LocalStack, cases: Cases, new_browser: Browser, axe: AxeResults
 ) -> None:
-    today = date.today()
+    today = clock.today_london()
     cases.submit(
         providersInvolved=[TRUST[0], OTHER_TRUST],
         caseInformation=RESTRICTED,

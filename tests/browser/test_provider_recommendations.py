@@ -10,6 +10,7 @@ from typing import Any
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases, screenshot
 from tests.browser.test_journeys import no_violations, saved, sign_in
+from tracker import clock
 
 TRUST = "RBT"  # a trust no other browser test names
 RESTRICTED = "Synthetic restricted text for the recommendations page"
@@ -32,7 +33,7 @@ def _recommendation(
 def test_a_provider_finds_its_overdue_recommendations_across_reviews_and_downloads_them(
     web_stack: LocalStack, cases: Cases, new_browser: Browser, axe: AxeResults
 ) -> None:
-    today = date.today()
+    today = clock.today_london()
     cases.submit(
         providersInvolved=[TRUST, "RJN"],
         caseInformation=RESTRICTED,

@@ -16,6 +16,7 @@ import pytest
 from local_stack.stack import LocalStack
 from tests.browser.conftest import CHROMIUM_ARGS, AxeResults, Browser, screenshot
 from tests.browser.test_journeys import no_violations, saved, sign_in
+from tracker import clock
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_a_nurse_records_a_dhr_correcting_a_date_and_adding_two_recommendations(
     assert page.title() == "Dates - Record a case - Safeguarding case reviews - NHS England"
     assert "section 2 of 8" in page.locator("h1").inner_text()
 
-    added = date.today() - timedelta(days=5)
+    added = clock.today_london() - timedelta(days=5)
     fill_date(page, "incidentDate", added - timedelta(days=30))
     page.fill("#incidentDate-month", "13")
     fill_date(page, "dateAdded", added)
@@ -126,8 +127,8 @@ def test_without_javascript_the_dhr_questions_come_only_for_a_dhr_and_rows_are_a
     sign_in(page, web_stack, "icb_editor", "QE1", "/app/cases/new")
     the_review(page, "SAR", "SELF_NEGLECT")
     press(page, "Continue")
-    fill_date(page, "incidentDate", date.today() - timedelta(days=40))
-    fill_date(page, "dateAdded", date.today() - timedelta(days=10))
+    fill_date(page, "incidentDate", clock.today_london() - timedelta(days=40))
+    fill_date(page, "dateAdded", clock.today_london() - timedelta(days=10))
     continue_to(page, "Recommendations")
     assert page.locator("textarea[name$='.text']").count() == 3
     press(page, "Add another recommendation")

@@ -4,16 +4,17 @@ region; the nurse finds a case by its reference and sees which deadline is due a
 state is checked by axe-core."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from local_stack.stack import LocalStack
 from tests.browser.conftest import AxeResults, Browser, Cases, screenshot
 from tests.browser.test_journeys import no_violations, sign_in
+from tracker import clock
 
 
 def _days_ago(days: int) -> str:
-    return (date.today() - timedelta(days=days)).isoformat()
+    return (clock.today_london() - timedelta(days=days)).isoformat()
 
 
 def _overdue_sar(cases: Cases, org: str, added_days_ago: int) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def test_the_nurse_finds_a_case_by_its_reference_and_sees_what_is_due(
                 "theme": "NEGLECT",
                 "text": "Agree the escalation pathway",
                 "owner": "Synthetic Trust",
-                "dueDate": (date.today() + timedelta(days=5)).isoformat(),
+                "dueDate": (clock.today_london() + timedelta(days=5)).isoformat(),
                 "status": "IN_PROGRESS",
             }
         ],
