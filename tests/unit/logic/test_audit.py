@@ -113,6 +113,31 @@ def test_a_list_page_is_one_entry_with_every_case_it_showed(audited: Audited) ->
     assert set(entry.case_ids) < case_ids
 
 
+def test_several_pages_read_for_one_page_opened_are_one_entry_with_every_case(audited: Audited) -> None:
+    """A trust's overview counts from up to ten pages of the list: it is one read of the list."""
+    case_ids = [_submit(audited) for _ in range(5)]
+    every_page = audited.service.list_pages(PROVIDER, ListCases(limit=2), max_pages=10)
+    assert sorted(case.case_id for case in every_page.items) == sorted(case_ids)
+    assert every_page.next_cursor is None  # the list ended
+    assert audited.trail.writes == 1
+    (entry,) = _entries(audited)
+    assert entry.action is ReadAction.LIST_CASES
+    assert list(entry.case_ids) == [case.case_id for case in every_page.items]
+
+    first_two = audited.service.list_pages(PROVIDER, ListCases(limit=2), max_pages=2)
+    assert len(first_two.items) == 4 and first_two.next_cursor is not None
+    rest = audited.service.list_pages(PROVIDER, ListCases(limit=2, cursor=first_two.next_cursor), max_pages=2)
+    assert [case.case_id for case in first_two.items + rest.items] == list(entry.case_ids)
+    assert rest.next_cursor is None
+    assert audited.trail.writes == 3
+
+
+def test_several_pages_that_showed_nothing_are_not_a_read(audited: Audited) -> None:
+    _submit(audited)
+    assert audited.service.list_pages(FOREIGN_EDITOR, ListCases(limit=1), max_pages=3).items == []
+    assert audited.trail.entries == {}
+
+
 def test_a_page_that_showed_nothing_is_not_a_read(audited: Audited) -> None:
     _submit(audited)
     assert audited.service.list(FOREIGN_EDITOR, ListCases()).items == []

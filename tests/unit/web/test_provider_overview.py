@@ -23,6 +23,7 @@ from tests.unit.web.test_owned_recommendations import (
 )
 from tracker.access import Caller
 from tracker.errors import NotAllowed
+from tracker.models.access_log import ReadAction
 from tracker.models.enums import Role
 from tracker.web import provider_overview as page_module
 from tracker.web.http import WebResponse, request_from_event
@@ -137,6 +138,10 @@ def test_the_figures_count_every_page_of_reviews(web: Harness, monkeypatch: pyte
     page = open_overview(web, PROVIDER)
     assert figures(page.body)["Overdue"][0] == 5
     assert "more than" not in unescape(page.body)
+    # Three pages of the list were read for the one page opened: one entry in the read audit.
+    (entry,) = web.audit.entries.values()
+    assert entry.action is ReadAction.LIST_CASES and entry.sub == PROVIDER.sub
+    assert len(set(entry.case_ids)) == 5
 
 
 def test_past_the_read_bound_the_page_says_the_figures_are_partial(

@@ -281,6 +281,14 @@ class AuditedCaseService:
             self._recorder.record(caller, ReadAction.LIST_CASES, [case.case_id for case in page.items])
         return page
 
+    def list_pages(self, caller: Caller, query: ListCases, max_pages: int) -> CasePage:
+        """Several pages of the list read for one page a person opens: one entry, with every case id
+        they held (none when they held no case)."""
+        pages = self._cases.list_pages(caller, query, max_pages)
+        if pages.items:
+            self._recorder.record(caller, ReadAction.LIST_CASES, [case.case_id for case in pages.items])
+        return pages
+
     def find_by_reference(self, caller: Caller, reference: str) -> Case:
         # The reference typed is not recorded (it may be anything); the case found is.
         return self._recorder.around(

@@ -409,6 +409,20 @@ class CaseService:
             return CasePage(items=[])
         return CasePage(items=[case])
 
+    def list_pages(self, caller: Caller, query: ListCases, max_pages: int) -> CasePage:
+        """Up to ``max_pages`` pages of the list from ``query``'s cursor, as one page: every case they
+        held, and the cursor after the last (none when the list ended). For a page a person opens
+        that counts from several pages of the list (a trust's overview)."""
+        items: list[Case] = []
+        cursor = query.cursor
+        for _ in range(max_pages):
+            page = self.list(caller, replace(query, cursor=cursor))
+            items.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return CasePage(items, cursor)
+
     def find_by_reference(self, caller: Caller, reference: str) -> Case:
         """The case with this reference (``QE1-2026-0075``, in any letter case), as ``get`` answers:
         a case the caller may not read is answered as one that does not exist.

@@ -3,8 +3,9 @@ that names it (by status, overdue, due in the next 30 days), each linking to its
 list filtered to exactly the ones it counts.
 
 The figures are live: counted when the page is opened from the very reads the recommendations list
-makes (``read_owned_page``: the provider's case list, restricted text left out, page after page), so
-a figure never counts what the list would not show. The daily summary is not used: its rows carry
+makes (``read_owned_page``: the provider's case list, restricted text left out, page after page,
+recorded in the read audit as one read of the list), so a figure never counts what the list would
+not show. The daily summary is not used: its rows carry
 the owning provider but are narrowed by ICB and region, which a provider does not read by, and a
 trust owns few recommendations. The reads are bounded (``MAX_PAGES``); past the bound the page says
 the figures count only the reviews read.
@@ -87,13 +88,7 @@ class ProviderOverviewPage(Pages):
         caller = context.require_caller()
         today = clock.today_london()
         counted_at = clock.now_utc()
-        rows: list[OwnedRecommendation] = []
-        cursor = None
-        for _ in range(MAX_PAGES):
-            page_rows, cursor = read_owned_page(self.services, caller, today, cursor=cursor)
-            rows.extend(page_rows)
-            if cursor is None:
-                break
+        rows, cursor = read_owned_page(self.services, caller, today, pages=MAX_PAGES)
         return self.site.page(
             "provider_overview.html",
             context,

@@ -187,15 +187,21 @@ def require_trust_staff(services: Services, caller: Caller) -> None:
 
 
 def read_owned_page(
-    services: Services, caller: Caller, today: date, filters: Filters = Filters(), cursor: str | None = None
+    services: Services,
+    caller: Caller,
+    today: date,
+    filters: Filters = Filters(),
+    cursor: str | None = None,
+    pages: int = 1,
 ) -> tuple[list[OwnedRecommendation], str | None]:
-    """One page of reviews read as the provider's case list reads them (``CASES_PER_PAGE`` reviews
-    from ``cursor``): the recommendations its trust owns there that pass ``filters``, and the next
-    page's cursor. The caller must be a trust's staff (``require_trust_staff``)."""
+    """``pages`` pages of reviews read as the provider's case list reads them (``CASES_PER_PAGE``
+    reviews each, from ``cursor``), recorded as one read of the list: the recommendations its trust
+    owns there that pass ``filters``, and the next page's cursor. The caller must be a trust's staff
+    (``require_trust_staff``)."""
     require_trust_staff(services, caller)
     # A review with an overdue recommendation is itself overdue: only those are read for them.
     command = ListCases(overdue=True if filters.overdue else None, limit=CASES_PER_PAGE, cursor=cursor)
-    page = services.case_service().list(caller, command)
+    page = services.case_service().list_pages(caller, command, pages)
     return owned_recommendations(page.items, caller.org, today, filters), page.next_cursor
 
 
