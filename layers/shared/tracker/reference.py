@@ -120,6 +120,21 @@ class ReferenceData:
             pending.extend(self.icbs[code].predecessors)
         return frozenset(seen)
 
+    def lineage(self, icb_code: str) -> frozenset[str]:
+        """The ICB and every ICB joined to it by a merger or a split, either way, transitively: the
+        ICBs a case recorded in it can be moved to (an editor moves a case only among the ICBs it acts
+        for, its own and those it succeeded, which are all of one lineage). Empty for an unknown code.
+        """
+        seen: set[str] = set()
+        pending = [icb_code]
+        while pending:
+            code = pending.pop()
+            if code in seen or code not in self.icbs:
+                continue
+            seen.add(code)
+            pending.extend((*self.icbs[code].predecessors, *self.icbs[code].successors))
+        return frozenset(seen)
+
     @property
     def region_codes(self) -> frozenset[str]:
         return frozenset(REGION_NAMES)

@@ -2,12 +2,14 @@
 the caller may not read is answered exactly as one that does not exist. And the worklist's filters
 that no index serves (both DHR types, a DHR question waiting, a region, a search)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tests.conftest import synthetic_case
 from tests.support.memory import InMemoryCaseStore, InMemoryLedger
+from tracker import clock
 from tracker.access import AccessPolicy, Caller
 from tracker.errors import NotVisible
 from tracker.logic.cases import CaseService
@@ -73,6 +75,55 @@ def test_a_provider_finds_a_case_naming_it_without_restricted_text(service: Case
     found = service.find_by_reference(PROVIDER, case.reference)
 
     assert found.case_id == case.case_id and found.case_information is None
+
+
+def test_a_case_moved_within_its_lineage_is_found_by_its_reference(
+    service: CaseService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recorded by QM7 before it was abolished (1 April 2026), moved by its successor S1Y5D."""
+    fixed_now = clock.now_utc()
+    monkeypatch.setattr(clock, "now_utc", lambda: datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    abolished_editor = Caller(Role.ICB_EDITOR, "QM7", "editor-qm7")
+    case = _submit(
+        service, abolished_editor, icbCode="QM7", dateAdded="2026-03-01", incidentDate="2026-02-01"
+    )
+    monkeypatch.setattr(clock, "now_utc", lambda: fixed_now)
+    successor_editor = Caller(Role.ICB_EDITOR, "S1Y5D", "editor-s1")
+    patch = {"icbCode": "S1Y5D"}
+    moved = service.update(
+        successor_editor, UpdateCase(case.case_id, patch, VersionCondition(frozenset({1})))
+    )
+    assert (case.reference.split("-")[0], moved.icb_code) == ("QM7", "S1Y5D")
+
+    for caller in (successor_editor, NATIONAL, Caller(Role.REGIONAL, "Y61", "regional-y61")):
+        assert service.find_by_reference(caller, case.reference).case_id == case.case_id
+
+
+def test_a_reference_nobody_recorded_reads_its_lineage_never_the_whole_scope(
+    service: CaseService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _submit(service)
+    store = service._store  # the reads it is asked for are what this test is about
+    read: list[Any] = []
+    every_read = store.cases_in_scope
+
+    def recorded_read(scope: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(scope)
+        return every_read(scope, *args, **kwargs)
+
+    monkeypatch.setattr(store, "cases_in_scope", recorded_read)
+
+    with pytest.raises(NotVisible):
+        service.find_by_reference(NATIONAL, "QE1-2026-9999")
+    assert [scope.icb_codes for scope in read] == [("QE1",)]
+
+    read.clear()
+    with pytest.raises(NotVisible):
+        service.find_by_reference(NATIONAL, "QM7-2026-9999")
+    assert sorted(code for scope in read for code in scope.icb_codes) == sorted(
+        reference_data().lineage("QM7")
+    )
+    assert all(len(scope.icb_codes) == 1 and not scope.region_codes for scope in read)
 
 
 def test_the_reference_of_a_stored_id_only_for_a_caller_who_may_read_it(service: CaseService) -> None:

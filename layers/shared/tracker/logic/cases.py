@@ -428,16 +428,18 @@ class CaseService:
         a case the caller may not read is answered as one that does not exist.
 
         No index is keyed by reference: the reference's own ICB is read first (where a case is
-        recorded, and most stay), then the rest of the caller's scope (a case moved to a successor
-        ICB). Each is a Query of the list index, reading that partition's cases until found.
+        recorded, and most stay), then the other ICBs of its lineage (where an editor can have moved
+        it: a predecessor's or a successor's), each within the caller's scope. Each is a Query of the
+        list index, reading that ICB's cases until found; a reference nobody recorded reads at most
+        its lineage, never the caller's whole scope.
         """
         wanted = reference.strip().upper()
         if not REFERENCE.fullmatch(wanted):
             raise _not_found()
         recorded_in = wanted.split("-", 1)[0]
-        first = self._policy.list_scope(caller, recorded_in)
-        everywhere = self._policy.list_scope(caller)
-        for scope in (first, everywhere):
+        moved_to = sorted(self._reference.lineage(recorded_in) - {recorded_in})
+        for icb_code in (recorded_in, *moved_to):
+            scope = self._policy.list_scope(caller, icb_code)
             if scope.is_empty:
                 continue
             for _, case in self._store.cases_in_scope(scope, CaseFilters(), before=None, page_size=100):
