@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 # Never reach a real AWS account from the tests, whatever the developer's shell holds.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -32,9 +32,18 @@ os.environ.setdefault("PYTHONHASHSEED", str(random.SystemRandom().randint(1, 2**
 # `make test` (and so CI) draws the same property examples every run, so that the gate passes or fails
 # on the code, never on the luck of one draw; `make unit` and `make fuzz` draw new ones each run and go
 # on exploring. Loaded here, before any test module builds its settings from the default profile.
-settings.register_profile("reproducible", derandomize=True, database=None)
-if os.environ.get("SCRT_REPRODUCIBLE_PROPERTIES") == "1":
-    settings.load_profile("reproducible")
+# Hypothesis picks a profile of its own where it sees a CI variable (CI, GITHUB_ACTIONS, ...); one of
+# these two is always loaded instead, so what a run draws depends on the make target alone. Neither
+# fails a test because drawing its examples was slow on a busy machine (a health check timed by the
+# clock), as Hypothesis's CI profile does not either.
+_DEFAULT = settings.get_profile("default")
+settings.register_profile(
+    "reproducible", _DEFAULT, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("exploring", _DEFAULT, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(
+    "reproducible" if os.environ.get("SCRT_REPRODUCIBLE_PROPERTIES") == "1" else "exploring"
+)
 
 
 def pytest_report_header() -> str:

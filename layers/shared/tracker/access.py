@@ -301,6 +301,18 @@ class AccessPolicy:
             return False
         return True
 
+    def lookup_scope(self, caller: Caller, icb_codes: Collection[str]) -> ListScope:
+        """Where to look for a case that may be in any of these ICBs (a reference's lineage), within
+        what the caller may read: those of them whose cases it may list, in one read; for a trust,
+        its own links, read once (they are narrowed by an ICB with a filter, not a key, so reading
+        them ICB by ICB would read them whole each time)."""
+        if not icb_codes:
+            return ListScope()
+        if caller.role is Role.PROVIDER:
+            return self.list_scope(caller)
+        readable = tuple(code for code in sorted(icb_codes) if not self.list_scope(caller, code).is_empty)
+        return ListScope(icb_codes=readable)
+
     def list_scope(self, caller: Caller, icb_filter: str | None = None) -> ListScope:
         """What a list query may read: never anything outside the caller's scope.
 

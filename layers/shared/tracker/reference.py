@@ -125,6 +125,11 @@ class ReferenceData:
         ICBs a case recorded in it can be moved to (an editor moves a case only among the ICBs it acts
         for, its own and those it succeeded, which are all of one lineage). Empty for an unknown code.
         """
+        joined: dict[str, set[str]] = {code: set() for code in self.icbs}
+        for code, icb in self.icbs.items():
+            for predecessor in icb.predecessors:
+                joined[code].add(predecessor)
+                joined.setdefault(predecessor, set()).add(code)
         seen: set[str] = set()
         pending = [icb_code]
         while pending:
@@ -132,7 +137,7 @@ class ReferenceData:
             if code in seen or code not in self.icbs:
                 continue
             seen.add(code)
-            pending.extend((*self.icbs[code].predecessors, *self.icbs[code].successors))
+            pending.extend(joined[code])
         return frozenset(seen)
 
     @property

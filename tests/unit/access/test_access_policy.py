@@ -13,7 +13,7 @@ from tracker.access import AccessDenied, AccessPolicy, Caller, ListScope, Refusa
 from tracker.models.case import CLIENT_FIELDS
 from tracker.models.enums import ReviewType, Role
 from tracker.models.fields import REGIONAL_ONLY_FIELDS
-from tracker.reference import Icb, ReferenceData
+from tracker.reference import Icb, ReferenceData, reference_data
 
 REGIONAL_FIELD = "regionalChiefNurseContentToAcceptDhrHealthRecs"
 ALL_REGIONS = ("Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63")
@@ -442,6 +442,27 @@ def test_an_icb_filter_narrows_an_icb_callers_scope_to_that_icb(who: Caller) -> 
     for outside in ("D7T5G", "QE1", "QKK", "ZZZ"):
         scope = POLICY.list_scope(who, fresh(outside))
         assert scope == ListScope() and scope.is_empty, outside
+
+
+def test_a_lookup_reads_in_one_go_the_icbs_of_a_lineage_the_caller_may_list_and_for_a_trust_its_links() -> (
+    None
+):
+    lineage = REFERENCE.lineage("QM7")
+    assert lineage == {"QM7", "QHG", "S1Y5D", "D7T5G"}
+    assert POLICY.lookup_scope(EDITOR_S1Y5D, lineage) == ListScope(icb_codes=("QHG", "QM7", "S1Y5D"))
+    assert POLICY.lookup_scope(REGIONAL_Y61, lineage) == ListScope(icb_codes=("D7T5G", "QHG", "QM7", "S1Y5D"))
+    assert POLICY.lookup_scope(NATIONAL, lineage) == ListScope(icb_codes=("D7T5G", "QHG", "QM7", "S1Y5D"))
+    assert POLICY.lookup_scope(REGIONAL_Y62, lineage).is_empty  # another region's
+    assert POLICY.lookup_scope(EDITOR_QE1, lineage).is_empty
+    assert POLICY.lookup_scope(PROVIDER_RXX, lineage).is_empty  # a trust this reference data does not know
+    shipped = AccessPolicy(reference_data())
+    assert shipped.lookup_scope(PROVIDER_RXX, lineage) == ListScope(
+        provider_codes=("RXX",)
+    )  # its links, once
+    for who in (EDITOR_S1Y5D, NATIONAL, PROVIDER_RXX, *NATIONAL_WRONG_ORGS):
+        assert POLICY.lookup_scope(who, frozenset()).is_empty
+    for wrong in NATIONAL_WRONG_ORGS:
+        assert POLICY.lookup_scope(wrong, lineage).is_empty
 
 
 def test_a_regional_caller_lists_its_region() -> None:

@@ -120,10 +120,26 @@ def test_a_reference_nobody_recorded_reads_its_lineage_never_the_whole_scope(
     read.clear()
     with pytest.raises(NotVisible):
         service.find_by_reference(NATIONAL, "QM7-2026-9999")
-    assert sorted(code for scope in read for code in scope.icb_codes) == sorted(
-        reference_data().lineage("QM7")
-    )
-    assert all(len(scope.icb_codes) == 1 and not scope.region_codes for scope in read)
+    rest_of_lineage = tuple(sorted(reference_data().lineage("QM7") - {"QM7"}))
+    assert len(rest_of_lineage) == 8
+    assert [(scope.icb_codes, scope.region_codes) for scope in read] == [
+        (("QM7",), ()),
+        (rest_of_lineage, ()),
+    ]
+
+    read.clear()
+    with pytest.raises(NotVisible):
+        service.find_by_reference(PROVIDER, "QM7-2026-9999")
+    assert [(scope.provider_codes, scope.provider_icb_code) for scope in read] == [
+        (("RXX",), "QM7"),  # the recorded ICB's cases among its links
+        (("RXX",), None),  # then its links once, not once for each ICB of the lineage
+    ]
+
+    read.clear()
+    for caller in (NATIONAL, PROVIDER):
+        with pytest.raises(NotVisible):
+            service.find_by_reference(caller, "ABC-2026-0001")  # an ICB nobody knows
+    assert read == []
 
 
 def test_the_reference_of_a_stored_id_only_for_a_caller_who_may_read_it(service: CaseService) -> None:

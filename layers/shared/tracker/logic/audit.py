@@ -248,7 +248,7 @@ def _shown_ids(result: object) -> list[str]:
 
 
 class AuditedCaseService:
-    """The case use cases with every read recorded (``get``, ``history``, ``list``,
+    """The case use cases with every read recorded (``get``, ``history``, ``list``, ``list_pages``,
     ``find_by_reference``), and the case's access log (``access_log``); writes and the rest are the
     case service's own, unchanged."""
 

@@ -428,18 +428,22 @@ class CaseService:
         a case the caller may not read is answered as one that does not exist.
 
         No index is keyed by reference: the reference's own ICB is read first (where a case is
-        recorded, and most stay), then the other ICBs of its lineage (where an editor can have moved
-        it: a predecessor's or a successor's), each within the caller's scope. Each is a Query of the
-        list index, reading that ICB's cases until found; a reference nobody recorded reads at most
-        its lineage, never the caller's whole scope.
+        recorded, and most stay), then, in one read, the other ICBs of its lineage (where an editor
+        can have moved it: a predecessor's or a successor's), each within the caller's scope; a
+        trust reads its own links instead, as its list does. A reference nobody recorded reads at
+        most its lineage's cases (a trust's, its links), never the caller's whole scope; one naming
+        an ICB nobody knows reads nothing.
         """
         wanted = reference.strip().upper()
         if not REFERENCE.fullmatch(wanted):
             raise _not_found()
         recorded_in = wanted.split("-", 1)[0]
-        moved_to = sorted(self._reference.lineage(recorded_in) - {recorded_in})
-        for icb_code in (recorded_in, *moved_to):
-            scope = self._policy.list_scope(caller, icb_code)
+        lineage = self._reference.lineage(recorded_in)
+        if not lineage:
+            raise _not_found()
+        first = self._policy.list_scope(caller, recorded_in)
+        rest = self._policy.lookup_scope(caller, lineage - {recorded_in})
+        for scope in (first, rest):
             if scope.is_empty:
                 continue
             for _, case in self._store.cases_in_scope(scope, CaseFilters(), before=None, page_size=100):
