@@ -6,7 +6,7 @@ to replace the data without a code change (for example after the next ODS reorga
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -110,15 +110,7 @@ class ReferenceData:
         A predecessor that split (QM7, QJG, QNQ) is inherited by each of its successors: its
         open reviews may concern either successor's population, so both keep custody.
         """
-        seen: set[str] = set()
-        pending = [icb_code]
-        while pending:
-            code = pending.pop()
-            if code in seen or code not in self.icbs:
-                continue
-            seen.add(code)
-            pending.extend(self.icbs[code].predecessors)
-        return frozenset(seen)
+        return _reachable(icb_code, self.icbs, lambda code: self.icbs[code].predecessors)
 
     def lineage(self, icb_code: str) -> frozenset[str]:
         """The ICB and every ICB joined to it by a merger or a split, either way, transitively: the
@@ -130,19 +122,25 @@ class ReferenceData:
             for predecessor in icb.predecessors:
                 joined[code].add(predecessor)
                 joined.setdefault(predecessor, set()).add(code)
-        seen: set[str] = set()
-        pending = [icb_code]
-        while pending:
-            code = pending.pop()
-            if code in seen or code not in self.icbs:
-                continue
-            seen.add(code)
-            pending.extend(joined[code])
-        return frozenset(seen)
+        return _reachable(icb_code, self.icbs, joined.__getitem__)
 
     @property
     def region_codes(self) -> frozenset[str]:
         return frozenset(REGION_NAMES)
+
+
+def _reachable(start: str, known: Collection[str], next_of: Callable[[str], Iterable[str]]) -> frozenset[str]:
+    """``start`` and every known code reached from it by ``next_of``, transitively (unknown codes
+    are not followed); empty when ``start`` is unknown."""
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        code = pending.pop()
+        if code in seen or code not in known:
+            continue
+        seen.add(code)
+        pending.extend(next_of(code))
+    return frozenset(seen)
 
 
 def _read_rows(path: Path) -> Iterable[dict[str, str]]:

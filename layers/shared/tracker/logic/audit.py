@@ -276,18 +276,17 @@ class AuditedCaseService:
     def list(self, caller: Caller, query: ListCases) -> CasePage:
         """One entry for the page, with every case id it showed; a page that showed no case (or a
         list refused before reading) showed nothing, and is not recorded."""
-        page = self._cases.list(caller, query)
-        if page.items:
-            self._recorder.record(caller, ReadAction.LIST_CASES, [case.case_id for case in page.items])
-        return page
+        return self._listed(caller, self._cases.list(caller, query))
 
     def list_pages(self, caller: Caller, query: ListCases, max_pages: int) -> CasePage:
         """Several pages of the list read for one page a person opens: one entry, with every case id
         they held (none when they held no case)."""
-        pages = self._cases.list_pages(caller, query, max_pages)
-        if pages.items:
-            self._recorder.record(caller, ReadAction.LIST_CASES, [case.case_id for case in pages.items])
-        return pages
+        return self._listed(caller, self._cases.list_pages(caller, query, max_pages))
+
+    def _listed(self, caller: Caller, shown: CasePage) -> CasePage:
+        if shown.items:
+            self._recorder.record(caller, ReadAction.LIST_CASES, [case.case_id for case in shown.items])
+        return shown
 
     def find_by_reference(self, caller: Caller, reference: str) -> Case:
         # The reference typed is not recorded (it may be anything); the case found is.
